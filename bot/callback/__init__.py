@@ -1,0 +1,1 @@
+"""WeCom callback endpoint: verify, decrypt, parse, dedupe and enqueue."""

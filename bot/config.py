@@ -1,0 +1,242 @@
+"""Settings from `SCRM_*` environment variables or a TOML file with the same keys.
+
+Every problem is reported as one `ConfigError` naming the key and what is wrong, so start-up
+fails with a single readable line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
+
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]{1,32}")
+_CORP_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_USER_ID_RE = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+_PREFIX_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or invalid; `key` names it."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    """How the event pipeline consumes, retries and reclaims."""
+
+    concurrency: int = 16
+    max_attempts: int = 5
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 30.0
+    reclaim_idle_seconds: float = 60.0
+    handler_timeout_seconds: float = 30.0
+    block_ms: int = 1000
+    shutdown_grace_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The validated configuration of one bot process."""
+
+    corp_id: str
+    token: str
+    aes_key: str
+    agent_id: int
+    agent_secret: str
+    contact_secret: str
+    redis_url: str | None = None
+    wecom_api_base: str = DEFAULT_API_BASE
+    public_url: str = "http://127.0.0.1:8080"
+    admins: frozenset[str] = frozenset()
+    data_dir: Path = Path("scrm-data")
+    key_prefix: str = "scrm"
+    dedup_window_seconds: int = 600
+    max_body_bytes: int = 64 * 1024
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+
+
+# key -> (attribute, required)
+_KEYS: dict[str, tuple[str, bool]] = {
+    "SCRM_CORP_ID": ("corp_id", True),
+    "SCRM_TOKEN": ("token", True),
+    "SCRM_AES_KEY": ("aes_key", True),
+    "SCRM_AGENT_ID": ("agent_id", True),
+    "SCRM_AGENT_SECRET": ("agent_secret", True),
+    "SCRM_CONTACT_SECRET": ("contact_secret", False),
+    "SCRM_REDIS_URL": ("redis_url", False),
+    "SCRM_WECOM_API_BASE": ("wecom_api_base", False),
+    "SCRM_PUBLIC_URL": ("public_url", False),
+    "SCRM_ADMINS": ("admins", False),
+    "SCRM_DATA_DIR": ("data_dir", False),
+    "SCRM_KEY_PREFIX": ("key_prefix", False),
+    "SCRM_DEDUP_WINDOW": ("dedup_window_seconds", False),
+    "SCRM_PIPELINE_CONCURRENCY": ("concurrency", False),
+    "SCRM_PIPELINE_MAX_ATTEMPTS": ("max_attempts", False),
+}
+KNOWN_KEYS = tuple(_KEYS)
+
+
+def load_settings(
+    config_file: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Merge the TOML file (if any) with the environment (which wins) and validate."""
+    raw: dict[str, Any] = {}
+    if config_file is not None:
+        raw.update(_read_toml(Path(config_file)))
+    env = os.environ if environ is None else environ
+    raw.update({k: v for k, v in env.items() if k in _KEYS})
+    return settings_from_mapping(raw)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("--config", f"file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("--config", f"cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("--config", f"{path} is not valid TOML: {exc}") from None
+    for key in data:
+        if key not in _KEYS:
+            raise ConfigError(key, f"unknown key in {path}; known keys: {', '.join(KNOWN_KEYS)}")
+    return data
+
+
+def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
+    """Validate a mapping of `SCRM_*` keys into `Settings`."""
+    values: dict[str, Any] = {}
+    for key, (_, required) in _KEYS.items():
+        value = raw.get(key)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if required:
+                raise ConfigError(key, "is required but not set")
+            continue
+        values[key] = value
+
+    agent_secret = _secret("SCRM_AGENT_SECRET", values["SCRM_AGENT_SECRET"])
+    contact_secret = values.get("SCRM_CONTACT_SECRET")
+    pipeline = PipelineSettings(
+        concurrency=_int(
+            "SCRM_PIPELINE_CONCURRENCY", values.get("SCRM_PIPELINE_CONCURRENCY", 16), 1, 1024
+        ),
+        max_attempts=_int(
+            "SCRM_PIPELINE_MAX_ATTEMPTS", values.get("SCRM_PIPELINE_MAX_ATTEMPTS", 5), 1, 100
+        ),
+    )
+    return Settings(
+        corp_id=_match(
+            "SCRM_CORP_ID", values["SCRM_CORP_ID"], _CORP_ID_RE, "letters, digits, _ or -"
+        ),
+        token=_match("SCRM_TOKEN", values["SCRM_TOKEN"], _TOKEN_RE, "1-32 letters or digits"),
+        aes_key=_aes_key(values["SCRM_AES_KEY"]),
+        agent_id=_int("SCRM_AGENT_ID", values["SCRM_AGENT_ID"], 1, 2**31 - 1),
+        agent_secret=agent_secret,
+        contact_secret=(
+            _secret("SCRM_CONTACT_SECRET", contact_secret) if contact_secret else agent_secret
+        ),
+        redis_url=_redis_url(values["SCRM_REDIS_URL"]) if "SCRM_REDIS_URL" in values else None,
+        wecom_api_base=_http_url(
+            "SCRM_WECOM_API_BASE", values.get("SCRM_WECOM_API_BASE", DEFAULT_API_BASE)
+        ),
+        public_url=_http_url(
+            "SCRM_PUBLIC_URL", values.get("SCRM_PUBLIC_URL", "http://127.0.0.1:8080")
+        ),
+        admins=_admins(values.get("SCRM_ADMINS", "")),
+        data_dir=Path(str(values.get("SCRM_DATA_DIR", "scrm-data"))).expanduser(),
+        key_prefix=_match(
+            "SCRM_KEY_PREFIX",
+            values.get("SCRM_KEY_PREFIX", "scrm"),
+            _PREFIX_RE,
+            "letters, digits, _ . or -",
+        ),
+        dedup_window_seconds=_int(
+            "SCRM_DEDUP_WINDOW", values.get("SCRM_DEDUP_WINDOW", 600), 30, 86400
+        ),
+        pipeline=pipeline,
+    )
+
+
+def _match(key: str, value: Any, pattern: re.Pattern[str], what: str) -> str:
+    text = str(value)
+    if not pattern.fullmatch(text):
+        raise ConfigError(key, f"must be {what} (got {text[:40]!r})")
+    return text
+
+
+def _secret(key: str, value: Any) -> str:
+    text = str(value)
+    if any(ch.isspace() for ch in text) or len(text) > 128:
+        raise ConfigError(
+            key, "must be the secret shown in the WeCom admin console, without spaces"
+        )
+    return text
+
+
+def _int(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(key, f"must be a whole number (got {value!r})")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(key, f"must be a whole number (got {str(value)[:40]!r})") from None
+    if not low <= number <= high:
+        raise ConfigError(key, f"must be between {low} and {high} (got {number})")
+    return number
+
+
+def _aes_key(value: Any) -> str:
+    text = str(value)
+    if len(text) != 43:
+        raise ConfigError("SCRM_AES_KEY", f"must be exactly 43 characters (got {len(text)})")
+    try:
+        key = base64.b64decode(text + "=", validate=True)
+    except binascii.Error:
+        raise ConfigError(
+            "SCRM_AES_KEY", "must contain only base64 characters A-Z a-z 0-9 + /"
+        ) from None
+    if len(key) != 32:  # pragma: no cover - 43 valid chars always decode to 32 bytes
+        raise ConfigError("SCRM_AES_KEY", "does not decode to a 32-byte key")
+    return text
+
+
+def _http_url(key: str, value: Any) -> str:
+    text = str(value).rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(key, f"must be an http:// or https:// URL (got {text[:60]!r})")
+    return text
+
+
+def _redis_url(value: Any) -> str:
+    text = str(value)
+    if urlsplit(text).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(
+            "SCRM_REDIS_URL", f"must start with redis://, rediss:// or unix:// (got {text[:60]!r})"
+        )
+    return text
+
+
+def _admins(value: Any) -> frozenset[str]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    admins = frozenset(str(item).strip() for item in items if str(item).strip())
+    for user_id in admins:
+        if not _USER_ID_RE.fullmatch(user_id):
+            raise ConfigError("SCRM_ADMINS", f"{user_id!r} is not a WeCom user id")
+    return admins

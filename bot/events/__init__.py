@@ -1,0 +1,57 @@
+"""Typed callback events; importing this package registers every event class."""
+
+from bot.events.base import EVENT_TYPES, Event, EventParseError, UnknownEvent, register
+from bot.events.chat import (
+    ExternalChatCreate,
+    ExternalChatDismiss,
+    ExternalChatEvent,
+    ExternalChatUpdate,
+    ExternalTagCreate,
+    ExternalTagDelete,
+    ExternalTagEvent,
+    ExternalTagShuffle,
+    ExternalTagUpdate,
+)
+from bot.events.contact import (
+    AddExternalContact,
+    AddHalfExternalContact,
+    DelExternalContact,
+    DelFollowUser,
+    EditExternalContact,
+    ExternalContactEvent,
+    TransferFail,
+)
+from bot.events.messages import AppMessage, KfMsgOrEvent, MsgAuditNotify, TextMessage
+from bot.events.parse import XmlRejected, event_from_fields, parse_event, parse_xml
+
+__all__ = [
+    "EVENT_TYPES",
+    "AddExternalContact",
+    "AddHalfExternalContact",
+    "AppMessage",
+    "DelExternalContact",
+    "DelFollowUser",
+    "EditExternalContact",
+    "Event",
+    "EventParseError",
+    "ExternalChatCreate",
+    "ExternalChatDismiss",
+    "ExternalChatEvent",
+    "ExternalChatUpdate",
+    "ExternalContactEvent",
+    "ExternalTagCreate",
+    "ExternalTagDelete",
+    "ExternalTagEvent",
+    "ExternalTagShuffle",
+    "ExternalTagUpdate",
+    "KfMsgOrEvent",
+    "MsgAuditNotify",
+    "TextMessage",
+    "TransferFail",
+    "UnknownEvent",
+    "XmlRejected",
+    "event_from_fields",
+    "parse_event",
+    "parse_xml",
+    "register",
+]

@@ -1,0 +1,73 @@
+"""Every Redis key the project uses, in one place.
+
+All keys of one corp share the hash tag `{corp_id}` so that multi-key scripts and
+transactions stay on one slot in Redis Cluster: `scrm:{corp_id}:...`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RedisKeys:
+    """Builds the keys of one corp under one prefix (tests use a unique prefix each)."""
+
+    corp_id: str
+    prefix: str = "scrm"
+
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}:{{{self.corp_id}}}"
+
+    def pattern(self) -> str:
+        """A SCAN pattern matching every key of this corp and prefix."""
+        return f"{self.prefix}:{{{self.corp_id}}}:*"
+
+    # -- callback ingest and pipeline --------------------------------------------------------
+    @property
+    def events(self) -> str:
+        return f"{self.base}:events"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.base}:events:dead"
+
+    @property
+    def retry_schedule(self) -> str:
+        """Sorted set: stream entry id -> unix time it may be retried."""
+        return f"{self.base}:events:retry"
+
+    def handlers_done(self, entry_id: str) -> str:
+        """Set of handler names that already succeeded for one stream entry."""
+        return f"{self.base}:events:done:{entry_id}"
+
+    def dedup(self, fingerprint: str) -> str:
+        return f"{self.base}:dedup:{fingerprint}"
+
+    # -- WeCom credentials -------------------------------------------------------------------
+    def access_token(self, secret: str) -> str:
+        return f"{self.base}:token:{secret_id(secret)}"
+
+    def access_token_lock(self, secret: str) -> str:
+        return f"{self.base}:token:{secret_id(secret)}:lock"
+
+    def ticket(self, kind: str, secret: str) -> str:
+        return f"{self.base}:ticket:{kind}:{secret_id(secret)}"
+
+    def ticket_lock(self, kind: str, secret: str) -> str:
+        return f"{self.base}:ticket:{kind}:{secret_id(secret)}:lock"
+
+    # -- feature state -----------------------------------------------------------------------
+    def kf_cursor(self, open_kfid: str) -> str:
+        return f"{self.base}:kf:cursor:{open_kfid}"
+
+    def kf_messages(self, open_kfid: str) -> str:
+        """Stream of customer-service messages pulled with kf/sync_msg."""
+        return f"{self.base}:kf:messages:{open_kfid}"
+
+
+def secret_id(secret: str) -> str:
+    """A short, stable, non-reversible id for a secret, so keys never carry the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]

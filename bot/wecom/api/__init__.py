@@ -1,0 +1,1 @@
+"""Per-domain WeCom API classes behind the `WeComClient` facade."""

@@ -1,0 +1,1 @@
+"""The event pipeline: consumer group, retries, dead letters, middlewares."""

@@ -1,0 +1,1 @@
+"""Operational HTTP endpoints: health, readiness and Prometheus metrics."""

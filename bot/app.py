@@ -1,0 +1,116 @@
+"""The app factory: routes, the ordered routers, and every resource in `cleanup_ctx`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from bot.appkeys import (
+    CLIENT_SETTINGS,
+    CRYPTO,
+    DISPATCHER,
+    HANDLER_CONTEXT,
+    HTTP,
+    INGEST,
+    KEYS,
+    METRICS,
+    PIPELINE,
+    REDIS,
+    SETTINGS,
+    WECOM,
+)
+from bot.callback import endpoint
+from bot.callback.crypto import CallbackCrypto
+from bot.callback.ingest import EventIngest
+from bot.config import Settings
+from bot.context import HandlerContext
+from bot.keys import RedisKeys
+from bot.metrics import Metrics
+from bot.pipeline.consumer import EventPipeline
+from bot.pipeline.middlewares import MIDDLEWARES
+from bot.redis_store import open_redis
+from bot.routing import Dispatcher, Router
+from bot.web import health
+from bot.wecom import ClientSettings, WeComClient
+from handlers import kf, unhandled, welcome
+
+# Order is priority: every handler matching an event runs in this order.
+ROUTERS: list[Router] = [
+    welcome.router,  # first: the welcome code expires 20 s after the event
+    kf.router,
+    unhandled.router,  # last: logs event types nothing else handles
+]
+
+
+class StartupError(RuntimeError):
+    """A resource needed at start-up is unavailable; the message says which and why."""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    client_settings: ClientSettings | None = None,
+    run_pipeline: bool = True,
+) -> web.Application:
+    """Build the bot's web application; resources open on startup and close on cleanup."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[CLIENT_SETTINGS] = client_settings or ClientSettings()
+    app[METRICS] = Metrics()
+    app[KEYS] = RedisKeys(settings.corp_id, settings.key_prefix)
+    app[CRYPTO] = CallbackCrypto(settings.token, settings.aes_key, settings.corp_id)
+    app[DISPATCHER] = Dispatcher(ROUTERS, MIDDLEWARES)
+
+    app.cleanup_ctx.append(_redis_ctx)
+    app.cleanup_ctx.append(_wecom_ctx)
+    if run_pipeline:
+        app.cleanup_ctx.append(_pipeline_ctx)
+
+    endpoint.setup_routes(app)
+    health.setup_routes(app)
+    return app
+
+
+async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with open_redis(settings.redis_url, settings.data_dir) as redis:
+        try:
+            await redis.ping()
+        except (RedisError, OSError) as exc:
+            where = settings.redis_url or f"the embedded Redis in {settings.data_dir}"
+            raise StartupError(f"SCRM_REDIS_URL: cannot reach {where}: {exc}") from exc
+        app[REDIS] = redis
+        app[INGEST] = EventIngest(redis, app[KEYS], settings.dedup_window_seconds)
+        yield
+
+
+async def _wecom_ctx(app: web.Application) -> AsyncIterator[None]:
+    connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        app[HTTP] = session
+        app[WECOM] = WeComClient.from_settings(
+            app[SETTINGS], session, app[REDIS], app[METRICS], app[CLIENT_SETTINGS]
+        )
+        app[HANDLER_CONTEXT] = HandlerContext(
+            settings=app[SETTINGS],
+            redis=app[REDIS],
+            keys=app[KEYS],
+            wecom=app[WECOM],
+            metrics=app[METRICS],
+            log=logging.getLogger("scrm.handlers"),
+        )
+        yield
+
+
+async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
+    pipeline = EventPipeline(
+        app[REDIS], app[KEYS], app[DISPATCHER], app[HANDLER_CONTEXT], app[SETTINGS].pipeline
+    )
+    await pipeline.start()
+    app[PIPELINE] = pipeline
+    yield
+    await pipeline.stop()

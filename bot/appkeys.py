@@ -1,0 +1,30 @@
+"""Every shared service of the aiohttp app, under one typed `web.AppKey` each."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.callback.crypto import CallbackCrypto
+from bot.callback.ingest import EventIngest
+from bot.config import Settings
+from bot.context import HandlerContext
+from bot.keys import RedisKeys
+from bot.metrics import Metrics
+from bot.pipeline.consumer import EventPipeline
+from bot.routing import Dispatcher
+from bot.wecom import ClientSettings, WeComClient
+
+SETTINGS = web.AppKey("settings", Settings)
+CLIENT_SETTINGS = web.AppKey("client_settings", ClientSettings)
+METRICS = web.AppKey("metrics", Metrics)
+KEYS = web.AppKey("keys", RedisKeys)
+CRYPTO = web.AppKey("crypto", CallbackCrypto)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+REDIS = web.AppKey("redis", Redis)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+WECOM = web.AppKey("wecom", WeComClient)
+INGEST = web.AppKey("ingest", EventIngest)
+HANDLER_CONTEXT = web.AppKey("handler_context", HandlerContext)
+PIPELINE = web.AppKey("pipeline", EventPipeline)

@@ -1,0 +1,100 @@
+"""`/wecom/callback`: GET URL verification and POST event delivery (REFERENCE.md §1-2).
+
+Every refusal is a 4xx with a one-word body and nothing enqueued; 200 is sent only once the
+event is in the Redis stream, 503 when Redis cannot take it (WeCom then retries).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from bot.appkeys import CRYPTO, INGEST, METRICS, SETTINGS
+from bot.callback.crypto import CallbackError
+from bot.callback.ingest import fingerprint
+from bot.events import XmlRejected, event_from_fields, parse_xml
+
+log = logging.getLogger(__name__)
+
+
+def _refuse(request: web.Request, reason: str, status: int = 400) -> web.Response:
+    request.config_dict[METRICS].callbacks.labels(result=reason).inc()
+    log.info("callback refused: %s (%s %s)", reason, request.method, request.path)
+    return web.Response(status=status, text=reason)
+
+
+def _query(request: web.Request, *names: str) -> list[str]:
+    values = [request.query.get(name, "") for name in names]
+    if not all(values):
+        raise CallbackError("missing_params")
+    return values
+
+
+def _check_timestamp(request: web.Request, timestamp: str) -> None:
+    """Refuse replays older (or further ahead) than the dedup window can remember."""
+    window = request.config_dict[SETTINGS].dedup_window_seconds
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > window:
+        raise CallbackError("stale_timestamp", 403)
+
+
+async def verify_url(request: web.Request) -> web.Response:
+    """Answer WeCom's URL check with the decrypted echostr: plain text, no newline."""
+    crypto = request.config_dict[CRYPTO]
+    try:
+        signature, timestamp, nonce, echostr = _query(
+            request, "msg_signature", "timestamp", "nonce", "echostr"
+        )
+        _check_timestamp(request, timestamp)
+        plain = crypto.verify_and_decrypt(signature, timestamp, nonce, echostr)
+    except CallbackError as exc:
+        return _refuse(request, exc.reason, exc.status)
+    request.config_dict[METRICS].callbacks.labels(result="verified").inc()
+    return web.Response(text=plain, content_type="text/plain")
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise CallbackError("body_too_large", 413)
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise CallbackError("body_too_large", 413)
+    return body
+
+
+async def receive(request: web.Request) -> web.Response:
+    """Verify, decrypt, parse, dedupe and enqueue one callback."""
+    settings = request.config_dict[SETTINGS]
+    crypto = request.config_dict[CRYPTO]
+    try:
+        signature, timestamp, nonce = _query(request, "msg_signature", "timestamp", "nonce")
+        _check_timestamp(request, timestamp)
+        body = await _read_body(request, settings.max_body_bytes)
+        envelope = parse_xml(body)
+        encrypt = envelope.get("Encrypt")
+        if not isinstance(encrypt, str) or not encrypt:
+            raise CallbackError("missing_encrypt")
+        xml = crypto.verify_and_decrypt(signature, timestamp, nonce, encrypt)
+        event = event_from_fields(parse_xml(xml))
+    except CallbackError as exc:
+        return _refuse(request, exc.reason, exc.status)
+    except XmlRejected as exc:
+        return _refuse(request, exc.reason)
+
+    try:
+        entry_id = await request.config_dict[INGEST].add(
+            xml, fingerprint(event, xml), int(time.time() * 1000)
+        )
+    except (RedisError, OSError) as exc:
+        log.warning("callback not stored, answering 503 so WeCom retries: %s", exc)
+        return _refuse(request, "redis_unavailable", 503)
+    result = "accepted" if entry_id else "duplicate"
+    request.config_dict[METRICS].callbacks.labels(result=result).inc()
+    return web.Response(text="")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/wecom/callback", verify_url)
+    app.router.add_post("/wecom/callback", receive)

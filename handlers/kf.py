@@ -1,0 +1,43 @@
+"""WeChat Customer Service (微信客服): pull new messages after each `kf_msg_or_event`.
+
+Messages land in a per-account Redis stream for the features that read chat text (keyword
+tagging, inbound sensitive-word alerts); the sync cursor is saved in the same transaction as
+each page, so a crash never skips or re-reads a page.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.context import HandlerContext
+from bot.events import KfMsgOrEvent
+from bot.routing import Router
+
+router = Router(name=__name__)
+
+MAX_PAGES_PER_EVENT = 50
+STREAM_MAXLEN = 100_000
+
+
+@router.on(KfMsgOrEvent)
+async def pull_kf_messages(event: KfMsgOrEvent, ctx: HandlerContext) -> None:
+    cursor_key = ctx.keys.kf_cursor(event.open_kfid)
+    stream_key = ctx.keys.kf_messages(event.open_kfid)
+    cursor = await ctx.redis.get(cursor_key) or ""
+    for _ in range(MAX_PAGES_PER_EVENT):
+        page = await ctx.wecom.kf.sync_msg(event.open_kfid, token=event.token, cursor=cursor)
+        next_cursor = str(page.get("next_cursor") or cursor)
+        async with ctx.redis.pipeline(transaction=True) as tx:
+            for message in page.get("msg_list", []):
+                tx.xadd(
+                    stream_key,
+                    {"msgid": str(message.get("msgid", "")), "json": json.dumps(message)},
+                    maxlen=STREAM_MAXLEN,
+                    approximate=True,
+                )
+            tx.set(cursor_key, next_cursor)
+            await tx.execute()
+        cursor = next_cursor
+        if not page.get("has_more"):
+            return
+    ctx.log.warning("kf %s: more than %d pages pending", event.open_kfid, MAX_PAGES_PER_EVENT)

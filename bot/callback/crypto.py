@@ -57,6 +57,7 @@ class CallbackCrypto:
             raise ValueError("EncodingAESKey must decode to 32 bytes")
         self.receive_id = receive_id
         self._receive_id_bytes = receive_id.encode()
+        self._cipher = WeChatCipher(self.key)  # reusable: each decrypt makes its own context
 
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
         return sign(self.token, timestamp, nonce, encrypt)
@@ -74,7 +75,7 @@ class CallbackCrypto:
             raise CallbackError("bad_base64") from None
         if not raw or len(raw) % BLOCK:
             raise CallbackError("truncated_cipher")
-        plain: bytes = WeChatCipher(self.key).decrypt(raw)
+        plain: bytes = self._cipher.decrypt(raw)
         pad = plain[-1]
         if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
             raise CallbackError("bad_padding")

@@ -6,17 +6,28 @@ import hashlib
 
 from redis.asyncio import Redis
 
+from bot.batching import GroupCommit
 from bot.events import Event
 from bot.keys import RedisKeys
 
-# Dedup mark and XADD in one script: one round trip, and no window in which the mark exists
-# without the event (or the reverse). Both keys share the corp's hash tag.
+# Dedup mark and XADD in one script, for a batch of callbacks: one round trip, and no window
+# in which a mark exists without its event (or the reverse). All keys share the corp's hash tag.
+# KEYS[1] = stream, KEYS[1+i] = dedup key of callback i; ARGV[1] = ttl, then fp, xml, received.
 _INGEST = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
-  return redis.call('XADD', KEYS[2], '*', 'xml', ARGV[3], 'received_ms', ARGV[4], 'fp', ARGV[1])
+local out = {}
+for i = 2, #KEYS do
+  local a = 2 + (i - 2) * 3
+  if redis.call('SET', KEYS[i], ARGV[a], 'NX', 'EX', ARGV[1]) then
+    out[i - 1] = redis.call('XADD', KEYS[1], '*',
+      'xml', ARGV[a + 1], 'received_ms', ARGV[a + 2], 'fp', ARGV[a])
+  else
+    out[i - 1] = false
+  end
 end
-return false
+return out
 """
+
+Callback = tuple[str, str, int]  # (xml, fingerprint, received_ms)
 
 
 def fingerprint(event: Event, xml: str) -> str:
@@ -31,11 +42,16 @@ class EventIngest:
         self._keys = keys
         self._window = dedup_window_seconds
         self._script = redis.register_script(_INGEST)
+        self._batcher: GroupCommit[Callback, str | None] = GroupCommit(self._add_batch)
 
     async def add(self, xml: str, fp: str, received_ms: int) -> str | None:
         """The new stream entry id, or None for a duplicate. Raises redis errors as they come."""
-        entry_id = await self._script(
-            keys=[self._keys.dedup(fp), self._keys.events],
-            args=[fp, self._window, xml, received_ms],
-        )
-        return str(entry_id) if entry_id else None
+        return await self._batcher.submit((xml, fp, received_ms))
+
+    async def _add_batch(self, callbacks: list[Callback]) -> list[str | None]:
+        keys = [self._keys.events] + [self._keys.dedup(fp) for _, fp, _ in callbacks]
+        args: list[str | int] = [self._window]
+        for xml, fp, received_ms in callbacks:
+            args += [fp, xml, received_ms]
+        replies = await self._script(keys=keys, args=args)
+        return [str(entry_id) if entry_id else None for entry_id in replies]

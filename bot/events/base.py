@@ -82,12 +82,25 @@ class Event:
     @classmethod
     def from_fields(cls, raw: Mapping[str, Any]) -> Event:
         kwargs: dict[str, Any] = {"raw": raw}
-        for f in fields(cls):
-            tag = f.metadata.get("xml")
-            if tag is None:
-                continue
-            kwargs[f.name] = _CONVERTERS[f.metadata["kind"]](raw.get(tag))
+        for name, tag, convert in _xml_fields(cls):
+            kwargs[name] = convert(raw.get(tag))
         return cls(**kwargs)
+
+
+_FIELD_SPECS: dict[type[Event], list[tuple[str, str, Callable[[XmlValue | None], Any]]]] = {}
+
+
+def _xml_fields(cls: type[Event]) -> list[tuple[str, str, Callable[[XmlValue | None], Any]]]:
+    """(attribute, XML tag, converter) of a class, computed once: this runs per callback."""
+    specs = _FIELD_SPECS.get(cls)
+    if specs is None:
+        specs = [
+            (f.name, f.metadata["xml"], _CONVERTERS[f.metadata["kind"]])
+            for f in fields(cls)
+            if "xml" in f.metadata
+        ]
+        _FIELD_SPECS[cls] = specs
+    return specs
 
 
 E = TypeVar("E", bound=type[Event])

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from bot.batching import GroupCommit
 from bot.config import PipelineSettings
 from bot.context import Delivery, HandlerContext
 from bot.events import XmlRejected, parse_event
@@ -62,16 +63,20 @@ class EventPipeline:
         self._slot_free = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._loops: list[asyncio.Task[None]] = []
+        self._acks: GroupCommit[str, None] = GroupCommit(self._ack_batch)
 
     async def start(self) -> None:
+        await self._ensure_group()
+        for loop in (self._read_loop, self._retry_loop, self._reclaim_loop):
+            self._loops.append(asyncio.create_task(self._forever(loop), name=loop.__name__))
+
+    async def _ensure_group(self) -> None:
         try:
             # "0", not "$": events enqueued before the group existed must be handled too
             await self._redis.xgroup_create(self._keys.events, GROUP, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-        for loop in (self._read_loop, self._retry_loop, self._reclaim_loop):
-            self._loops.append(asyncio.create_task(self._forever(loop), name=loop.__name__))
 
     async def stop(self) -> None:
         """Stop reading, let in-flight events finish (up to the grace period), then cancel."""
@@ -93,6 +98,12 @@ class EventPipeline:
         while not self._stopping.is_set():
             try:
                 await loop()
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # the stream was deleted under us (FLUSHDB, a Redis without persistence)
+                log.warning("pipeline: consumer group missing, creating it again")
+                await self._ensure_group()
             except (RedisError, OSError) as exc:
                 log.warning("pipeline %s: Redis error, retrying in 1 s: %s", loop.__name__, exc)
                 await self._pause(1.0)
@@ -236,11 +247,15 @@ class EventPipeline:
         return int(rows[0]["times_delivered"]) if rows else 1
 
     async def _ack(self, entry_id: str) -> None:
+        await self._acks.submit(entry_id)
+
+    async def _ack_batch(self, entry_ids: list[str]) -> list[None]:
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.xack(self._keys.events, GROUP, entry_id)
-            tx.xdel(self._keys.events, entry_id)
-            tx.delete(self._keys.handlers_done(entry_id))
+            tx.xack(self._keys.events, GROUP, *entry_ids)
+            tx.xdel(self._keys.events, *entry_ids)
+            tx.delete(*(self._keys.handlers_done(entry_id) for entry_id in entry_ids))
             await tx.execute()
+        return [None] * len(entry_ids)
 
     async def _schedule_retry(self, entry_id: str, attempt: int) -> None:
         ceiling = min(

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
+from bot.wecom.api.agent import AgentAPI
 from bot.wecom.api.auth import AuthAPI
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.intercept import InterceptAPI
@@ -22,7 +23,7 @@ class WeComClient:
     """WeCom server APIs for one corp.
 
     Customer-contact endpoints (`external_contact`, `intercept`) use the customer-contact
-    secret; everything done as the app (`message`, `kf`, `auth`, `jsapi`, `media`) uses the
+    secret; everything done as the app (`agent`, `message`, `kf`, `auth`, `jsapi`, `media`) uses the
     app secret.
     """
 
@@ -49,10 +50,12 @@ class WeComClient:
             metrics=metrics,
             settings=client_settings,
         )
+        self.agent_id = agent_id
         self.agent_secret = agent_secret
         self.contact_secret = contact_secret
         self.external_contact = ExternalContactAPI(self.transport, contact_secret)
         self.intercept = InterceptAPI(self.transport, contact_secret)
+        self.agent = AgentAPI(self.transport, agent_secret)
         self.message = MessageAPI(self.transport, agent_secret, agent_id)
         self.kf = KfAPI(self.transport, agent_secret)
         self.auth = AuthAPI(self.transport, agent_secret)

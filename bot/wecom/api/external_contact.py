@@ -177,3 +177,8 @@ class ExternalContactAPI(BaseAPI):
             attachments=attachments,
         )
         return await self._post("externalcontact/add_msg_template", payload)
+
+    async def get_follow_user_list(self) -> list[str]:
+        """Staff members with customer-contact enabled (doc 92571); `doctor` uses it as a probe."""
+        data = await self._get("externalcontact/get_follow_user_list")
+        return [str(user) for user in data.get("follow_user", [])]

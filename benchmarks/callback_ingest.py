@@ -1,0 +1,261 @@
+"""Encrypted callbacks per second and latency, the bot against a bare aiohttp endpoint.
+
+Both servers run as one process each on this machine and are driven by the same load
+generators:
+- max throughput: wrk (1 thread, N connections, closed loop) cycling through pre-encrypted,
+  distinct callbacks, so every request is a new event that is decrypted, parsed, deduped and
+  XADDed (none is a duplicate);
+- latency at half the bot's max rate: an open-loop generator (requests fired on a fixed
+  schedule, latency measured from the scheduled time, so queueing is not hidden).
+
+The bot runs `scrm-bot serve` with its pipeline consuming the events, against a redis-server
+of its own with `appendonly yes` and `appendfsync always` (the durability the 200 promises).
+
+    python benchmarks/callback_ingest.py [--duration 10] [--connections 32]
+
+Needs `wrk` (Debian: apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.callback.crypto import CallbackCrypto  # noqa: E402
+from tests.helpers import RedisServerProcess, free_port  # noqa: E402
+
+CORP_ID = "ww1436e0e65a779aee"
+TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+
+WRK_SCRIPT = """
+local reqs = {}
+local idx = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local tab = line:find("\\t")
+    reqs[#reqs + 1] = wrk.format("POST", line:sub(1, tab - 1),
+      {["Content-Type"] = "text/xml"}, line:sub(tab + 1))
+  end
+end
+request = function()
+  idx = idx + 1
+  if idx > #reqs then idx = 1 end
+  return reqs[idx]
+end
+"""
+
+
+def make_requests(count: int, tag: str) -> list[tuple[str, str]]:
+    """(path?query, body) of `count` distinct, correctly signed tag-change callbacks."""
+    crypto = CallbackCrypto(TOKEN, AES_KEY, CORP_ID)
+    now = int(time.time())
+    requests = []
+    for n in range(count):
+        xml = (
+            f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[sys]]>"
+            f"</FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[change_external_tag]]></Event><Id><![CDATA[et{tag}{n}]]></Id>"
+            f"<TagType><![CDATA[tag]]></TagType><ChangeType><![CDATA[update]]></ChangeType></xml>"
+        )
+        encrypt = crypto.encrypt(xml)
+        nonce = secrets.token_hex(5)
+        signature = crypto.signature(str(now), nonce, encrypt)
+        path = f"/wecom/callback?msg_signature={signature}&timestamp={now}&nonce={nonce}"
+        body = (
+            f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><AgentID><![CDATA[1000002]]>"
+            f"</AgentID><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        )
+        requests.append((path, body))
+    return requests
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def run_wrk(
+    port: int, requests: list[tuple[str, str]], duration: int, connections: int, workdir: Path
+) -> dict[str, float]:
+    data = workdir / "requests.tsv"
+    data.write_text("".join(f"{p}\t{b}\n" for p, b in requests), encoding="utf-8")
+    script = workdir / "cycle.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(data),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    latency = {m.group(1): _ms(m.group(2)) for m in re.finditer(r"\s(50|99)%\s+([\d.]+\w+)", out)}
+    return {
+        "rps": rps,
+        "total": total,
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "p50": latency.get("50", 0.0),
+        "p99": latency.get("99", 0.0),
+    }
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+async def fixed_rate(port: int, requests: list[tuple[str, str]], rate: float) -> dict[str, float]:
+    """Open loop: request i is due at start + i/rate; latency counts from when it was due."""
+    latencies: list[float] = []
+    failures = 0
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter() + 0.2
+
+        async def one(i: int, path: str, body: str) -> None:
+            nonlocal failures
+            due = start + i / rate
+            await asyncio.sleep(max(due - time.perf_counter(), 0))
+            async with session.post(f"http://127.0.0.1:{port}{path}", data=body) as response:
+                await response.read()
+                if response.status != 200:
+                    failures += 1
+            latencies.append((time.perf_counter() - due) * 1000)
+
+        await asyncio.gather(*(one(i, p, b) for i, (p, b) in enumerate(requests)))
+    latencies.sort()
+    return {
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "failures": failures,
+    }
+
+
+def start_bot(port: int, redis_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "SCRM_CORP_ID": CORP_ID,
+        "SCRM_TOKEN": TOKEN,
+        "SCRM_AES_KEY": AES_KEY,
+        "SCRM_AGENT_ID": "1000002",
+        "SCRM_AGENT_SECRET": "bench",
+        "SCRM_REDIS_URL": redis_url,
+        "SCRM_WECOM_API_BASE": "http://127.0.0.1:9",
+        "SCRM_DATA_DIR": str(data_dir),
+        "SCRM_KEY_PREFIX": f"bench-{secrets.token_hex(4)}",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--log-level",
+            "WARNING",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--latency-seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found: apt-get install wrk")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        redis = RedisServerProcess(workdir / "redis")
+        redis.start()
+        bare_port, bot_port = free_port(), free_port()
+        bare = subprocess.Popen(
+            [sys.executable, str(ROOT / "benchmarks" / "bare_endpoint.py"), str(bare_port)]
+        )
+        bot = start_bot(bot_port, redis.url, workdir / "data")
+        try:
+            wait_for_port(bare_port)
+            wait_for_port(bot_port)
+            count = 250_000
+            print(f"generating {count} encrypted callbacks ...", file=sys.stderr)
+            requests = make_requests(count, "a")
+            base = run_wrk(bare_port, requests, args.duration, args.connections, workdir)
+            ours = run_wrk(bot_port, requests, args.duration, args.connections, workdir)
+            if ours["total"] > count:
+                print("warning: wrk wrapped around; some requests were duplicates", file=sys.stderr)
+            rate = ours["rps"] / 2
+            n = int(rate * args.latency_seconds)
+            base_lat = asyncio.run(fixed_rate(bare_port, make_requests(n, "b"), rate))
+            ours_lat = asyncio.run(fixed_rate(bot_port, make_requests(n, "c"), rate))
+        finally:
+            for proc in (bare, bot):
+                proc.terminate()
+                proc.wait(timeout=20)
+            redis.kill()
+
+    print(
+        f"\nmachine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, date {time.strftime('%Y-%m-%d')}"
+    )
+    print(
+        "| endpoint | max req/s (wrk, c=%d) | non-2xx | p50 / p99 at max (ms) | p50 / p99 at %.0f req/s (ms) |"
+        % (args.connections, rate)
+    )
+    print("|---|---|---|---|---|")
+    for name, run, lat in (
+        ("bare aiohttp 200", base, base_lat),
+        ("scrm-bot /wecom/callback", ours, ours_lat),
+    ):
+        print(
+            f"| {name} | {run['rps']:.0f} | {run['non2xx']:.0f} | {run['p50']:.2f} / {run['p99']:.2f} "
+            f"| {lat['p50']:.2f} / {lat['p99']:.2f} |"
+        )
+    print(f"\nthroughput ratio (scrm-bot / bare): {ours['rps'] / base['rps']:.2f}")
+    print(f"failures at fixed rate: bare {base_lat['failures']}, scrm-bot {ours_lat['failures']}")
+
+
+if __name__ == "__main__":
+    main()

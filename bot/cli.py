@@ -1,0 +1,125 @@
+"""The `scrm-bot` command line: serve, demo, doctor, deadletter."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.redis_store import EmbeddedRedisError, open_redis
+
+log = logging.getLogger("scrm")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scrm-bot", description="WeCom SCRM bot and chat-toolbar sidebar assistant"
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
+        return sub
+
+    serve = with_config(commands.add_parser("serve", help="run the callback server and pipeline"))
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8080)
+
+    demo = commands.add_parser("demo", help="run a scripted scenario against the local sandbox")
+    demo.add_argument("--once", action="store_true", help="exit after the scenario")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080, help="bot port (0 = any free port)")
+    demo.add_argument("--data-dir", default="scrm-demo-data", help="embedded Redis folder")
+
+    doctor = with_config(commands.add_parser("doctor", help="check config, Redis and secrets"))
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+
+    dead = with_config(commands.add_parser("deadletter", help="inspect or replay failed events"))
+    dead_commands = dead.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = dead_commands.add_parser("list", help="print dead letters as JSON lines")
+    listing.add_argument("--limit", type=int, default=100)
+    replay = dead_commands.add_parser("replay", help="put dead letters back on the stream")
+    replay.add_argument("ids", nargs="*", help="dead-letter ids (see list)")
+    replay.add_argument("--all", action="store_true", help="replay every dead letter")
+    purge = dead_commands.add_parser("purge", help="delete dead letters for good")
+    purge.add_argument("ids", nargs="+")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(args.host, args.port, args.data_dir, once=args.once))
+        settings = load_settings(args.config)
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port)
+        if args.command == "doctor":
+            return asyncio.run(_doctor(settings, as_json=args.json))
+        return asyncio.run(_deadletter(settings, args))
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    except (EmbeddedRedisError, RuntimeError) as exc:
+        print(f"启动失败：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    from bot.app import create_app
+
+    log.info("serving WeCom callbacks on http://%s:%d/wecom/callback", host, port)
+    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+async def _doctor(settings: Settings, *, as_json: bool) -> int:
+    from bot.doctor import run_doctor
+
+    checks = await run_doctor(settings)
+    if as_json:
+        print(json.dumps([check.as_dict() for check in checks], ensure_ascii=False, indent=2))
+    else:
+        for check in checks:
+            print(f"{'✓' if check.ok else '✗'} {check.name}：{check.detail}")
+    return 0 if all(check.ok for check in checks) else 1
+
+
+async def _deadletter(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.keys import RedisKeys
+    from bot.pipeline import deadletter
+
+    keys = RedisKeys(settings.corp_id, settings.key_prefix)
+    async with open_redis(settings.redis_url, settings.data_dir) as redis:
+        if args.action == "list":
+            for letter in await deadletter.list_dead_letters(redis, keys, args.limit):
+                print(json.dumps(letter.as_dict(), ensure_ascii=False))
+            return 0
+        if args.action == "replay":
+            if not args.ids and not args.all:
+                print("请给出要重放的 id，或用 --all 重放全部", file=sys.stderr)
+                return 2
+            new_ids = await deadletter.replay_dead_letters(
+                redis, keys, None if args.all else args.ids
+            )
+            print(json.dumps({"replayed": len(new_ids), "new_ids": new_ids}))
+            return 0
+        removed = await deadletter.purge_dead_letters(redis, keys, args.ids)
+        print(json.dumps({"purged": removed}))
+        return 0

@@ -1,0 +1,185 @@
+"""`scrm-bot demo`: embedded Redis + the WeCom sandbox + the bot, and a scripted scenario.
+
+The transcript shows what WeCom would have delivered to customers and staff. Later features
+add their scenes to `SCENES`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.appkeys import KEYS, REDIS
+from bot.config import Settings
+from bot.sandbox import Sandbox, ScenarioResult
+
+DEMO_TOKEN = "ScrmDemoToken2026"
+DEMO_AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+DEMO_PREFIX = "demo"  # each run uses demo<start time>; older runs are removed
+
+
+@dataclass
+class Demo:
+    """What the scenes share: the sandbox, the running bot app and the transcript printer."""
+
+    sandbox: Sandbox
+    app: web.Application
+    say: Callable[[str], None]
+
+    async def wait_for(
+        self, check: Callable[[], Awaitable[bool]], what: str, within: float = 20
+    ) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if await check():
+                return
+            await asyncio.sleep(0.02)
+        raise RuntimeError(f"demo: timed out waiting for {what}")
+
+
+async def scene_url_check(demo: Demo) -> None:
+    assert demo.sandbox.driver is not None
+    check = await demo.sandbox.driver.verify_url()
+    demo.say(f"企业微信校验回调 URL：{'通过' if check.ok else '失败'}（HTTP {check.status}）")
+    if not check.ok:
+        raise RuntimeError("URL verification failed")
+
+
+async def scene_welcome(demo: Demo) -> None:
+    sandbox = demo.sandbox
+    result = await sandbox.customer_adds_staff(
+        "zhangsan", "wmDemoCustomer01", name="王小明", state="spring-poster"
+    )
+    demo.say("客户「王小明」扫码（渠道 spring-poster）添加了员工「张三」")
+    demo.say(f"  企业微信推送 add_external_contact → 机器人应答 {_statuses(result)}")
+
+    async def welcomed() -> bool:
+        return bool(sandbox.welcomes("wmDemoCustomer01"))
+
+    await demo.wait_for(welcomed, "the welcome message")
+    welcome = sandbox.welcomes("wmDemoCustomer01")[0]
+    delay = welcome.time - result_time(result.xml)
+    demo.say(f"  → 客户收到欢迎语（事件后 {max(delay, 0):.1f} 秒，20 秒窗口内）：{welcome.text}")
+
+    assert sandbox.driver is not None
+    retry = await sandbox.driver.deliver(result.xml)  # WeCom retries the same event
+    await asyncio.sleep(0.3)
+    demo.say(
+        f"  企业微信重试同一事件 → 应答 {retry.statuses}，客户收到的欢迎语仍是 "
+        f"{len(sandbox.welcomes('wmDemoCustomer01'))} 条"
+    )
+
+
+def _statuses(result: ScenarioResult) -> list[int | None]:
+    return result.delivery.statuses if result.delivery else []
+
+
+def result_time(xml: str) -> float:
+    start = xml.find("<CreateTime>") + len("<CreateTime>")
+    return float(xml[start : xml.find("</CreateTime>")])
+
+
+async def scene_group(demo: Demo) -> None:
+    result = await demo.sandbox.customer_joins_group(
+        None, "wmDemoCustomer01", join_scene=3, owner="zhangsan"
+    )
+    demo.say(f"客户「王小明」扫码加入客户群 → 事件已接收（应答 {_statuses(result)}）")
+
+
+async def scene_kf(demo: Demo) -> None:
+    open_kfid = demo.sandbox.add_kf_account("wkDemoService000000000000000001")
+    await demo.sandbox.kf_message("wmDemoCustomer01", "请问退货需要几天到账？", open_kfid)
+    demo.say("客户在微信客服中发来：「请问退货需要几天到账？」")
+    redis, keys = demo.app[REDIS], demo.app[KEYS]
+
+    async def pulled() -> bool:
+        return int(await redis.xlen(keys.kf_messages(open_kfid))) > 0
+
+    await demo.wait_for(pulled, "the KF message pull")
+    [(_, fields)] = await redis.xrange(keys.kf_messages(open_kfid), count=1)
+    text = json.loads(fields["json"]).get("text", {}).get("content", "")
+    demo.say(f"  → 机器人用 kf/sync_msg 拉取并保存了消息：「{text}」")
+
+
+async def scene_churn(demo: Demo) -> None:
+    result = await demo.sandbox.customer_deletes_staff("zhangsan", "wmDemoCustomer01")
+    demo.say(f"客户删除了员工「张三」 → del_follow_user 已接收（应答 {_statuses(result)}）")
+
+
+SCENES: list[Callable[[Demo], Awaitable[None]]] = [
+    scene_url_check,
+    scene_welcome,
+    scene_group,
+    scene_kf,
+    scene_churn,
+]
+
+
+async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
+    """Run the scenario and print its transcript; then serve until Ctrl-C unless `once`."""
+    sandbox = Sandbox(staff=[])
+    sandbox.add_staff("zhangsan", "张三")
+    sandbox.add_staff("lisi", "李四")
+    api_base = await sandbox.start(host, 0)
+    settings = Settings(
+        corp_id=sandbox.corp_id,
+        token=DEMO_TOKEN,
+        aes_key=DEMO_AES_KEY,
+        agent_id=sandbox.agent_id,
+        agent_secret=sandbox.app_secret,
+        contact_secret=sandbox.contact_secret,
+        wecom_api_base=api_base,
+        admins=frozenset({"lisi"}),
+        data_dir=Path(data_dir),
+        key_prefix=f"{DEMO_PREFIX}{int(time.time())}",
+    )
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    try:
+        await runner.setup()
+        await _forget_previous_run(app)
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0]
+        bot_url = f"http://{bound[0]}:{bound[1]}"
+        sandbox.connect_bot(f"{bot_url}/wecom/callback", DEMO_TOKEN, DEMO_AES_KEY)
+        print(f"== scrm-bot demo：机器人 {bot_url}，沙箱 {api_base}，数据 {data_dir}/ ==")
+        demo = Demo(sandbox, app, lambda line: print(line, flush=True))
+        for scene in SCENES:
+            await scene(demo)
+        calls = sandbox.calls
+        print(f"== 沙箱共记录 {len(calls)} 次企业微信 API 调用：")
+        for call in calls:
+            print(f"   {call.method} {call.path} → errcode {call.errcode}")
+        if once:
+            return 0
+        print(
+            f"\n继续运行中（Ctrl-C 退出）：回调 {bot_url}/wecom/callback · "
+            f"指标 {bot_url}/metrics · 健康 {bot_url}/healthz · "
+            f"沙箱调用记录 {api_base}/sandbox/calls",
+            flush=True,
+        )
+        await asyncio.Event().wait()
+        return 0
+    finally:
+        await runner.cleanup()
+        await sandbox.stop()
+
+
+async def _forget_previous_run(app: web.Application) -> None:
+    """The demo owns its data folder: a new sandbox makes earlier runs' state meaningless."""
+    redis, current = app[REDIS], app[KEYS].prefix + ":"
+    stale = [
+        key
+        async for key in redis.scan_iter(match=f"{DEMO_PREFIX}*", count=1000)
+        if not key.startswith(current)
+    ]
+    if stale:
+        await redis.delete(*stale)

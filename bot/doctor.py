@@ -1,0 +1,87 @@
+"""`scrm-bot doctor`: check the configuration, Redis and every secret, in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import aiohttp
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.config import Settings
+from bot.redis_store import EmbeddedRedisError, open_redis
+from bot.wecom import WeComClient, WeComError
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One doctor check: what was checked, whether it passed, and what to do if not."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+async def run_doctor(settings: Settings) -> list[Check]:
+    """Run every check; never raises for a failed check, reports it instead."""
+    checks = [Check("配置", True, f"企业 {settings.corp_id}，应用 {settings.agent_id}")]
+    try:
+        async with open_redis(settings.redis_url, settings.data_dir) as redis:
+            checks.append(await _check_redis(redis, settings))
+            if checks[-1].ok:
+                checks.extend(await _check_secrets(redis, settings))
+    except (EmbeddedRedisError, RedisError, OSError) as exc:
+        checks.append(Check("Redis", False, f"无法启动或连接：{exc}"))
+    return checks
+
+
+async def _check_redis(redis: Redis, settings: Settings) -> Check:
+    where = settings.redis_url or f"内置 Redis（数据目录 {settings.data_dir}）"
+    try:
+        info = await redis.info("server")
+        persistence = await redis.info("persistence")
+    except (RedisError, OSError) as exc:
+        return Check("Redis", False, f"{where} 无法连接：{exc}")
+    detail = f"{where}，版本 {info.get('redis_version', '?')}"
+    if not int(persistence.get("aof_enabled", 0)):
+        detail += "；警告：未开启 AOF（appendonly），重启后话术等配置可能丢失"
+    return Check("Redis", True, detail)
+
+
+async def _check_secrets(redis: Redis, settings: Settings) -> list[Check]:
+    checks: list[Check] = []
+    async with aiohttp.ClientSession() as session:
+        client = WeComClient.from_settings(settings, session, redis)
+        contact_label = (
+            "客户联系 Secret（SCRM_CONTACT_SECRET）"
+            if settings.contact_secret != settings.agent_secret
+            else "客户联系接口（未设置 SCRM_CONTACT_SECRET，使用应用 Secret）"
+        )
+        probes = [
+            ("应用 Secret（SCRM_AGENT_SECRET）", client.agent_secret, _probe_agent),
+            (contact_label, client.contact_secret, _probe_contact),
+        ]
+        for name, secret, probe in probes:
+            try:
+                await client.transport.token(secret).get()
+                detail = await probe(client)
+            except WeComError as exc:
+                checks.append(
+                    Check(name, False, f"错误码 {exc.errcode}（{exc.path}）：{exc.explanation}")
+                )
+                continue
+            checks.append(Check(name, True, detail))
+    return checks
+
+
+async def _probe_agent(client: WeComClient) -> str:
+    data = await client.agent.get(client.agent_id)
+    return f"access_token 正常；应用「{data.get('name', '?')}」"
+
+
+async def _probe_contact(client: WeComClient) -> str:
+    staff = await client.external_contact.get_follow_user_list()
+    return f"access_token 正常；{len(staff)} 名成员已开通客户联系"

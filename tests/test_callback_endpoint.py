@@ -30,7 +30,7 @@ def crypto(settings: Settings) -> CallbackCrypto:
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, settings: Settings) -> TestClient[Any, Any]:
+async def client(settings: Settings, aiohttp_client: ClientFactory) -> TestClient[Any, Any]:
     # no pipeline: enqueued events stay in the stream for the assertions
     return await aiohttp_client(create_app(settings, run_pipeline=False))
 

@@ -1,0 +1,139 @@
+"""The command line: one-line config errors, dead-letter inspection and replay, the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.cli import main
+from bot.config import Settings
+from bot.keys import RedisKeys
+from bot.pipeline.consumer import GROUP
+from bot.pipeline.deadletter import move_to_dead_letters
+from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
+from tests.helpers import contact_event_xml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    return {
+        "SCRM_CORP_ID": settings.corp_id,
+        "SCRM_TOKEN": settings.token,
+        "SCRM_AES_KEY": settings.aes_key,
+        "SCRM_AGENT_ID": str(settings.agent_id),
+        "SCRM_AGENT_SECRET": settings.agent_secret,
+        "SCRM_REDIS_URL": settings.redis_url or "",
+        "SCRM_KEY_PREFIX": settings.key_prefix,
+    }
+
+
+def test_invalid_config_is_one_line_naming_the_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in list(os.environ):
+        if key.startswith("SCRM_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("SCRM_CORP_ID", VECTOR_CORP_ID)
+    monkeypatch.setenv("SCRM_TOKEN", VECTOR_TOKEN)
+    monkeypatch.setenv("SCRM_AES_KEY", VECTOR_AES_KEY[:-1])
+    monkeypatch.setenv("SCRM_AGENT_ID", "1")
+    monkeypatch.setenv("SCRM_AGENT_SECRET", "s")
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "SCRM_AES_KEY" in err[0] and "43" in err[0]
+
+
+def test_unreachable_redis_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    env = os.environ | {
+        "SCRM_CORP_ID": VECTOR_CORP_ID,
+        "SCRM_TOKEN": VECTOR_TOKEN,
+        "SCRM_AES_KEY": VECTOR_AES_KEY,
+        "SCRM_AGENT_ID": "1",
+        "SCRM_AGENT_SECRET": "s",
+        "SCRM_REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--log-level", "ERROR", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0
+    assert "SCRM_REDIS_URL" in done.stderr
+
+
+async def test_deadletter_list_replay_purge(
+    redis: Redis,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    keys = RedisKeys(settings.corp_id, settings.key_prefix)
+    for n in range(2):
+        xml = contact_event_xml(corp_id=VECTOR_CORP_ID, external_user_id=f"wm{n}")
+        entry = await redis.xadd(keys.events, {"xml": xml, "received_ms": "1", "fp": f"f{n}"})
+        await move_to_dead_letters(
+            redis, keys, GROUP, entry, {"xml": xml, "received_ms": "1"}, "boom", 5
+        )
+    for key, value in env_for(settings).items():
+        monkeypatch.setenv(key, value)
+
+    code = await _run_cli(["deadletter", "list"])
+    assert code == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["error"] for row in rows] == ["boom", "boom"]
+    assert all(row["attempts"] == 5 and "<xml>" in row["xml"] for row in rows)
+
+    assert await _run_cli(["deadletter", "replay"]) == 2  # neither ids nor --all
+    capsys.readouterr()
+    assert await _run_cli(["deadletter", "replay", rows[0]["id"]]) == 0
+    assert json.loads(capsys.readouterr().out)["replayed"] == 1
+    assert await redis.xlen(keys.events) == 1
+    assert await _run_cli(["deadletter", "purge", rows[1]["id"]]) == 0
+    assert json.loads(capsys.readouterr().out) == {"purged": 1}
+    assert await redis.xlen(keys.dead_letters) == 0
+
+
+async def _run_cli(argv: list[str]) -> int:
+    """The CLI runs its own event loop, so it runs in a worker thread beside the test's."""
+    return await asyncio.to_thread(main, argv)
+
+
+def test_demo_once_plays_the_scenario(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "demo",
+            "--once",
+            "--port",
+            "0",
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "企业微信校验回调 URL：通过" in out
+    assert "客户收到欢迎语" in out
+    assert "客户收到的欢迎语仍是 1 条" in out
+    assert "kf/sync_msg 拉取并保存了消息" in out
+    assert "POST externalcontact/send_welcome_msg → errcode 0" in out
+    assert (tmp_path / "d" / "appendonly.aof").exists()  # the embedded Redis keeps an AOF

@@ -102,7 +102,8 @@ async def test_client_tags_media_and_tickets(sandbox: Sandbox, wecom: WeComClien
     group = await wecom.external_contact.add_corp_tag(["高意向"], group_name="意向")
     tag_id = group["tag"][0]["id"]
     await wecom.external_contact.mark_tag("lisi", "wmtag", add_tag=[tag_id])
-    assert sandbox.state.follow("lisi", "wmtag").tag_ids == [tag_id]  # type: ignore[union-attr]
+    follow = sandbox.state.follow("lisi", "wmtag")
+    assert follow is not None and follow.tag_ids == [tag_id]
     media_id = await wecom.media.upload("image", "poster.png", PNG)
     assert sandbox.state.media[media_id].filename == "poster.png"
     ticket = await wecom.jsapi.agent_ticket.get()

@@ -1,0 +1,72 @@
+"""Credentials: `gettoken` (doc 91039), OAuth2 `auth/getuserinfo` (doc 91023) and the JS-SDK
+tickets `get_jsapi_ticket` / `ticket/get?type=agent_config` (doc 90506)."""
+
+from __future__ import annotations
+
+from bot.sandbox.dispatch import APP_TOKEN, NO_TOKEN, Ctx, Router
+from bot.sandbox.limits import ApiError, JsonDict
+from bot.sandbox.state import Expiring
+from bot.sandbox.tokens import APP, CONTACT
+
+router = Router()
+
+TICKET_LIFETIME = 7200
+
+
+@router.route("gettoken", auth=NO_TOKEN)
+async def gettoken(ctx: Ctx) -> JsonDict:
+    corpid = ctx.query.get("corpid", "")
+    secret = ctx.query.get("corpsecret", "")
+    if not corpid:
+        raise ApiError(41002)
+    if corpid != ctx.sandbox.corp_id:
+        raise ApiError(40013)
+    if not secret:
+        raise ApiError(41004)
+    if secret == ctx.sandbox.app_secret:
+        kind = APP
+    elif secret == ctx.sandbox.contact_secret:
+        kind = CONTACT
+    else:
+        raise ApiError(40001)
+    token = ctx.sandbox.tokens.issue(kind)
+    return {
+        "access_token": token.value,
+        "expires_in": max(int(token.expires_at - ctx.now), 1),
+    }
+
+
+@router.route("auth/getuserinfo", auth=APP_TOKEN)
+async def getuserinfo(ctx: Ctx) -> JsonDict:
+    value = ctx.query.get("code", "")
+    if not value:
+        raise ApiError(41008)
+    code = ctx.state.oauth_codes.get(value)
+    if code is None or code.used or ctx.now >= code.expires_at:
+        if code is not None:
+            code.used = True
+        raise ApiError(40029)
+    code.used = True
+    return {"userid": code.owner, "user_ticket": ctx.state.new_id("", 48)}
+
+
+def _ticket(ctx: Ctx, kind: str) -> JsonDict:
+    current = ctx.state.tickets.get(kind)
+    if current is None or ctx.now >= current.expires_at:
+        current = Expiring(ctx.state.new_id("", 86), kind, ctx.now + TICKET_LIFETIME)
+        ctx.state.tickets[kind] = current
+    return {"ticket": current.value, "expires_in": max(int(current.expires_at - ctx.now), 1)}
+
+
+@router.route("get_jsapi_ticket", auth=APP_TOKEN)
+async def get_jsapi_ticket(ctx: Ctx) -> JsonDict:
+    """The corp ticket, for `wx.config`/`ww.register` getConfigSignature."""
+    return _ticket(ctx, "corp")
+
+
+@router.route("ticket/get", auth=APP_TOKEN)
+async def ticket_get(ctx: Ctx) -> JsonDict:
+    """The app ticket, for agentConfig; only `type=agent_config` exists."""
+    if ctx.query.get("type") != "agent_config":
+        raise ApiError(91040)
+    return _ticket(ctx, "agent")

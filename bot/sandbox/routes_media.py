@@ -1,0 +1,82 @@
+"""Temporary media upload `media/upload?type=` (doc 90253): multipart field `media`.
+
+Documented limits: every file larger than 5 bytes; image 10 MB (JPG/PNG), voice 2 MB (AMR),
+video 10 MB (MP4), file 20 MB. Media ids live 3 days.
+"""
+
+from __future__ import annotations
+
+from aiohttp import BodyPartReader
+
+from bot.sandbox.dispatch import ANY_TOKEN, Ctx, Router
+from bot.sandbox.limits import ApiError, JsonDict
+from bot.sandbox.state import Media
+
+router = Router()
+
+MB = 1024 * 1024
+MIN_SIZE = 5  # bytes; "所有文件size必须大于5个字节"
+MEDIA_LIFETIME = 3 * 86400
+LIMITS = {"image": 10 * MB, "voice": 2 * MB, "video": 10 * MB, "file": 20 * MB}
+# errcode for a file over its type's limit; 40009/40011 are documented for image/video size
+TOO_BIG = {"image": 40009, "voice": 40006, "video": 40011, "file": 40006}  # voice/file unconfirmed
+
+
+def _format_error(kind: str, head: bytes) -> ApiError | None:
+    """The documented formats, checked by magic bytes."""
+    if kind == "image" and not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG")):
+        return ApiError(40123)
+    if kind == "voice" and not head.startswith(b"#!AMR"):
+        return ApiError(301017)
+    if kind == "video" and head[4:8] != b"ftyp":
+        return ApiError(40004, "invalid media type, video must be MP4")  # unconfirmed
+    return None
+
+
+@router.route("media/upload", auth=ANY_TOKEN)
+async def upload(ctx: Ctx) -> JsonDict:
+    kind = ctx.query.get("type", "")
+    if kind not in LIMITS:
+        raise ApiError(40005)
+    if not ctx.request.content_type.startswith("multipart/"):
+        raise ApiError(44001)
+    reader = await ctx.request.multipart()
+    part = await reader.next()
+    while part is not None and (not isinstance(part, BodyPartReader) or part.name != "media"):
+        part = await reader.next()
+    if part is None:
+        raise ApiError(44001)
+    filename = part.filename or ""
+    content_type = part.headers.get("Content-Type", "")
+    head, size = b"", 0
+    while chunk := await part.read_chunk(64 * 1024):
+        if len(head) < 16:
+            head = (head + chunk)[:16]
+        size += len(chunk)
+    ctx.upload = {
+        "field": "media",
+        "filename": filename,
+        "content_type": content_type,
+        "size": size,
+    }
+    if not size:
+        raise ApiError(44001)
+    if size <= MIN_SIZE:
+        raise ApiError(40006, f"file size must be larger than {MIN_SIZE} bytes")
+    if size > LIMITS[kind]:
+        raise ApiError(TOO_BIG[kind], f"{kind} size exceed max {LIMITS[kind]} bytes")
+    error = _format_error(kind, head)
+    if error is not None:
+        raise error
+    media_id = "3" + ctx.state.new_id("", 63)
+    created_at = int(ctx.now)
+    ctx.state.media[media_id] = Media(media_id, kind, filename, size, created_at)
+    return {"type": kind, "media_id": media_id, "created_at": str(created_at)}
+
+
+def media_ok(media: dict[str, Media], media_id: str, kind: str, now: float) -> bool:
+    """Whether `media_id` is a live upload usable as `kind` (image, voice, video, file)."""
+    item = media.get(media_id)
+    if item is None or now - item.created_at >= MEDIA_LIFETIME:
+        return False
+    return item.type == kind

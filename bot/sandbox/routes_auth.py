@@ -1,5 +1,6 @@
 """Credentials: `gettoken` (doc 91039), OAuth2 `auth/getuserinfo` (doc 91023) and the JS-SDK
-tickets `get_jsapi_ticket` / `ticket/get?type=agent_config` (doc 90506)."""
+tickets `get_jsapi_ticket` / `ticket/get?type=agent_config` (doc 90506); the app itself,
+`agent/get` (doc 90227), and `externalcontact/get_follow_user_list` (doc 92571)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,28 @@ async def ticket_get(ctx: Ctx) -> JsonDict:
     if ctx.query.get("type") != "agent_config":
         raise ApiError(91040)
     return _ticket(ctx, "agent")
+
+
+@router.route("agent/get", auth=APP_TOKEN)
+async def agent_get(ctx: Ctx) -> JsonDict:
+    """The app's own settings (doc 90227); `scrm-bot doctor` probes the app secret with it."""
+    agentid = ctx.query.get("agentid", "")
+    if not agentid:
+        raise ApiError(41011)
+    if agentid != str(ctx.sandbox.agent_id):
+        raise ApiError(40056)
+    return {
+        "agentid": ctx.sandbox.agent_id,
+        "name": "SCRM 助手（沙箱）",
+        "description": "",
+        "allow_userinfos": {"user": [{"userid": u} for u in sorted(ctx.state.staff)]},
+        "close": 0,
+        "redirect_domain": "",
+        "home_url": "",
+    }
+
+
+@router.route("externalcontact/get_follow_user_list")
+async def get_follow_user_list(ctx: Ctx) -> JsonDict:
+    """Staff with customer contact enabled (doc 92571): every sandbox staff member."""
+    return {"follow_user": sorted(ctx.state.staff)}

@@ -40,16 +40,22 @@ class ExternalContactAPI(BaseAPI):
     async def add_group_welcome_template(
         self,
         text: str | None = None,
-        attachments: list[Attachment] | None = None,
+        *,
         agentid: int | None = None,
         notify: int | None = None,
+        **attachment: Attachment,
     ) -> str:
-        """Create a group welcome template; returns its `template_id` (doc 92366)."""
+        """Create a group welcome template; returns its `template_id` (doc 92366).
+
+        `text` may use %NICKNAME%. At most one attachment, passed by its type as a keyword:
+        image, link, miniprogram, file or video (top-level fields in this API, unlike the
+        `attachments` list of send_welcome_msg).
+        """
         payload = compact(
             text={"content": text} if text is not None else None,
-            attachments=attachments,
             agentid=agentid,
             notify=notify,
+            **attachment,
         )
         data = await self._post("externalcontact/group_welcome_template/add", payload)
         return str(data["template_id"])
@@ -58,15 +64,16 @@ class ExternalContactAPI(BaseAPI):
         self,
         template_id: str,
         text: str | None = None,
-        attachments: list[Attachment] | None = None,
+        *,
         agentid: int | None = None,
+        **attachment: Attachment,
     ) -> JsonDict:
-        """Replace a group welcome template's content (doc 92366)."""
+        """Replace a group welcome template's text and attachment (doc 92366)."""
         payload = compact(
             template_id=template_id,
             text={"content": text} if text is not None else None,
-            attachments=attachments,
             agentid=agentid,
+            **attachment,
         )
         return await self._post("externalcontact/group_welcome_template/edit", payload)
 

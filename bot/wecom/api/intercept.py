@@ -45,21 +45,19 @@ class InterceptAPI(BaseAPI):
         self,
         rule_id: str,
         rule_name: str | None = None,
-        add_word_list: list[str] | None = None,
-        remove_word_list: list[str] | None = None,
+        word_list: list[str] | None = None,
         intercept_type: int | None = None,
-        extra_rule: JsonDict | None = None,
+        semantics_list: list[int] | None = None,
         add_applicable_range: JsonDict | None = None,
         remove_applicable_range: JsonDict | None = None,
     ) -> JsonDict:
-        """Rename a rule, add or remove words and range."""
+        """Change a rule; `word_list`, when given, replaces the rule's whole word list."""
         payload = compact(
             rule_id=rule_id,
             rule_name=rule_name,
-            word_list=add_word_list,
-            remove_word_list=remove_word_list,
+            word_list=word_list,
             intercept_type=intercept_type,
-            extra_rule=extra_rule,
+            extra_rule={"semantics_list": semantics_list} if semantics_list is not None else None,
             add_applicable_range=add_applicable_range,
             remove_applicable_range=remove_applicable_range,
         )

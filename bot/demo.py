@@ -145,8 +145,11 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
     try:
         await runner.setup()
         await _forget_previous_run(app)
-        site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:  # the port is taken: any free one will do for a demo
+            print(f"端口 {port} 不可用（{exc.strerror}），改用随机端口", flush=True)
+            await web.TCPSite(runner, host, 0).start()
         bound = runner.addresses[0]
         bot_url = f"http://{bound[0]}:{bound[1]}"
         sandbox.connect_bot(f"{bot_url}/wecom/callback", DEMO_TOKEN, DEMO_AES_KEY)

@@ -187,7 +187,7 @@ async def fixed_rate(port: int, requests: list[tuple[str, str]], rate: float) ->
     }
 
 
-def start_bot(port: int, redis_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+def start_bot(port: int, redis_url: str, data_dir: Path, role: str) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "SCRM_CORP_ID": CORP_ID,
         "SCRM_TOKEN": TOKEN,
@@ -199,22 +199,23 @@ def start_bot(port: int, redis_url: str, data_dir: Path) -> subprocess.Popen[byt
         "SCRM_DATA_DIR": str(data_dir),
         "SCRM_KEY_PREFIX": f"bench-{secrets.token_hex(4)}",
     }
+    command = [sys.executable, "-m", "bot", "--log-level", "WARNING", "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--role", role]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def start_bare(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "--log-level",
-            "WARNING",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
+        [sys.executable, str(ROOT / "benchmarks" / "bare_endpoint.py"), str(port)]
     )
+
+
+TARGETS = [
+    ("bare aiohttp endpoint (baseline)", None),
+    ("scrm-bot serve (callbacks + pipeline, the default)", "all"),
+    ("scrm-bot serve --role callback (pipeline elsewhere)", "callback"),
+]
+COUNT = 250_000
 
 
 def main() -> None:
@@ -226,54 +227,70 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
 
+    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         redis = RedisServerProcess(workdir / "redis")
         redis.start()
-        bare_port, bot_port = free_port(), free_port()
-        bare = subprocess.Popen(
-            [sys.executable, str(ROOT / "benchmarks" / "bare_endpoint.py"), str(bare_port)]
-        )
-        bot = start_bot(bot_port, redis.url, workdir / "data")
         try:
-            wait_for_port(bare_port)
-            wait_for_port(bot_port)
-            count = 250_000
-            print(f"generating {count} encrypted callbacks ...", file=sys.stderr)
-            requests = make_requests(count, "a")
-            base = run_wrk(bare_port, requests, args.duration, args.connections, workdir)
-            ours = run_wrk(bot_port, requests, args.duration, args.connections, workdir)
-            if ours["total"] > count:
-                print("warning: wrk wrapped around; some requests were duplicates", file=sys.stderr)
-            rate = ours["rps"] / 2
-            n = int(rate * args.latency_seconds)
-            base_lat = asyncio.run(fixed_rate(bare_port, make_requests(n, "b"), rate))
-            ours_lat = asyncio.run(fixed_rate(bot_port, make_requests(n, "c"), rate))
+            print(f"generating {COUNT} encrypted callbacks ...", file=sys.stderr)
+            requests = make_requests(COUNT, "a")
+            for name, role in TARGETS:  # one server at a time: nothing else competes for CPU
+                port = free_port()
+                server = (
+                    start_bare(port)
+                    if role is None
+                    else start_bot(port, redis.url, workdir / "d", role)
+                )
+                try:
+                    wait_for_port(port)
+                    results[name] = run_wrk(
+                        port, requests, args.duration, args.connections, workdir
+                    )
+                    if role is not None and results[name]["total"] > COUNT:
+                        print(f"warning: {name}: wrk wrapped around", file=sys.stderr)
+                finally:
+                    server.terminate()
+                    server.wait(timeout=20)
+            rate = results[TARGETS[1][0]]["rps"] / 2  # half the default process's max
+            for name, role in TARGETS:
+                port = free_port()
+                server = (
+                    start_bare(port)
+                    if role is None
+                    else start_bot(port, redis.url, workdir / "d", role)
+                )
+                try:
+                    wait_for_port(port)
+                    fresh = make_requests(int(rate * args.latency_seconds), name[:6])
+                    results[name] |= {
+                        f"fixed_{k}": v
+                        for k, v in asyncio.run(fixed_rate(port, fresh, rate)).items()
+                    }
+                finally:
+                    server.terminate()
+                    server.wait(timeout=20)
         finally:
-            for proc in (bare, bot):
-                proc.terminate()
-                proc.wait(timeout=20)
             redis.kill()
 
+    base = results[TARGETS[0][0]]["rps"]
     print(
         f"\nmachine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, date {time.strftime('%Y-%m-%d')}"
     )
     print(
-        f"| endpoint | max req/s (wrk, c={args.connections}) | non-2xx | p50 / p99 at max (ms) "
-        f"| p50 / p99 at {rate:.0f} req/s (ms) |"
+        f"| endpoint | max req/s (wrk, c={args.connections}) | ratio to bare | non-2xx "
+        f"| p50 / p99 at max (ms) | p50 / p99 at {rate:.0f} req/s (ms) "
+        f"| failures at {rate:.0f} req/s |"
     )
-    print("|---|---|---|---|---|")
-    for name, run, lat in (
-        ("bare aiohttp 200", base, base_lat),
-        ("scrm-bot /wecom/callback", ours, ours_lat),
-    ):
+    print("|---|---|---|---|---|---|---|")
+    for name, _ in TARGETS:
+        r = results[name]
         print(
-            f"| {name} | {run['rps']:.0f} | {run['non2xx']:.0f} "
-            f"| {run['p50']:.2f} / {run['p99']:.2f} | {lat['p50']:.2f} / {lat['p99']:.2f} |"
+            f"| {name} | {r['rps']:.0f} | {r['rps'] / base:.2f} | {r['non2xx']:.0f} "
+            f"| {r['p50']:.2f} / {r['p99']:.2f} | {r['fixed_p50']:.2f} / {r['fixed_p99']:.2f} "
+            f"| {r['fixed_failures']:.0f} |"
         )
-    print(f"\nthroughput ratio (scrm-bot / bare): {ours['rps'] / base['rps']:.2f}")
-    print(f"failures at fixed rate: bare {base_lat['failures']}, scrm-bot {ours_lat['failures']}")
 
 
 if __name__ == "__main__":

@@ -50,13 +50,23 @@ class StartupError(RuntimeError):
     """A resource needed at start-up is unavailable; the message says which and why."""
 
 
+ROLES = ("all", "callback", "worker")
+
+
 def create_app(
     settings: Settings,
     *,
     client_settings: ClientSettings | None = None,
-    run_pipeline: bool = True,
+    role: str = "all",
 ) -> web.Application:
-    """Build the bot's web application; resources open on startup and close on cleanup."""
+    """Build the bot's web application; resources open on startup and close on cleanup.
+
+    `role` splits the work for larger deployments: `callback` only receives and enqueues,
+    `worker` only runs the pipeline, `all` (the default) does both. Every role serves
+    /healthz, /readyz and /metrics.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
     app = web.Application()
     app[SETTINGS] = settings
     app[CLIENT_SETTINGS] = client_settings or ClientSettings()
@@ -67,10 +77,10 @@ def create_app(
 
     app.cleanup_ctx.append(_redis_ctx)
     app.cleanup_ctx.append(_wecom_ctx)
-    if run_pipeline:
+    if role != "callback":
         app.cleanup_ctx.append(_pipeline_ctx)
-
-    endpoint.setup_routes(app)
+    if role != "worker":
+        endpoint.setup_routes(app)
     health.setup_routes(app)
     return app
 

@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = with_config(commands.add_parser("serve", help="run the callback server and pipeline"))
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--role",
+        choices=("all", "callback", "worker"),
+        default="all",
+        help="all (default): callbacks and pipeline; callback: receive only; worker: pipeline only",
+    )
 
     demo = commands.add_parser("demo", help="run a scripted scenario against the local sandbox")
     demo.add_argument("--once", action="store_true", help="exit after the scenario")
@@ -67,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(args.host, args.port, args.data_dir, once=args.once))
         settings = load_settings(args.config)
         if args.command == "serve":
-            return _serve(settings, args.host, args.port)
+            return _serve(settings, args.host, args.port, args.role)
         if args.command == "doctor":
             return asyncio.run(_doctor(settings, as_json=args.json))
         return asyncio.run(_deadletter(settings, args))
@@ -81,11 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, role: str) -> int:
     from bot.app import create_app
 
-    log.info("serving WeCom callbacks on http://%s:%d/wecom/callback", host, port)
-    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None)
+    if role != "worker":
+        log.info("serving WeCom callbacks on http://%s:%d/wecom/callback", host, port)
+    if role != "callback":
+        log.info("pipeline consumer running (role %s)", role)
+    app = create_app(settings, role=role)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
     return 0
 
 

@@ -32,7 +32,7 @@ def crypto(settings: Settings) -> CallbackCrypto:
 @pytest.fixture
 async def client(settings: Settings, aiohttp_client: ClientFactory) -> TestClient[Any, Any]:
     # no pipeline: enqueued events stay in the stream for the assertions
-    return await aiohttp_client(create_app(settings, run_pipeline=False))
+    return await aiohttp_client(create_app(settings, role="callback"))
 
 
 async def stream_length(redis: Redis, settings: Settings) -> int:

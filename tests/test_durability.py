@@ -33,7 +33,7 @@ async def test_redis_killed_then_restarted(
 ) -> None:
     settings = make_settings(own_redis.url, "durability", tmp_path)
     crypto = CallbackCrypto(settings.token, settings.aes_key, settings.corp_id)
-    client = await aiohttp_client(create_app(settings, run_pipeline=False))
+    client = await aiohttp_client(create_app(settings, role="callback"))
 
     accepted = []
     for n in range(20):

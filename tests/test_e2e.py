@@ -240,3 +240,23 @@ async def sandbox_bot_metrics(bot: TestServer) -> aiohttp.ClientResponse:
         response = await session.get(bot.make_url("/metrics"))
         await response.read()
         return response
+
+
+async def test_callback_and_worker_roles_split_the_work(
+    bot_settings: Settings, sandbox: Sandbox, aiohttp_server: ServerFactory
+) -> None:
+    front = await aiohttp_server(create_app(bot_settings, role="callback"))
+    worker = await aiohttp_server(create_app(bot_settings, role="worker"))
+    async with aiohttp.ClientSession() as session:
+        refused = await session.post(worker.make_url("/wecom/callback"), data="<xml/>")
+        assert refused.status == 404  # a worker takes no callbacks
+        assert (await session.get(worker.make_url("/healthz"))).status == 200
+    sandbox.connect_bot(
+        str(front.make_url("/wecom/callback")), bot_settings.token, bot_settings.aes_key
+    )
+    await sandbox.customer_adds_staff("zhangsan", "wmMia")
+
+    async def welcomed() -> bool:
+        return bool(sandbox.welcomes("wmMia"))
+
+    await wait_until(welcomed)  # received by one process, sent by the other

@@ -1,0 +1,1 @@
+"""The chat-toolbar sidebar: aiohttp sub-app, templates and static JS (issue 5)."""

@@ -1,12 +1,11 @@
 """The project's real async client (`bot.wecom.WeComClient`) against the sandbox.
 
-Needs the machine's Redis at 127.0.0.1:6379 (skipped without it); every key lives under a
-unique prefix and is deleted afterwards.
+Tokens are cached in the real Redis of the test run (the machine's, else the embedded one);
+every key lives under the test's own prefix and is deleted afterwards.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
@@ -14,7 +13,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox, create_sandbox_app
@@ -26,23 +24,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=1)
-    try:
-        await client.ping()
-    except (RedisError, OSError):
-        await client.aclose()
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def wecom(
-    aiohttp_server: ServerFactory, sandbox: Sandbox, redis: Redis
+    key_prefix: str, redis: Redis, sandbox: Sandbox, aiohttp_server: ServerFactory
 ) -> AsyncIterator[WeComClient]:
     server = await aiohttp_server(create_sandbox_app(sandbox))
-    keys = RedisKeys(sandbox.corp_id, prefix=f"test-{uuid.uuid4().hex[:12]}")
+    keys = RedisKeys(sandbox.corp_id, prefix=key_prefix)
     async with aiohttp.ClientSession() as session:
         yield WeComClient(
             session,
@@ -55,9 +41,6 @@ async def wecom(
             contact_secret=sandbox.contact_secret,
             client_settings=ClientSettings(backoff_base_seconds=0.01, backoff_cap_seconds=0.02),
         )
-    stale = [key async for key in redis.scan_iter(match=keys.pattern())]
-    if stale:
-        await redis.delete(*stale)
 
 
 async def test_welcome_through_the_client(sandbox: Sandbox, wecom: WeComClient) -> None:

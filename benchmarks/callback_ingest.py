@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,6 +212,19 @@ def start_bare(port: int) -> subprocess.Popen[bytes]:
     )
 
 
+@contextmanager
+def serving(role: str | None, redis_url: str, workdir: Path) -> Iterator[int]:
+    """Run the bare endpoint (role None) or `scrm-bot serve --role role`; yields its port."""
+    port = free_port()
+    server = start_bare(port) if role is None else start_bot(port, redis_url, workdir / "d", role)
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
 TARGETS = [
     ("bare aiohttp endpoint (baseline)", None),
     ("scrm-bot serve (callbacks + pipeline, the default)", "all"),
@@ -236,40 +251,18 @@ def main() -> None:
             print(f"generating {COUNT} encrypted callbacks ...", file=sys.stderr)
             requests = make_requests(COUNT, "a")
             for name, role in TARGETS:  # one server at a time: nothing else competes for CPU
-                port = free_port()
-                server = (
-                    start_bare(port)
-                    if role is None
-                    else start_bot(port, redis.url, workdir / "d", role)
-                )
-                try:
-                    wait_for_port(port)
+                with serving(role, redis.url, workdir) as port:
                     results[name] = run_wrk(
                         port, requests, args.duration, args.connections, workdir
                     )
-                    if role is not None and results[name]["total"] > COUNT:
-                        print(f"warning: {name}: wrk wrapped around", file=sys.stderr)
-                finally:
-                    server.terminate()
-                    server.wait(timeout=20)
+                if role is not None and results[name]["total"] > COUNT:
+                    print(f"warning: {name}: wrk wrapped around", file=sys.stderr)
             rate = results[TARGETS[1][0]]["rps"] / 2  # half the default process's max
             for name, role in TARGETS:
-                port = free_port()
-                server = (
-                    start_bare(port)
-                    if role is None
-                    else start_bot(port, redis.url, workdir / "d", role)
-                )
-                try:
-                    wait_for_port(port)
-                    fresh = make_requests(int(rate * args.latency_seconds), name[:6])
-                    results[name] |= {
-                        f"fixed_{k}": v
-                        for k, v in asyncio.run(fixed_rate(port, fresh, rate)).items()
-                    }
-                finally:
-                    server.terminate()
-                    server.wait(timeout=20)
+                fresh = make_requests(int(rate * args.latency_seconds), name[:6])
+                with serving(role, redis.url, workdir) as port:
+                    latency = asyncio.run(fixed_rate(port, fresh, rate))
+                results[name] |= {f"fixed_{k}": v for k, v in latency.items()}
         finally:
             redis.kill()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 
 from bot.config import PipelineSettings, Settings
 from bot.redis_store import EmbeddedRedis, connect
+from bot.sandbox import Sandbox
 
 # The official test vector of REFERENCE.md §1
 VECTOR_TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
@@ -92,3 +94,28 @@ def make_settings(redis_url: str, key_prefix: str, tmp_path: Path, **overrides: 
 @pytest.fixture
 def settings(redis_url: str, key_prefix: str, tmp_path: Path) -> Settings:
     return make_settings(redis_url, key_prefix, tmp_path)
+
+
+@pytest.fixture
+async def live_sandbox() -> AsyncIterator[Sandbox]:
+    """A WeCom sandbox on a real port with two staff; lisi has a native welcome configured."""
+    sandbox = Sandbox()
+    sandbox.add_staff("zhangsan", "张三")
+    sandbox.add_staff("lisi", "李四", native_welcome=True)
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+
+
+@pytest.fixture
+def sandbox_settings(settings: Settings, live_sandbox: Sandbox) -> Settings:
+    """The test settings pointed at `live_sandbox`'s corp, app and API."""
+    assert live_sandbox.base_url is not None
+    return replace(
+        settings,
+        corp_id=live_sandbox.corp_id,
+        agent_id=live_sandbox.agent_id,
+        agent_secret=live_sandbox.app_secret,
+        contact_secret=live_sandbox.contact_secret,
+        wecom_api_base=live_sandbox.base_url,
+    )

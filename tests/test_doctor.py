@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -13,26 +12,13 @@ from bot.sandbox import Sandbox
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    sandbox = Sandbox()
-    sandbox.add_staff("zhangsan")
-    sandbox.add_staff("lisi")
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
+def sandbox(live_sandbox: Sandbox) -> Sandbox:
+    return live_sandbox
 
 
 @pytest.fixture
-def doctor_settings(settings: Settings, sandbox: Sandbox) -> Settings:
-    assert sandbox.base_url is not None
-    return replace(
-        settings,
-        corp_id=sandbox.corp_id,
-        agent_id=sandbox.agent_id,
-        agent_secret=sandbox.app_secret,
-        contact_secret=sandbox.contact_secret,
-        wecom_api_base=sandbox.base_url,
-    )
+def doctor_settings(sandbox_settings: Settings) -> Settings:
+    return sandbox_settings
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:

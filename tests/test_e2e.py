@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -25,26 +24,13 @@ ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    sandbox = Sandbox()
-    sandbox.add_staff("zhangsan", "张三")
-    sandbox.add_staff("lisi", "李四", native_welcome=True)
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
+def sandbox(live_sandbox: Sandbox) -> Sandbox:
+    return live_sandbox
 
 
 @pytest.fixture
-def bot_settings(settings: Settings, sandbox: Sandbox) -> Settings:
-    assert sandbox.base_url is not None
-    return replace(
-        settings,
-        corp_id=sandbox.corp_id,
-        agent_id=sandbox.agent_id,
-        agent_secret=sandbox.app_secret,
-        contact_secret=sandbox.contact_secret,
-        wecom_api_base=sandbox.base_url,
-    )
+def bot_settings(sandbox_settings: Settings) -> Settings:
+    return sandbox_settings
 
 
 @pytest.fixture

@@ -47,6 +47,13 @@ class PipelineSettings:
     block_ms: int = 1000
     shutdown_grace_seconds: float = 10.0
 
+    def __post_init__(self) -> None:
+        # A handler still running when its event counts as abandoned would run twice.
+        if self.reclaim_idle_seconds <= self.handler_timeout_seconds:
+            raise ValueError("reclaim_idle_seconds must exceed handler_timeout_seconds")
+        if self.retry_max_seconds < self.retry_base_seconds:
+            raise ValueError("retry_max_seconds must be at least retry_base_seconds")
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:

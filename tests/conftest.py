@@ -81,7 +81,7 @@ def make_settings(redis_url: str, key_prefix: str, tmp_path: Path, **overrides: 
         "pipeline": PipelineSettings(
             retry_base_seconds=0.05,
             retry_max_seconds=0.2,
-            reclaim_idle_seconds=1.0,
+            reclaim_idle_seconds=6.0,
             handler_timeout_seconds=5.0,
             block_ms=100,
             shutdown_grace_seconds=5.0,

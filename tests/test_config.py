@@ -101,3 +101,10 @@ def test_toml_unknown_key_and_syntax(tmp_path: Path) -> None:
         load_settings(broken, environ={})
     with pytest.raises(ConfigError, match="找不到文件"):
         load_settings(tmp_path / "missing.toml", environ={})
+
+
+def test_pipeline_timeouts_must_not_overlap() -> None:
+    from bot.config import PipelineSettings
+
+    with pytest.raises(ValueError, match="reclaim_idle_seconds"):
+        PipelineSettings(reclaim_idle_seconds=10, handler_timeout_seconds=30)

@@ -240,7 +240,9 @@ async def test_killed_consumer_event_is_reclaimed_and_handled_once(
     async def handle(event: AddExternalContact, ctx: HandlerContext) -> None:
         handled.append(ctx.delivery.attempt)
 
-    async with running_pipeline(redis, settings, [router], reclaim_idle_seconds=0.5):
+    async with running_pipeline(
+        redis, settings, [router], reclaim_idle_seconds=0.5, handler_timeout_seconds=0.4
+    ):
         await wait_until(lambda: _stream_empty(redis, keys))
         await asyncio.sleep(1.0)  # time for a second (wrong) reclaim, if there were one
     assert handled == [2]  # once, as its second delivery
@@ -249,3 +251,20 @@ async def test_killed_consumer_event_is_reclaimed_and_handled_once(
 
 async def _started(redis: Redis, key: str) -> bool:
     return int(await redis.get(key) or 0) > 0
+
+
+async def test_stream_deleted_under_a_running_pipeline(redis: Redis, settings: Settings) -> None:
+    seen: list[str] = []
+    router = Router(name="t")
+
+    @router.on(AddExternalContact)
+    async def record(event: AddExternalContact, ctx: HandlerContext) -> None:
+        seen.append(event.external_user_id)
+
+    keys = keys_of(settings)
+    async with running_pipeline(redis, settings, [router]):
+        await redis.delete(keys.events)  # FLUSHDB, or a Redis restarted without persistence
+        await asyncio.sleep(0.3)
+        await enqueue(redis, settings, add_xml(9))
+        await wait_until(lambda: _stream_empty(redis, keys))
+    assert seen == ["wm9"]

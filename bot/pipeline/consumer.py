@@ -98,18 +98,23 @@ class EventPipeline:
         while not self._stopping.is_set():
             try:
                 await loop()
-            except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
+            except Exception as exc:  # a loop must never die: log, repair, go on
+                await self._recover(loop.__name__, exc)
+
+    async def _recover(self, name: str, exc: Exception) -> None:
+        try:
+            if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
                 # the stream was deleted under us (FLUSHDB, a Redis without persistence)
-                log.warning("pipeline: consumer group missing, creating it again")
+                log.warning("pipeline %s: consumer group missing, creating it again", name)
                 await self._ensure_group()
-            except (RedisError, OSError) as exc:
-                log.warning("pipeline %s: Redis error, retrying in 1 s: %s", loop.__name__, exc)
-                await self._pause(1.0)
-            except Exception:  # a loop must never die silently
-                log.exception("pipeline %s failed; restarting it in 1 s", loop.__name__)
-                await self._pause(1.0)
+                return
+            if isinstance(exc, RedisError | OSError):
+                log.warning("pipeline %s: Redis error, retrying in 1 s: %s", name, exc)
+            else:
+                log.error("pipeline %s failed; restarting it in 1 s", name, exc_info=exc)
+        except (RedisError, OSError) as again:
+            log.warning("pipeline %s: Redis still failing: %s", name, again)
+        await self._pause(1.0)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -147,7 +152,7 @@ class EventPipeline:
             claimed = await self._redis.xclaim(
                 self._keys.events, GROUP, self.consumer, min_idle_time=0, message_ids=[entry_id]
             )
-            self._spawn_claimed(claimed)
+            await self._spawn_claimed(claimed)
         await self._pause(0.1 if due else 0.25)
 
     async def _reclaim_loop(self) -> None:
@@ -165,12 +170,15 @@ class EventPipeline:
             ]
             if waiting:
                 log.warning("reclaimed %d event(s) from a stopped consumer", len(waiting))
-            self._spawn_claimed(waiting)
+            await self._spawn_claimed(waiting)
             if start == "0-0":
                 break
         await self._pause(max(self.settings.reclaim_idle_seconds / 4, 0.05))
 
-    def _spawn_claimed(self, claimed: list[tuple[str, Fields | None]]) -> None:
+    async def _spawn_claimed(self, claimed: list[tuple[str, Fields | None]]) -> None:
+        gone = [entry_id for entry_id, fields in claimed if not fields]
+        if gone:  # pending, but the entry itself was trimmed away: nothing left to handle
+            await self._redis.xack(self._keys.events, GROUP, *gone)
         for entry_id, fields in claimed:
             if fields:
                 self._spawn(entry_id, fields, redelivered=True)

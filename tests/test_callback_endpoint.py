@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import struct
 import time
@@ -269,3 +270,19 @@ async def test_refusals_are_counted_in_metrics(
     assert 'scrm_callbacks_total{result="accepted"} 1.0' in text
     assert 'scrm_callbacks_total{result="bad_signature"} 1.0' in text
     assert "scrm_pipeline_backlog 1.0" in text
+
+
+async def test_body_arriving_in_slow_pieces_is_read_whole(
+    client: TestClient[Any, Any], crypto: CallbackCrypto, redis: Redis, settings: Settings
+) -> None:
+    query, body = signed_post(crypto, contact_event_xml(corp_id=VECTOR_CORP_ID))
+    raw = body.encode()
+
+    async def trickle() -> Any:
+        for start in range(0, len(raw), 100):
+            yield raw[start : start + 100]
+            await asyncio.sleep(0.01)
+
+    response = await client.post("/wecom/callback", params=query, data=trickle())
+    assert response.status == 200
+    assert await stream_length(redis, settings) == 1

@@ -6,6 +6,7 @@ event is in the Redis stream, 503 when Redis cannot take it (WeCom then retries)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -18,6 +19,8 @@ from bot.callback.ingest import fingerprint
 from bot.events import XmlRejected, event_from_fields, parse_xml
 
 log = logging.getLogger(__name__)
+
+BODY_READ_SECONDS = 5.0
 
 
 def _refuse(request: web.Request, reason: str, status: int = 400) -> web.Response:
@@ -58,10 +61,17 @@ async def verify_url(request: web.Request) -> web.Response:
 async def _read_body(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise CallbackError("body_too_large", 413)
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise CallbackError("body_too_large", 413)
-    return body
+    body = bytearray()
+    try:
+        # WeCom itself gives up after 5 s; a body still trickling in then is not WeCom's
+        async with asyncio.timeout(BODY_READ_SECONDS):
+            async for chunk in request.content.iter_chunked(16 * 1024):
+                body += chunk
+                if len(body) > limit:
+                    raise CallbackError("body_too_large", 413)
+    except TimeoutError:
+        raise CallbackError("body_timeout", 408) from None
+    return bytes(body)
 
 
 async def receive(request: web.Request) -> web.Response:

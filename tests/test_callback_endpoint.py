@@ -286,3 +286,18 @@ async def test_body_arriving_in_slow_pieces_is_read_whole(
     response = await client.post("/wecom/callback", params=query, data=trickle())
     assert response.status == 200
     assert await stream_length(redis, settings) == 1
+
+
+async def test_body_still_trickling_after_the_deadline_is_408(
+    client: TestClient[Any, Any], crypto: CallbackCrypto, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.callback.endpoint.BODY_READ_SECONDS", 0.2)
+    query, body = signed_post(crypto, contact_event_xml(corp_id=VECTOR_CORP_ID))
+
+    async def slow_loris() -> Any:
+        for byte in body.encode()[:20]:
+            yield bytes([byte])
+            await asyncio.sleep(0.05)
+
+    response = await client.post("/wecom/callback", params=query, data=slow_loris())
+    assert (response.status, await response.text()) == (408, "body_timeout")

@@ -46,6 +46,7 @@ class PipelineSettings:
     handler_timeout_seconds: float = 30.0
     block_ms: int = 1000
     shutdown_grace_seconds: float = 10.0
+    forget_consumer_after_seconds: float = 3600.0
 
     def __post_init__(self) -> None:
         # A handler still running when its event counts as abandoned would run twice.

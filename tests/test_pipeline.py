@@ -268,3 +268,28 @@ async def test_stream_deleted_under_a_running_pipeline(redis: Redis, settings: S
         await enqueue(redis, settings, add_xml(9))
         await wait_until(lambda: _stream_empty(redis, keys))
     assert seen == ["wm9"]
+
+
+async def test_idle_consumers_of_stopped_processes_are_forgotten(
+    redis: Redis, settings: Settings
+) -> None:
+    keys = keys_of(settings)
+    await redis.xgroup_create(keys.events, GROUP, id="0", mkstream=True)
+    await redis.xgroup_createconsumer(keys.events, GROUP, "stopped-process")
+
+    async def names() -> set[str]:
+        return {c["name"] for c in await redis.xinfo_consumers(keys.events, GROUP)}
+
+    async def forgotten() -> bool:
+        return "stopped-process" not in await names()
+
+    async with running_pipeline(
+        redis,
+        settings,
+        [],
+        consumer="alive",
+        forget_consumer_after_seconds=0.3,
+        reclaim_idle_seconds=0.4,
+        handler_timeout_seconds=0.2,
+    ):
+        await wait_until(forgotten)

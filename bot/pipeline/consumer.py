@@ -173,7 +173,16 @@ class EventPipeline:
             await self._spawn_claimed(waiting)
             if start == "0-0":
                 break
+        await self._forget_idle_consumers()
         await self._pause(max(self.settings.reclaim_idle_seconds / 4, 0.05))
+
+    async def _forget_idle_consumers(self) -> None:
+        """Drop consumers of stopped processes once they hold nothing, so the group stays small."""
+        idle_ms = self.settings.forget_consumer_after_seconds * 1000
+        for consumer in await self._redis.xinfo_consumers(self._keys.events, GROUP):
+            name = consumer["name"]
+            if name != self.consumer and consumer["pending"] == 0 and consumer["idle"] > idle_ms:
+                await self._redis.xgroup_delconsumer(self._keys.events, GROUP, name)
 
     async def _spawn_claimed(self, claimed: list[tuple[str, Fields | None]]) -> None:
         gone = [entry_id for entry_id, fields in claimed if not fields]

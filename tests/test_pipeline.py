@@ -28,11 +28,8 @@ def keys_of(settings: Settings) -> RedisKeys:
     return RedisKeys(settings.corp_id, settings.key_prefix)
 
 
-def add_xml(n: int = 1) -> str:
-    return contact_event_xml(corp_id=VECTOR_CORP_ID, external_user_id=f"wm{n}")
-
-
-async def test_success_acks_and_deletes(redis: Redis, settings: Settings) -> None:
+def recording_router() -> tuple[Router, list[str]]:
+    """A router whose one handler records the customer of each add event it sees."""
     seen: list[str] = []
     router = Router(name="t")
 
@@ -40,6 +37,15 @@ async def test_success_acks_and_deletes(redis: Redis, settings: Settings) -> Non
     async def record(event: AddExternalContact, ctx: HandlerContext) -> None:
         seen.append(event.external_user_id)
 
+    return router, seen
+
+
+def add_xml(n: int = 1) -> str:
+    return contact_event_xml(corp_id=VECTOR_CORP_ID, external_user_id=f"wm{n}")
+
+
+async def test_success_acks_and_deletes(redis: Redis, settings: Settings) -> None:
+    router, seen = recording_router()
     keys = keys_of(settings)
     async with running_pipeline(redis, settings, [router]):
         for n in range(5):
@@ -254,13 +260,7 @@ async def _started(redis: Redis, key: str) -> bool:
 
 
 async def test_stream_deleted_under_a_running_pipeline(redis: Redis, settings: Settings) -> None:
-    seen: list[str] = []
-    router = Router(name="t")
-
-    @router.on(AddExternalContact)
-    async def record(event: AddExternalContact, ctx: HandlerContext) -> None:
-        seen.append(event.external_user_id)
-
+    router, seen = recording_router()
     keys = keys_of(settings)
     async with running_pipeline(redis, settings, [router]):
         await redis.delete(keys.events)  # FLUSHDB, or a Redis restarted without persistence

@@ -1,1 +1,15 @@
 """The text engine: one normaliser and one Aho-Corasick matcher for every feature."""
+
+from bot.text.filter import ACTIONS, DEFAULT_ACTIONS, Hit, SensitiveFilter
+from bot.text.lexicon import word_problem
+from bot.text.normalize import OffsetMap, normalize
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_ACTIONS",
+    "Hit",
+    "OffsetMap",
+    "SensitiveFilter",
+    "normalize",
+    "word_problem",
+]

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import ahocorasick
-
 from bot.text.detectors import DETECTORS
-from bot.text.normalize import BREAKS, OffsetMap, normalize
+from bot.text.lexicon import ALLOW, WHOLE_WORD, Lexicon
+from bot.text.normalize import OffsetMap, normalize
 
 ACTIONS = ("block", "mask", "flag")
 DEFAULT_ACTIONS: dict[str, str] = {
@@ -59,26 +58,6 @@ class Hit:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    word: str
-    category: str
-    action: str
-    allow: bool
-    whole_word: bool  # ASCII letters/digits only: must not be part of a longer ASCII word
-    nbytes: int
-
-
-def word_problem(word: str) -> str | None:
-    """Why `word` can't be listed (in Chinese, for admins), or None when it can."""
-    folded = normalize(word)
-    if not folded:
-        return "只含符号或空白，规范化后为空"
-    if any(ch in BREAKS for ch in folded):
-        return "含有句读标点或换行，永远不会命中"
-    return None
-
-
 def _is_ascii_word_char(ch: str) -> bool:
     folded = normalize(ch)
     return bool(folded) and folded.isascii() and folded.isalnum()
@@ -87,14 +66,8 @@ def _is_ascii_word_char(ch: str) -> bool:
 class SensitiveFilter:
     """Finds listed words in any text, however it is written; see the module docstring."""
 
-    def __init__(
-        self,
-        automaton: ahocorasick.Automaton | None,
-        entries: list[_Entry],
-        detectors: Mapping[str, str],
-    ) -> None:
-        self._automaton = automaton
-        self._entries = entries
+    def __init__(self, lexicon: Lexicon, detectors: Mapping[str, str]) -> None:
+        self._lexicon = lexicon
         self._detectors = dict(detectors)  # category -> action
 
     @classmethod
@@ -116,48 +89,15 @@ class SensitiveFilter:
         for category, action in action_of.items():
             if action not in ACTIONS:
                 raise ValueError(f"category {category!r}: action must be one of {ACTIONS}")
-        automaton = ahocorasick.Automaton()
-        entries: list[_Entry] = []
-        keys: dict[str, int] = {}
-
-        def add(word: str, category: str, is_allow: bool) -> None:
-            problem = word_problem(word)
-            if problem is not None:
-                raise ValueError(f"{word!r}: {problem}")
-            folded = normalize(word)
-            key = folded.encode("utf-8").decode("latin-1")
-            if key in keys and not is_allow:
-                return  # listed twice (perhaps written differently): the first one stands
-            entry = _Entry(
-                word=word,
-                category=category,
-                action=action_of.get(category, "block"),
-                allow=is_allow,
-                whole_word=whole_ascii_words and folded.isascii() and folded.isalnum(),
-                nbytes=len(key),
-            )
-            if key in keys:
-                entries[keys[key]] = entry  # allowing a listed phrase: the allow wins
-                return
-            keys[key] = len(entries)
-            entries.append(entry)
-            automaton.add_word(key, keys[key])
-
-        for word, category in words:
-            add(word, category, False)
-        for phrase in allow:
-            add(phrase, "allow", True)
         enabled = {}
         for name in detectors:
             if name not in DETECTORS:
                 raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
             enabled[name] = action_of.get(name, "flag")
-        if entries:
-            automaton.make_automaton()
-        return cls(automaton if entries else None, entries, enabled)
+        return cls(Lexicon.build(words, allow, action_of, whole_ascii_words), enabled)
 
     def __len__(self) -> int:
-        return sum(1 for entry in self._entries if not entry.allow)
+        return len(self._lexicon)
 
     def scan(self, text: str) -> list[Hit]:
         """Every hit in `text`, ordered by position; overlapping words give the longest."""
@@ -175,12 +115,12 @@ class SensitiveFilter:
     def _scan(self, text: str, offset: int) -> list[Hit]:
         norm = normalize(text)
         data = norm.encode("utf-8")
-        found: list[tuple[int, int, _Entry]] = []
-        if self._automaton is not None:
-            entries = self._entries
-            for last, index in self._automaton.iter(data.decode("latin-1")):
-                entry = entries[index]
-                found.append((last + 1 - entry.nbytes, last + 1, entry))
+        found: list[tuple[int, int, int]] = []  # byte start, byte end, word index
+        automaton = self._lexicon.automaton
+        if automaton is not None:
+            nbytes = self._lexicon.nbytes
+            for last, index in automaton.iter(data.decode("latin-1")):
+                found.append((last + 1 - nbytes[index], last + 1, index))
         if not found and not self._detectors:
             return []
         chars = _char_offsets(data, len(norm), (b for start, end, _ in found for b in (start, end)))
@@ -197,35 +137,38 @@ class SensitiveFilter:
     def _word_hits(
         self,
         text: str,
-        found: list[tuple[int, int, _Entry]],
+        found: list[tuple[int, int, int]],
         chars: dict[int, int],
         mapping: OffsetMap,
         offset: int,
     ) -> list[Hit]:
-        spans = [(chars[start], chars[end], entry) for start, end, entry in found]
-        allowed = [(start, end) for start, end, entry in spans if entry.allow]
+        lex = self._lexicon
+        spans = [(chars[start], chars[end], index) for start, end, index in found]
+        allowed = [(start, end) for start, end, index in spans if lex.flags[index] & ALLOW]
         candidates = []
-        for start, end, entry in spans:
-            if entry.allow or any(a <= start and end <= b for a, b in allowed):
+        for start, end, index in spans:
+            flags = lex.flags[index]
+            if flags & ALLOW or any(a <= start and end <= b for a, b in allowed):
                 continue
             orig_start, orig_end = mapping.span(start, end)
-            if entry.whole_word and not _stands_alone(text, orig_start, orig_end):
+            if flags & WHOLE_WORD and not _stands_alone(text, orig_start, orig_end):
                 continue
-            candidates.append((start, end, orig_start, orig_end, entry))
+            candidates.append((start, end, orig_start, orig_end, index))
         candidates.sort(key=lambda c: (c[0], -c[1]))
         hits: list[Hit] = []
         reach = -1
-        for _start, end, orig_start, orig_end, entry in candidates:
+        for _start, end, orig_start, orig_end, index in candidates:
             if end <= reach:
                 continue  # inside a longer hit already reported
             reach = end
+            category = lex.category_ids[index]
             hits.append(
                 Hit(
                     orig_start + offset,
                     orig_end + offset,
-                    entry.word,
-                    entry.category,
-                    entry.action,
+                    lex.word(index),
+                    lex.categories[category],
+                    lex.actions[category],
                     text[orig_start:orig_end],
                 )
             )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import importlib.resources
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -81,18 +80,16 @@ def translation_table() -> tuple[list[int | str | None], frozenset[str]]:
 
 
 @cache
-def _uneven_pattern() -> re.Pattern[str]:
-    _, uneven = translation_table()
-    ranges: list[str] = []
-    codes = sorted(ord(ch) for ch in uneven)
-    start = prev = codes[0]
-    for code in [*codes[1:], -1]:
-        if code == prev + 1:
-            prev = code
-            continue
-        ranges.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
-        start = prev = code
-    return re.compile("[" + "".join(ranges) + "]")
+def _marker_table() -> list[int]:
+    """Translates every character that doesn't fold to exactly one into NUL, others to themselves.
+
+    Finding NULs with `str.find` is how `OffsetMap` locates deletions and expansions at C
+    speed; a regex class of the ~60k such characters was 30x slower.
+    """
+    marks = list(range(TABLE_SIZE))
+    for ch in translation_table()[1]:
+        marks[ord(ch)] = 0
+    return marks
 
 
 def normalize(text: str) -> str:
@@ -119,14 +116,16 @@ class OffsetMap:
         orig_at: list[int] = []
         width: list[int] = []
         shift = 0  # normalised position minus original position so far
-        for match in _uneven_pattern().finditer(text):
-            i = match.start()
+        marked = text.translate(_marker_table())
+        i = marked.find("\0")
+        while i >= 0:
             folded = table[ord(text[i])]
             size = 0 if folded is None else len(folded) if isinstance(folded, str) else 1
             norm_at.append(i + shift)
             orig_at.append(i)
             width.append(size)
             shift += size - 1
+            i = marked.find("\0", i + 1)
         return cls(norm_at, orig_at, width)
 
     def original(self, pos: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text.filter import SensitiveFilter, word_problem
+from bot.text import SensitiveFilter, word_problem
 from bot.text.normalize import OffsetMap, normalize
 
 

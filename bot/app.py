@@ -13,6 +13,7 @@ from bot.appkeys import (
     CLIENT_SETTINGS,
     CRYPTO,
     DISPATCHER,
+    FILTER,
     HANDLER_CONTEXT,
     HTTP,
     INGEST,
@@ -20,6 +21,7 @@ from bot.appkeys import (
     METRICS,
     PIPELINE,
     REDIS,
+    REDIS_URL,
     SETTINGS,
     WECOM,
 )
@@ -34,14 +36,17 @@ from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import open_redis
 from bot.routing import Dispatcher, Router
+from bot.text.guard import TextGuard
+from bot.text.reloader import FilterReloader
 from bot.web import health
 from bot.wecom import ClientSettings, WeComClient
-from handlers import kf, unhandled, welcome
+from handlers import kf, sensitive, unhandled, welcome
 
 # Order is priority: every handler matching an event runs in this order.
 ROUTERS: list[Router] = [
     welcome.router,  # first: the welcome code expires 20 s after the event
     kf.router,
+    sensitive.router,
     unhandled.router,  # last: logs event types nothing else handles
 ]
 
@@ -76,6 +81,7 @@ def create_app(
     app[DISPATCHER] = Dispatcher(ROUTERS, MIDDLEWARES)
 
     app.cleanup_ctx.append(_redis_ctx)
+    app.cleanup_ctx.append(_filter_ctx)
     app.cleanup_ctx.append(_wecom_ctx)
     if role != "callback":
         app.cleanup_ctx.append(_pipeline_ctx)
@@ -87,15 +93,24 @@ def create_app(
 
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    async with open_redis(settings.redis_url, settings.data_dir) as redis:
+    async with open_redis(settings.redis_url, settings.data_dir) as (redis, url):
         try:
             await redis.ping()
         except (RedisError, OSError) as exc:
             where = settings.redis_url or f"内置 Redis（{settings.data_dir}）"
             raise StartupError(f"SCRM_REDIS_URL: 无法连接 {where}：{exc}") from exc
         app[REDIS] = redis
+        app[REDIS_URL] = url
         app[INGEST] = EventIngest(redis, app[KEYS], settings.dedup_window_seconds)
         yield
+
+
+async def _filter_ctx(app: web.Application) -> AsyncIterator[None]:
+    reloader = FilterReloader(app[REDIS], app[KEYS], app[REDIS_URL])
+    await reloader.start()
+    app[FILTER] = reloader
+    yield
+    await reloader.stop()
 
 
 async def _wecom_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -111,6 +126,7 @@ async def _wecom_ctx(app: web.Application) -> AsyncIterator[None]:
             keys=app[KEYS],
             wecom=app[WECOM],
             metrics=app[METRICS],
+            text=text_guard(app[FILTER], app[WECOM], app[SETTINGS]),
             log=logging.getLogger("scrm.handlers"),
         )
         yield
@@ -124,3 +140,13 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     app[PIPELINE] = pipeline
     yield
     await pipeline.stop()
+
+
+def text_guard(reloader: FilterReloader, wecom: WeComClient, settings: Settings) -> TextGuard:
+    """The enforcement points, alerting the configured admins by app message."""
+
+    async def notify_admins(text: str) -> None:
+        if settings.admins:
+            await wecom.message.send_text(sorted(settings.admins), text)
+
+    return TextGuard(lambda: reloader.current, reloader.redis, reloader.keys, notify_admins)

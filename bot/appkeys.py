@@ -14,6 +14,7 @@ from bot.keys import RedisKeys
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
 from bot.routing import Dispatcher
+from bot.text.reloader import FilterReloader
 from bot.wecom import ClientSettings, WeComClient
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -23,6 +24,8 @@ KEYS = web.AppKey("keys", RedisKeys)
 CRYPTO = web.AppKey("crypto", CallbackCrypto)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 REDIS = web.AppKey("redis", Redis)
+REDIS_URL = web.AppKey("redis_url", str)
+FILTER = web.AppKey("filter", FilterReloader)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 WECOM = web.AppKey("wecom", WeComClient)
 INGEST = web.AppKey("ingest", EventIngest)

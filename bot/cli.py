@@ -116,7 +116,7 @@ async def _deadletter(settings: Settings, args: argparse.Namespace) -> int:
     from bot.pipeline import deadletter
 
     keys = RedisKeys(settings.corp_id, settings.key_prefix)
-    async with open_redis(settings.redis_url, settings.data_dir) as redis:
+    async with open_redis(settings.redis_url, settings.data_dir) as (redis, _url):
         if args.action == "list":
             for letter in await deadletter.list_dead_letters(redis, keys, args.limit):
                 print(json.dumps(letter.as_dict(), ensure_ascii=False))

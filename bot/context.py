@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
+from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 
 
@@ -31,6 +32,7 @@ class HandlerContext:
     keys: RedisKeys
     wecom: WeComClient
     metrics: Metrics
+    text: TextGuard
     log: logging.Logger
     delivery: Delivery = Delivery()
 

@@ -29,7 +29,7 @@ async def run_doctor(settings: Settings) -> list[Check]:
     """Run every check; never raises for a failed check, reports it instead."""
     checks = [Check("配置", True, f"企业 {settings.corp_id}，应用 {settings.agent_id}")]
     try:
-        async with open_redis(settings.redis_url, settings.data_dir) as redis:
+        async with open_redis(settings.redis_url, settings.data_dir) as (redis, _url):
             checks.append(await _check_redis(redis, settings))
             if checks[-1].ok:
                 checks.extend(await _check_secrets(redis, settings))

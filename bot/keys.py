@@ -59,6 +59,55 @@ class RedisKeys:
     def ticket_lock(self, kind: str, secret: str) -> str:
         return f"{self.base}:ticket:{kind}:{secret_id(secret)}:lock"
 
+    # -- word library (sensitive words) ----------------------------------------------------------
+    @property
+    def words(self) -> str:
+        """Hash: listed word -> category."""
+        return f"{self.base}:words"
+
+    @property
+    def words_allow(self) -> str:
+        """Set of allowed phrases."""
+        return f"{self.base}:words:allow"
+
+    @property
+    def words_actions(self) -> str:
+        """Hash: category -> block / mask / flag, where it differs from the default."""
+        return f"{self.base}:words:actions"
+
+    @property
+    def words_detectors(self) -> str:
+        """Set of contact-detail detectors switched on."""
+        return f"{self.base}:words:detectors"
+
+    @property
+    def words_version(self) -> str:
+        return f"{self.base}:words:version"
+
+    @property
+    def words_seeded(self) -> str:
+        """Set once the starter list was added, so a deliberately emptied library stays empty."""
+        return f"{self.base}:words:seeded"
+
+    @property
+    def words_changed(self) -> str:
+        """Pub/sub channel: the new version after every change."""
+        return f"{self.base}:words:changed"
+
+    @property
+    def intercept_rules(self) -> str:
+        """Hash: WeCom intercept rule id -> JSON list of the words synced into it."""
+        return f"{self.base}:words:intercept"
+
+    @property
+    def text_hits(self) -> str:
+        """Stream: sensitive-word hits in inbound chat text."""
+        return f"{self.base}:text:hits"
+
+    def text_alert(self, fingerprint: str) -> str:
+        """Marks an admin alert as sent, so the same hit alerts once an hour."""
+        return f"{self.base}:text:alert:{fingerprint}"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

@@ -83,15 +83,18 @@ def connect(url: str, **options: Any) -> Redis:
 
 
 @asynccontextmanager
-async def open_redis(url: str | None, data_dir: Path) -> AsyncIterator[Redis]:
-    """Connect to `url`, or start the embedded Redis in `data_dir` when `url` is None."""
+async def open_redis(url: str | None, data_dir: Path) -> AsyncIterator[tuple[Redis, str]]:
+    """Connect to `url`, or start the embedded Redis in `data_dir` when `url` is None.
+
+    Yields the client and the URL it uses (the embedded server's socket), for child processes.
+    """
     embedded: EmbeddedRedis | None = None
     if url is None:
         embedded = EmbeddedRedis(data_dir)
         url = await asyncio.to_thread(embedded.start)
     client = connect(url)
     try:
-        yield client
+        yield client, url
     finally:
         await client.aclose()
         if embedded is not None:

@@ -1,8 +1,8 @@
 """WeChat Customer Service (微信客服): pull new messages after each `kf_msg_or_event`.
 
 Messages land in a per-account Redis stream for the features that read chat text (keyword
-tagging, inbound sensitive-word alerts); the sync cursor is saved in the same transaction as
-each page, so a crash never skips or re-reads a page.
+tagging); the sync cursor is saved in the same transaction as each page, so a crash never
+skips or re-reads a page. Customers' text is inspected for sensitive words.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ router = Router(name=__name__)
 
 MAX_PAGES_PER_EVENT = 50
 STREAM_MAXLEN = 100_000
+CUSTOMER = 3  # msg_list origin: 3 customer, 4 system, 5 servicer
 
 
 @router.on(KfMsgOrEvent)
@@ -38,6 +39,10 @@ async def pull_kf_messages(event: KfMsgOrEvent, ctx: HandlerContext) -> None:
             tx.set(cursor_key, next_cursor)
             await tx.execute()
         cursor = next_cursor
+        for message in page.get("msg_list", []):
+            if message.get("origin") == CUSTOMER and message.get("msgtype") == "text":
+                content = str(message.get("text", {}).get("content", ""))
+                await ctx.text.inspect_incoming(content, "kf", str(message.get("external_userid")))
         if not page.get("has_more"):
             return
     ctx.log.warning("kf %s: more than %d pages pending", event.open_kfid, MAX_PAGES_PER_EVENT)

@@ -24,6 +24,8 @@ from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import connect
 from bot.routing import Dispatcher, Router
+from bot.text import SensitiveFilter
+from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 from tests.conftest import VECTOR_CORP_ID, make_settings
 
@@ -47,6 +49,7 @@ async def running_pipeline(
             keys=keys,
             wecom=WeComClient.from_settings(settings, session, redis, metrics),
             metrics=metrics,
+            text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
             log=logging.getLogger("tests.handlers"),
         )
         pipeline = EventPipeline(

@@ -1,0 +1,113 @@
+"""Where the filter is enforced: outgoing text is refused, incoming text is logged and alerted.
+
+Every text the system stores or sends (welcome templates, scripts, SOP content, admin edits)
+goes through `check_outgoing`, which raises `BlockedText` naming the hits. Chat text that comes
+in (customer-service messages, app messages, chat-archive ingest) goes through
+`inspect_incoming`: each hit is logged to a Redis stream, and admins get one alert per sender
+and word an hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+
+from bot.keys import RedisKeys
+from bot.text.filter import Hit, SensitiveFilter
+
+CATEGORY_NAMES = {
+    "competitor": "竞品",
+    "insult": "辱骂",
+    "ad_law": "广告法极限词",
+    "uncivil": "不文明用语",
+    "political": "政治敏感",
+    "superstition": "封建迷信",
+    "industry": "行业敏感",
+    "custom": "自定义",
+    "phone": "手机号",
+    "wechat": "微信号",
+    "qq": "QQ 号",
+    "url": "网址",
+    "email": "邮箱",
+}
+SOURCE_NAMES = {"kf": "微信客服客户", "app": "成员", "archive": "会话存档中"}
+ALERT_EVERY_SECONDS = 3600
+HIT_LOG_MAXLEN = 100_000
+Notify = Callable[[str], Awaitable[None]]
+
+
+def describe(hits: list[Hit]) -> str:
+    """「微信」（竞品）、「最好」（广告法极限词） — for messages to admins and staff."""
+    return "、".join(
+        f"「{hit.text}」（{CATEGORY_NAMES.get(hit.category, hit.category)}）" for hit in hits
+    )
+
+
+class BlockedText(ValueError):
+    """Text refused because it contains words whose action is block; `hits` names them."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        super().__init__(f"内容含有禁止使用的词：{describe(hits)}，请修改后再保存或发送。")
+        self.hits = hits
+
+
+class TextGuard:
+    """The enforcement points, reading whatever filter `current` returns at call time."""
+
+    def __init__(
+        self,
+        current: Callable[[], SensitiveFilter],
+        redis: Redis,
+        keys: RedisKeys,
+        notify_admins: Notify | None = None,
+    ) -> None:
+        self._current = current
+        self._redis = redis
+        self._keys = keys
+        self._notify_admins = notify_admins
+
+    def scan(self, text: str) -> list[Hit]:
+        return self._current().scan(text)
+
+    def check_outgoing(self, text: str) -> list[Hit]:
+        """Raise `BlockedText` if `text` may not be stored or sent; else the other hits."""
+        hits = self.scan(text)
+        blocked = [hit for hit in hits if hit.action == "block"]
+        if blocked:
+            raise BlockedText(blocked)
+        return hits
+
+    async def inspect_incoming(self, text: str, source: str, sender: str) -> list[Hit]:
+        """Log the hits in chat text from `sender` (via `source`) and alert admins once."""
+        hits = self.scan(text)
+        if not hits:
+            return hits
+        await self._redis.xadd(
+            self._keys.text_hits,
+            {
+                "source": source,
+                "sender": sender,
+                "time": str(int(time.time())),
+                "hits": json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False),
+                "text": text[:1000],
+            },
+            maxlen=HIT_LOG_MAXLEN,
+            approximate=True,
+        )
+        if self._notify_admins is None:
+            return hits
+        words = sorted({hit.word for hit in hits})
+        fingerprint = hashlib.sha256(f"{source}|{sender}|{words}".encode()).hexdigest()[:24]
+        if await self._redis.set(
+            self._keys.text_alert(fingerprint), "1", nx=True, ex=ALERT_EVERY_SECONDS
+        ):
+            excerpt = text if len(text) <= 200 else text[:200] + "…"
+            await self._notify_admins(
+                f"【敏感词提醒】{SOURCE_NAMES.get(source, source)} {sender} 发来的消息含有"
+                f"{describe(hits)}：\n{excerpt}"
+            )
+        return hits

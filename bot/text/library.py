@@ -1,0 +1,225 @@
+"""The sensitive-word library in Redis: words by category, allowed phrases, actions, detectors.
+
+Every change bumps a version counter and publishes it in the same transaction, so each
+process's `FilterReloader` rebuilds from one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.keys import RedisKeys
+from bot.text.detectors import DETECTORS
+from bot.text.filter import ACTIONS, SensitiveFilter
+from bot.text.lexicon import word_problem
+
+WORD_CATEGORIES = (
+    "competitor",
+    "insult",
+    "ad_law",
+    "uncivil",
+    "political",
+    "superstition",
+    "industry",
+    "custom",
+)
+# What admins may type instead of the English names
+CATEGORY_ALIASES = {
+    "竞品": "competitor",
+    "辱骂": "insult",
+    "广告法": "ad_law",
+    "极限词": "ad_law",
+    "不文明": "uncivil",
+    "政治": "political",
+    "迷信": "superstition",
+    "行业": "industry",
+    "自定义": "custom",
+}
+WRITE_BATCH = 5000
+Transaction = Any  # a redis-py transaction pipeline (redis-py is untyped here)
+
+
+class LibraryError(ValueError):
+    """A request the library refuses; the message is for the admin (Chinese)."""
+
+
+def category_of(name: str) -> str:
+    """The category `name` stands for (English name or Chinese alias)."""
+    category = CATEGORY_ALIASES.get(name.strip(), name.strip().lower())
+    if category not in WORD_CATEGORIES:
+        known = "、".join(f"{c}（{a}）" for a, c in CATEGORY_ALIASES.items())
+        raise LibraryError(f"未知分类「{name}」，可用：{known}")
+    return category
+
+
+@dataclass
+class ImportReport:
+    """What an add or import did: counts, and every refused line with its number and reason."""
+
+    added: int = 0
+    already: int = 0
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, text, reason
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "already": self.already,
+            "refused": [{"line": n, "text": t, "reason": r} for n, t, r in self.refused],
+        }
+
+
+@dataclass(frozen=True)
+class LibrarySnapshot:
+    """Everything a filter is built from, at one version."""
+
+    version: int
+    words: list[tuple[str, str]]
+    allow: list[str]
+    actions: dict[str, str]
+    detectors: list[str]
+
+    def build(self) -> SensitiveFilter:
+        return SensitiveFilter.from_words(
+            self.words, self.allow, actions=self.actions, detectors=self.detectors
+        )
+
+
+class WordLibrary:
+    """Reads and changes the word library of one corp."""
+
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def version(self) -> int:
+        return int(await self._redis.get(self._keys.words_version) or 0)
+
+    async def snapshot(self) -> LibrarySnapshot:
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.get(self._keys.words_version)
+            tx.hgetall(self._keys.words)
+            tx.smembers(self._keys.words_allow)
+            tx.hgetall(self._keys.words_actions)
+            tx.smembers(self._keys.words_detectors)
+            version, words, allow, actions, detectors = await tx.execute()
+        return LibrarySnapshot(
+            version=int(version or 0),
+            words=sorted(words.items()),
+            allow=sorted(allow),
+            actions=dict(actions),
+            detectors=sorted(detectors),
+        )
+
+    async def add(
+        self,
+        lines: Iterable[tuple[int, str, str]],
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Add (line number, word, category) entries; refused ones are reported, not fatal."""
+        report = ImportReport()
+        batch: dict[str, str] = {}
+        for number, word, category in lines:
+            word = word.strip()
+            problem = word_problem(word) if word else "空行"
+            if problem is None and len(word) > 64:
+                problem = "超过 64 个字符"
+            if problem is None:
+                try:
+                    batch[word] = category_of(category)
+                except LibraryError as exc:
+                    problem = str(exc)
+            if problem is not None:
+                report.refused.append((number, word, problem))
+            if len(batch) >= WRITE_BATCH:
+                await self._write(batch, report)
+                batch = {}
+                if progress:
+                    progress(report.added + report.already)
+        await self._write(batch, report)
+        if progress:
+            progress(report.added + report.already)
+        return report
+
+    async def _write(self, batch: dict[str, str], report: ImportReport) -> None:
+        if not batch:
+            return
+        known = await self._redis.hmget(self._keys.words, list(batch))
+        report.already += sum(1 for value in known if value is not None)
+        report.added += sum(1 for value in known if value is None)
+        await self._change(lambda tx: tx.hset(self._keys.words, mapping=batch))
+
+    async def remove(self, words: Iterable[str]) -> int:
+        names = [word.strip() for word in words if word.strip()]
+        if not names:
+            return 0
+        results = await self._change(lambda tx: tx.hdel(self._keys.words, *names))
+        return int(results[0])
+
+    async def allow(self, phrases: Iterable[str], *, remove: bool = False) -> int:
+        names = [phrase.strip() for phrase in phrases if phrase.strip()]
+        for phrase in names:
+            problem = word_problem(phrase)
+            if problem is not None:
+                raise LibraryError(f"「{phrase}」{problem}")
+        if not names:
+            return 0
+        key = self._keys.words_allow
+        op = (lambda tx: tx.srem(key, *names)) if remove else (lambda tx: tx.sadd(key, *names))
+        return int((await self._change(op))[0])
+
+    async def set_action(self, category: str, action: str) -> None:
+        name = category_of(category) if category not in DETECTORS else category
+        if action not in ACTIONS:
+            raise LibraryError(f"处理方式只能是 {'/'.join(ACTIONS)}")
+        await self._change(lambda tx: tx.hset(self._keys.words_actions, name, action))
+
+    async def set_detectors(self, names: Iterable[str]) -> None:
+        wanted = sorted(set(names))
+        unknown = [name for name in wanted if name not in DETECTORS]
+        if unknown:
+            raise LibraryError(f"未知的检测项：{', '.join(unknown)}；可用：{', '.join(DETECTORS)}")
+        key = self._keys.words_detectors
+
+        def replace(tx: Transaction) -> None:
+            tx.delete(key)
+            if wanted:
+                tx.sadd(key, *wanted)
+
+        await self._change(replace)
+
+    async def _change(self, apply: Callable[[Transaction], object]) -> list[Any]:
+        """Run `apply` on a transaction that also bumps and announces the version."""
+        async with self._redis.pipeline(transaction=True) as tx:
+            apply(tx)
+            tx.incr(self._keys.words_version)
+            results = await tx.execute()
+        version = int(results[-1])
+        await self._redis.publish(self._keys.words_changed, version)
+        return list(results[:-1])
+
+
+WordLine = tuple[int, str, str]  # line number, word, category
+
+
+def read_word_file(data: str, default_category: str) -> tuple[list[WordLine], list[WordLine]]:
+    """(word lines, malformed lines with their reason) of a txt or CSV word file.
+
+    One word per line, or `word,category`; blank lines and lines starting with # are skipped.
+    """
+    lines: list[WordLine] = []
+    malformed: list[WordLine] = []
+    for number, row in enumerate(csv.reader(io.StringIO(data)), start=1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if len(row) > 2:
+            malformed.append((number, ",".join(row), "列数过多：每行应为「词」或「词,分类」"))
+            continue
+        category = row[1] if len(row) == 2 and row[1].strip() else default_category
+        lines.append((number, row[0], category))
+    return lines, malformed

@@ -1,0 +1,123 @@
+"""Keeps this process's filter in step with the word library, without ever blocking requests.
+
+A change publishes the new version; the reloader rebuilds and swaps `current` in one
+assignment, so a scan always sees a whole filter, old or new. Small libraries build in place
+(milliseconds); large ones build in a child process (`python -m bot.text.build`) that writes a
+pickle this process loads in tens of milliseconds: the event loop never stalls for the build,
+and the build's heap churn stays out of the long-lived process. A poll every `poll_seconds`
+covers a missed notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.keys import RedisKeys
+from bot.text.filter import SensitiveFilter
+from bot.text.library import WordLibrary
+from bot.text.starter import seed_starter_words
+
+log = logging.getLogger(__name__)
+
+IN_PROCESS_LIMIT = 5000  # words; above this the build runs in a child process
+
+
+class FilterReloader:
+    """Owns `current`, the filter every scan in this process uses."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        redis_url: str,
+        *,
+        poll_seconds: float = 30.0,
+        in_process_limit: int = IN_PROCESS_LIMIT,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self._redis_url = redis_url
+        self._library = WordLibrary(redis, keys)
+        self._poll_seconds = poll_seconds
+        self._in_process_limit = in_process_limit
+        self.current = SensitiveFilter.from_words([])
+        self.version = -1
+        self._task: asyncio.Task[None] | None = None
+        self.reloaded = asyncio.Event()  # set after every swap; tests and the demo wait on it
+
+    async def start(self) -> None:
+        await seed_starter_words(self.redis, self.keys)
+        await self.refresh()
+        self._task = asyncio.create_task(self._run(), name="filter-reloader")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def refresh(self) -> bool:
+        """Rebuild if the library moved on; True when a new filter was swapped in."""
+        version = await self._library.version()
+        if version == self.version:
+            return False
+        words = int(await self.redis.hlen(self.keys.words))
+        if words <= self._in_process_limit:
+            snapshot = await self._library.snapshot()
+            built, version = snapshot.build(), snapshot.version
+        else:
+            built, version = await self._build_in_child()
+        self.current, self.version = built, version
+        self.reloaded.set()
+        log.info("sensitive-word filter v%d in use: %d words", version, len(built))
+        return True
+
+    async def _build_in_child(self) -> tuple[SensitiveFilter, int]:
+        with tempfile.TemporaryDirectory(prefix="scrm-filter-") as workdir:
+            out = Path(workdir) / "filter.pickle"
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.text.build",
+                self._redis_url,
+                self.keys.prefix,
+                self.keys.corp_id,
+                str(out),
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _, stderr = await child.communicate()
+            if child.returncode != 0:
+                raise RuntimeError(f"filter build failed: {stderr.decode(errors='replace')[-500:]}")
+            # our own child wrote this file a moment ago in our own temporary folder
+            version, built = pickle.loads(out.read_bytes())
+        return built, int(version)
+
+    async def _run(self) -> None:
+        pubsub = self.redis.pubsub()
+        try:
+            await pubsub.subscribe(self.keys.words_changed)
+            while True:
+                try:
+                    await pubsub.get_message(
+                        ignore_subscribe_messages=True, timeout=self._poll_seconds
+                    )
+                    while await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.01):
+                        pass  # several changes at once: one rebuild covers them all
+                    await self.refresh()
+                except (RedisError, OSError, RuntimeError, ValueError) as exc:
+                    log.warning(
+                        "sensitive-word filter not reloaded (keeping v%d): %s", self.version, exc
+                    )
+                    await asyncio.sleep(1.0)
+        finally:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()

@@ -1,0 +1,14 @@
+"""Sensitive words in text staff send to the app: logged, and admins alerted once an hour."""
+
+from __future__ import annotations
+
+from bot.context import HandlerContext
+from bot.events import TextMessage
+from bot.routing import Router
+
+router = Router(name=__name__)
+
+
+@router.on(TextMessage)
+async def inspect_app_text(event: TextMessage, ctx: HandlerContext) -> None:
+    await ctx.text.inspect_incoming(event.content, "app", event.user_id)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from bot import cli_words
 from bot.config import ConfigError, Settings, load_settings
 from bot.redis_store import EmbeddedRedisError, open_redis
 
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--all", action="store_true", help="replay every dead letter")
     purge = dead_commands.add_parser("purge", help="delete dead letters for good")
     purge.add_argument("ids", nargs="+")
+    cli_words.add_parser(commands)
     return parser
 
 
@@ -76,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.host, args.port, args.role)
         if args.command == "doctor":
             return asyncio.run(_doctor(settings, as_json=args.json))
+        if args.command == "words":
+            return asyncio.run(cli_words.run_words(settings, args))
         return asyncio.run(_deadletter(settings, args))
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)

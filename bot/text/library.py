@@ -124,7 +124,9 @@ class WordLibrary:
         """Add (line number, word, category) entries; refused ones are reported, not fatal."""
         report = ImportReport()
         batch: dict[str, str] = {}
+        processed = 0
         for number, word, category in lines:
+            processed += 1
             word = word.strip()
             problem = word_problem(word) if word else "空行"
             if problem is None and len(word) > 64:
@@ -140,10 +142,10 @@ class WordLibrary:
                 await self._write(batch, report)
                 batch = {}
                 if progress:
-                    progress(report.added + report.already)
+                    progress(processed)
         await self._write(batch, report)
         if progress:
-            progress(report.added + report.already)
+            progress(processed)
         return report
 
     async def _write(self, batch: dict[str, str], report: ImportReport) -> None:

@@ -1,0 +1,146 @@
+"""`scrm-bot words ...`: the sensitive-word library from the command line, JSON out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from bot.config import Settings
+from bot.keys import RedisKeys
+from bot.redis_store import open_redis
+from bot.text.intercept_sync import sync_intercept_rules
+from bot.text.library import LibraryError, WordLibrary, category_of, read_word_file
+from bot.text.starter import seed_starter_words
+from bot.wecom import WeComClient, WeComError
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    words = commands.add_parser("words", help="the sensitive-word library")
+    words.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
+    actions = words.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add words to a category")
+    add.add_argument("words", nargs="+")
+    add.add_argument("--category", required=True, help="competitor, insult, ad_law, ... or 竞品 …")
+    actions.add_parser("remove", help="remove words").add_argument("words", nargs="+")
+    allow = actions.add_parser("allow", help="allow phrases (hits inside them are dropped)")
+    allow.add_argument("phrases", nargs="+")
+    allow.add_argument("--remove", action="store_true", help="stop allowing them")
+    imp = actions.add_parser("import", help="import a txt (word per line) or CSV (word,category)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--category", required=True, help="category of lines that name none")
+    listing = actions.add_parser("list", help="print the library as JSON")
+    listing.add_argument("--category")
+    action = actions.add_parser("set-action", help="block, mask or flag a category")
+    action.add_argument("category")
+    action.add_argument("what", choices=("block", "mask", "flag"))
+    detect = actions.add_parser("detectors", help="switch contact detectors on (others off)")
+    detect.add_argument("names", nargs="*", help="phone wechat qq url email")
+    actions.add_parser("sync", help="sync block words to WeCom intercept rules")
+    check = actions.add_parser("check", help="scan a text; prints {blocked, hits}")
+    check.add_argument("text")
+
+
+def _print(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class _Progress:
+    """A one-line progress bar on stderr for long imports."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+
+    def __call__(self, done: int) -> None:
+        filled = int(30 * done / self.total)
+        bar = "#" * filled + "-" * (30 - filled)
+        print(f"\r导入中 [{bar}] {done}/{self.total}", end="", file=sys.stderr, flush=True)
+        if done >= self.total:
+            print(file=sys.stderr)
+
+
+async def run_words(settings: Settings, args: argparse.Namespace) -> int:
+    keys = RedisKeys(settings.corp_id, settings.key_prefix)
+    async with open_redis(settings.redis_url, settings.data_dir) as (redis, _url):
+        await seed_starter_words(redis, keys)
+        library = WordLibrary(redis, keys)
+        try:
+            return await _run(args, library, settings, redis, keys)
+        except LibraryError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
+        except WeComError as exc:
+            print(
+                f"企业微信接口错误 {exc.errcode}（{exc.path}）：{exc.explanation}", file=sys.stderr
+            )
+            return 1
+
+
+async def _run(
+    args: argparse.Namespace,
+    library: WordLibrary,
+    settings: Settings,
+    redis: object,
+    keys: RedisKeys,
+) -> int:
+    if args.action == "add":
+        report = await library.add((n, w, args.category) for n, w in enumerate(args.words, 1))
+        _print(report.as_dict())
+        return 0 if not report.refused else 1
+    if args.action == "remove":
+        _print({"removed": await library.remove(args.words)})
+        return 0
+    if args.action == "allow":
+        changed = await library.allow(args.phrases, remove=args.remove)
+        _print({"removed" if args.remove else "allowed": changed})
+        return 0
+    if args.action == "import":
+        try:
+            text = args.file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"错误：无法读取 {args.file}：{exc}", file=sys.stderr)
+            return 2
+        lines, malformed = read_word_file(text, args.category)
+        report = await library.add(lines, progress=_Progress(len(lines)))
+        report.refused = sorted(report.refused + malformed)
+        _print(report.as_dict())
+        return 0
+    if args.action == "set-action":
+        await library.set_action(args.category, args.what)
+    elif args.action == "detectors":
+        await library.set_detectors(args.names)
+    snapshot = await library.snapshot()
+    if args.action == "check":
+        hits = snapshot.build().scan(args.text)
+        _print(
+            {
+                "blocked": any(hit.action == "block" for hit in hits),
+                "hits": [hit.as_dict() for hit in hits],
+            }
+        )
+        return 0
+    if args.action == "sync":
+        async with aiohttp.ClientSession() as session:
+            client = WeComClient.from_settings(settings, session, redis)
+            synced = await sync_intercept_rules(snapshot, client.intercept, redis, keys)
+        _print(synced.as_dict())
+        return 0
+    only = category_of(args.category) if args.action == "list" and args.category else None
+    words = [
+        {"word": word, "category": category}
+        for word, category in snapshot.words
+        if only is None or category == only
+    ]
+    _print(
+        {
+            "version": snapshot.version,
+            "words": words,
+            "allow": snapshot.allow,
+            "actions": snapshot.actions,
+            "detectors": snapshot.detectors,
+        }
+    )
+    return 0

@@ -39,7 +39,7 @@ from bot.routing import Dispatcher, Router
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
 from bot.web import health
-from bot.wecom import ClientSettings, WeComClient
+from bot.wecom import ClientSettings, WeComClient, WeComError
 from handlers import kf, sensitive, unhandled, welcome
 
 # Order is priority: every handler matching an event runs in this order.
@@ -146,7 +146,11 @@ def text_guard(reloader: FilterReloader, wecom: WeComClient, settings: Settings)
     """The enforcement points, alerting the configured admins by app message."""
 
     async def notify_admins(text: str) -> None:
-        if settings.admins:
+        if not settings.admins:
+            return
+        try:
             await wecom.message.send_text(sorted(settings.admins), text)
+        except WeComError as exc:  # an alert is best effort: the message itself is kept
+            logging.getLogger(__name__).warning("admin alert not sent: %s", exc)
 
     return TextGuard(lambda: reloader.current, reloader.redis, reloader.keys, notify_admins)

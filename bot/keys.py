@@ -112,6 +112,10 @@ class RedisKeys:
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"
 
+    def kf_lock(self, open_kfid: str) -> str:
+        """Held while one process pulls an account's messages: pulls must not overlap."""
+        return f"{self.base}:kf:lock:{open_kfid}"
+
     def kf_messages(self, open_kfid: str) -> str:
         """Stream of customer-service messages pulled with kf/sync_msg."""
         return f"{self.base}:kf:messages:{open_kfid}"

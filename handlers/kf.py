@@ -11,6 +11,7 @@ import json
 
 from bot.context import HandlerContext
 from bot.events import KfMsgOrEvent
+from bot.locks import RedisLock
 from bot.routing import Router
 
 router = Router(name=__name__)
@@ -22,6 +23,13 @@ CUSTOMER = 3  # msg_list origin: 3 customer, 4 system, 5 servicer
 
 @router.on(KfMsgOrEvent)
 async def pull_kf_messages(event: KfMsgOrEvent, ctx: HandlerContext) -> None:
+    # events for one account arrive close together and are handled concurrently: two pulls
+    # from the same cursor would store every message twice
+    async with RedisLock(ctx.redis, ctx.keys.kf_lock(event.open_kfid)):
+        await _pull(event, ctx)
+
+
+async def _pull(event: KfMsgOrEvent, ctx: HandlerContext) -> None:
     cursor_key = ctx.keys.kf_cursor(event.open_kfid)
     stream_key = ctx.keys.kf_messages(event.open_kfid)
     cursor = await ctx.redis.get(cursor_key) or ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -13,10 +14,12 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.app import create_app
+from bot.appkeys import FILTER
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.pipeline.deadletter import list_dead_letters, replay_dead_letters
 from bot.sandbox import Sandbox
+from bot.text.library import WordLibrary
 from handlers.welcome import DEFAULT_WELCOME_TEXT
 from tests.pipeline_support import wait_until
 
@@ -246,3 +249,28 @@ async def test_callback_and_worker_roles_split_the_work(
         return bool(sandbox.welcomes("wmMia"))
 
     await wait_until(welcomed)  # received by one process, sent by the other
+
+
+async def test_sensitive_customer_text_alerts_admins_once(
+    bot_settings: Settings, sandbox: Sandbox, aiohttp_server: ServerFactory, redis: Redis
+) -> None:
+    settings = replace(bot_settings, admins=frozenset({"lisi"}))
+    app = create_app(settings)
+    server = await aiohttp_server(app)
+    sandbox.connect_bot(str(server.make_url("/wecom/callback")), settings.token, settings.aes_key)
+    reloader = app[FILTER]
+    reloader.reloaded.clear()
+    await WordLibrary(redis, keys_of(settings)).add([(1, "竞品甲", "competitor")])
+    await asyncio.wait_for(reloader.reloaded.wait(), timeout=2)
+
+    open_kfid = sandbox.add_kf_account()
+    await sandbox.kf_message("wmNina", "你们比竞品-甲便宜吗", open_kfid)
+    await sandbox.kf_message("wmNina", "竞品甲的更好", open_kfid)
+
+    async def logged() -> bool:
+        return int(await redis.xlen(keys_of(settings).text_hits)) == 2
+
+    await wait_until(logged)
+    alerts = [m for m in sandbox.app_messages("lisi") if "敏感词提醒" in m.content["content"]]
+    assert len(alerts) == 1  # the same customer and word alert once an hour
+    assert "wmNina" in alerts[0].content["content"] and "竞品-甲" in alerts[0].content["content"]

@@ -133,9 +133,13 @@ class WordLibrary:
                 problem = "超过 64 个字符"
             if problem is None:
                 try:
-                    batch[word] = category_of(category)
+                    resolved = category_of(category)
                 except LibraryError as exc:
                     problem = str(exc)
+                else:
+                    if word in batch:
+                        report.already += 1  # listed twice in this import: the last line wins
+                    batch[word] = resolved
             if problem is not None:
                 report.refused.append((number, word, problem))
             if len(batch) >= WRITE_BATCH:

@@ -1,0 +1,49 @@
+"""A Redis lock shared by all processes, for work that must not run twice at once."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from types import TracebackType
+
+from redis.asyncio import Redis
+
+# Released only by its owner: a lock that expired and was taken by another is left alone.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class LockTimeout(TimeoutError):
+    """The lock stayed taken for longer than the caller would wait."""
+
+
+class RedisLock:
+    """`async with RedisLock(redis, key):` — held for at most `ttl` seconds, waits `wait`."""
+
+    def __init__(self, redis: Redis, key: str, *, ttl: float = 30.0, wait: float = 25.0) -> None:
+        self._redis = redis
+        self._key = key
+        self._ttl_ms = int(ttl * 1000)
+        self._wait = wait
+        self._owner = secrets.token_hex(8)
+
+    async def __aenter__(self) -> RedisLock:
+        deadline = time.monotonic() + self._wait
+        delay = 0.01
+        while not await self._redis.set(self._key, self._owner, nx=True, px=self._ttl_ms):
+            if time.monotonic() > deadline:
+                raise LockTimeout(f"{self._key} still locked after {self._wait:.0f} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._redis.eval(_RELEASE, 1, self._key, self._owner)

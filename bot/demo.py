@@ -16,9 +16,11 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import create_app
-from bot.appkeys import KEYS, REDIS
+from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS
 from bot.config import Settings
 from bot.sandbox import Sandbox, ScenarioResult
+from bot.text.guard import BlockedText
+from bot.text.library import WordLibrary
 
 DEMO_TOKEN = "ScrmDemoToken2026"
 DEMO_AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
@@ -108,6 +110,33 @@ async def scene_kf(demo: Demo) -> None:
     demo.say(f"  → 机器人用 kf/sync_msg 拉取并保存了消息：「{text}」")
 
 
+async def scene_sensitive_words(demo: Demo) -> None:
+    reloader = demo.app[FILTER]
+    reloader.reloaded.clear()
+    await WordLibrary(demo.app[REDIS], demo.app[KEYS]).add([(1, "某竞品", "competitor")])
+    await asyncio.wait_for(reloader.reloaded.wait(), timeout=5)
+    demo.say("管理员把「某竞品」加入敏感词库（竞品，禁止）→ 各进程 1 秒内换上新过滤器")
+    guard = demo.app[HANDLER_CONTEXT].text
+    try:
+        guard.check_outgoing("欢迎语：我们比某-竞品便宜，全网最低价！")
+    except BlockedText as exc:
+        demo.say(f"  保存话术被拒：{exc}")
+    await demo.sandbox.kf_message(
+        "wmDemoCustomer01", "某 竞 品家更便宜", "wkDemoService000000000000000001"
+    )
+
+    async def alerted() -> bool:
+        return any(
+            "敏感词提醒" in m.content.get("content", "") for m in demo.sandbox.app_messages("lisi")
+        )
+
+    await demo.wait_for(alerted, "the admin alert")
+    alert = next(
+        m for m in demo.sandbox.app_messages("lisi") if "敏感词提醒" in m.content["content"]
+    )
+    demo.say(f"  客户消息触发提醒，管理员「李四」收到：{alert.content['content'].splitlines()[0]}")
+
+
 async def scene_churn(demo: Demo) -> None:
     result = await demo.sandbox.customer_deletes_staff("zhangsan", "wmDemoCustomer01")
     demo.say(f"客户删除了员工「张三」 → del_follow_user 已接收（应答 {_statuses(result)}）")
@@ -118,6 +147,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_welcome,
     scene_group,
     scene_kf,
+    scene_sensitive_words,
     scene_churn,
 ]
 

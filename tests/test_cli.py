@@ -135,5 +135,52 @@ def test_demo_once_plays_the_scenario(tmp_path: Path) -> None:
     assert "客户收到欢迎语" in out
     assert "客户收到的欢迎语仍是 1 条" in out
     assert "kf/sync_msg 拉取并保存了消息" in out
+    assert "保存话术被拒：内容含有禁止使用的词：「某-竞品」（竞品）" in out
+    assert "【敏感词提醒】微信客服客户 wmDemoCustomer01" in out
     assert "POST externalcontact/send_welcome_msg → errcode 0" in out
     assert (tmp_path / "d" / "appendonly.aof").exists()  # the embedded Redis keeps an AOF
+
+
+async def test_words_commands(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    for key, value in env_for(settings).items():
+        monkeypatch.setenv(key, value)
+
+    assert await _run_cli(["words", "add", "竞品甲", "***", "--category", "竞品"]) == 1
+    added = json.loads(capsys.readouterr().out)
+    assert added["added"] == 1 and added["refused"][0]["line"] == 2
+
+    assert await _run_cli(["words", "check", "加我竞品-甲，全网最好"]) == 0
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["blocked"] is True
+    assert [(h["word"], h["text"], h["start"], h["end"]) for h in verdict["hits"]] == [
+        ("竞品甲", "竞品-甲", 2, 6),
+        ("最好", "最好", 9, 11),  # from the starter ad-law list
+    ]
+    assert set(verdict["hits"][0]) == {"word", "category", "action", "start", "end", "text"}
+
+    source = tmp_path / "words.csv"
+    source.write_text("香蕉,industry\n苹果\n\na,b,c\n", encoding="utf-8")
+    assert await _run_cli(["words", "import", str(source), "--category", "custom"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["added"] == 2 and [r["line"] for r in report["refused"]] == [4]
+
+    assert await _run_cli(["words", "allow", "竞品甲乙"]) == 0
+    capsys.readouterr()
+    assert await _run_cli(["words", "check", "竞品甲乙丙"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"blocked": False, "hits": []}
+
+    assert await _run_cli(["words", "list", "--category", "行业"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert listing["words"] == [{"word": "香蕉", "category": "industry"}]
+    assert listing["allow"] == ["竞品甲乙"]
+
+    with pytest.raises(SystemExit):  # argparse refuses an unknown action
+        await _run_cli(["words", "set-action", "竞品", "delete"])
+    capsys.readouterr()
+    assert await _run_cli(["words", "remove", "竞品甲", "不存在"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"removed": 1}

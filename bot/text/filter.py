@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.text.detectors import DETECTORS
 from bot.text.lexicon import ALLOW, WHOLE_WORD, Lexicon
-from bot.text.normalize import OffsetMap, normalize
+from bot.text.normalize import OffsetMap, RepeatMap, normalize
 
 ACTIONS = ("block", "mask", "flag")
 DEFAULT_ACTIONS: dict[str, str] = {
@@ -79,11 +79,13 @@ class SensitiveFilter:
         actions: Mapping[str, str] | None = None,
         detectors: Iterable[str] = (),
         whole_ascii_words: bool = True,
+        collapse_repeats: bool = False,
     ) -> SensitiveFilter:
         """Build from (word, category) pairs; `allow` phrases cancel hits they cover.
 
         `actions` maps categories to block / mask / flag (defaults: `DEFAULT_ACTIONS`, else
         block); `detectors` switches on contact-detail categories: phone, wechat, qq, url, email.
+        `collapse_repeats` reads runs of one character as one (`微微微信` → `微信`), in words too.
         """
         action_of = DEFAULT_ACTIONS | dict(actions or {})
         for category, action in action_of.items():
@@ -94,7 +96,8 @@ class SensitiveFilter:
             if name not in DETECTORS:
                 raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
             enabled[name] = action_of.get(name, "flag")
-        return cls(Lexicon.build(words, allow, action_of, whole_ascii_words), enabled)
+        lexicon = Lexicon.build(words, allow, action_of, whole_ascii_words, collapse_repeats)
+        return cls(lexicon, enabled)
 
     def __len__(self) -> int:
         return len(self._lexicon)
@@ -114,7 +117,10 @@ class SensitiveFilter:
 
     def _scan(self, text: str, offset: int) -> list[Hit]:
         norm = normalize(text)
-        data = norm.encode("utf-8")
+        matched, repeats = norm, None
+        if self._lexicon.collapse_repeats:  # words only: detectors read every digit
+            matched, repeats = RepeatMap.of(norm)
+        data = matched.encode("utf-8")
         found: list[tuple[int, int, int]] = []  # byte start, byte end, word index
         automaton = self._lexicon.automaton
         if automaton is not None:
@@ -123,9 +129,12 @@ class SensitiveFilter:
                 found.append((last + 1 - nbytes[index], last + 1, index))
         if not found and not self._detectors:
             return []
-        chars = _char_offsets(data, len(norm), (b for start, end, _ in found for b in (start, end)))
+        chars = _char_offsets(data, len(matched), (b for s, e, _ in found for b in (s, e)))
         mapping = OffsetMap.of(text)
-        hits = self._word_hits(text, found, chars, mapping, offset)
+        spans = [(chars[start], chars[end], index) for start, end, index in found]
+        if repeats is not None:
+            spans = [(*repeats.span(start, end), index) for start, end, index in spans]
+        hits = self._word_hits(text, spans, mapping, offset)
         for category, action in self._detectors.items():
             for start, end in DETECTORS[category](text, norm, mapping):
                 hits.append(
@@ -137,13 +146,12 @@ class SensitiveFilter:
     def _word_hits(
         self,
         text: str,
-        found: list[tuple[int, int, int]],
-        chars: dict[int, int],
+        spans: list[tuple[int, int, int]],
         mapping: OffsetMap,
         offset: int,
     ) -> list[Hit]:
+        """Hits from (start, end, word index) spans in the normalised text."""
         lex = self._lexicon
-        spans = [(chars[start], chars[end], index) for start, end, index in found]
         allowed = [(start, end) for start, end, index in spans if lex.flags[index] & ALLOW]
         candidates = []
         for start, end, index in spans:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import ahocorasick
 
-from bot.text.normalize import BREAKS, normalize
+from bot.text.normalize import BREAKS, RepeatMap, normalize
 
 ALLOW = 1  # an allowed phrase: hits it covers are dropped
 WHOLE_WORD = 2  # ASCII letters/digits only: must not be part of a longer ASCII word
@@ -42,6 +42,7 @@ class Lexicon:
         "automaton",
         "categories",
         "category_ids",
+        "collapse_repeats",
         "flags",
         "nbytes",
         "starts",
@@ -59,6 +60,7 @@ class Lexicon:
         self.categories: list[str] = []  # category id -> name
         self.actions: list[str] = []  # category id -> block / mask / flag
         self.automaton: ahocorasick.Automaton | None = None
+        self.collapse_repeats = False
 
     @classmethod
     def build(
@@ -67,8 +69,10 @@ class Lexicon:
         allow: Iterable[str],
         action_of: Mapping[str, str],
         whole_ascii_words: bool,
+        collapse_repeats: bool = False,
     ) -> Lexicon:
         lexicon = cls()
+        lexicon.collapse_repeats = collapse_repeats
         # STORE_INTS keeps values as C integers: 100k int objects would pin the heap
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         category_id: dict[str, int] = {}
@@ -76,6 +80,8 @@ class Lexicon:
 
         def add(word: str, category: str, flags: int) -> None:
             folded = normalize(word)
+            if collapse_repeats:
+                folded = RepeatMap.of(folded)[0]
             problem = _problem(folded)
             if problem is not None:
                 raise ValueError(f"{word!r}: {problem}")

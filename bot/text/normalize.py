@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import importlib.resources
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -92,6 +93,9 @@ def _marker_table() -> list[int]:
     return marks
 
 
+_REPEATS = re.compile(r"(.)\1+", re.DOTALL)
+
+
 def normalize(text: str) -> str:
     """The folded form of `text` that words and allowed phrases are matched against."""
     return text.translate(translation_table()[0])
@@ -141,3 +145,31 @@ class OffsetMap:
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original slice of the normalised slice [start, end), end exclusive."""
         return self.original(start), self.original(end - 1) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatMap:
+    """For the optional repeat collapsing (`傻傻傻逼` reads `傻逼`): maps the collapsed text back.
+
+    A collapsed character stands for its whole run, so a span ends where its last run ends.
+    """
+
+    offsets: OffsetMap
+    run_length: dict[int, int]  # normalised start of each run of 2+ -> its length
+
+    @classmethod
+    def of(cls, norm: str) -> tuple[str, RepeatMap]:
+        norm_at: list[int] = []
+        orig_at: list[int] = []
+        run_length: dict[int, int] = {}
+        for run in _REPEATS.finditer(norm):
+            run_length[run.start()] = run.end() - run.start()
+            for i in range(run.start() + 1, run.end()):
+                norm_at.append(i - len(norm_at))  # each deleted duplicate shifts the rest
+                orig_at.append(i)
+        offsets = OffsetMap(norm_at, orig_at, [0] * len(norm_at))
+        return _REPEATS.sub(r"\1", norm), cls(offsets, run_length)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        last = self.offsets.original(end - 1)
+        return self.offsets.original(start), last + self.run_length.get(last, 1)

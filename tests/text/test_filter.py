@@ -103,3 +103,16 @@ def test_offset_map_through_deletions_and_expansions() -> None:
     mapping = OffsetMap.of(text)
     assert [text[mapping.original(i)] for i in range(len(norm))] == ["⑩", "⑩", "ß", "ß", "x"]
     assert mapping.span(2, 5) == (2, 5)
+
+
+def test_optional_repeat_collapsing() -> None:
+    words = [("fuck", "insult"), ("傻逼", "insult")]
+    plain = SensitiveFilter.from_words(words)
+    collapsing = SensitiveFilter.from_words(words, collapse_repeats=True)
+    text = "fuuuuck 你个傻傻-逼逼"
+    assert [h.text for h in plain.scan(text)] == ["傻-逼"]
+    hits = collapsing.scan(text)
+    assert [(h.word, h.text) for h in hits] == [("fuck", "fuuuuck"), ("傻逼", "傻傻-逼逼")]
+    assert all(text[h.start : h.end] == h.text for h in hits)
+    phone = SensitiveFilter.from_words([], detectors=["phone"], collapse_repeats=True)
+    assert [h.text for h in phone.scan("13800001111")] == ["13800001111"]  # digits not collapsed

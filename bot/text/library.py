@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ CATEGORY_ALIASES = {
     "行业": "industry",
     "自定义": "custom",
 }
+log = logging.getLogger(__name__)
+
 WRITE_BATCH = 5000
 Transaction = Any  # a redis-py transaction pipeline (redis-py is untyped here)
 
@@ -85,9 +88,25 @@ class LibrarySnapshot:
     detectors: list[str]
 
     def build(self) -> SensitiveFilter:
-        return SensitiveFilter.from_words(
-            self.words, self.allow, actions=self.actions, detectors=self.detectors
+        """The filter of this snapshot. Entries written to Redis by hand that the filter
+        can't use are skipped with a warning: a bad entry must not stop the server."""
+        words = [(word, category) for word, category in self.words if word_problem(word) is None]
+        allow = [phrase for phrase in self.allow if word_problem(phrase) is None]
+        actions = {name: action for name, action in self.actions.items() if action in ACTIONS}
+        detectors = [name for name in self.detectors if name in DETECTORS]
+        skipped = (
+            len(self.words)
+            - len(words)
+            + len(self.allow)
+            - len(allow)
+            + len(self.actions)
+            - len(actions)
+            + len(self.detectors)
+            - len(detectors)
         )
+        if skipped:
+            log.warning("word library v%d: %d unusable entries skipped", self.version, skipped)
+        return SensitiveFilter.from_words(words, allow, actions=actions, detectors=detectors)
 
 
 class WordLibrary:

@@ -56,7 +56,10 @@ class FilterReloader:
 
     async def start(self) -> None:
         await seed_starter_words(self.redis, self.keys)
-        await self.refresh()
+        try:
+            await self.refresh()
+        except (RuntimeError, ValueError) as exc:  # serve on; the loop below tries again
+            log.error("sensitive-word filter not built at start-up: %s", exc)
         self._task = asyncio.create_task(self._run(), name="filter-reloader")
 
     async def stop(self) -> None:

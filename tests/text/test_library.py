@@ -141,3 +141,19 @@ async def test_guard_refuses_outgoing_and_alerts_incoming_once(
     assert len(logged) == 4
     assert json.loads(logged[0][1]["hits"])[0]["word"] == "竞品甲"
     assert await guard.inspect_incoming("你好", "kf", "wmCustomer") == []
+
+
+async def test_entries_written_by_hand_never_stop_the_filter(
+    redis: Redis, redis_url: str, keys: RedisKeys
+) -> None:
+    await redis.hset(keys.words, mapping={"竞品甲": "competitor", "！！！": "custom"})
+    await redis.hset(keys.words_actions, "competitor", "explode")
+    await redis.sadd(keys.words_detectors, "fax", "phone")
+    await redis.incr(keys.words_version)
+    reloader = FilterReloader(redis, keys, redis_url)
+    await reloader.start()
+    try:
+        hits = reloader.current.scan("竞品甲 13812345678")
+        assert [(h.word, h.action) for h in hits] == [("竞品甲", "block"), ("phone", "flag")]
+    finally:
+        await reloader.stop()

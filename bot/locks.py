@@ -9,8 +9,9 @@ from types import TracebackType
 
 from redis.asyncio import Redis
 
-# Released only by its owner: a lock that expired and was taken by another is left alone.
-_RELEASE = """
+# Deletes KEYS[1] only while it still holds ARGV[1]: a lock is released only by its owner (one
+# that expired and was taken by another is left alone), a token only if not yet replaced.
+DELETE_IF_EQUAL = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
@@ -46,4 +47,4 @@ class RedisLock:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._redis.eval(_RELEASE, 1, self._key, self._owner)
+        await self._redis.eval(DELETE_IF_EQUAL, 1, self._key, self._owner)

@@ -14,16 +14,10 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from bot.locks import DELETE_IF_EQUAL
 from bot.wecom.errors import WeComError
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]
-
-# Deletes the key only if it still holds the value we saw, so a token another process just
-# refreshed is never thrown away, and a lock is released only by its owner.
-_DELETE_IF_EQUAL = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 EXPIRY_MARGIN_SECONDS = 300
 
@@ -55,7 +49,7 @@ class CachedCredential:
         self._lock_ms = int(lock_seconds * 1000)
         self._wait_seconds = wait_seconds
         self._local = asyncio.Lock()
-        self._delete_if_equal = redis.register_script(_DELETE_IF_EQUAL)
+        self._delete_if_equal = redis.register_script(DELETE_IF_EQUAL)
 
     async def get(self) -> str:
         value = await self._cached()

@@ -108,6 +108,22 @@ class RedisKeys:
         """Marks an admin alert as sent, so the same hit alerts once an hour."""
         return f"{self.base}:text:alert:{fingerprint}"
 
+    # -- welcome templates ---------------------------------------------------------------------
+    @property
+    def welcome_templates(self) -> str:
+        """Hash: template id -> template JSON."""
+        return f"{self.base}:welcome:templates"
+
+    @property
+    def welcome_scopes(self) -> str:
+        """Hash: "channel:<state>" / "staff:<userid>" / "default:" -> template id."""
+        return f"{self.base}:welcome:scopes"
+
+    @property
+    def welcome_stats(self) -> str:
+        """Hash: "template:<id>:<outcome>" and "channel:<state>:<outcome>" -> count."""
+        return f"{self.base}:welcome:stats"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

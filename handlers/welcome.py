@@ -1,51 +1,93 @@
 """Welcome a customer who just added a staff member, inside WeCom's 20-second window.
 
-This is the foundation's default welcome: one fixed text for every new customer. Templates
-chosen by channel code, staff or department come with the welcome feature.
+The template is chosen by the event's State (channel), then the staff member, then the default;
+its time slots pick the text for now. The customer's name is looked up only when the text uses
+it, within a short budget; if that fails, the template's no-name text goes instead. Outcomes
+are counted per template and per channel.
 """
 
 from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.context import HandlerContext
 from bot.events import AddExternalContact, AddHalfExternalContact
 from bot.routing import Router
 from bot.wecom import WeComError
+from bot.welcome.store import WelcomeStore
+from bot.welcome.templates import render, uses_name
 
 router = Router(name=__name__)
 
-DEFAULT_WELCOME_TEXT = "您好，很高兴认识您！我是您的专属顾问，有任何问题随时在这里找我。"
-
-# 41050 expired, 41051 already sent / chat started: a retry cannot succeed
-FINAL_ERRCODES = frozenset({41050, 41051})
-
+CORP_TIME = ZoneInfo("Asia/Shanghai")  # time slots are read in the corp's local time
+NAME_LOOKUP_SECONDS = 3.0  # of the 20 s window; the welcome must not wait longer for a name
+# a retry cannot help: 41050 the code expired, 41051 already sent or the chat started
+FINAL_OUTCOMES = {41050: "expired", 41051: "already_sent"}
 
 Added = AddExternalContact | AddHalfExternalContact
 
 
-def has_welcome_code(event: Added, ctx: HandlerContext) -> bool:
-    return bool(event.welcome_code)
-
-
-@router.on(AddExternalContact, has_welcome_code)
-async def send_default_welcome(event: AddExternalContact, ctx: HandlerContext) -> None:
+@router.on(AddExternalContact)
+async def welcome_new_customer(event: AddExternalContact, ctx: HandlerContext) -> None:
     await _welcome(event, ctx)
 
 
-@router.on(AddHalfExternalContact, has_welcome_code)
-async def send_default_half_welcome(event: AddHalfExternalContact, ctx: HandlerContext) -> None:
+@router.on(AddHalfExternalContact)
+async def welcome_half_added_customer(event: AddHalfExternalContact, ctx: HandlerContext) -> None:
     await _welcome(event, ctx)
 
 
 async def _welcome(event: Added, ctx: HandlerContext) -> None:
+    store = WelcomeStore(ctx.redis, ctx.keys)
+    template = await store.choose(event.state, event.user_id)
+    if template is None:
+        await store.ensure_default()
+        template = await store.choose(event.state, event.user_id)
+    template_id = template.id if template else ""
+    if not event.welcome_code:  # a native welcome is configured, or the chat already began
+        await store.count(template_id, event.state, "no_code")
+        return
+    if template is None:
+        await store.count("", event.state, "failed")
+        ctx.log.error("no welcome template at all for %s", event.external_user_id)
+        return
+    now = datetime.now(CORP_TIME)
+    text, without_name, attachments = template.content_for(now)
+    variables = {
+        "customer_name": "",
+        "staff_name": event.user_id,
+        "channel_name": event.state,
+        "date": now.strftime("%Y-%m-%d"),
+    }
+    if text and uses_name(text):
+        name = await _customer_name(ctx, event.external_user_id)
+        if name:
+            variables["customer_name"] = name
+        else:
+            text = without_name
     try:
         await ctx.wecom.external_contact.send_welcome_msg(
-            event.welcome_code, text=DEFAULT_WELCOME_TEXT
+            event.welcome_code,
+            text=render(text, variables) if text.strip() else None,
+            attachments=attachments or None,
         )
     except WeComError as exc:
-        if exc.errcode not in FINAL_ERRCODES:
-            raise
-        ctx.log.info(
-            "welcome to %s not sent: %s (%s)", event.external_user_id, exc.errcode, exc.explanation
-        )
+        outcome = FINAL_OUTCOMES.get(exc.errcode)
+        if outcome is None:
+            raise  # 41096, -1, timeouts: the pipeline retries while the window lasts
+        await store.count(template.id, event.state, outcome)
+        ctx.log.info("welcome to %s not sent: %s", event.external_user_id, exc.explanation)
         return
-    ctx.log.info("welcome sent to %s for %s", event.external_user_id, event.user_id)
+    await store.count(template.id, event.state, "sent")
+
+
+async def _customer_name(ctx: HandlerContext, external_user_id: str) -> str:
+    try:
+        async with asyncio.timeout(NAME_LOOKUP_SECONDS):
+            data = await ctx.wecom.external_contact.get(external_user_id)
+    except (WeComError, TimeoutError) as exc:
+        ctx.log.info("customer name of %s not available in time: %s", external_user_id, exc)
+        return ""
+    return str(data.get("external_contact", {}).get("name", ""))

@@ -20,7 +20,7 @@ from bot.keys import RedisKeys
 from bot.pipeline.deadletter import list_dead_letters, replay_dead_letters
 from bot.sandbox import Sandbox
 from bot.text.library import WordLibrary
-from handlers.welcome import DEFAULT_WELCOME_TEXT
+from bot.welcome.store import DEFAULT_WELCOME_TEXT
 from tests.pipeline_support import wait_until
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]

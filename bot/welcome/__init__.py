@@ -1,0 +1,1 @@
+"""Welcome messages: templates chosen by channel, staff member or default, with time slots."""

@@ -1,0 +1,210 @@
+"""Welcome templates: what a new customer receives, chosen by channel, staff member or default.
+
+A template's text is operator-written Jinja2, rendered in the sandboxed environment with a fixed
+set of variables; nothing an admin types is evaluated as code. Time slots (weekdays, a
+time-of-day range, a date range) pick a different text and attachments when they match; the
+first matching slot wins, the template's own text is the fallback. Every text is checked when
+saved: WeCom's byte limits, at most 9 attachments, template syntax, the sensitive-word filter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from jinja2 import TemplateError as TemplateError_
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from bot.text.guard import BlockedText, TextGuard
+
+MAX_TEXT_BYTES = 4000  # send_welcome_msg text.content
+MAX_ATTACHMENTS = 9
+LINK_TITLE_BYTES, LINK_DESC_BYTES, MINIPROGRAM_TITLE_BYTES = 128, 512, 64
+VARIABLES = ("customer_name", "staff_name", "channel_name", "date")
+SCOPES = ("default", "channel", "staff")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)  # plain text, not HTML
+
+
+class TemplateError(ValueError):
+    """A template that can't be saved; the message says why, in Chinese, for the admin."""
+
+
+@dataclass
+class TimeSlot:
+    """When this slot applies (all given conditions must hold) and what it sends then."""
+
+    text: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    weekdays: list[int] = field(default_factory=list)  # 1 = Monday … 7 = Sunday; empty = any
+    start: str = ""  # "HH:MM", with `end`; a range past midnight wraps (22:00-06:00)
+    end: str = ""
+    date_from: str = ""  # "YYYY-MM-DD", inclusive; for campaigns
+    date_to: str = ""
+    text_without_name: str = ""
+
+    def matches(self, now: datetime) -> bool:
+        if self.weekdays and now.isoweekday() not in self.weekdays:
+            return False
+        today = now.date()
+        if self.date_from and today < date.fromisoformat(self.date_from):
+            return False
+        if self.date_to and today > date.fromisoformat(self.date_to):
+            return False
+        if self.start and self.end:
+            start, end, moment = (
+                time.fromisoformat(self.start),
+                time.fromisoformat(self.end),
+                now.time(),
+            )
+            inside = start <= moment < end if start <= end else (moment >= start or moment < end)
+            if not inside:
+                return False
+        return True
+
+
+@dataclass
+class WelcomeTemplate:
+    """A welcome for one scope: `default`, `channel` (target = the State) or `staff` (a userid)."""
+
+    id: str
+    name: str
+    scope: str
+    target: str
+    text: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    text_without_name: str = ""  # sent when the customer's name can't be had in time
+    slots: list[TimeSlot] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, data: str) -> WelcomeTemplate:
+        raw = json.loads(data)
+        raw["slots"] = [TimeSlot(**slot) for slot in raw.get("slots", [])]
+        return cls(**raw)
+
+    def content_for(self, now: datetime) -> tuple[str, str, list[dict[str, Any]]]:
+        """(text, text without the name, attachments) of the first matching slot, else the base."""
+        for slot in self.slots:
+            if slot.matches(now):
+                return slot.text, slot.text_without_name, slot.attachments
+        return self.text, self.text_without_name, self.attachments
+
+
+def uses_name(text: str) -> bool:
+    return "customer_name" in meta.find_undeclared_variables(ENV.parse(text))
+
+
+def render(text: str, variables: dict[str, str]) -> str:
+    return ENV.from_string(text).render(**variables)
+
+
+def validate(template: WelcomeTemplate, guard: TextGuard | None) -> None:
+    """Raise `TemplateError` naming the first problem; checks every slot as well."""
+    if template.scope not in SCOPES:
+        raise TemplateError(f"适用范围只能是 {'/'.join(SCOPES)}")
+    if template.scope != "default" and not template.target:
+        raise TemplateError("渠道或员工模板需要指定渠道 state 或员工账号")
+    if not template.name.strip():
+        raise TemplateError("模板需要一个名称")
+    parts = [("模板", template.text, template.text_without_name, template.attachments)]
+    parts += [
+        (f"第 {n} 个时段", s.text, s.text_without_name, s.attachments)
+        for n, s in enumerate(template.slots, 1)
+    ]
+    for where, text, fallback, attachments in parts:
+        _check_text(where, text, fallback, attachments, guard)
+    for n, slot in enumerate(template.slots, 1):
+        _check_slot(n, slot)
+
+
+def _check_text(
+    where: str, text: str, fallback: str, attachments: list[dict[str, Any]], guard: TextGuard | None
+) -> None:
+    if not text.strip() and not attachments:
+        raise TemplateError(f"{where}：文字和附件不能都为空")
+    for label, body in (("文字", text), ("不含姓名的文字", fallback)):
+        try:
+            names = meta.find_undeclared_variables(ENV.parse(body))
+        except TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"{where}{label}第 {exc.lineno} 行模板语法错误：{exc.message}"
+            ) from None
+        unknown = sorted(names - set(VARIABLES))
+        if unknown:
+            raise TemplateError(
+                f"{where}{label}用了未知变量 {', '.join(unknown)}；可用：{', '.join(VARIABLES)}"
+            )
+        size = len(body.encode("utf-8"))
+        if size > MAX_TEXT_BYTES:
+            raise TemplateError(
+                f"{where}{label}共 {size} 字节，超过企业微信 {MAX_TEXT_BYTES} 字节的上限"
+            )
+        try:  # a trial render: the sandbox refuses unsafe attribute access only when rendering
+            render(body, dict.fromkeys(VARIABLES, "示例"))
+        except SecurityError as exc:
+            raise TemplateError(f"{where}{label}含有不允许的模板写法：{exc}") from None
+        except TemplateError_ as exc:
+            raise TemplateError(f"{where}{label}无法渲染：{exc}") from None
+        if guard is not None:
+            try:
+                guard.check_outgoing(body)
+            except BlockedText as exc:
+                raise TemplateError(f"{where}{label}：{exc}") from None
+    if uses_name(text) and not fallback.strip():
+        raise TemplateError(
+            f"{where}用了 {{{{ customer_name }}}}，请同时提供不含姓名的版本（取不到姓名时发送）"
+        )
+    _check_attachments(where, attachments)
+
+
+def _check_attachments(where: str, attachments: list[dict[str, Any]]) -> None:
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise TemplateError(
+            f"{where}有 {len(attachments)} 个附件，企业微信最多 {MAX_ATTACHMENTS} 个"
+        )
+    for n, item in enumerate(attachments, 1):
+        kind = item.get("msgtype")
+        body = item.get(kind, {}) if isinstance(kind, str) else {}
+        if kind not in ("image", "link", "miniprogram", "video", "file") or not isinstance(
+            body, dict
+        ):
+            raise TemplateError(
+                f"{where}第 {n} 个附件类型无效（image/link/miniprogram/video/file）"
+            )
+        limits = {
+            "link": (("title", LINK_TITLE_BYTES), ("desc", LINK_DESC_BYTES)),
+            "miniprogram": (("title", MINIPROGRAM_TITLE_BYTES),),
+        }.get(kind, ())
+        for key, limit in limits:
+            size = len(str(body.get(key, "")).encode("utf-8"))
+            if size > limit:
+                raise TemplateError(
+                    f"{where}第 {n} 个附件的 {key} 共 {size} 字节，上限 {limit} 字节"
+                )
+        if kind == "link" and not body.get("url"):
+            raise TemplateError(f"{where}第 {n} 个附件（链接）缺少 url")
+
+
+def _check_slot(n: int, slot: TimeSlot) -> None:
+    if any(day not in range(1, 8) for day in slot.weekdays):
+        raise TemplateError(f"第 {n} 个时段：星期只能是 1（周一）到 7（周日）")
+    if bool(slot.start) != bool(slot.end):
+        raise TemplateError(f"第 {n} 个时段：开始和结束时间要同时给出")
+    for value in (slot.start, slot.end):
+        if value and not _TIME.match(value):
+            raise TemplateError(f"第 {n} 个时段：时间「{value}」应为 HH:MM")
+    for value in (slot.date_from, slot.date_to):
+        try:
+            if value:
+                date.fromisoformat(value)
+        except ValueError:
+            raise TemplateError(f"第 {n} 个时段：日期「{value}」应为 YYYY-MM-DD") from None

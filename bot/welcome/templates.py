@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from jinja2 import TemplateError as TemplateError_
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
@@ -152,7 +151,7 @@ def _check_text(
             render(body, dict.fromkeys(VARIABLES, "示例"))
         except SecurityError as exc:
             raise TemplateError(f"{where}{label}含有不允许的模板写法：{exc}") from None
-        except TemplateError_ as exc:
+        except Exception as exc:  # e.g. {{ 1 / 0 }}: an admin's template must fail here, not at send
             raise TemplateError(f"{where}{label}无法渲染：{exc}") from None
         if guard is not None:
             try:

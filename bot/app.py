@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -31,6 +33,7 @@ from bot.callback.ingest import EventIngest
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
+from bot.locks import LockTimeout, RedisLock
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
@@ -40,11 +43,14 @@ from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
 from bot.web import health
 from bot.wecom import ClientSettings, WeComClient, WeComError
-from handlers import kf, sensitive, unhandled, welcome
+from bot.welcome.channels import ChannelStore
+from bot.welcome.contact_ways import ChannelManager
+from handlers import channels, kf, sensitive, unhandled, welcome
 
 # Order is priority: every handler matching an event runs in this order.
 ROUTERS: list[Router] = [
     welcome.router,  # first: the welcome code expires 20 s after the event
+    channels.router,  # after the welcome: tags, daily limits and stats can wait
     kf.router,
     sensitive.router,
     unhandled.router,  # last: logs event types nothing else handles
@@ -85,6 +91,7 @@ def create_app(
     app.cleanup_ctx.append(_wecom_ctx)
     if role != "callback":
         app.cleanup_ctx.append(_pipeline_ctx)
+        app.cleanup_ctx.append(_rotation_ctx)
     if role != "worker":
         endpoint.setup_routes(app)
     health.setup_routes(app)
@@ -140,6 +147,31 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     app[PIPELINE] = pipeline
     yield
     await pipeline.stop()
+
+
+CHANNEL_REFRESH_SECONDS = 60.0
+
+
+async def _rotation_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Every minute one process moves each channel code to the staff it should serve now."""
+    manager = ChannelManager(ChannelStore(app[REDIS], app[KEYS]), app[WECOM].external_contact)
+
+    async def rotate() -> None:
+        while True:
+            await asyncio.sleep(CHANNEL_REFRESH_SECONDS)
+            try:
+                async with RedisLock(app[REDIS], app[KEYS].channels_lock, ttl=50, wait=0):
+                    await manager.refresh_all()
+            except LockTimeout:
+                pass  # another process is on it this minute
+            except (RedisError, OSError) as exc:
+                logging.getLogger(__name__).warning("channel rotation skipped: %s", exc)
+
+    task = asyncio.create_task(rotate(), name="channel-rotation")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def text_guard(reloader: FilterReloader, wecom: WeComClient, settings: Settings) -> TextGuard:

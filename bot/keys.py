@@ -124,6 +124,31 @@ class RedisKeys:
         """Hash: "template:<id>:<outcome>" and "channel:<state>:<outcome>" -> count."""
         return f"{self.base}:welcome:stats"
 
+    # -- channel codes -------------------------------------------------------------------------
+    @property
+    def channels(self) -> str:
+        """Hash: channel id -> channel JSON."""
+        return f"{self.base}:channels"
+
+    def channel_adds(self, channel_id: str, day: str) -> str:
+        """Hash: staff userid -> customers added through the channel that day."""
+        return f"{self.base}:channels:adds:{channel_id}:{day}"
+
+    @property
+    def channel_customers(self) -> str:
+        """Hash: "userid|external_userid" -> the channel the customer came through."""
+        return f"{self.base}:channels:customers"
+
+    @property
+    def channel_stats(self) -> str:
+        """Hash: "<channel id>:adds" / "<channel id>:deletions" -> count."""
+        return f"{self.base}:channels:stats"
+
+    @property
+    def channels_lock(self) -> str:
+        """Held by the one process refreshing every channel's staff each minute."""
+        return f"{self.base}:channels:lock"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

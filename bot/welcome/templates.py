@@ -122,7 +122,7 @@ def validate(template: WelcomeTemplate, guard: TextGuard | None) -> None:
     for where, text, fallback, attachments in parts:
         _check_text(where, text, fallback, attachments, guard)
     for n, slot in enumerate(template.slots, 1):
-        _check_slot(n, slot)
+        check_slot(n, slot)
 
 
 def _check_text(
@@ -151,7 +151,9 @@ def _check_text(
             render(body, dict.fromkeys(VARIABLES, "示例"))
         except SecurityError as exc:
             raise TemplateError(f"{where}{label}含有不允许的模板写法：{exc}") from None
-        except Exception as exc:  # e.g. {{ 1 / 0 }}: an admin's template must fail here, not at send
+        except (
+            Exception
+        ) as exc:  # e.g. {{ 1 / 0 }}: an admin's template must fail here, not at send
             raise TemplateError(f"{where}{label}无法渲染：{exc}") from None
         if guard is not None:
             try:
@@ -193,7 +195,8 @@ def _check_attachments(where: str, attachments: list[dict[str, Any]]) -> None:
             raise TemplateError(f"{where}第 {n} 个附件（链接）缺少 url")
 
 
-def _check_slot(n: int, slot: TimeSlot) -> None:
+def check_slot(n: int, slot: TimeSlot) -> None:
+    """Refuse a slot with impossible weekdays, times or dates (n: its number, for the message)."""
     if any(day not in range(1, 8) for day in slot.weekdays):
         raise TemplateError(f"第 {n} 个时段：星期只能是 1（周一）到 7（周日）")
     if bool(slot.start) != bool(slot.end):

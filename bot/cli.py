@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_words
+from bot import cli_welcome, cli_words
 from bot.config import ConfigError, Settings, load_settings
 from bot.redis_store import EmbeddedRedisError, open_redis
 
@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     purge = dead_commands.add_parser("purge", help="delete dead letters for good")
     purge.add_argument("ids", nargs="+")
     cli_words.add_parser(commands)
+    cli_welcome.add_parsers(commands)
     return parser
 
 
@@ -80,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_doctor(settings, as_json=args.json))
         if args.command == "words":
             return asyncio.run(cli_words.run_words(settings, args))
+        if args.command in ("welcome", "channels"):
+            return asyncio.run(cli_welcome.run(settings, args))
         return asyncio.run(_deadletter(settings, args))
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)

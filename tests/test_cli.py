@@ -184,3 +184,65 @@ async def test_words_commands(
     capsys.readouterr()
     assert await _run_cli(["words", "remove", "竞品甲", "不存在"]) == 0
     assert json.loads(capsys.readouterr().out) == {"removed": 1}
+
+
+async def test_welcome_and_channels_commands(
+    sandbox_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    for key, value in env_for(sandbox_settings).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SCRM_CONTACT_SECRET", sandbox_settings.contact_secret)
+    monkeypatch.setenv("SCRM_WECOM_API_BASE", sandbox_settings.wecom_api_base)
+
+    assert await _run_cli(["welcome", "set", "--text", "好" * 1700]) == 2
+    assert "5100 字节，超过企业微信 4000 字节的上限" in capsys.readouterr().err
+    assert await _run_cli(["welcome", "set", "--text", "全网最好的顾问为您服务"]) == 2
+    assert "「最好」（广告法极限词）" in capsys.readouterr().err  # the starter list applies
+
+    assert (
+        await _run_cli(
+            [
+                "channels",
+                "create",
+                "--name",
+                "门店",
+                "--users",
+                "zhangsan,lisi",
+                "--daily-limit",
+                "30",
+            ]
+        )
+        == 0
+    )
+    channel = json.loads(capsys.readouterr().out)
+    assert channel["config_id"] and channel["active"] == ["zhangsan", "lisi"]
+
+    slots = tmp_path / "evening.json"
+    slots.write_text(
+        json.dumps(
+            {
+                "name": "门店晚间",
+                "scope": "channel",
+                "target": f"ch:{channel['id']}",
+                "text": "晚上好，{{ customer_name }}！",
+                "text_without_name": "晚上好！",
+                "slots": [{"text": "周末好！", "weekdays": [6, 7]}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert await _run_cli(["welcome", "set", "--file", str(slots)]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["target"] == f"ch:{channel['id']}" and saved["slots"][0]["weekdays"] == [6, 7]
+    assert await _run_cli(["welcome", "list"]) == 0
+    assert {t["id"] for t in json.loads(capsys.readouterr().out)} == {"default", saved["id"]}
+
+    assert await _run_cli(["channels", "show", channel["id"]]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["stats"] == {"adds": 0, "deletions": 0, "retention": 0.0}
+    assert await _run_cli(["channels", "delete", channel["id"]]) == 0
+    capsys.readouterr()
+    assert await _run_cli(["channels", "show", channel["id"]]) == 2

@@ -74,6 +74,11 @@ class WelcomeStore:
         chosen = next((template_id for template_id in ids if template_id), None)
         return await self.get(chosen) if chosen else None
 
+    async def choose_exact(self, scope: str, target: str) -> WelcomeTemplate | None:
+        """The template of exactly this scope and target, if any."""
+        template_id = await self._redis.hget(self._keys.welcome_scopes, scope_key(scope, target))
+        return await self.get(template_id) if template_id else None
+
     async def ensure_default(self) -> None:
         """A fresh install welcomes the first customer already."""
         if await self._redis.hget(self._keys.welcome_scopes, scope_key("default", "")):

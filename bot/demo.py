@@ -16,11 +16,15 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import create_app
-from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS
+from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS, WECOM
 from bot.config import Settings
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.text.guard import BlockedText
 from bot.text.library import WordLibrary
+from bot.welcome.channels import Channel, ChannelStore
+from bot.welcome.contact_ways import ChannelManager
+from bot.welcome.store import WelcomeStore
+from bot.welcome.templates import WelcomeTemplate
 
 DEMO_TOKEN = "ScrmDemoToken2026"
 DEMO_AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
@@ -88,6 +92,41 @@ def result_time(xml: str) -> float:
     return float(xml[start : xml.find("</CreateTime>")])
 
 
+async def scene_channel_code(demo: Demo) -> None:
+    sandbox, redis, keys = demo.sandbox, demo.app[REDIS], demo.app[KEYS]
+    wecom = demo.app[WECOM]
+    group = await wecom.external_contact.add_corp_tag(["门店海报"], group_name="来源渠道")
+    tag_id = group["tag"][0]["id"]
+    manager = ChannelManager(ChannelStore(redis, keys), wecom.external_contact)
+    channel = await manager.create(
+        Channel("", "门店海报", users=["zhangsan", "wangwu"], daily_limit=1, tags=[tag_id])
+    )
+    await WelcomeStore(redis, keys).save(
+        WelcomeTemplate(
+            "",
+            "门店海报",
+            "channel",
+            channel.state,
+            "{{ customer_name }}您好！感谢扫描门店海报，到店出示本消息可领取小礼品。",
+            text_without_name="您好！感谢扫描门店海报，到店出示本消息可领取小礼品。",
+        ),
+        demo.app[HANDLER_CONTEXT].text,
+    )
+    demo.say(
+        f"运营创建渠道活码「门店海报」（state {channel.state}，张三、王五轮流接待，每人每天 1 位）"
+    )
+    await sandbox.customer_adds_staff(
+        "zhangsan", "wmDemoCustomer02", name="赵小丽", config_id=channel.config_id
+    )
+
+    async def limited() -> bool:
+        return sandbox.state.contact_ways[channel.config_id].user == ["wangwu"]
+
+    await demo.wait_for(limited, "the daily limit")
+    demo.say(f"  → 客户「赵小丽」收到渠道欢迎语：{sandbox.welcomes('wmDemoCustomer02')[0].text}")
+    demo.say("  → 欢迎语之后打上「门店海报」标签；张三今日已满 1 位，活码改为只分配给王五")
+
+
 async def scene_group(demo: Demo) -> None:
     result = await demo.sandbox.customer_joins_group(
         None, "wmDemoCustomer01", join_scene=3, owner="zhangsan"
@@ -145,6 +184,7 @@ async def scene_churn(demo: Demo) -> None:
 SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_url_check,
     scene_welcome,
+    scene_channel_code,
     scene_group,
     scene_kf,
     scene_sensitive_words,
@@ -157,6 +197,7 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
     sandbox = Sandbox(staff=[])
     sandbox.add_staff("zhangsan", "张三")
     sandbox.add_staff("lisi", "李四")
+    sandbox.add_staff("wangwu", "王五")
     api_base = await sandbox.start(host, 0)
     settings = Settings(
         corp_id=sandbox.corp_id,

@@ -134,6 +134,7 @@ def test_demo_once_plays_the_scenario(tmp_path: Path) -> None:
     assert "企业微信校验回调 URL：通过" in out
     assert "客户收到欢迎语" in out
     assert "客户收到的欢迎语仍是 1 条" in out
+    assert "客户「赵小丽」收到渠道欢迎语：赵小丽您好！" in out
     assert "kf/sync_msg 拉取并保存了消息" in out
     assert "保存话术被拒：内容含有禁止使用的词：「某-竞品」（竞品）" in out
     assert "【敏感词提醒】微信客服客户 wmDemoCustomer01" in out

@@ -34,8 +34,10 @@ AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 WINDOW = 20.0
 
 
-async def run(rate: float, seconds: float) -> dict[str, float]:
+async def run(rate: float, seconds: float, wecom_limit: bool) -> dict[str, float]:
     sandbox = Sandbox()
+    if not wecom_limit:  # measure the bot alone, past WeCom's 10,000 calls/min per API
+        sandbox.rate_limiter.per_minute = sandbox.rate_limiter.per_hour = 10**9
     sandbox.add_staff("zhangsan", "张三")
     api_base = await sandbox.start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,16 +121,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--no-wecom-limit",
+        action="store_true",
+        help="lift the sandbox's documented 10,000 calls/min per API (200/s exceeds it)",
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.rate, args.seconds))
+    result = asyncio.run(run(args.rate, args.seconds, not args.no_wecom_limit))
     print(
         f"\nmachine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, date {time.strftime('%Y-%m-%d')}"
     )
-    print("| add events | rate | welcomed | inside 20 s | p50 (ms) | p99 (ms) | max (ms) |")
-    print("|---|---|---|---|---|---|---|")
+    limit = "lifted" if args.no_wecom_limit else "10,000/min enforced"
     print(
-        f"| {result['events']:.0f} | {args.rate:.0f}/s for {args.seconds:.0f} s "
+        "| add events | rate | WeCom API limit | welcomed | inside 20 s "
+        "| p50 (ms) | p99 (ms) | max (ms) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {result['events']:.0f} | {args.rate:.0f}/s for {args.seconds:.0f} s | {limit} "
         f"| {result['welcomed']:.0f} | {result['inside_window']:.2%} "
         f"| {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {result['max_ms']:.1f} |"
     )

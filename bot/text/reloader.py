@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from bot.keys import RedisKeys
@@ -56,17 +57,21 @@ class FilterReloader:
 
     async def start(self) -> None:
         await seed_starter_words(self.redis, self.keys)
+        # subscribed before the first build: a change made meanwhile is not missed, and the
+        # loop task is never cancelled half-way through subscribing (redis-py can hang there)
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(self.keys.words_changed)
         try:
             await self.refresh()
         except (RuntimeError, ValueError) as exc:  # serve on; the loop below tries again
             log.error("sensitive-word filter not built at start-up: %s", exc)
-        self._task = asyncio.create_task(self._run(), name="filter-reloader")
+        self._task = asyncio.create_task(self._run(pubsub), name="filter-reloader")
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, timeout=5)
 
     async def refresh(self) -> bool:
         """Rebuild if the library moved on; True when a new filter was swapped in."""
@@ -104,10 +109,8 @@ class FilterReloader:
             version, built = pickle.loads(out.read_bytes())
         return built, int(version)
 
-    async def _run(self) -> None:
-        pubsub = self.redis.pubsub()
+    async def _run(self, pubsub: PubSub) -> None:
         try:
-            await pubsub.subscribe(self.keys.words_changed)
             while True:
                 try:
                     await pubsub.get_message(
@@ -122,5 +125,5 @@ class FilterReloader:
                     )
                     await asyncio.sleep(1.0)
         finally:
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()
+            with contextlib.suppress(RedisError, OSError, TimeoutError):
+                await asyncio.wait_for(pubsub.aclose(), timeout=2)

@@ -8,9 +8,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as sync_redis
+from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.config import PipelineSettings, Settings
@@ -122,3 +124,20 @@ def sandbox_settings(settings: Settings, live_sandbox: Sandbox) -> Settings:
         contact_secret=live_sandbox.contact_secret,
         wecom_api_base=live_sandbox.base_url,
     )
+
+
+@pytest.fixture
+async def sandbox_bot(
+    sandbox_settings: Settings, live_sandbox: Sandbox, aiohttp_server: Any
+) -> TestServer:
+    """The bot (callbacks and pipeline) on a real port, connected to `live_sandbox`.
+
+    `sandbox_settings` comes first so its key prefix is cleaned up after the server stopped.
+    """
+    from bot.app import create_app
+
+    server: TestServer = await aiohttp_server(create_app(sandbox_settings))
+    live_sandbox.connect_bot(
+        str(server.make_url("/wecom/callback")), sandbox_settings.token, sandbox_settings.aes_key
+    )
+    return server

@@ -37,14 +37,8 @@ def bot_settings(sandbox_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def bot(
-    aiohttp_server: ServerFactory, sandbox: Sandbox, bot_settings: Settings
-) -> TestServer:
-    server = await aiohttp_server(create_app(bot_settings))
-    sandbox.connect_bot(
-        str(server.make_url("/wecom/callback")), bot_settings.token, bot_settings.aes_key
-    )
-    return server
+def bot(sandbox_bot: TestServer) -> TestServer:
+    return sandbox_bot
 
 
 def keys_of(settings: Settings) -> RedisKeys:

@@ -11,7 +11,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.app import create_app
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
@@ -60,14 +59,8 @@ def test_bad_channels_are_refused(fields: dict[str, object], message: str) -> No
 
 
 @pytest.fixture
-async def bot(
-    sandbox_settings: Settings, live_sandbox: Sandbox, aiohttp_server: ServerFactory
-) -> TestServer:
-    server = await aiohttp_server(create_app(sandbox_settings))
-    live_sandbox.connect_bot(
-        str(server.make_url("/wecom/callback")), sandbox_settings.token, sandbox_settings.aes_key
-    )
-    return server
+def bot(sandbox_bot: TestServer) -> TestServer:
+    return sandbox_bot
 
 
 async def test_channel_code_end_to_end(

@@ -9,7 +9,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.app import create_app
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
@@ -21,14 +20,8 @@ ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
 @pytest.fixture
-async def bot(
-    sandbox_settings: Settings, live_sandbox: Sandbox, aiohttp_server: ServerFactory
-) -> TestServer:
-    server = await aiohttp_server(create_app(sandbox_settings))
-    live_sandbox.connect_bot(
-        str(server.make_url("/wecom/callback")), sandbox_settings.token, sandbox_settings.aes_key
-    )
-    return server
+def bot(sandbox_bot: TestServer) -> TestServer:
+    return sandbox_bot
 
 
 @pytest.fixture

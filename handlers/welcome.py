@@ -9,19 +9,16 @@ are counted per template and per channel.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.context import HandlerContext
 from bot.events import AddExternalContact, AddHalfExternalContact
 from bot.routing import Router
 from bot.wecom import WeComError
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import render, uses_name
+from bot.welcome.templates import corp_now, render, uses_name
 
 router = Router(name=__name__)
 
-CORP_TIME = ZoneInfo("Asia/Shanghai")  # time slots are read in the corp's local time
 NAME_LOOKUP_SECONDS = 3.0  # of the 20 s window; the welcome must not wait longer for a name
 # a retry cannot help: 41050 the code expired, 41051 already sent or the chat started
 FINAL_OUTCOMES = {41050: "expired", 41051: "already_sent"}
@@ -53,7 +50,7 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
         await store.count("", event.state, "failed")
         ctx.log.error("no welcome template at all for %s", event.external_user_id)
         return
-    now = datetime.now(CORP_TIME)
+    now = corp_now()
     text, without_name, attachments = template.content_for(now)
     variables = {
         "customer_name": "",

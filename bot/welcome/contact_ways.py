@@ -5,20 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.welcome.channels import MAX_REMARK_CHARS, Channel, ChannelStore, validate_channel
+from bot.welcome.templates import corp_now
 
 log = logging.getLogger(__name__)
 
-CORP_TIME = ZoneInfo("Asia/Shanghai")  # rotation slots and daily limits use the corp's day
 MULTI_USER, QR_CODE = 2, 2  # add_contact_way type and scene
-
-
-def corp_now() -> datetime:
-    return datetime.now(CORP_TIME)
 
 
 class ChannelManager:

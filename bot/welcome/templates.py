@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError
@@ -27,6 +28,13 @@ LINK_TITLE_BYTES, LINK_DESC_BYTES, MINIPROGRAM_TITLE_BYTES = 128, 512, 64
 VARIABLES = ("customer_name", "staff_name", "channel_name", "date")
 SCOPES = ("default", "channel", "staff")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+CORP_TIME = ZoneInfo("Asia/Shanghai")  # time slots, rotations and daily limits: the corp's clock
+
+
+def corp_now() -> datetime:
+    return datetime.now(CORP_TIME)
+
 
 ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)  # plain text, not HTML
 

@@ -15,13 +15,14 @@ from typing import Any
 
 import aiohttp
 
+from bot.cli_output import print_json, reporting
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.redis_store import open_redis
 from bot.text.guard import TextGuard
 from bot.text.library import WordLibrary
 from bot.text.starter import seed_starter_words
-from bot.wecom import WeComClient, WeComError
+from bot.wecom import WeComClient
 from bot.welcome.channels import Channel, ChannelStore, StaffSlot
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.store import WelcomeStore
@@ -66,10 +67,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         sub.add_argument("--daily-limit", type=int, default=0)
         sub.add_argument("--tags", type=_csv, default=[], help="corp tag ids to mark")
     actions.add_parser("delete", help="delete a channel and its code").add_argument("id")
-
-
-def _print(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -127,61 +124,53 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         aiohttp.ClientSession() as session,
     ):
         wecom = WeComClient.from_settings(settings, session, redis)
-        try:
-            if args.command == "welcome":
-                await seed_starter_words(redis, keys)
-                snapshot = await WordLibrary(redis, keys).snapshot()
-                current = snapshot.build()
-                guard = TextGuard(lambda: current, redis, keys)
-                return await _welcome(args, WelcomeStore(redis, keys), guard)
-            store = ChannelStore(redis, keys)
-            return await _channels(args, store, ChannelManager(store, wecom.external_contact))
-        except TemplateError as exc:
-            print(f"错误：{exc}", file=sys.stderr)
-            return 2
-        except WeComError as exc:
-            print(
-                f"企业微信接口错误 {exc.errcode}（{exc.path}）：{exc.explanation}", file=sys.stderr
-            )
-            return 1
+        if args.command == "welcome":
+            await seed_starter_words(redis, keys)
+            current = (await WordLibrary(redis, keys).snapshot()).build()
+            guard = TextGuard(lambda: current, redis, keys)
+            return await reporting(_welcome(args, WelcomeStore(redis, keys), guard))
+        store = ChannelStore(redis, keys)
+        return await reporting(
+            _channels(args, store, ChannelManager(store, wecom.external_contact))
+        )
 
 
 async def _welcome(args: argparse.Namespace, store: WelcomeStore, guard: TextGuard) -> int:
     await store.ensure_default()
     if args.action == "list":
-        _print([asdict(t) for t in await store.list()])
+        print_json([asdict(t) for t in await store.list()])
     elif args.action == "show":
         template = await store.get(args.id)
         if template is None:
             print(f"错误：没有模板 {args.id}", file=sys.stderr)
             return 2
-        _print(asdict(template))
+        print_json(asdict(template))
     elif args.action == "set":
         template = _template(args)
         if not template.id:  # "set" replaces the template of that scope, if there is one
             holder = await store.choose_exact(template.scope, template.target)
             template.id = holder.id if holder else ""
-        _print(asdict(await store.save(template, guard)))
+        print_json(asdict(await store.save(template, guard)))
     elif args.action == "remove":
-        _print({"removed": await store.delete(args.id)})
+        print_json({"removed": await store.delete(args.id)})
     else:
-        _print(await store.stats())
+        print_json(await store.stats())
     return 0
 
 
 async def _channels(args: argparse.Namespace, store: ChannelStore, manager: ChannelManager) -> int:
     if args.action == "list":
-        _print([asdict(c) for c in await store.list()])
+        print_json([asdict(c) for c in await store.list()])
         return 0
     if args.action == "create":
-        _print(asdict(await manager.create(_channel(args, ""))))
+        print_json(asdict(await manager.create(_channel(args, ""))))
         return 0
     existing = await store.get(args.id)
     if existing is None:
         print(f"错误：没有渠道 {args.id}", file=sys.stderr)
         return 2
     if args.action == "show":
-        _print(asdict(existing) | {"stats": await store.stats(existing.id)})
+        print_json(asdict(existing) | {"stats": await store.stats(existing.id)})
     elif args.action == "update":
         changed = _channel(args, existing.id)
         changed.config_id, changed.qr_code, changed.active = (
@@ -189,8 +178,8 @@ async def _channels(args: argparse.Namespace, store: ChannelStore, manager: Chan
             existing.qr_code,
             existing.active,
         )
-        _print(asdict(await manager.update(changed)))
+        print_json(asdict(await manager.update(changed)))
     else:
         await manager.delete(existing)
-        _print({"deleted": existing.id})
+        print_json({"deleted": existing.id})
     return 0

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from bot.cli_output import print_json, reporting
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.redis_store import open_redis
 from bot.text.intercept_sync import sync_intercept_rules
-from bot.text.library import LibraryError, WordLibrary, category_of, read_word_file
+from bot.text.library import WordLibrary, category_of, read_word_file
 from bot.text.starter import seed_starter_words
-from bot.wecom import WeComClient, WeComError
+from bot.wecom import WeComClient
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,10 +44,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument("text")
 
 
-def _print(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
-
-
 class _Progress:
     """A one-line progress bar on stderr for long imports."""
 
@@ -66,17 +62,7 @@ async def run_words(settings: Settings, args: argparse.Namespace) -> int:
     keys = RedisKeys(settings.corp_id, settings.key_prefix)
     async with open_redis(settings.redis_url, settings.data_dir) as (redis, _url):
         await seed_starter_words(redis, keys)
-        library = WordLibrary(redis, keys)
-        try:
-            return await _run(args, library, settings, redis, keys)
-        except LibraryError as exc:
-            print(f"错误：{exc}", file=sys.stderr)
-            return 2
-        except WeComError as exc:
-            print(
-                f"企业微信接口错误 {exc.errcode}（{exc.path}）：{exc.explanation}", file=sys.stderr
-            )
-            return 1
+        return await reporting(_run(args, WordLibrary(redis, keys), settings, redis, keys))
 
 
 async def _run(
@@ -88,14 +74,14 @@ async def _run(
 ) -> int:
     if args.action == "add":
         report = await library.add((n, w, args.category) for n, w in enumerate(args.words, 1))
-        _print(report.as_dict())
+        print_json(report.as_dict())
         return 0 if not report.refused else 1
     if args.action == "remove":
-        _print({"removed": await library.remove(args.words)})
+        print_json({"removed": await library.remove(args.words)})
         return 0
     if args.action == "allow":
         changed = await library.allow(args.phrases, remove=args.remove)
-        _print({"removed" if args.remove else "allowed": changed})
+        print_json({"removed" if args.remove else "allowed": changed})
         return 0
     if args.action == "import":
         try:
@@ -106,7 +92,7 @@ async def _run(
         lines, malformed = read_word_file(text, args.category)
         report = await library.add(lines, progress=_Progress(len(lines)))
         report.refused = sorted(report.refused + malformed)
-        _print(report.as_dict())
+        print_json(report.as_dict())
         return 0
     if args.action == "set-action":
         await library.set_action(args.category, args.what)
@@ -115,7 +101,7 @@ async def _run(
     snapshot = await library.snapshot()
     if args.action == "check":
         hits = snapshot.build().scan(args.text)
-        _print(
+        print_json(
             {
                 "blocked": any(hit.action == "block" for hit in hits),
                 "hits": [hit.as_dict() for hit in hits],
@@ -126,7 +112,7 @@ async def _run(
         async with aiohttp.ClientSession() as session:
             client = WeComClient.from_settings(settings, session, redis)
             synced = await sync_intercept_rules(snapshot, client.intercept, redis, keys)
-        _print(synced.as_dict())
+        print_json(synced.as_dict())
         return 0
     only = category_of(args.category) if args.action == "list" and args.category else None
     words = [
@@ -134,7 +120,7 @@ async def _run(
         for word, category in snapshot.words
         if only is None or category == only
     ]
-    _print(
+    print_json(
         {
             "version": snapshot.version,
             "words": words,

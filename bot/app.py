@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -33,8 +31,9 @@ from bot.callback.ingest import EventIngest
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
-from bot.locks import LockTimeout, RedisLock
+from bot.media import MediaLibrary
 from bot.metrics import Metrics
+from bot.periodic import PeriodicJob, running
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import open_redis
@@ -45,12 +44,15 @@ from bot.web import health
 from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
-from handlers import channels, kf, sensitive, unhandled, welcome
+from bot.welcome.digest import send_daily_digest
+from bot.welcome.templates import corp_now
+from handlers import channels, group_welcome, kf, sensitive, unhandled, welcome
 
 # Order is priority: every handler matching an event runs in this order.
 ROUTERS: list[Router] = [
     welcome.router,  # first: the welcome code expires 20 s after the event
     channels.router,  # after the welcome: tags, daily limits and stats can wait
+    group_welcome.router,  # a record of joins for the SOP flow; nothing waits on it
     kf.router,
     sensitive.router,
     unhandled.router,  # last: logs event types nothing else handles
@@ -91,7 +93,7 @@ def create_app(
     app.cleanup_ctx.append(_wecom_ctx)
     if role != "callback":
         app.cleanup_ctx.append(_pipeline_ctx)
-        app.cleanup_ctx.append(_rotation_ctx)
+        app.cleanup_ctx.append(_periodic_ctx)
     if role != "worker":
         endpoint.setup_routes(app)
     health.setup_routes(app)
@@ -150,28 +152,43 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 CHANNEL_REFRESH_SECONDS = 60.0
+MEDIA_REFRESH_SECONDS = 3600.0
+DIGEST_CHECK_SECONDS = 60.0
 
 
-async def _rotation_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Every minute one process moves each channel code to the staff it should serve now."""
-    manager = ChannelManager(ChannelStore(app[REDIS], app[KEYS]), app[WECOM].external_contact)
+async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Channel rotation, media re-uploads and the welcome digest, each by one process a round."""
+    redis, keys, wecom, settings = app[REDIS], app[KEYS], app[WECOM], app[SETTINGS]
+    channels = ChannelManager(ChannelStore(redis, keys), wecom.external_contact)
+    media = MediaLibrary(redis, keys, wecom.media)
 
-    async def rotate() -> None:
-        while True:
-            await asyncio.sleep(CHANNEL_REFRESH_SECONDS)
-            try:
-                async with RedisLock(app[REDIS], app[KEYS].channels_lock, ttl=50, wait=0):
-                    await manager.refresh_all()
-            except LockTimeout:
-                pass  # another process is on it this minute
-            except (RedisError, OSError) as exc:
-                logging.getLogger(__name__).warning("channel rotation skipped: %s", exc)
+    async def digest() -> bool:
+        return await send_daily_digest(
+            redis, keys, wecom.message, settings.admins, settings.digest_hour, corp_now()
+        )
 
-    task = asyncio.create_task(rotate(), name="channel-rotation")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    jobs = [
+        # each channel code serves the staff its time slots and daily limits say, within a minute
+        PeriodicJob(
+            "channel-rotation",
+            CHANNEL_REFRESH_SECONDS,
+            channels.refresh_all,
+            keys.channels_lock,
+            lock_ttl=50,
+        ),
+        # media ids live 3 days; files are uploaded again after 2.5
+        PeriodicJob(
+            "media-refresh",
+            MEDIA_REFRESH_SECONDS,
+            media.refresh_due,
+            keys.media_lock,
+            lock_ttl=3000,
+        ),
+        # the day's marker in Redis makes it one digest per day across processes
+        PeriodicJob("welcome-digest", DIGEST_CHECK_SECONDS, digest),
+    ]
+    async with running(jobs, redis):
+        yield
 
 
 def text_guard(reloader: FilterReloader, wecom: WeComClient, settings: Settings) -> TextGuard:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_welcome, cli_words
+from bot import cli_group_welcome, cli_products, cli_welcome, cli_words
 from bot.config import ConfigError, Settings, load_settings
 from bot.redis_store import EmbeddedRedisError, open_redis
 
@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("ids", nargs="+")
     cli_words.add_parser(commands)
     cli_welcome.add_parsers(commands)
+    cli_group_welcome.add_parsers(commands)
+    cli_products.add_parsers(commands)
     return parser
 
 
@@ -83,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_words.run_words(settings, args))
         if args.command in ("welcome", "channels"):
             return asyncio.run(cli_welcome.run(settings, args))
+        if args.command == "products":
+            return asyncio.run(cli_products.run(settings, args))
+        if args.command == "group-welcome":
+            return asyncio.run(cli_group_welcome.run(settings, args))
         return asyncio.run(_deadletter(settings, args))
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)

@@ -1,13 +1,27 @@
-"""What the admin CLI commands share: JSON on stdout, one Chinese line on stderr for errors."""
+"""What the admin CLI commands share: JSON on stdout, one Chinese line on stderr for errors, and
+the services a command that talks to WeCom opens (Redis, an HTTP session, the client, a guard)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-from bot.text.library import LibraryError
-from bot.wecom import WeComError
+import aiohttp
+from redis.asyncio import Redis
+
+from bot.attachments import AttachmentError
+from bot.config import Settings
+from bot.keys import RedisKeys
+from bot.media import MediaError
+from bot.redis_store import open_redis
+from bot.scripts_library.products import ProductError
+from bot.text.guard import TextGuard
+from bot.text.library import LibraryError, WordLibrary
+from bot.text.starter import seed_starter_words
+from bot.wecom import WeComClient, WeComError
 from bot.welcome.templates import TemplateError
 
 
@@ -19,9 +33,34 @@ async def reporting(work: Awaitable[int]) -> int:
     """Run a command; refused input exits 2, a WeCom error 1, each with one readable line."""
     try:
         return await work
-    except (LibraryError, TemplateError) as exc:
+    except (LibraryError, TemplateError, ProductError, MediaError, AttachmentError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except WeComError as exc:
         print(f"企业微信接口错误 {exc.errcode}（{exc.path}）：{exc.explanation}", file=sys.stderr)
         return 1
+
+
+@dataclass(frozen=True)
+class AdminServices:
+    """Redis, the corp's keys and a WeCom client, open for the length of one command."""
+
+    redis: Redis
+    keys: RedisKeys
+    wecom: WeComClient
+
+    async def outgoing_guard(self) -> TextGuard:
+        """The sensitive-word check for text an admin saves, the starter words included."""
+        await seed_starter_words(self.redis, self.keys)
+        current = (await WordLibrary(self.redis, self.keys).snapshot()).build()
+        return TextGuard(lambda: current, self.redis, self.keys)
+
+
+@asynccontextmanager
+async def admin_services(settings: Settings) -> AsyncIterator[AdminServices]:
+    keys = RedisKeys(settings.corp_id, settings.key_prefix)
+    async with (
+        open_redis(settings.redis_url, settings.data_dir) as (redis, _url),
+        aiohttp.ClientSession() as session,
+    ):
+        yield AdminServices(redis, keys, WeComClient.from_settings(settings, session, redis))

@@ -13,20 +13,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from bot.cli_output import print_json, reporting
+from bot.cli_output import admin_services, print_json, reporting
 from bot.config import Settings
-from bot.keys import RedisKeys
-from bot.redis_store import open_redis
+from bot.media import MediaError, MediaLibrary
 from bot.text.guard import TextGuard
-from bot.text.library import WordLibrary
-from bot.text.starter import seed_starter_words
-from bot.wecom import WeComClient
 from bot.welcome.channels import Channel, ChannelStore, StaffSlot
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import TemplateError, TimeSlot, WelcomeTemplate
+from bot.welcome.templates import SCOPES, TemplateError, TimeSlot, WelcomeTemplate
 
 
 def _csv(value: str) -> list[str]:
@@ -43,8 +37,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     save.add_argument("--id", default="", help="the template to replace (new when omitted)")
     save.add_argument("--file", type=Path, help="JSON with every field (slots, attachments)")
     save.add_argument("--name", default="")
-    save.add_argument("--scope", choices=("default", "channel", "staff"), default="default")
-    save.add_argument("--target", default="", help="channel state (ch:<id>) or staff userid")
+    save.add_argument("--scope", choices=SCOPES, default="default")
+    save.add_argument(
+        "--target", default="", help="channel state (ch:<id>), staff userid or department id"
+    )
     save.add_argument("--text", default="")
     save.add_argument("--without-name", default="", help="text sent when the name is unknown")
     actions.add_parser("remove", help="delete a template").add_argument("id")
@@ -118,24 +114,21 @@ def _channel(args: argparse.Namespace, channel_id: str) -> Channel:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    keys = RedisKeys(settings.corp_id, settings.key_prefix)
-    async with (
-        open_redis(settings.redis_url, settings.data_dir) as (redis, _url),
-        aiohttp.ClientSession() as session,
-    ):
-        wecom = WeComClient.from_settings(settings, session, redis)
+    async with admin_services(settings) as services:
+        redis, keys = services.redis, services.keys
         if args.command == "welcome":
-            await seed_starter_words(redis, keys)
-            current = (await WordLibrary(redis, keys).snapshot()).build()
-            guard = TextGuard(lambda: current, redis, keys)
-            return await reporting(_welcome(args, WelcomeStore(redis, keys), guard))
+            guard = await services.outgoing_guard()
+            media = MediaLibrary(redis, keys, services.wecom.media)
+            return await reporting(_welcome(args, WelcomeStore(redis, keys), guard, media))
         store = ChannelStore(redis, keys)
         return await reporting(
-            _channels(args, store, ChannelManager(store, wecom.external_contact))
+            _channels(args, store, ChannelManager(store, services.wecom.external_contact))
         )
 
 
-async def _welcome(args: argparse.Namespace, store: WelcomeStore, guard: TextGuard) -> int:
+async def _welcome(
+    args: argparse.Namespace, store: WelcomeStore, guard: TextGuard, media: MediaLibrary
+) -> int:
     await store.ensure_default()
     if args.action == "list":
         print_json([asdict(t) for t in await store.list()])
@@ -147,6 +140,9 @@ async def _welcome(args: argparse.Namespace, store: WelcomeStore, guard: TextGua
         print_json(asdict(template))
     elif args.action == "set":
         template = _template(args)
+        base = args.file.parent if args.file else Path.cwd()
+        for attachments in [template.attachments, *(s.attachments for s in template.slots)]:
+            await _upload_files(attachments, base, media)
         if not template.id:  # "set" replaces the template of that scope, if there is one
             holder = await store.choose_exact(template.scope, template.target)
             template.id = holder.id if holder else ""
@@ -156,6 +152,25 @@ async def _welcome(args: argparse.Namespace, store: WelcomeStore, guard: TextGua
     else:
         print_json(await store.stats())
     return 0
+
+
+async def _upload_files(attachments: list[dict[str, Any]], base: Path, media: MediaLibrary) -> None:
+    """Replace `{"file": PATH}` (image, video, file; a mini-program's `pic_file`) by the
+    uploaded file's `media_ref`; paths are relative to the JSON file."""
+    for item in attachments:
+        kind = item.get("msgtype")
+        body = item.get(kind) if isinstance(kind, str) else None
+        if not isinstance(body, dict):
+            continue  # validation names it
+        for field, ref_field in (("file", "media_ref"), ("pic_file", "pic_media_ref")):
+            if field in body:
+                path = base / str(body.pop(field))
+                try:
+                    content = path.read_bytes()
+                except OSError as exc:
+                    raise MediaError(f"无法读取附件 {path}：{exc}") from None
+                upload_kind = "image" if field == "pic_file" else str(kind)
+                body[ref_field] = await media.add(upload_kind, path.name, content)
 
 
 async def _channels(args: argparse.Namespace, store: ChannelStore, manager: ChannelManager) -> int:

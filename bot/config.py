@@ -74,6 +74,7 @@ class Settings:
     key_prefix: str = "scrm"
     dedup_window_seconds: int = 600
     max_body_bytes: int = 64 * 1024
+    digest_hour: int = 9  # corp time; the daily digest of welcome failures goes to admins then
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
 
@@ -92,6 +93,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_DATA_DIR": ("data_dir", False),
     "SCRM_KEY_PREFIX": ("key_prefix", False),
     "SCRM_DEDUP_WINDOW": ("dedup_window_seconds", False),
+    "SCRM_DIGEST_HOUR": ("digest_hour", False),
     "SCRM_PIPELINE_CONCURRENCY": ("concurrency", False),
     "SCRM_PIPELINE_MAX_ATTEMPTS": ("max_attempts", False),
 }
@@ -175,6 +177,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         dedup_window_seconds=_int(
             "SCRM_DEDUP_WINDOW", values.get("SCRM_DEDUP_WINDOW", 600), 30, 86400
         ),
+        digest_hour=_int("SCRM_DIGEST_HOUR", values.get("SCRM_DIGEST_HOUR", 9), 0, 23),
         pipeline=pipeline,
     )
 

@@ -120,9 +120,23 @@ class RedisKeys:
         return f"{self.base}:welcome:scopes"
 
     @property
+    def welcome_departments(self) -> str:
+        """Set of department ids that have a template, so most adds skip the department lookup."""
+        return f"{self.base}:welcome:departments"
+
+    @property
     def welcome_stats(self) -> str:
         """Hash: "template:<id>:<outcome>" and "channel:<state>:<outcome>" -> count."""
         return f"{self.base}:welcome:stats"
+
+    def welcome_daily(self, day: str) -> str:
+        """Hash of one corp-time day ("YYYY-MM-DD"): the same fields as `welcome_stats`, plus
+        "error:<errcode>" for welcomes that failed; kept 8 days for the daily digest."""
+        return f"{self.base}:welcome:daily:{day}"
+
+    def welcome_digest_sent(self, day: str) -> str:
+        """Set when the digest of that day went out, so exactly one process sends it once."""
+        return f"{self.base}:welcome:digest:{day}"
 
     # -- channel codes -------------------------------------------------------------------------
     @property
@@ -148,6 +162,62 @@ class RedisKeys:
     def channels_lock(self) -> str:
         """Held by the one process refreshing every channel's staff each minute."""
         return f"{self.base}:channels:lock"
+
+    # -- product catalogue ---------------------------------------------------------------------
+    @property
+    def products(self) -> str:
+        """Hash: product id -> product JSON."""
+        return f"{self.base}:products"
+
+    # -- uploaded media ------------------------------------------------------------------------
+    def media_blob(self, ref: str) -> str:
+        """Hash: kind, filename and base64 content of one file an admin attached."""
+        return f"{self.base}:media:blob:{ref}"
+
+    @property
+    def media_ids(self) -> str:
+        """Hash: media ref -> JSON {"media_id", "uploaded_at"} of its current WeCom upload."""
+        return f"{self.base}:media:ids"
+
+    @property
+    def media_lock(self) -> str:
+        """Held by the one process re-uploading media before WeCom forgets it."""
+        return f"{self.base}:media:lock"
+
+    # -- staff directory -----------------------------------------------------------------------
+    @property
+    def staff_departments(self) -> str:
+        """Hash: staff userid -> JSON {"departments": [main first...], "at": unix time read}."""
+        return f"{self.base}:staff:departments"
+
+    # -- group welcomes ------------------------------------------------------------------------
+    @property
+    def group_welcomes(self) -> str:
+        """Hash: local group welcome id -> GroupWelcome JSON (with WeCom's template_id)."""
+        return f"{self.base}:groupwelcome:templates"
+
+    def group_welcome_lock(self, welcome_id: str) -> str:
+        """Held while one group welcome is written to WeCom and then to Redis, so they agree."""
+        return f"{self.base}:groupwelcome:lock:{welcome_id}"
+
+    @property
+    def group_greeting_chats(self) -> str:
+        """Hash: chat id, or "*" for every group -> the group welcome id greeting its joiners."""
+        return f"{self.base}:groupwelcome:chats"
+
+    @property
+    def group_greetings(self) -> str:
+        """Stream: customers who joined a group with a greeting, for the SOP/mass-message flow."""
+        return f"{self.base}:groupwelcome:greetings"
+
+    @property
+    def group_greeting_stats(self) -> str:
+        """Hash: "<group welcome id>:events" / "<group welcome id>:members" -> count."""
+        return f"{self.base}:groupwelcome:stats"
+
+    def group_greeting_seen(self, entry_id: str) -> str:
+        """String with a TTL: this event stream entry was recorded already (no double count)."""
+        return f"{self.base}:groupwelcome:seen:{entry_id}"
 
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:

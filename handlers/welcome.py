@@ -1,18 +1,25 @@
 """Welcome a customer who just added a staff member, inside WeCom's 20-second window.
 
-The template is chosen by the event's State (channel), then the staff member, then the default;
-its time slots pick the text for now. The customer's name is looked up only when the text uses
-it, within a short budget; if that fails, the template's no-name text goes instead. Outcomes
-are counted per template and per channel.
+The template is chosen by the event's State (channel), then the staff member, then their
+department, then the default; its time slots pick the text for now. The customer's name is
+looked up only when the text uses it, within a short budget; if that fails, the template's
+no-name text goes instead. Attachments get live media ids and product cards just before the
+send. A failure worth retrying is retried while the window lasts, then counted as failed.
+Outcomes are counted per template, per channel and per day (for the admins' daily digest).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
+from bot.attachments import materialize
 from bot.context import HandlerContext
+from bot.directory import StaffDirectory
 from bot.events import AddExternalContact, AddHalfExternalContact
+from bot.media import MediaLibrary
 from bot.routing import Router
+from bot.scripts_library.products import ProductStore
 from bot.wecom import WeComError
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import corp_now, render, uses_name
@@ -22,6 +29,8 @@ router = Router(name=__name__)
 NAME_LOOKUP_SECONDS = 3.0  # of the 20 s window; the welcome must not wait longer for a name
 # a retry cannot help: 41050 the code expired, 41051 already sent or the chat started
 FINAL_OUTCOMES = {41050: "expired", 41051: "already_sent"}
+WINDOW_SECONDS = 20.0
+LAST_TRY_SECONDS = 17.0  # a failure later than this can't be retried inside the window
 
 Added = AddExternalContact | AddHalfExternalContact
 
@@ -38,10 +47,14 @@ async def welcome_half_added_customer(event: AddHalfExternalContact, ctx: Handle
 
 async def _welcome(event: Added, ctx: HandlerContext) -> None:
     store = WelcomeStore(ctx.redis, ctx.keys)
-    template = await store.choose(event.state, event.user_id)
+    directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
+
+    async def departments() -> list[int]:
+        return await directory.departments(event.user_id)
+
+    template = await store.choose(event.state, event.user_id, departments)
     if template is None:
-        await store.ensure_default()
-        template = await store.choose(event.state, event.user_id)
+        template = await store.ensure_default()
     template_id = template.id if template else ""
     if not event.welcome_code:  # a native welcome is configured, or the chat already began
         await store.count(template_id, event.state, "no_code")
@@ -64,6 +77,9 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
             variables["customer_name"] = name
         else:
             text = without_name
+    if attachments:
+        media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+        attachments = await materialize(attachments, media, ProductStore(ctx.redis, ctx.keys))
     try:
         await ctx.wecom.external_contact.send_welcome_msg(
             event.welcome_code,
@@ -72,12 +88,19 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
         )
     except WeComError as exc:
         outcome = FINAL_OUTCOMES.get(exc.errcode)
-        if outcome is None:
+        if outcome is None and exc.retryable and not _last_chance(event, ctx):
             raise  # 41096, -1, timeouts: the pipeline retries while the window lasts
-        await store.count(template.id, event.state, outcome)
+        await store.count(template.id, event.state, outcome or "failed", errcode=exc.errcode)
         ctx.log.info("welcome to %s not sent: %s", event.external_user_id, exc.explanation)
         return
     await store.count(template.id, event.state, "sent")
+
+
+def _last_chance(event: Added, ctx: HandlerContext) -> bool:
+    """Whether a retry would come too late for the window, or would be the pipeline's last."""
+    arrived = ctx.delivery.received_ms / 1000 or float(event.create_time)
+    too_late = time.time() - arrived > LAST_TRY_SECONDS
+    return too_late or ctx.delivery.attempt >= ctx.settings.pipeline.max_attempts
 
 
 async def _customer_name(ctx: HandlerContext, external_user_id: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import redis as sync_redis
 from aiohttp.test_utils import TestServer
@@ -18,6 +19,7 @@ from redis.asyncio import Redis
 from bot.config import PipelineSettings, Settings
 from bot.redis_store import EmbeddedRedis, connect
 from bot.sandbox import Sandbox
+from bot.wecom import WeComClient
 
 # The official test vector of REFERENCE.md §1
 VECTOR_TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
@@ -141,3 +143,29 @@ async def sandbox_bot(
         str(server.make_url("/wecom/callback")), sandbox_settings.token, sandbox_settings.aes_key
     )
     return server
+
+
+@pytest.fixture
+async def sandbox_wecom(sandbox_settings: Settings, redis: Redis) -> AsyncIterator[WeComClient]:
+    """The project's WeCom client talking to `live_sandbox`, for arranging state in tests."""
+    async with aiohttp.ClientSession() as session:
+        yield WeComClient.from_settings(sandbox_settings, session, redis)
+
+
+@pytest.fixture
+def sandbox_cli_env(sandbox_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The environment a `scrm-bot` admin command needs to reach `live_sandbox` and Redis."""
+    env = {
+        "SCRM_CORP_ID": sandbox_settings.corp_id,
+        "SCRM_TOKEN": sandbox_settings.token,
+        "SCRM_AES_KEY": sandbox_settings.aes_key,
+        "SCRM_AGENT_ID": str(sandbox_settings.agent_id),
+        "SCRM_AGENT_SECRET": sandbox_settings.agent_secret,
+        "SCRM_CONTACT_SECRET": sandbox_settings.contact_secret,
+        "SCRM_WECOM_API_BASE": sandbox_settings.wecom_api_base,
+        "SCRM_REDIS_URL": sandbox_settings.redis_url or "",
+        "SCRM_KEY_PREFIX": sandbox_settings.key_prefix,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return sandbox_settings

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.pipeline.consumer import GROUP
 from bot.pipeline.deadletter import move_to_dead_letters
+from bot.sandbox import Sandbox
 from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
 from tests.helpers import contact_event_xml
 
@@ -188,15 +189,10 @@ async def test_words_commands(
 
 
 async def test_welcome_and_channels_commands(
-    sandbox_settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    sandbox_cli_env: Settings,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    for key, value in env_for(sandbox_settings).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("SCRM_CONTACT_SECRET", sandbox_settings.contact_secret)
-    monkeypatch.setenv("SCRM_WECOM_API_BASE", sandbox_settings.wecom_api_base)
 
     assert await _run_cli(["welcome", "set", "--text", "好" * 1700]) == 2
     assert "5100 字节，超过企业微信 4000 字节的上限" in capsys.readouterr().err
@@ -247,3 +243,53 @@ async def test_welcome_and_channels_commands(
     assert await _run_cli(["channels", "delete", channel["id"]]) == 0
     capsys.readouterr()
     assert await _run_cli(["channels", "show", channel["id"]]) == 2
+
+
+async def test_products_and_file_attachments_commands(
+    sandbox_cli_env: Settings,
+    live_sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    (tmp_path / "bad.png").write_bytes(b"GIF89a" + bytes(100))
+
+    mini = ["products", "set", "--id", "cream", "--name", "保湿霜", "--price", "199"]
+    mini += ["--appid", "wx1234", "--page", "pages/p"]
+    assert await _run_cli(mini) == 2
+    assert "小程序商品卡片需要封面图片" in capsys.readouterr().err
+    assert await _run_cli([*mini, "--image", str(tmp_path / "bad.png")]) == 2
+    assert "不是 JPG 或 PNG" in capsys.readouterr().err
+    assert await _run_cli([*mini, "--image", str(cover)]) == 0
+    product = json.loads(capsys.readouterr().out)
+    assert product["image_ref"].startswith("image-") and len(live_sandbox.state.media) == 1
+    assert await _run_cli(["products", "show", "cream"]) == 0
+    assert json.loads(capsys.readouterr().out) == product
+
+    template = tmp_path / "east.json"
+    template.write_text(
+        json.dumps(
+            {
+                "name": "华东",
+                "scope": "department",
+                "target": "5",
+                "text": "华东团队欢迎您",
+                "attachments": [
+                    {"msgtype": "image", "image": {"file": "cover.png"}},
+                    {"msgtype": "product", "product": {"id": "cream"}},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert await _run_cli(["welcome", "set", "--file", str(template)]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["attachments"][0] == {
+        "msgtype": "image",
+        "image": {"media_ref": product["image_ref"]},  # the same file is kept once
+    }
+    assert await _run_cli(["welcome", "set", "--scope", "department", "--target", "华东"]) == 2
+    assert "部门 ID 应是数字" in capsys.readouterr().err
+    assert await _run_cli(["products", "remove", "cream"]) == 0
+    assert await _run_cli(["products", "show", "cream"]) == 2

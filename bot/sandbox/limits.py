@@ -74,6 +74,7 @@ ERRMSG: dict[int, str] = {
     48002: "api forbidden",
     50100: "invalid cursor",
     60011: "no privilege to access/modify contact/party/agent",
+    60111: "userid not found",
     81013: "user & party & tag all invalid",
     82001: "All touser & toparty & totag invalid",
     82002: "invalid party list size",

@@ -92,6 +92,24 @@ async def agent_get(ctx: Ctx) -> JsonDict:
     }
 
 
+@router.route("user/get", auth=APP_TOKEN)
+async def user_get(ctx: Ctx) -> JsonDict:
+    """One staff member (doc 90196): name and departments; the first department is the main."""
+    userid = ctx.query.get("userid", "")
+    if not userid:
+        raise ApiError(41009)
+    member = ctx.state.staff.get(userid)
+    if member is None:
+        raise ApiError(60111)
+    return {
+        "userid": member.userid,
+        "name": member.name,
+        "department": list(member.department),
+        "main_department": member.department[0] if member.department else 1,
+        "status": 1,
+    }
+
+
 @router.route("externalcontact/get_follow_user_list")
 async def get_follow_user_list(ctx: Ctx) -> JsonDict:
     """Staff with customer contact enabled (doc 92571): every sandbox staff member."""

@@ -16,6 +16,7 @@ from bot.wecom.api.jsapi import JsApiAPI
 from bot.wecom.api.kf import KfAPI
 from bot.wecom.api.media import MediaAPI
 from bot.wecom.api.message import MessageAPI
+from bot.wecom.api.user import UserAPI
 from bot.wecom.transport import ClientSettings, WeComTransport
 
 
@@ -23,8 +24,8 @@ class WeComClient:
     """WeCom server APIs for one corp.
 
     Customer-contact endpoints (`external_contact`, `intercept`) use the customer-contact
-    secret; everything done as the app (`agent`, `message`, `kf`, `auth`, `jsapi`, `media`) uses the
-    app secret.
+    secret; everything done as the app (`agent`, `message`, `kf`, `auth`, `jsapi`, `media`,
+    `user`) uses the app secret.
     """
 
     def __init__(
@@ -61,6 +62,7 @@ class WeComClient:
         self.auth = AuthAPI(self.transport, agent_secret)
         self.jsapi = JsApiAPI(self.transport, agent_secret, redis, keys)
         self.media = MediaAPI(self.transport, agent_secret)
+        self.user = UserAPI(self.transport, agent_secret)
 
     @classmethod
     def from_settings(

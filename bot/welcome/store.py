@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from bot.attachments import references
 from bot.keys import RedisKeys
 from bot.text.guard import TextGuard
-from bot.welcome.templates import TemplateError, WelcomeTemplate, validate
+from bot.welcome.templates import TemplateError, WelcomeTemplate, corp_now, validate
 
 DEFAULT_WELCOME_TEXT = "您好，很高兴认识您！我是您的专属顾问，有任何问题随时在这里找我。"
 OUTCOMES = ("sent", "no_code", "already_sent", "expired", "failed")
+
+DAILY_KEEP_SECONDS = 8 * 86400
+DepartmentLookup = Callable[[], Awaitable[list[int]]]  # the staff member's departments, main first
 
 
 def scope_key(scope: str, target: str) -> str:
@@ -28,6 +33,7 @@ class WelcomeStore:
     async def save(self, template: WelcomeTemplate, guard: TextGuard | None) -> WelcomeTemplate:
         """Validate and store; a new template gets an id. One template per scope and target."""
         validate(template, guard)
+        await self._check_references(template)
         if not template.id:
             template.id = secrets.token_hex(4)
         scope = scope_key(template.scope, template.target)
@@ -38,10 +44,25 @@ class WelcomeStore:
         async with self._redis.pipeline(transaction=True) as tx:
             if previous is not None:
                 tx.hdel(self._keys.welcome_scopes, scope_key(previous.scope, previous.target))
+                if previous.scope == "department":
+                    tx.srem(self._keys.welcome_departments, previous.target)
             tx.hset(self._keys.welcome_templates, template.id, template.to_json())
             tx.hset(self._keys.welcome_scopes, scope, template.id)
+            if template.scope == "department":
+                tx.sadd(self._keys.welcome_departments, template.target)
             await tx.execute()
         return template
+
+    async def _check_references(self, template: WelcomeTemplate) -> None:
+        lists = [template.attachments, *(slot.attachments for slot in template.slots)]
+        for attachments in lists:
+            media, products = references(attachments)
+            for ref in sorted(media):
+                if not await self._redis.exists(self._keys.media_blob(ref)):
+                    raise TemplateError(f"附件文件 {ref} 不在库中，请重新上传")
+            for product_id in sorted(products):
+                if not await self._redis.hexists(self._keys.products, product_id):
+                    raise TemplateError(f"商品 {product_id} 不在商品库中")
 
     async def get(self, template_id: str) -> WelcomeTemplate | None:
         data = await self._redis.hget(self._keys.welcome_templates, template_id)
@@ -58,20 +79,34 @@ class WelcomeStore:
         async with self._redis.pipeline(transaction=True) as tx:
             tx.hdel(self._keys.welcome_templates, template_id)
             tx.hdel(self._keys.welcome_scopes, scope_key(template.scope, template.target))
+            if template.scope == "department":
+                tx.srem(self._keys.welcome_departments, template.target)
             await tx.execute()
         return True
 
-    async def choose(self, state: str, user_id: str) -> WelcomeTemplate | None:
-        """Channel (the event's State) first, then the staff member, then the default."""
-        scopes = [
-            scope_key("channel", state),
-            scope_key("staff", user_id),
-            scope_key("default", ""),
-        ]
-        if not state:
-            scopes.pop(0)
-        ids = await self._redis.hmget(self._keys.welcome_scopes, scopes)
-        chosen = next((template_id for template_id in ids if template_id), None)
+    async def choose(
+        self, state: str, user_id: str, departments: DepartmentLookup | None = None
+    ) -> WelcomeTemplate | None:
+        """Channel (the event's State), then staff member, then department, then the default.
+
+        `departments` is called only when no channel or staff template applies and some
+        department has a template: most adds never need the lookup.
+        """
+        scopes = [scope_key("channel", state) if state else "", scope_key("staff", user_id)]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self._keys.welcome_scopes, [*filter(None, scopes), "default:"])
+            pipe.smembers(self._keys.welcome_departments)
+            ids, with_templates = await pipe.execute()
+        *specific, default = ids
+        chosen = next((template_id for template_id in specific if template_id), None)
+        if chosen is None and with_templates and departments is not None:
+            member_of = [str(d) for d in await departments()]
+            department = next((d for d in member_of if d in with_templates), None)
+            if department is not None:
+                chosen = await self._redis.hget(
+                    self._keys.welcome_scopes, scope_key("department", department)
+                )
+        chosen = chosen or default
         return await self.get(chosen) if chosen else None
 
     async def choose_exact(self, scope: str, target: str) -> WelcomeTemplate | None:
@@ -79,23 +114,42 @@ class WelcomeStore:
         template_id = await self._redis.hget(self._keys.welcome_scopes, scope_key(scope, target))
         return await self.get(template_id) if template_id else None
 
-    async def ensure_default(self) -> None:
-        """A fresh install welcomes the first customer already."""
-        if await self._redis.hget(self._keys.welcome_scopes, scope_key("default", "")):
-            return
+    async def ensure_default(self) -> WelcomeTemplate | None:
+        """A fresh install welcomes the first customer already; returns the default template."""
+        default_id = await self._redis.hget(self._keys.welcome_scopes, scope_key("default", ""))
+        if default_id:
+            return await self.get(default_id)
         default = WelcomeTemplate("default", "默认欢迎语", "default", "", DEFAULT_WELCOME_TEXT)
         if await self._redis.hsetnx(self._keys.welcome_templates, default.id, default.to_json()):
             await self._redis.hsetnx(
                 self._keys.welcome_scopes, scope_key("default", ""), default.id
             )
+        return await self.choose_exact("default", "")
 
-    async def count(self, template_id: str, state: str, outcome: str) -> None:
+    async def count(
+        self, template_id: str, state: str, outcome: str, *, errcode: int | None = None
+    ) -> None:
+        """Count one outcome in the totals and in today's tally (corp time)."""
+        fields = []
+        if template_id:
+            fields.append(f"template:{template_id}:{outcome}")
+        if state:
+            fields.append(f"channel:{state}:{outcome}")
+        daily = self._keys.welcome_daily(corp_now().date().isoformat())
         async with self._redis.pipeline(transaction=False) as pipe:
-            if template_id:
-                pipe.hincrby(self._keys.welcome_stats, f"template:{template_id}:{outcome}", 1)
-            if state:
-                pipe.hincrby(self._keys.welcome_stats, f"channel:{state}:{outcome}", 1)
+            for field in fields:
+                pipe.hincrby(self._keys.welcome_stats, field, 1)
+                pipe.hincrby(daily, field, 1)
+            pipe.hincrby(daily, f"outcome:{outcome}", 1)
+            if errcode is not None:
+                pipe.hincrby(daily, f"error:{errcode}", 1)
+            pipe.expire(daily, DAILY_KEEP_SECONDS)
             await pipe.execute()
+
+    async def daily(self, day: str) -> dict[str, int]:
+        """The tally of one day ("YYYY-MM-DD", corp time)."""
+        rows = await self._redis.hgetall(self._keys.welcome_daily(day))
+        return {k: int(v) for k, v in rows.items()}
 
     async def stats(self) -> dict[str, int]:
         return {k: int(v) for k, v in (await self._redis.hgetall(self._keys.welcome_stats)).items()}

@@ -20,13 +20,14 @@ from jinja2 import TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.attachments import AttachmentError
+from bot.attachments import check as check_attachments
 from bot.text.guard import BlockedText, TextGuard
+from bot.wecom.limits import MAX_WELCOME_ATTACHMENTS as MAX_ATTACHMENTS
+from bot.wecom.limits import WELCOME_TEXT_BYTES as MAX_TEXT_BYTES
 
-MAX_TEXT_BYTES = 4000  # send_welcome_msg text.content
-MAX_ATTACHMENTS = 9
-LINK_TITLE_BYTES, LINK_DESC_BYTES, MINIPROGRAM_TITLE_BYTES = 128, 512, 64
 VARIABLES = ("customer_name", "staff_name", "channel_name", "date")
-SCOPES = ("default", "channel", "staff")
+SCOPES = ("default", "channel", "staff", "department")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 CORP_TIME = ZoneInfo("Asia/Shanghai")  # time slots, rotations and daily limits: the corp's clock
@@ -78,7 +79,7 @@ class TimeSlot:
 
 @dataclass
 class WelcomeTemplate:
-    """A welcome for one scope: `default`, `channel` (target = the State) or `staff` (a userid)."""
+    """A welcome for one scope: `default`, `channel` (a State), `staff` or `department` (an id)."""
 
     id: str
     name: str
@@ -119,7 +120,9 @@ def validate(template: WelcomeTemplate, guard: TextGuard | None) -> None:
     if template.scope not in SCOPES:
         raise TemplateError(f"适用范围只能是 {'/'.join(SCOPES)}")
     if template.scope != "default" and not template.target:
-        raise TemplateError("渠道或员工模板需要指定渠道 state 或员工账号")
+        raise TemplateError("渠道、员工或部门模板需要指定渠道 state、员工账号或部门 ID")
+    if template.scope == "department" and not template.target.isdigit():
+        raise TemplateError(f"部门 ID 应是数字，而不是「{template.target}」")
     if not template.name.strip():
         raise TemplateError("模板需要一个名称")
     parts = [("模板", template.text, template.text_without_name, template.attachments)]
@@ -172,35 +175,10 @@ def _check_text(
         raise TemplateError(
             f"{where}用了 {{{{ customer_name }}}}，请同时提供不含姓名的版本（取不到姓名时发送）"
         )
-    _check_attachments(where, attachments)
-
-
-def _check_attachments(where: str, attachments: list[dict[str, Any]]) -> None:
-    if len(attachments) > MAX_ATTACHMENTS:
-        raise TemplateError(
-            f"{where}有 {len(attachments)} 个附件，企业微信最多 {MAX_ATTACHMENTS} 个"
-        )
-    for n, item in enumerate(attachments, 1):
-        kind = item.get("msgtype")
-        body = item.get(kind, {}) if isinstance(kind, str) else {}
-        if kind not in ("image", "link", "miniprogram", "video", "file") or not isinstance(
-            body, dict
-        ):
-            raise TemplateError(
-                f"{where}第 {n} 个附件类型无效（image/link/miniprogram/video/file）"
-            )
-        limits = {
-            "link": (("title", LINK_TITLE_BYTES), ("desc", LINK_DESC_BYTES)),
-            "miniprogram": (("title", MINIPROGRAM_TITLE_BYTES),),
-        }.get(kind, ())
-        for key, limit in limits:
-            size = len(str(body.get(key, "")).encode("utf-8"))
-            if size > limit:
-                raise TemplateError(
-                    f"{where}第 {n} 个附件的 {key} 共 {size} 字节，上限 {limit} 字节"
-                )
-        if kind == "link" and not body.get("url"):
-            raise TemplateError(f"{where}第 {n} 个附件（链接）缺少 url")
+    try:
+        check_attachments(where, attachments, MAX_ATTACHMENTS)
+    except AttachmentError as exc:
+        raise TemplateError(str(exc)) from None
 
 
 def check_slot(n: int, slot: TimeSlot) -> None:

@@ -1,0 +1,103 @@
+"""The daily digest of welcomes that did not go out, sent to the admins by app message.
+
+At `SCRM_DIGEST_HOUR` (corp time) one process — whichever first marks the day in Redis —
+composes yesterday's tally. A day without failures sends nothing: a digest that always
+arrives is a digest nobody reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from redis.asyncio import Redis
+
+from bot.keys import RedisKeys
+from bot.wecom import WeComError
+from bot.wecom.api.message import MessageAPI
+from bot.wecom.errors import explain
+from bot.welcome.store import WelcomeStore
+
+MAX_BYTES = 2000  # an app text message takes 2048 bytes
+TOP = 5
+LABELS = {
+    "failed": "发送失败",
+    "expired": "欢迎语 code 已过期",
+    "already_sent": "已发送过或客户已开始聊天",
+    "no_code": "没有欢迎语 code（后台配置了欢迎语，或客户已开始聊天）",
+}
+
+log = logging.getLogger(__name__)
+
+
+def compose(day: str, tally: dict[str, int], names: dict[str, str]) -> str | None:
+    """The digest text for one day's tally, or None when nothing failed."""
+    failed = {outcome: tally.get(f"outcome:{outcome}", 0) for outcome in LABELS}
+    if not any(failed.values()):
+        return None
+    lines = [
+        f"【欢迎语日报】{day}",
+        f"已发送 {tally.get('outcome:sent', 0)} 条，未发送 {sum(failed.values())} 条：",
+    ]
+    lines += [f"· {LABELS[outcome]}：{n}" for outcome, n in failed.items() if n]
+    errors = sorted(
+        ((int(k.removeprefix("error:")), n) for k, n in tally.items() if k.startswith("error:")),
+        key=lambda item: -item[1],
+    )
+    if errors:
+        lines.append("错误码：")
+        lines += [f"· {code} ×{n}：{explain(code)}" for code, n in errors[:TOP]]
+    for kind, title in (("template", "按模板"), ("channel", "按渠道")):
+        worst = _worst(tally, kind)
+        if worst:
+            lines.append(f"{title}：")
+            lines += [
+                f"· {names.get(key, key) if kind == 'template' else key}：{n}" for key, n in worst
+            ]
+    return _fit("\n".join(lines))
+
+
+def _worst(tally: dict[str, int], kind: str) -> list[tuple[str, int]]:
+    totals: dict[str, int] = {}
+    for key, n in tally.items():
+        head, _, outcome = key.rpartition(":")
+        if key.startswith(f"{kind}:") and outcome in LABELS:
+            name = head.removeprefix(f"{kind}:")
+            totals[name] = totals.get(name, 0) + n
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+
+
+def _fit(text: str) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= MAX_BYTES:
+        return text
+    return data[: MAX_BYTES - 4].decode("utf-8", "ignore") + "\n…"
+
+
+async def send_daily_digest(
+    redis: Redis,
+    keys: RedisKeys,
+    message: MessageAPI,
+    admins: frozenset[str],
+    digest_hour: int,
+    now: datetime,
+) -> bool:
+    """Send yesterday's digest if it is time and nobody has; returns whether one went out."""
+    if not admins or now.hour < digest_hour:
+        return False
+    day = (now.date() - timedelta(days=1)).isoformat()
+    marker = keys.welcome_digest_sent(day)
+    if not await redis.set(marker, "1", nx=True, ex=3 * 86400):
+        return False
+    store = WelcomeStore(redis, keys)
+    names = {template.id: template.name for template in await store.list()}
+    text = compose(day, await store.daily(day), names)
+    if text is None:
+        return False
+    try:
+        await message.send_text(sorted(admins), text)
+    except WeComError as exc:
+        await redis.delete(marker)  # the next run tries again
+        log.warning("welcome digest for %s not sent: %s", day, exc)
+        return False
+    return True

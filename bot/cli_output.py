@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import aiohttp
 from redis.asyncio import Redis
+from scripts_library.products import ProductError
 
 from bot.attachments import AttachmentError
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.media import MediaError
 from bot.redis_store import open_redis
-from bot.scripts_library.products import ProductError
 from bot.text.guard import TextGuard
 from bot.text.library import LibraryError, WordLibrary
 from bot.text.starter import seed_starter_words

@@ -19,10 +19,11 @@ from bot.directory import StaffDirectory
 from bot.events import AddExternalContact, AddHalfExternalContact
 from bot.media import MediaLibrary
 from bot.routing import Router
-from bot.scripts_library.products import ProductStore
+from bot.templating import render, uses_name
 from bot.wecom import WeComError
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import corp_now, render, uses_name
+from bot.welcome.templates import corp_now
+from scripts_library.products import ProductStore
 
 router = Router(name=__name__)
 

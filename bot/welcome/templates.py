@@ -16,13 +16,10 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateSyntaxError, meta
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
-
 from bot.attachments import AttachmentError
 from bot.attachments import check as check_attachments
-from bot.text.guard import BlockedText, TextGuard
+from bot.templating import text_problem, uses_name
+from bot.text.guard import TextGuard
 from bot.wecom.limits import MAX_WELCOME_ATTACHMENTS as MAX_ATTACHMENTS
 from bot.wecom.limits import WELCOME_TEXT_BYTES as MAX_TEXT_BYTES
 
@@ -35,9 +32,6 @@ CORP_TIME = ZoneInfo("Asia/Shanghai")  # time slots, rotations and daily limits:
 
 def corp_now() -> datetime:
     return datetime.now(CORP_TIME)
-
-
-ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)  # plain text, not HTML
 
 
 class TemplateError(ValueError):
@@ -107,14 +101,6 @@ class WelcomeTemplate:
         return self.text, self.text_without_name, self.attachments
 
 
-def uses_name(text: str) -> bool:
-    return "customer_name" in meta.find_undeclared_variables(ENV.parse(text))
-
-
-def render(text: str, variables: dict[str, str]) -> str:
-    return ENV.from_string(text).render(**variables)
-
-
 def validate(template: WelcomeTemplate, guard: TextGuard | None) -> None:
     """Raise `TemplateError` naming the first problem; checks every slot as well."""
     if template.scope not in SCOPES:
@@ -142,35 +128,9 @@ def _check_text(
     if not text.strip() and not attachments:
         raise TemplateError(f"{where}：文字和附件不能都为空")
     for label, body in (("文字", text), ("不含姓名的文字", fallback)):
-        try:
-            names = meta.find_undeclared_variables(ENV.parse(body))
-        except TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"{where}{label}第 {exc.lineno} 行模板语法错误：{exc.message}"
-            ) from None
-        unknown = sorted(names - set(VARIABLES))
-        if unknown:
-            raise TemplateError(
-                f"{where}{label}用了未知变量 {', '.join(unknown)}；可用：{', '.join(VARIABLES)}"
-            )
-        size = len(body.encode("utf-8"))
-        if size > MAX_TEXT_BYTES:
-            raise TemplateError(
-                f"{where}{label}共 {size} 字节，超过企业微信 {MAX_TEXT_BYTES} 字节的上限"
-            )
-        try:  # a trial render: the sandbox refuses unsafe attribute access only when rendering
-            render(body, dict.fromkeys(VARIABLES, "示例"))
-        except SecurityError as exc:
-            raise TemplateError(f"{where}{label}含有不允许的模板写法：{exc}") from None
-        except (
-            Exception
-        ) as exc:  # e.g. {{ 1 / 0 }}: an admin's template must fail here, not at send
-            raise TemplateError(f"{where}{label}无法渲染：{exc}") from None
-        if guard is not None:
-            try:
-                guard.check_outgoing(body)
-            except BlockedText as exc:
-                raise TemplateError(f"{where}{label}：{exc}") from None
+        problem = text_problem(body, VARIABLES, MAX_TEXT_BYTES, guard)
+        if problem:
+            raise TemplateError(f"{where}{label}{problem}")
     if uses_name(text) and not fallback.strip():
         raise TemplateError(
             f"{where}用了 {{{{ customer_name }}}}，请同时提供不含姓名的版本（取不到姓名时发送）"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from scripts_library.products import Product, ProductError, validate
 
 from bot.attachments import AttachmentError, check, references
 from bot.media import MediaError, check_file
-from bot.scripts_library.products import Product, ProductError, validate
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import TemplateError, WelcomeTemplate
 

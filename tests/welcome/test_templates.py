@@ -9,10 +9,11 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.keys import RedisKeys
+from bot.templating import render
 from bot.text import SensitiveFilter
 from bot.text.guard import TextGuard
 from bot.welcome.store import DEFAULT_WELCOME_TEXT, WelcomeStore
-from bot.welcome.templates import TemplateError, TimeSlot, WelcomeTemplate, render, validate
+from bot.welcome.templates import TemplateError, TimeSlot, WelcomeTemplate, validate
 
 
 @pytest.fixture

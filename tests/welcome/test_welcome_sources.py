@@ -7,12 +7,12 @@ import time
 import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
+from scripts_library.products import Product, ProductStore
 
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.media import MediaLibrary
 from bot.sandbox import Sandbox
-from bot.scripts_library.products import Product, ProductStore
 from bot.wecom import WeComClient
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import TemplateError, WelcomeTemplate, corp_now

@@ -1,1 +1,0 @@
-"""The script library (话术库) and the product catalogue that staff send from."""

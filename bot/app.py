@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -22,6 +24,7 @@ from bot.appkeys import (
     PIPELINE,
     REDIS,
     REDIS_URL,
+    SCRIPT_INDEX,
     SETTINGS,
     WECOM,
 )
@@ -47,6 +50,7 @@ from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
 from bot.welcome.templates import corp_now
 from handlers import channels, group_welcome, kf, sensitive, unhandled, welcome
+from scripts_library.search import ScriptIndex
 
 # Order is priority: every handler matching an event runs in this order.
 ROUTERS: list[Router] = [
@@ -91,6 +95,7 @@ def create_app(
     app.cleanup_ctx.append(_redis_ctx)
     app.cleanup_ctx.append(_filter_ctx)
     app.cleanup_ctx.append(_wecom_ctx)
+    app.cleanup_ctx.append(_script_index_ctx)
     if role != "callback":
         app.cleanup_ctx.append(_pipeline_ctx)
         app.cleanup_ctx.append(_periodic_ctx)
@@ -139,6 +144,18 @@ async def _wecom_ctx(app: web.Application) -> AsyncIterator[None]:
             log=logging.getLogger("scrm.handlers"),
         )
         yield
+
+
+async def _script_index_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The script search index of this process, built in the background at start-up."""
+    index = ScriptIndex(app[REDIS], app[KEYS])
+    app[SCRIPT_INDEX] = index
+    # a large library takes seconds to segment; health checks answer meanwhile, searches wait
+    task = asyncio.create_task(index.refresh(), name="script-index")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, RedisError):
+        await task
 
 
 async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from bot.pipeline.consumer import EventPipeline
 from bot.routing import Dispatcher
 from bot.text.reloader import FilterReloader
 from bot.wecom import ClientSettings, WeComClient
+from scripts_library.search import ScriptIndex
 
 SETTINGS = web.AppKey("settings", Settings)
 CLIENT_SETTINGS = web.AppKey("client_settings", ClientSettings)
@@ -31,3 +32,4 @@ WECOM = web.AppKey("wecom", WeComClient)
 INGEST = web.AppKey("ingest", EventIngest)
 HANDLER_CONTEXT = web.AppKey("handler_context", HandlerContext)
 PIPELINE = web.AppKey("pipeline", EventPipeline)
+SCRIPT_INDEX = web.AppKey("script_index", ScriptIndex)

@@ -163,6 +163,35 @@ class RedisKeys:
         """Held by the one process refreshing every channel's staff each minute."""
         return f"{self.base}:channels:lock"
 
+    # -- script library (话术库) --------------------------------------------------------------
+    @property
+    def scripts(self) -> str:
+        """Hash: script id -> script JSON (deleted scripts are removed; their history stays)."""
+        return f"{self.base}:scripts"
+
+    def script_history(self, script_id: str) -> str:
+        """List, newest first: the script's earlier versions as JSON (at most HISTORY_KEEP)."""
+        return f"{self.base}:scripts:history:{script_id}"
+
+    @property
+    def script_sends(self) -> str:
+        """Sorted set: script id -> times sent from the sidebar."""
+        return f"{self.base}:scripts:sends"
+
+    def script_recent(self, userid: str) -> str:
+        """List, newest first: the script ids one staff member sent lately."""
+        return f"{self.base}:scripts:recent:{userid}"
+
+    @property
+    def script_seq(self) -> str:
+        """Counter of script changes, raised with each `script_changes` entry (gap detection)."""
+        return f"{self.base}:scripts:seq"
+
+    @property
+    def script_changes(self) -> str:
+        """Stream of changed script ids, so every process's search index catches up in place."""
+        return f"{self.base}:scripts:changes"
+
     # -- product catalogue ---------------------------------------------------------------------
     @property
     def products(self) -> str:
@@ -218,6 +247,16 @@ class RedisKeys:
     def group_greeting_seen(self, entry_id: str) -> str:
         """String with a TTL: this event stream entry was recorded already (no double count)."""
         return f"{self.base}:groupwelcome:seen:{entry_id}"
+
+    # -- sidebar -------------------------------------------------------------------------------
+    def sidebar_session(self, digest: str) -> str:
+        """String with a TTL: one signed-in sidebar session as JSON, under a hash of its id
+        (so a copy of Redis holds no usable session cookie)."""
+        return f"{self.base}:sidebar:session:{digest}"
+
+    def sidebar_oauth_state(self, state: str) -> str:
+        """String with a TTL: an OAuth2 `state` in flight -> a hash of the browser's binding."""
+        return f"{self.base}:sidebar:oauth:{state}"
 
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:

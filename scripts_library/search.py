@@ -1,0 +1,228 @@
+"""Script search: an in-process index over title, keywords, category and text.
+
+Chinese has no spaces, so every field is segmented with jieba (search mode, no HMM, so a
+query and a script segment the same way) after the shared normaliser (width, case,
+traditional → simplified). Each token also contributes its pinyin initials, so `sh` finds
+售后 and `thlc` finds 退货流程. A query matches scripts containing all its tokens (any of them
+when none contains all); a token the dictionary splits differently falls back to a substring
+scan. Ranking: relevance (field weight × matches), then how often the script was sent.
+
+Each process keeps its own index and catches up from the library's change stream before
+reading, so an edit anywhere shows in every process's next search.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+import jieba
+from pypinyin import Style, lazy_pinyin
+from redis.asyncio import Redis
+
+from bot.keys import RedisKeys
+from bot.text.normalize import normalize
+from scripts_library.scripts import Script
+
+WEIGHTS = {"keywords": 4.0, "title": 3.0, "category": 2.0, "text": 1.0}
+INITIALS_WEIGHT = 2.0
+SUBSTRING_WEIGHT = 0.5
+SENDS_REFRESH_SECONDS = 5.0
+_NOISE = frozenset(" \t\n，。！？、；：,.!?;:（）()【】[]「」“”\"'…-—~～")
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in jieba.lcut_for_search(normalize(text), HMM=False) if t not in _NOISE]
+
+
+def initials(token: str) -> str:
+    """Pinyin initials of a Chinese token ("" when it has no Chinese)."""
+    if token.isascii():
+        return ""
+    return "".join(lazy_pinyin(token, style=Style.FIRST_LETTER, errors="ignore")).lower()
+
+
+class ScriptIndex:
+    """Every script of one corp, searchable in memory; `refresh` before reading."""
+
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._scripts: dict[str, Script] = {}
+        self._haystack: dict[str, str] = {}  # normalized full text, for the substring fallback
+        self._postings: dict[str, dict[str, float]] = defaultdict(dict)
+        self._initials: dict[str, dict[str, float]] = defaultdict(dict)
+        self._owned: dict[str, tuple[set[str], set[str]]] = {}  # id -> (tokens, initials)
+        self._last_change: str | None = None
+        self._seq = 0
+        self._sends: dict[str, int] = {}
+        self._sends_at = 0.0
+        self._lock = asyncio.Lock()
+
+    # -- keeping current -------------------------------------------------------------------
+    async def refresh(self) -> None:
+        """Apply the changes made since the last refresh (one round trip when there are none)."""
+        async with self._lock:
+            if self._last_change is None:
+                await self._rebuild()
+            else:
+                async with self._redis.pipeline(transaction=True) as tx:
+                    tx.get(self._keys.script_seq)
+                    tx.xrange(self._keys.script_changes, f"({self._last_change}", "+")
+                    seq, changes = await tx.execute()
+                if self._seq + len(changes) < int(seq or 0):
+                    await self._rebuild()  # the stream was trimmed past what we saw
+                elif changes:
+                    self._last_change, self._seq = changes[-1][0], int(seq or 0)
+                    await self._reload({fields["id"] for _, fields in changes})
+            if time.monotonic() - self._sends_at > SENDS_REFRESH_SECONDS:
+                rows = await self._redis.zrange(self._keys.script_sends, 0, -1, withscores=True)
+                self._sends = {script_id: int(score) for script_id, score in rows}
+                self._sends_at = time.monotonic()
+
+    async def _rebuild(self) -> None:
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.get(self._keys.script_seq)
+            tx.xrevrange(self._keys.script_changes, count=1)
+            tx.hgetall(self._keys.scripts)
+            seq, latest, rows = await tx.execute()
+        self._scripts.clear()
+        self._haystack.clear()
+        self._postings.clear()
+        self._initials.clear()
+        self._owned.clear()
+        for data in rows.values():
+            self._add(Script.from_json(data))
+        self._last_change = latest[0][0] if latest else "0-0"
+        self._seq = int(seq or 0)
+
+    async def _reload(self, script_ids: set[str]) -> None:
+        ordered = sorted(script_ids)
+        rows = await self._redis.hmget(self._keys.scripts, ordered)
+        for script_id, data in zip(ordered, rows, strict=True):
+            self._remove(script_id)
+            if data:
+                self._add(Script.from_json(data))
+
+    def _add(self, script: Script) -> None:
+        self._scripts[script.id] = script
+        fields = {
+            "keywords": " ".join(script.keywords),
+            "title": script.title,
+            "category": script.category.replace("/", " "),
+            "text": script.text,
+        }
+        self._haystack[script.id] = normalize(" ".join(fields.values()))
+        owned: tuple[set[str], set[str]] = (set(), set())
+        for name, value in fields.items():
+            for token in tokens(value):
+                postings = self._postings[token]
+                postings[script.id] = postings.get(script.id, 0.0) + WEIGHTS[name]
+                owned[0].add(token)
+                letters = initials(token) if name != "text" else ""
+                if letters:
+                    weight = INITIALS_WEIGHT * WEIGHTS[name]
+                    table = self._initials[letters]
+                    table[script.id] = max(table.get(script.id, 0.0), weight)
+                    owned[1].add(letters)
+        # whole phrases too, so 退货流程 is found by thlc as well as by th and lc
+        for name, phrases in (
+            ("title", [script.title]),
+            ("keywords", script.keywords),
+            ("category", script.path),
+        ):
+            for phrase in phrases:
+                letters = initials(normalize(phrase))
+                if letters:
+                    table = self._initials[letters]
+                    weight = INITIALS_WEIGHT * WEIGHTS[name]
+                    table[script.id] = max(table.get(script.id, 0.0), weight)
+                    owned[1].add(letters)
+        self._owned[script.id] = owned
+
+    def _remove(self, script_id: str) -> None:
+        if self._scripts.pop(script_id, None) is None:
+            return
+        self._haystack.pop(script_id, None)
+        owned_tokens, owned_initials = self._owned.pop(script_id)
+        for table, owned in ((self._postings, owned_tokens), (self._initials, owned_initials)):
+            for key in owned:
+                table[key].pop(script_id, None)
+                if not table[key]:
+                    del table[key]
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, script_id: str) -> Script | None:
+        return self._scripts.get(script_id)
+
+    def __len__(self) -> int:
+        return len(self._scripts)
+
+    def search(
+        self,
+        query: str,
+        *,
+        userid: str,
+        departments: list[int],
+        category: str = "",
+        limit: int = 20,
+    ) -> list[Script]:
+        """Visible, enabled scripts matching `query` (all scripts of `category` when empty)."""
+        scores: dict[str, float]
+        words = tokens(query)
+        if not words:
+            scores = dict.fromkeys(self._scripts, 0.0)
+        else:
+            per_word = [self._matches(word) for word in words]
+            common = set.intersection(*(set(m) for m in per_word))
+            chosen = common or set().union(*per_word)
+            scores = {sid: sum(m.get(sid, 0.0) for m in per_word) for sid in chosen}
+        found = [
+            self._scripts[sid]
+            for sid in scores
+            if self._shows(self._scripts[sid], userid, departments, category)
+        ]
+        found.sort(key=lambda s: (-scores[s.id], -self._sends.get(s.id, 0), s.title, s.id))
+        return found[:limit]
+
+    def _matches(self, word: str) -> dict[str, float]:
+        hits = dict(self._postings.get(word, {}))
+        if word.isascii() and word.isalpha():
+            for letters, postings in self._initials.items():
+                if letters.startswith(word):
+                    for sid, weight in postings.items():
+                        hits[sid] = max(hits.get(sid, 0.0), weight)
+        if not hits and not word.isascii():
+            hits = {sid: SUBSTRING_WEIGHT for sid, text in self._haystack.items() if word in text}
+        return hits
+
+    def categories(self, userid: str, departments: list[int]) -> list[str]:
+        """Every category path (and its parents) that holds a script this member sees."""
+        paths: set[str] = set()
+        for script in self._visible(userid, departments):
+            parts = script.path
+            paths.update("/".join(parts[: n + 1]) for n in range(len(parts)))
+        return sorted(paths)
+
+    def most_used(self, userid: str, departments: list[int], limit: int = 10) -> list[Script]:
+        used = [s for s in self._visible(userid, departments) if self._sends.get(s.id)]
+        used.sort(key=lambda s: (-self._sends[s.id], s.title))
+        return used[:limit]
+
+    def sends(self, script_id: str) -> int:
+        return self._sends.get(script_id, 0)
+
+    def _visible(self, userid: str, departments: list[int]) -> Iterable[Script]:
+        return (s for s in self._scripts.values() if self._shows(s, userid, departments, ""))
+
+    @staticmethod
+    def _shows(script: Script, userid: str, departments: list[int], category: str) -> bool:
+        if not script.enabled or not script.visibility.allows(userid, departments):
+            return False
+        return (
+            not category
+            or script.category == category
+            or script.category.startswith(category + "/")
+        )

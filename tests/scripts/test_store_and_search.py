@@ -1,0 +1,189 @@
+"""The script library: checks, versions, sends, and search across processes' indexes."""
+
+from __future__ import annotations
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.config import Settings
+from bot.keys import RedisKeys
+from bot.text.guard import TextGuard
+from bot.text.library import WordLibrary
+from bot.text.starter import seed_starter_words
+from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility
+from scripts_library.search import ScriptIndex
+
+
+@pytest.fixture
+def keys(settings: Settings) -> RedisKeys:
+    return RedisKeys(settings.corp_id, settings.key_prefix)
+
+
+@pytest.fixture
+def store(redis: Redis, keys: RedisKeys) -> ScriptStore:
+    return ScriptStore(redis, keys)
+
+
+async def guard_of(redis: Redis, keys: RedisKeys) -> TextGuard:
+    await seed_starter_words(redis, keys)
+    current = (await WordLibrary(redis, keys).snapshot()).build()
+    return TextGuard(lambda: current, redis, keys)
+
+
+def script(category: str, title: str, text: str, **extra: object) -> Script:
+    return Script("", category, title, text, **extra)  # type: ignore[arg-type]
+
+
+LIBRARY = [
+    script("售后/退货", "退货流程", "亲，七天无理由退货：在订单页申请退货，寄回后三天内退款。"),
+    script("售后/退货", "退货运费", "退货运费由我们承担，请放心寄回。", keywords=["运费险"]),
+    script("售后/换货", "换货说明", "尺码不合适可以换货，{{ customer_name }}请在订单页申请。"),
+    script("售前/活动", "双十一活动", "双十一全场满300减50，会员再享9折。"),
+    script("常见问题", "发货时间", "下单后48小时内发货，偏远地区稍晚。"),
+]
+
+
+async def fill(store: ScriptStore) -> list[Script]:
+    return [await store.save(s, "lisi", None) for s in LIBRARY]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"category": ""}, "分类不能为空"),
+        ({"category": "售后//退货"}, "分类不能为空"),
+        ({"category": "a/b/c/d/e"}, "分类最多 4 级"),
+        ({"title": ""}, "标题不能为空"),
+        ({"text": "", "attachments": []}, "文字和附件不能都为空"),
+        ({"text": "{{ customer_phone }}"}, "未知变量 customer_phone"),
+        ({"text": "{% for %}"}, "模板语法错误"),
+        ({"text": "好" * 1400}, "超过企业微信 4000 字节的上限"),
+        ({"keywords": [" "]}, "关键词最多 20 个，且不能为空"),
+        ({"visibility": Visibility(False, [0])}, "可见部门应是部门 ID"),
+        ({"attachments": [{"msgtype": "link", "link": {}}] * 10}, "最多 9 个"),
+    ],
+)
+async def test_bad_scripts_are_refused(
+    store: ScriptStore, changes: dict[str, object], message: str
+) -> None:
+    good = script("售后", "标题", "内容")
+    bad = Script(**{**good.__dict__, **changes})  # type: ignore[arg-type]
+    with pytest.raises(ScriptError, match=message):
+        await store.save(bad, "lisi", None)
+    assert await store.all() == []
+
+
+async def test_sensitive_words_in_text_or_title_are_refused(
+    redis: Redis, keys: RedisKeys, store: ScriptStore
+) -> None:
+    guard = await guard_of(redis, keys)
+    with pytest.raises(ScriptError, match="「最好」"):
+        await store.save(script("售前", "推荐", "这是全网最好的面霜"), "lisi", guard)
+    with pytest.raises(ScriptError, match=r"标题.*「销量第一」"):
+        await store.save(script("售前", "销量第一", "好用"), "lisi", guard)
+
+
+async def test_versions_are_kept_and_restorable(store: ScriptStore) -> None:
+    first = await store.save(script("售后", "退货", "第一版"), "lisi", None)
+    assert (first.version, first.created_by) == (1, "lisi")
+    first.text = "第二版"
+    second = await store.save(first, "wangwu", None)
+    assert (second.version, second.created_by, second.updated_by) == (2, "lisi", "wangwu")
+    [old] = await store.history(first.id)
+    assert (old.version, old.text) == (1, "第一版")
+    restored = await store.restore(first.id, 1, "lisi")
+    assert (restored.version, restored.text) == (3, "第一版")
+    with pytest.raises(ScriptError, match="没有第 9 版"):
+        await store.restore(first.id, 9, "lisi")
+    await store.delete(first.id, "lisi")
+    assert await store.get(first.id) is None
+    back = await store.restore(first.id, 3, "lisi")  # a deleted script comes back
+    assert back.text == "第一版" and await store.get(first.id) is not None
+
+
+async def test_sends_and_recent(store: ScriptStore) -> None:
+    a, b, _ = (await fill(store))[:3]
+    for sid in (a.id, b.id, a.id):
+        await store.record_send(sid, "zhangsan")
+    assert await store.recent("zhangsan") == [a.id, b.id]
+    assert (await store.sends())[a.id] == 2
+
+
+async def test_search_by_words_initials_and_substrings(
+    redis: Redis, keys: RedisKeys, store: ScriptStore
+) -> None:
+    saved = {s.title: s for s in await fill(store)}
+    index = ScriptIndex(redis, keys)
+    await index.refresh()
+
+    def titles(query: str, category: str = "") -> list[str]:
+        found = index.search(query, userid="zhangsan", departments=[1], category=category)
+        return [s.title for s in found]
+
+    assert titles("退货")[:2] == ["退货流程", "退货运费"]  # title matches first
+    assert "换货说明" not in titles("退货")
+    assert titles("运费险") == ["退货运费"]  # keywords count
+    assert set(titles("sh")) == {"退货流程", "退货运费", "换货说明"}  # 售后 → sh
+    assert titles("thlc") == ["退货流程"]  # pinyin initials of a title token run
+    assert titles("退貨") == titles("退货")  # traditional folds to simplified
+    assert titles("满300") == ["双十一活动"]
+    assert titles("", category="售后") == sorted(["换货说明", "退货流程", "退货运费"])
+    # no script has both words: any of them then
+    assert set(titles("退货 换货")) == {"退货流程", "退货运费", "换货说明"}
+    await store.record_send(saved["退货运费"].id, "zhangsan")
+    await store.record_send(saved["退货运费"].id, "lisi")
+    index._sends_at = 0.0  # the usage counts refresh every few seconds; don't wait in a test
+    await index.refresh()
+    assert [s.title for s in index.most_used("zhangsan", [1])] == ["退货运费"]
+
+
+async def test_visibility_and_disabled_scripts(
+    redis: Redis, keys: RedisKeys, store: ScriptStore
+) -> None:
+    await store.save(
+        script("内部", "华东价", "华东专享价", visibility=Visibility(False, [5])), "lisi", None
+    )
+    await store.save(
+        script("内部", "张三专用", "张三的话术", visibility=Visibility(False, [], ["zhangsan"])),
+        "lisi",
+        None,
+    )
+    await store.save(script("内部", "停用的", "旧话术", enabled=False), "lisi", None)
+    index = ScriptIndex(redis, keys)
+    await index.refresh()
+    seen = {s.title for s in index.search("", userid="zhangsan", departments=[1])}
+    assert seen == {"张三专用"}
+    seen = {s.title for s in index.search("", userid="wangwu", departments=[5, 1])}
+    assert seen == {"华东价"}
+    assert index.categories("wangwu", [5]) == ["内部"]
+    assert index.categories("nobody", [9]) == []
+
+
+async def test_every_process_index_follows_changes(
+    redis: Redis, keys: RedisKeys, store: ScriptStore
+) -> None:
+    one, two = ScriptIndex(redis, keys), ScriptIndex(redis, keys)
+    await one.refresh()
+    await two.refresh()
+    saved = await store.save(script("售后", "退款时效", "三天内退款"), "lisi", None)
+    await one.refresh()
+    assert [s.id for s in one.search("退款", userid="u", departments=[])] == [saved.id]
+    saved.title, saved.text = "发票", "电子发票随包裹寄出"
+    await store.save(saved, "lisi", None)
+    await two.refresh()
+    assert two.search("退款", userid="u", departments=[]) == []
+    assert [s.title for s in two.search("发票", userid="u", departments=[])] == ["发票"]
+    await store.delete(saved.id, "lisi")
+    await one.refresh()
+    assert len(one) == 0 and one.search("发票", userid="u", departments=[]) == []
+
+
+async def test_an_index_that_missed_trimmed_changes_rebuilds(
+    redis: Redis, keys: RedisKeys, store: ScriptStore
+) -> None:
+    index = ScriptIndex(redis, keys)
+    await index.refresh()
+    saved = await store.save(script("售后", "退款时效", "三天内退款"), "lisi", None)
+    await redis.xtrim(keys.script_changes, maxlen=0)  # as if 10,000 changes went by
+    await index.refresh()
+    assert [s.id for s in index.search("退款", userid="u", departments=[])] == [saved.id]

@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from scripts_library.products import ProductStore
-
 from bot.media import MediaError, MediaLibrary
 from bot.wecom import WeComError
 from bot.wecom.limits import LINK_DESC_BYTES, LINK_TITLE_BYTES, MINIPROGRAM_TITLE_BYTES
+from scripts_library.products import ProductStore
 
 Attachment = dict[str, Any]
 

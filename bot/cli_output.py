@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import aiohttp
 from redis.asyncio import Redis
-from scripts_library.products import ProductError
 
 from bot.attachments import AttachmentError
 from bot.config import Settings
@@ -23,6 +22,8 @@ from bot.text.library import LibraryError, WordLibrary
 from bot.text.starter import seed_starter_words
 from bot.wecom import WeComClient, WeComError
 from bot.welcome.templates import TemplateError
+from scripts_library.products import ProductError
+from scripts_library.scripts import ScriptError
 
 
 def print_json(data: object) -> None:
@@ -33,7 +34,14 @@ async def reporting(work: Awaitable[int]) -> int:
     """Run a command; refused input exits 2, a WeCom error 1, each with one readable line."""
     try:
         return await work
-    except (LibraryError, TemplateError, ProductError, MediaError, AttachmentError) as exc:
+    except (
+        LibraryError,
+        TemplateError,
+        ProductError,
+        MediaError,
+        AttachmentError,
+        ScriptError,
+    ) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except WeComError as exc:

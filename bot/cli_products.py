@@ -7,12 +7,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from scripts_library.products import Product, ProductStore
-
 from bot.cli_output import admin_services, print_json, reporting
 from bot.config import Settings
 from bot.media import MediaError, MediaLibrary
 from bot.text.guard import TextGuard
+from scripts_library.products import Product, ProductStore
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

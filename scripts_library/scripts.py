@@ -124,24 +124,34 @@ class ScriptStore:
 
     async def save(self, script: Script, by: str, guard: TextGuard | None) -> Script:
         """Create (no id) or replace a script; the replaced version goes into its history."""
-        validate(script, guard)
+        return (await self.save_many([script], by, guard))[0]
+
+    async def save_many(
+        self, scripts: list[Script], by: str, guard: TextGuard | None
+    ) -> list[Script]:
+        """Save several scripts in one transaction: all of them, or (on a bad one) none."""
+        for script in scripts:
+            validate(script, guard)
         now = time.time()
-        previous = await self.get(script.id) if script.id else None
-        if previous is None:
-            script.id = script.id or secrets.token_hex(4)
-            script.version, script.created_by, script.created_at = 1, by, now
-        else:
-            script.version = previous.version + 1
-            script.created_by, script.created_at = previous.created_by, previous.created_at
-        script.updated_by, script.updated_at = by, now
+        ids = [s.id for s in scripts if s.id]
+        stored = await self._redis.hmget(self._keys.scripts, ids) if ids else []
+        previous = {sid: Script.from_json(d) for sid, d in zip(ids, stored, strict=True) if d}
         async with self._redis.pipeline(transaction=True) as tx:
-            if previous is not None:
-                tx.lpush(self._keys.script_history(script.id), previous.to_json())
-                tx.ltrim(self._keys.script_history(script.id), 0, HISTORY_KEEP - 1)
-            tx.hset(self._keys.scripts, script.id, script.to_json())
-            self._changed(tx, script.id)
+            for script in scripts:
+                before = previous.get(script.id)
+                if before is None:
+                    script.id = script.id or secrets.token_hex(4)
+                    script.version, script.created_by, script.created_at = 1, by, now
+                else:
+                    script.version = before.version + 1
+                    script.created_by, script.created_at = before.created_by, before.created_at
+                    tx.lpush(self._keys.script_history(script.id), before.to_json())
+                    tx.ltrim(self._keys.script_history(script.id), 0, HISTORY_KEEP - 1)
+                script.updated_by, script.updated_at = by, now
+                tx.hset(self._keys.scripts, script.id, script.to_json())
+                self._changed(tx, script.id)
             await tx.execute()
-        return script
+        return scripts
 
     async def get(self, script_id: str) -> Script | None:
         data = await self._redis.hget(self._keys.scripts, script_id)

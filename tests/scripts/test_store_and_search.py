@@ -7,11 +7,9 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.keys import RedisKeys
-from bot.text.guard import TextGuard
-from bot.text.library import WordLibrary
-from bot.text.starter import seed_starter_words
 from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility
 from scripts_library.search import ScriptIndex
+from tests.helpers import outgoing_guard
 
 
 @pytest.fixture
@@ -22,12 +20,6 @@ def keys(settings: Settings) -> RedisKeys:
 @pytest.fixture
 def store(redis: Redis, keys: RedisKeys) -> ScriptStore:
     return ScriptStore(redis, keys)
-
-
-async def guard_of(redis: Redis, keys: RedisKeys) -> TextGuard:
-    await seed_starter_words(redis, keys)
-    current = (await WordLibrary(redis, keys).snapshot()).build()
-    return TextGuard(lambda: current, redis, keys)
 
 
 def script(category: str, title: str, text: str, **extra: object) -> Script:
@@ -76,7 +68,7 @@ async def test_bad_scripts_are_refused(
 async def test_sensitive_words_in_text_or_title_are_refused(
     redis: Redis, keys: RedisKeys, store: ScriptStore
 ) -> None:
-    guard = await guard_of(redis, keys)
+    guard = await outgoing_guard(redis, keys)
     with pytest.raises(ScriptError, match="「最好」"):
         await store.save(script("售前", "推荐", "这是全网最好的面霜"), "lisi", guard)
     with pytest.raises(ScriptError, match=r"标题.*「销量第一」"):

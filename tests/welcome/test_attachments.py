@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from scripts_library.products import Product, ProductError, validate
 
 from bot.attachments import AttachmentError, check, references
 from bot.media import MediaError, check_file
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import TemplateError, WelcomeTemplate
+from scripts_library.products import Product, ProductError, validate
 
 LINK = {"msgtype": "link", "link": {"title": "新品", "url": "https://e.com"}}
 

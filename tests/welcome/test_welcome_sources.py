@@ -7,7 +7,6 @@ import time
 import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
-from scripts_library.products import Product, ProductStore
 
 from bot.config import Settings
 from bot.keys import RedisKeys
@@ -16,6 +15,7 @@ from bot.sandbox import Sandbox
 from bot.wecom import WeComClient
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import TemplateError, WelcomeTemplate, corp_now
+from scripts_library.products import Product, ProductStore
 from tests.pipeline_support import wait_until
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)

@@ -14,6 +14,10 @@ reading, so an edit anywhere shows in every process's next search.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import heapq
+import itertools
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -55,6 +59,7 @@ class ScriptIndex:
         self._postings: dict[str, dict[str, float]] = defaultdict(dict)
         self._initials: dict[str, dict[str, float]] = defaultdict(dict)
         self._owned: dict[str, tuple[set[str], set[str]]] = {}  # id -> (tokens, initials)
+        self._initials_sorted: list[str] | None = None  # for prefix lookups; None = stale
         self._last_change: str | None = None
         self._seq = 0
         self._sends: dict[str, int] = {}
@@ -93,6 +98,7 @@ class ScriptIndex:
         self._postings.clear()
         self._initials.clear()
         self._owned.clear()
+        self._initials_sorted = None
         for data in rows.values():
             self._add(Script.from_json(data))
         self._last_change = latest[0][0] if latest else "0-0"
@@ -141,12 +147,14 @@ class ScriptIndex:
                     table[script.id] = max(table.get(script.id, 0.0), weight)
                     owned[1].add(letters)
         self._owned[script.id] = owned
+        self._initials_sorted = None
 
     def _remove(self, script_id: str) -> None:
         if self._scripts.pop(script_id, None) is None:
             return
         self._haystack.pop(script_id, None)
         owned_tokens, owned_initials = self._owned.pop(script_id)
+        self._initials_sorted = None
         for table, owned in ((self._postings, owned_tokens), (self._initials, owned_initials)):
             for key in owned:
                 table[key].pop(script_id, None)
@@ -175,25 +183,41 @@ class ScriptIndex:
         if not words:
             scores = dict.fromkeys(self._scripts, 0.0)
         else:
-            per_word = [self._matches(word) for word in words]
-            common = set.intersection(*(set(m) for m in per_word))
-            chosen = common or set().union(*per_word)
-            scores = {sid: sum(m.get(sid, 0.0) for m in per_word) for sid in chosen}
-        found = [
+            per_word = sorted((self._matches(word) for word in words), key=len)
+            smallest, *rest = per_word
+            # walk the rarest word's scripts only: common words (的, 您) cost nothing extra
+            chosen: Iterable[str] = [s for s in smallest if all(s in m for m in rest)]
+            if not chosen:
+                chosen = set().union(*per_word)
+            total = len(self._scripts) or 1
+            idf = [math.log(1 + total / (len(m) or 1)) for m in per_word]
+            scores = {
+                sid: sum(m.get(sid, 0.0) * w for m, w in zip(per_word, idf, strict=True))
+                for sid in chosen
+            }
+        found = (
             self._scripts[sid]
             for sid in scores
             if self._shows(self._scripts[sid], userid, departments, category)
-        ]
-        found.sort(key=lambda s: (-scores[s.id], -self._sends.get(s.id, 0), s.title, s.id))
-        return found[:limit]
+        )
+        return heapq.nsmallest(
+            limit, found, key=lambda s: (-scores[s.id], -self._sends.get(s.id, 0), s.title, s.id)
+        )
 
     def _matches(self, word: str) -> dict[str, float]:
-        hits = dict(self._postings.get(word, {}))
+        """Script id -> weight for one query word (read-only: may be the index's own dict)."""
+        hits = self._postings.get(word, {})
         if word.isascii() and word.isalpha():
-            for letters, postings in self._initials.items():
-                if letters.startswith(word):
-                    for sid, weight in postings.items():
-                        hits[sid] = max(hits.get(sid, 0.0), weight)
+            hits = dict(hits)
+            if self._initials_sorted is None:
+                self._initials_sorted = sorted(self._initials)
+            start = bisect.bisect_left(self._initials_sorted, word)
+            for letters in itertools.takewhile(
+                lambda key: key.startswith(word), self._initials_sorted[start:]
+            ):
+                for sid, weight in self._initials[letters].items():
+                    if weight > hits.get(sid, 0.0):
+                        hits[sid] = weight
         if not hits and not word.isascii():
             hits = {sid: SUBSTRING_WEIGHT for sid, text in self._haystack.items() if word in text}
         return hits

@@ -50,6 +50,10 @@ def check_file(kind: str, filename: str, content: bytes) -> None:
         raise MediaError(f"视频 {filename} 不是 MP4")
 
 
+class MediaGone(RuntimeError):
+    """WeCom no longer knows a media id we sent; not a WeCom error, so the pipeline retries."""
+
+
 class MediaLibrary:
     """Stores attached files and hands out a live `media_id` for each."""
 
@@ -87,6 +91,11 @@ class MediaLibrary:
             if self._clock() - float(entry["uploaded_at"]) < MEDIA_LIFETIME - 600:
                 return str(entry["media_id"])
         return await self._upload(ref)
+
+    async def forget(self, refs: set[str]) -> None:
+        """Drop the cached ids of `refs`, so their next use uploads the files again."""
+        if refs:
+            await self._redis.hdel(self._keys.media_ids, *sorted(refs))
 
     async def refresh_due(self) -> int:
         """Re-upload every file whose id is past `REFRESH_AFTER`; returns how many were."""

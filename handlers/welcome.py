@@ -4,7 +4,8 @@ The template is chosen by the event's State (channel), then the staff member, th
 department, then the default; its time slots pick the text for now. The customer's name is
 looked up only when the text uses it, within a short budget; if that fails, the template's
 no-name text goes instead. Attachments get live media ids and product cards just before the
-send. A failure worth retrying is retried while the window lasts, then counted as failed.
+send. A failure worth retrying is retried while the window lasts, then counted as failed; a
+media id WeCom no longer knows is uploaded again for the retry.
 Outcomes are counted per template, per channel and per day (for the admins' daily digest).
 """
 
@@ -13,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.attachments import materialize
+from bot.attachments import materialize, references
 from bot.context import HandlerContext
 from bot.directory import StaffDirectory
 from bot.events import AddExternalContact, AddHalfExternalContact
-from bot.media import MediaLibrary
+from bot.media import MediaGone, MediaLibrary
 from bot.routing import Router
 from bot.templating import render, uses_name
 from bot.wecom import WeComError
@@ -30,6 +31,7 @@ router = Router(name=__name__)
 NAME_LOOKUP_SECONDS = 3.0  # of the 20 s window; the welcome must not wait longer for a name
 # a retry cannot help: 41050 the code expired, 41051 already sent or the chat started
 FINAL_OUTCOMES = {41050: "expired", 41051: "already_sent"}
+MEDIA_GONE = 40007  # WeCom no longer knows a media id (older than 3 days, or lost)
 WINDOW_SECONDS = 20.0
 LAST_TRY_SECONDS = 17.0  # a failure later than this can't be retried inside the window
 
@@ -78,16 +80,19 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
             variables["customer_name"] = name
         else:
             text = without_name
-    if attachments:
-        media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
-        attachments = await materialize(attachments, media, ProductStore(ctx.redis, ctx.keys))
+    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    products = ProductStore(ctx.redis, ctx.keys)
     try:
         await ctx.wecom.external_contact.send_welcome_msg(
             event.welcome_code,
             text=render(text, variables) if text.strip() else None,
-            attachments=attachments or None,
+            attachments=await materialize(attachments, media, products) or None,
         )
     except WeComError as exc:
+        media_refs = references(attachments)[0]
+        if exc.errcode == MEDIA_GONE and media_refs and not _last_chance(event, ctx):
+            await media.forget(media_refs)
+            raise MediaGone("WeCom forgot a media id; the retry uploads it again") from exc
         outcome = FINAL_OUTCOMES.get(exc.errcode)
         if outcome is None and exc.retryable and not _last_chance(event, ctx):
             raise  # 41096, -1, timeouts: the pipeline retries while the window lasts

@@ -119,7 +119,7 @@ async def test_image_is_uploaded_again_before_it_expires(
     assert attachments == [{"msgtype": "image", "image": {"media_id": second_id}}]
 
 
-async def test_expired_media_without_refresh_fails_and_is_counted(
+async def test_a_media_id_wecom_forgot_is_uploaded_again_for_the_retry(
     sandbox_bot: TestServer,
     live_sandbox: Sandbox,
     store: WelcomeStore,
@@ -127,15 +127,17 @@ async def test_expired_media_without_refresh_fails_and_is_counted(
 ) -> None:
     ref = await media.add("image", "poster.png", PNG)
     image = {"msgtype": "image", "image": {"media_ref": ref}}
-    saved = await store.save(WelcomeTemplate("", "海报", "default", "", "看海报", [image]), None)
-    age(live_sandbox, await media.media_id(ref), days=3.1)  # nobody refreshed it: 40007
+    await store.save(WelcomeTemplate("", "海报", "default", "", "看海报", [image]), None)
+    stale = await media.media_id(ref)
+    age(live_sandbox, stale, days=3.1)  # nobody refreshed it: WeCom answers 40007
     await live_sandbox.customer_adds_staff("zhangsan", "wmStale")
-
-    async def counted() -> bool:
-        return (await store.stats()).get(f"template:{saved.id}:failed") == 1
-
-    await wait_until(counted)
-    assert live_sandbox.welcomes("wmStale") == []
+    _, attachments = await welcome_of(live_sandbox, "wmStale")
+    fresh = attachments[0]["image"]["media_id"]  # type: ignore[index]
+    assert fresh != stale and fresh == await media.media_id(ref)
+    assert [c.errcode for c in live_sandbox.calls_to("externalcontact/send_welcome_msg")] == [
+        40007,
+        0,
+    ]
 
 
 async def test_product_cards_are_built_when_sent(

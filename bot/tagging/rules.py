@@ -1,0 +1,148 @@
+"""Tag rules and the matcher that says which rules a message fires.
+
+A rule lists keywords (any or all must appear), optional exclusions (a message containing one
+doesn't count), a word-boundary option (jieba segmentation decides, so 苹果 does not fire
+inside 苹果醋), a threshold (hits within a time window, counted per customer by the caller),
+a scope (staff, channels) and the target tag by group and name. Matching reuses the
+sensitive-word engine: the same normaliser and Aho-Corasick automaton, so 苹果 also matches
+蘋果 and full-width or spaced-out spellings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import jieba
+
+from bot.text.filter import Hit, SensitiveFilter
+from bot.text.lexicon import word_problem
+from bot.text.normalize import normalize
+
+MODES = ("any", "all")
+MAX_KEYWORDS = 100
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class RuleError(ValueError):
+    """A rule that can't be saved; the message says why, in Chinese."""
+
+
+@dataclass
+class TagRule:
+    """Tag customers whose messages contain these keywords."""
+
+    id: str
+    name: str
+    keywords: list[str]
+    tag_group: str
+    tag_name: str
+    mode: str = "any"
+    word_boundary: bool = False
+    threshold: int = 1  # messages that must match…
+    window_hours: float = 0.0  # …within this many hours (0 = any time)
+    exclusions: list[str] = field(default_factory=list)
+    staff: list[str] = field(default_factory=list)  # empty = every staff member
+    channels: list[str] = field(default_factory=list)  # channel ids; empty = any or none
+    enabled: bool = True
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, data: str) -> TagRule:
+        return cls(**json.loads(data))
+
+    def applies_to(self, staff: str, channel: str) -> bool:
+        if self.staff and staff not in self.staff:
+            return False
+        return not self.channels or channel in self.channels
+
+
+def validate(rule: TagRule) -> None:
+    """Raise `RuleError` naming the first problem."""
+    if rule.id and not _ID.match(rule.id):
+        raise RuleError("规则编号只能由 1–32 个字母、数字、- 或 _ 组成")
+    if not rule.name.strip():
+        raise RuleError("规则需要名称")
+    if not rule.keywords or len(rule.keywords) > MAX_KEYWORDS:
+        raise RuleError(f"关键词需要 1–{MAX_KEYWORDS} 个")
+    for word in [*rule.keywords, *rule.exclusions]:
+        problem = word_problem(word)
+        if problem:
+            raise RuleError(f"关键词「{word}」{problem}")
+    if rule.mode not in MODES:
+        raise RuleError("匹配方式只能是 any（任一）或 all（全部）")
+    if not 1 <= rule.threshold <= 1000:
+        raise RuleError("触发次数应在 1–1000 之间")
+    if rule.window_hours < 0 or (rule.threshold > 1 and rule.window_hours == 0):
+        raise RuleError("触发次数大于 1 时需要时间窗口（小时）")
+    if not rule.tag_group.strip() or not rule.tag_name.strip():
+        raise RuleError("需要目标标签的标签组和名称")
+    if len(rule.tag_name) > 30 or len(rule.tag_group) > 30:
+        raise RuleError("标签组和标签名称不超过 30 个字")
+
+
+def new_rule_id() -> str:
+    return secrets.token_hex(4)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A rule a message fired, with the keywords that did it."""
+
+    rule: TagRule
+    keywords: tuple[str, ...]
+
+
+class RuleMatcher:
+    """All enabled rules of a corp, compiled into one automaton."""
+
+    def __init__(self, rules: Iterable[TagRule]) -> None:
+        self.rules = [r for r in rules if r.enabled]
+        words = {w for r in self.rules for w in (*r.keywords, *r.exclusions)}
+        # one category for every word: hits are looked up by word, the category is unused
+        self._filter = SensitiveFilter.from_words(
+            ((w, "tag") for w in sorted(words)), actions={"tag": "flag"}
+        )
+        # the automaton reports the longest of overlapping words; a rule listing a shorter
+        # word inside it (苹果 in 苹果醋, listed by another rule) must still see it
+        folded = {w: normalize(w) for w in words}
+        self._inside = {w: {v for v in words if v != w and folded[v] in folded[w]} for w in words}
+
+    def match(self, text: str, staff: str = "", channel: str = "") -> list[Match]:
+        """The rules `text` fires for a customer of `staff` who came through `channel`."""
+        hits = self._filter.scan(text)
+        if not hits:
+            return []
+        found = {hit.word for hit in hits}
+        for hit in hits:
+            found |= self._inside.get(hit.word, set())
+        bounded: set[str] | None = None
+        matches = []
+        for rule in self.rules:
+            if not rule.applies_to(staff, channel) or found.isdisjoint(rule.keywords):
+                continue
+            if any(word in found for word in rule.exclusions):
+                continue
+            words = found
+            if rule.word_boundary:
+                if bounded is None:
+                    bounded = _standalone(text, hits)
+                words = bounded
+            present = tuple(word for word in rule.keywords if word in words)
+            if present and (rule.mode == "any" or len(present) == len(rule.keywords)):
+                matches.append(Match(rule, present))
+        return matches
+
+
+def _standalone(text: str, hits: list[Hit]) -> set[str]:
+    """Listed words whose hit starts and ends on jieba word boundaries of `text`."""
+    starts, ends = set(), set()
+    for _word, start, end in jieba.tokenize(text, HMM=False):
+        starts.add(start)
+        ends.add(end)
+    return {hit.word for hit in hits if hit.start in starts and hit.end in ends}

@@ -258,6 +258,17 @@ class RedisKeys:
         """String with a TTL: an OAuth2 `state` in flight -> a hash of the browser's binding."""
         return f"{self.base}:sidebar:oauth:{state}"
 
+    # -- corp tags and auto-tagging ------------------------------------------------------------
+    @property
+    def corp_tags(self) -> str:
+        """Hash: "<group name>\x1f<tag name>" -> WeCom tag id, and "id:<tag id>" -> "group/name"."""
+        return f"{self.base}:tags:corp"
+
+    @property
+    def corp_tags_lock(self) -> str:
+        """Held while one process reads the tag list or creates a missing tag."""
+        return f"{self.base}:tags:corp:lock"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

@@ -51,6 +51,7 @@ from bot.welcome.digest import send_daily_digest
 from bot.welcome.templates import corp_now
 from handlers import channels, group_welcome, kf, sensitive, unhandled, welcome
 from scripts_library.search import ScriptIndex
+from sidebar_web.app import create_sidebar_app
 
 # Order is priority: every handler matching an event runs in this order.
 ROUTERS: list[Router] = [
@@ -75,12 +76,14 @@ def create_app(
     *,
     client_settings: ClientSettings | None = None,
     role: str = "all",
+    sidebar_ww_stub: str = "",
 ) -> web.Application:
     """Build the bot's web application; resources open on startup and close on cleanup.
 
     `role` splits the work for larger deployments: `callback` only receives and enqueues,
     `worker` only runs the pipeline, `all` (the default) does both. Every role serves
-    /healthz, /readyz and /metrics.
+    /healthz, /readyz and /metrics. The web-facing roles (`all`, `callback`) also serve the
+    chat-toolbar sidebar at /sidebar/; `sidebar_ww_stub` is for the demo's chat window only.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
@@ -101,6 +104,7 @@ def create_app(
         app.cleanup_ctx.append(_periodic_ctx)
     if role != "worker":
         endpoint.setup_routes(app)
+        app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
     health.setup_routes(app)
     return app
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
+DEFAULT_OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 _CORP_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -69,6 +70,7 @@ class Settings:
     redis_url: str | None = None
     wecom_api_base: str = DEFAULT_API_BASE
     public_url: str = "http://127.0.0.1:8080"
+    oauth_authorize_url: str = DEFAULT_OAUTH_AUTHORIZE_URL  # tests and the demo: the sandbox
     admins: frozenset[str] = frozenset()
     data_dir: Path = Path("scrm-data")
     key_prefix: str = "scrm"
@@ -89,6 +91,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_REDIS_URL": ("redis_url", False),
     "SCRM_WECOM_API_BASE": ("wecom_api_base", False),
     "SCRM_PUBLIC_URL": ("public_url", False),
+    "SCRM_OAUTH_AUTHORIZE_URL": ("oauth_authorize_url", False),
     "SCRM_ADMINS": ("admins", False),
     "SCRM_DATA_DIR": ("data_dir", False),
     "SCRM_KEY_PREFIX": ("key_prefix", False),
@@ -165,6 +168,10 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         ),
         public_url=_http_url(
             "SCRM_PUBLIC_URL", values.get("SCRM_PUBLIC_URL", "http://127.0.0.1:8080")
+        ),
+        oauth_authorize_url=_http_url(
+            "SCRM_OAUTH_AUTHORIZE_URL",
+            values.get("SCRM_OAUTH_AUTHORIZE_URL", DEFAULT_OAUTH_AUTHORIZE_URL),
         ),
         admins=_admins(values.get("SCRM_ADMINS", "")),
         data_dir=Path(str(values.get("SCRM_DATA_DIR", "scrm-data"))).expanduser(),

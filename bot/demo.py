@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS, WECOM
 from bot.config import Settings
+from bot.demo_sidebar import chat_window_url, scene_sidebar
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.text.guard import BlockedText
 from bot.text.library import WordLibrary
@@ -188,6 +190,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_group,
     scene_kf,
     scene_sensitive_words,
+    scene_sidebar,
     scene_churn,
 ]
 
@@ -199,6 +202,10 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
     sandbox.add_staff("lisi", "李四")
     sandbox.add_staff("wangwu", "王五")
     api_base = await sandbox.start(host, 0)
+    # the socket comes first: the sidebar's OAuth redirect needs the bot's URL in its settings
+    sock = _listen(host, port)
+    bound = sock.getsockname()
+    bot_url = f"http://{bound[0]}:{bound[1]}"
     settings = Settings(
         corp_id=sandbox.corp_id,
         token=DEMO_TOKEN,
@@ -207,22 +214,18 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
         agent_secret=sandbox.app_secret,
         contact_secret=sandbox.contact_secret,
         wecom_api_base=api_base,
+        public_url=bot_url,
+        oauth_authorize_url=f"{api_base}/connect/oauth2/authorize",
         admins=frozenset({"lisi"}),
         data_dir=Path(data_dir),
         key_prefix=f"{DEMO_PREFIX}{int(time.time())}",
     )
-    app = create_app(settings)
+    app = create_app(settings, sidebar_ww_stub=f"{api_base}/sandbox/static/ww-stub.js")
     runner = web.AppRunner(app, access_log=None)
     try:
         await runner.setup()
         await _forget_previous_run(app)
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except OSError as exc:  # the port is taken: any free one will do for a demo
-            print(f"端口 {port} 不可用（{exc.strerror}），改用随机端口", flush=True)
-            await web.TCPSite(runner, host, 0).start()
-        bound = runner.addresses[0]
-        bot_url = f"http://{bound[0]}:{bound[1]}"
+        await web.SockSite(runner, sock).start()
         sandbox.connect_bot(f"{bot_url}/wecom/callback", DEMO_TOKEN, DEMO_AES_KEY)
         print(f"== scrm-bot demo：机器人 {bot_url}，沙箱 {api_base}，数据 {data_dir}/ ==")
         demo = Demo(sandbox, app, lambda line: print(line, flush=True))
@@ -237,14 +240,39 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
         print(
             f"\n继续运行中（Ctrl-C 退出）：回调 {bot_url}/wecom/callback · "
             f"指标 {bot_url}/metrics · 健康 {bot_url}/healthz · "
-            f"沙箱调用记录 {api_base}/sandbox/calls",
+            f"沙箱调用记录 {api_base}/sandbox/calls\n"
+            f"模拟聊天窗口（张三 ↔ 赵小丽，右侧是真实的侧边栏，点一条话术看它发出）：\n"
+            f"  {chat_window_url(api_base, bot_url)}",
             flush=True,
         )
         await asyncio.Event().wait()
         return 0
     finally:
         await runner.cleanup()
+        sock.close()  # already closed when the site started; not when start-up failed
         await sandbox.stop()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on `port`, or on any free port when that one is taken."""
+    try:
+        return _bound(host, port)
+    except OSError as exc:  # the port is taken: any free one will do for a demo
+        print(f"端口 {port} 不可用（{exc.strerror}），改用随机端口", flush=True)
+        return _bound(host, 0)
+
+
+def _bound(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 async def _forget_previous_run(app: web.Application) -> None:

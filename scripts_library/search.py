@@ -17,6 +17,7 @@ import asyncio
 import bisect
 import heapq
 import itertools
+import logging
 import math
 import time
 from collections import defaultdict
@@ -34,6 +35,7 @@ WEIGHTS = {"keywords": 4.0, "title": 3.0, "category": 2.0, "text": 1.0}
 INITIALS_WEIGHT = 2.0
 SUBSTRING_WEIGHT = 0.5
 SENDS_REFRESH_SECONDS = 5.0
+jieba.setLogLevel(logging.WARNING)  # its dictionary-loading notes are not our users' business
 _NOISE = frozenset(" \t\n，。！？、；：,.!?;:（）()【】[]「」“”\"'…-—~～")
 
 

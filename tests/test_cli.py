@@ -139,6 +139,10 @@ def test_demo_once_plays_the_scenario(tmp_path: Path) -> None:
     assert "kf/sync_msg 拉取并保存了消息" in out
     assert "保存话术被拒：内容含有禁止使用的词：「某-竞品」（竞品）" in out
     assert "【敏感词提醒】微信客服客户 wmDemoCustomer01" in out
+    assert "打开聊天工具栏 → OAuth2 登录成功" in out
+    assert "ww.sendChatMessage：赵小丽您好，退货请在订单页" in out
+    assert "422 已拦截，未发送：「最好」（广告法极限词）" in out
+    assert "403 该客户不是您的客户" in out
     assert "POST externalcontact/send_welcome_msg → errcode 0" in out
     assert (tmp_path / "d" / "appendonly.aof").exists()  # the embedded Redis keeps an AOF
 

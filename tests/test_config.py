@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_BASE, ConfigError, load_settings
+from bot.config import DEFAULT_API_BASE, DEFAULT_OAUTH_AUTHORIZE_URL, ConfigError, load_settings
 from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
 
 GOOD = {
@@ -25,6 +25,7 @@ def test_minimal_environment() -> None:
     assert settings.contact_secret == "agent-secret"  # falls back to the app secret
     assert settings.redis_url is None  # embedded Redis
     assert settings.wecom_api_base == DEFAULT_API_BASE
+    assert settings.oauth_authorize_url == DEFAULT_OAUTH_AUTHORIZE_URL
     assert settings.admins == frozenset()
 
 
@@ -34,6 +35,7 @@ def test_all_keys_from_environment() -> None:
         "SCRM_REDIS_URL": "redis://127.0.0.1:6379/3",
         "SCRM_WECOM_API_BASE": "http://127.0.0.1:8081/",
         "SCRM_PUBLIC_URL": "https://scrm.example.com",
+        "SCRM_OAUTH_AUTHORIZE_URL": "http://127.0.0.1:9001/connect/oauth2/authorize",
         "SCRM_ADMINS": "zhangsan, lisi ,",
     }
     settings = load_settings(environ=env)
@@ -41,6 +43,7 @@ def test_all_keys_from_environment() -> None:
     assert settings.redis_url == "redis://127.0.0.1:6379/3"
     assert settings.wecom_api_base == "http://127.0.0.1:8081"
     assert settings.public_url == "https://scrm.example.com"
+    assert settings.oauth_authorize_url == "http://127.0.0.1:9001/connect/oauth2/authorize"
     assert settings.admins == frozenset({"zhangsan", "lisi"})
 
 
@@ -71,6 +74,7 @@ def test_toml_file_with_environment_override(tmp_path: Path) -> None:
         ("SCRM_REDIS_URL", "localhost:6379", "redis://"),
         ("SCRM_WECOM_API_BASE", "ftp://x", "http:// 或 https://"),
         ("SCRM_PUBLIC_URL", "example.com", "http:// 或 https://"),
+        ("SCRM_OAUTH_AUTHORIZE_URL", "open.weixin.qq.com", "http:// 或 https://"),
         ("SCRM_ADMINS", "ok,not valid!", "不是有效的企业微信成员账号"),
         ("SCRM_CORP_ID", "ww{bad}", "字母、数字"),
     ],

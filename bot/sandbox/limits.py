@@ -29,6 +29,7 @@ ERRMSG: dict[int, str] = {
     40014: "invalid access_token",
     40029: "invalid code",
     40032: "invalid userid list size",
+    40050: "invalid chatid",  # unconfirmed for externalcontact/groupchat/get
     40056: "invalid agentid",
     40058: "invalid Request Parameter",
     40066: "invalid party list",

@@ -120,6 +120,12 @@ async def oauth_code(sandbox: Sandbox, body: dict[str, Any], _: web.Request) -> 
     return {"code": sandbox.mint_oauth_code(str(body["userid"]))}
 
 
+async def signed_in(sandbox: Sandbox, body: dict[str, Any], _: web.Request) -> Any:
+    userid = body.get("userid")
+    sandbox.sign_in(None if userid is None else str(userid))
+    return {"signed_in": sandbox.signed_in}
+
+
 async def welcomes(sandbox: Sandbox, _: dict[str, Any], request: web.Request) -> Any:
     found = sandbox.welcomes(request.query.get("external_userid"))
     return {"welcomes": [asdict(w) for w in found]}
@@ -184,6 +190,7 @@ def add_control_routes(app: web.Application) -> None:
         ("POST", "/sandbox/tokens/revoke", revoke_tokens),
         ("POST", "/sandbox/tokens/expire", expire_tokens),
         ("POST", "/sandbox/oauth_code", oauth_code),
+        ("POST", "/sandbox/signed_in", signed_in),
         ("GET", "/sandbox/welcomes", welcomes),
         ("GET", "/sandbox/app_messages", app_messages),
         ("GET", "/sandbox/mass_tasks", mass_tasks),

@@ -141,19 +141,27 @@ class Scenarios:
         if owner is None:
             raise ValueError("a group needs an owner; add_staff() first")
         self._staff(owner)
-        chat = GroupChat(chat_id or self.state.new_id("wr", 32), owner, [owner])
+        now = int(self.now())
+        chat = GroupChat(chat_id or self.state.new_id("wr", 32), owner, [owner], create_time=now)
+        chat.joined[owner] = now
         chat.mem_ver = _mem_ver(chat.members)
         self.state.groups[chat.chat_id] = chat
         return chat
 
     async def group_created(
-        self, owner: str, chat_id: str | None = None, members: list[str] | tuple[str, ...] = ()
+        self,
+        owner: str,
+        chat_id: str | None = None,
+        members: list[str] | tuple[str, ...] = (),
+        name: str = "",
     ) -> ScenarioResult:
         """A customer group is created by `owner`: `change_external_chat` create."""
         if chat_id is not None and chat_id in self.state.groups:
             raise ValueError(f"group {chat_id!r} exists")
         chat = self._chat(chat_id, owner)
+        chat.name = name
         chat.members += [m for m in members if m not in chat.members]
+        chat.joined.update(dict.fromkeys(members, chat.create_time))
         chat.mem_ver = _mem_ver(chat.members)
         xml = chat_event(self.corp_id, int(self.now()), chat.chat_id, "create")
         return ScenarioResult(xml, await self._deliver(xml), chat_id=chat.chat_id)
@@ -193,6 +201,7 @@ class Scenarios:
         last = chat.mem_ver
         if detail == "add_member":
             chat.members += [m for m in changed if m not in chat.members]
+            chat.joined.update(dict.fromkeys(changed, int(self.now())))
         else:
             chat.members = [m for m in chat.members if m not in changed]
         chat.mem_ver = _mem_ver(chat.members)

@@ -32,6 +32,7 @@ from bot.sandbox.driver import CallbackDriver, UrlCheck
 from bot.sandbox.faults import FaultInjector
 from bot.sandbox.ratelimit import ApiRateLimiter
 from bot.sandbox.recorder import Call, CallRecorder
+from bot.sandbox.routes_client import add_client_routes
 from bot.sandbox.routes_control import add_control_routes
 from bot.sandbox.scenarios import Scenarios
 from bot.sandbox.state import (
@@ -108,6 +109,7 @@ class Sandbox(Scenarios):
         self._old_drivers: list[CallbackDriver] = []
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
+        self.signed_in: str | None = None  # who the OAuth2 authorize page signs in
         for member in staff:
             if isinstance(member, Staff):
                 self.state.staff[member.userid] = member
@@ -165,6 +167,12 @@ class Sandbox(Scenarios):
         code = self.state.new_id("", 43)
         self.state.oauth_codes[code] = Expiring(code, userid, self.now() + OAUTH_CODE_LIFETIME)
         return code
+
+    def sign_in(self, userid: str | None) -> None:
+        """The member the WeCom client is signed in as (None: nobody), for OAuth2 authorize."""
+        if userid is not None and userid not in self.state.staff:
+            raise ValueError(f"unknown staff member {userid!r}")
+        self.signed_in = userid
 
     def start_chat(self, userid: str, external_userid: str) -> None:
         """The pair started chatting: a pending welcome code now answers 41051."""
@@ -280,11 +288,13 @@ class Sandbox(Scenarios):
 
 
 def create_sandbox_app(sandbox: Sandbox) -> web.Application:
-    """The aiohttp application serving `sandbox` at `/cgi-bin/...` and `/sandbox/...`."""
+    """The aiohttp application serving `sandbox` at `/cgi-bin/...` and `/sandbox/...`, and
+    the client's OAuth2 page at `/connect/oauth2/authorize`."""
     app = web.Application(client_max_size=MAX_BODY)
     app[SANDBOX_KEY] = sandbox
     app.router.add_route("*", "/cgi-bin/{path:.+}", handle_api)
     add_control_routes(app)
+    add_client_routes(app)
 
     async def close_drivers(_: web.Application) -> None:
         await sandbox.close_drivers()

@@ -177,6 +177,9 @@ class GroupChat:
     owner: str
     members: list[str] = field(default_factory=list)
     mem_ver: str = ""
+    name: str = ""
+    create_time: int = 0
+    joined: dict[str, int] = field(default_factory=dict)  # member -> join time
 
 
 @dataclass

@@ -185,6 +185,14 @@ class ExternalContactAPI(BaseAPI):
         )
         return await self._post("externalcontact/add_msg_template", payload)
 
+    async def get_group_chat(self, chat_id: str, need_name: bool = True) -> JsonDict:
+        """A customer group: name, owner, admins and members with their type (1 staff,
+        2 customer), join time and scene; `need_name` adds members' names (doc 92122)."""
+        data = await self._post(
+            "externalcontact/groupchat/get", {"chat_id": chat_id, "need_name": int(need_name)}
+        )
+        return dict(data.get("group_chat", {}))
+
     async def get_follow_user_list(self) -> list[str]:
         """Staff members with customer-contact enabled (doc 92571); `doctor` uses it as a probe."""
         data = await self._get("externalcontact/get_follow_user_list")

@@ -1,0 +1,101 @@
+"""What every sidebar handler shares: the session, errors as Chinese JSON, bounded bodies,
+and the services read from the bot's app."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.appkeys import KEYS, REDIS, WECOM
+from bot.directory import StaffDirectory
+from bot.wecom import WeComError
+from sidebar_web.session import Session, SessionStore
+
+MAX_BODY = 16 * 1024  # the longest request is free text of a chat message (≤ 4,000 bytes)
+SESSION = web.RequestKey("sidebar_session", Session)
+
+NOT_YOUR_CUSTOMER = "该客户不是您的客户，无法查看或发送"
+NOT_IN_GROUP = "您不在该客户群中，无法查看或发送"
+
+
+class SidebarError(Exception):
+    """A request that can't be met: the HTTP status and a message for staff, in Chinese."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+    def response(self) -> web.Response:
+        return error_response(self.status, self.message, **self.extra)
+
+
+def error_response(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response(
+        {"error": message, **extra},
+        status=status,
+        dumps=lambda data: json.dumps(data, ensure_ascii=False),
+    )
+
+
+def ok(data: dict[str, Any]) -> web.Response:
+    return web.json_response(data, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def session_of(request: web.Request) -> Session:
+    return request[SESSION]
+
+
+def sessions(request: web.Request) -> SessionStore:
+    """The session store over the bot's Redis (opened after the sub-app was built)."""
+    return SessionStore(request.config_dict[REDIS], request.config_dict[KEYS])
+
+
+async def departments(request: web.Request) -> list[int]:
+    """The signed-in member's departments, for script visibility (cached for a day)."""
+    config = request.config_dict
+    directory = StaffDirectory(config[REDIS], config[KEYS], config[WECOM].user)
+    return await directory.departments(session_of(request).userid)
+
+
+async def read_json(request: web.Request, limit: int = MAX_BODY) -> dict[str, Any]:
+    """The request's JSON object, refused with a clear 4xx when missing, too big or malformed."""
+    if request.content_type != "application/json":
+        raise SidebarError(415, "请求内容应为 JSON（Content-Type: application/json）")
+    if request.content_length is not None and request.content_length > limit:
+        raise SidebarError(413, f"请求内容过大（上限 {limit // 1024} KB）")
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(4096):
+        body += chunk
+        if len(body) > limit:  # a chunked body has no Content-Length to check up front
+            raise SidebarError(413, f"请求内容过大（上限 {limit // 1024} KB）")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise SidebarError(400, "请求内容不是有效的 JSON") from None
+    if not isinstance(data, dict):
+        raise SidebarError(400, "请求内容应为 JSON 对象")
+    return data
+
+
+def text_field(data: dict[str, Any], name: str, label: str, max_chars: int) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise SidebarError(400, f"请填写{label}")
+    if len(value) > max_chars:
+        raise SidebarError(400, f"{label}最多 {max_chars} 个字")
+    return value
+
+
+def wecom_failure(exc: WeComError) -> SidebarError:
+    """A WeCom error as the staff member should read it."""
+    if exc.errcode == 84061:
+        return SidebarError(403, NOT_YOUR_CUSTOMER)
+    if exc.errcode in (40096, 40050):
+        return SidebarError(404, "找不到该客户或客户群，可能已被删除")
+    if exc.retryable:
+        return SidebarError(503, "企业微信暂时无法访问，请稍后重试")
+    return SidebarError(502, f"企业微信返回错误 {exc.errcode}：{exc.explanation}")

@@ -1,0 +1,118 @@
+"""Sign-in: OAuth2 with WeCom (docs 91022, 91023) into a server-side session.
+
+`/sidebar/` without a session redirects to WeCom's authorize page with a `state` bound to this
+browser by a short-lived cookie; WeCom redirects back to `/sidebar/auth/callback` with a
+single-use code, which `auth/getuserinfo` turns into the staff member's user id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.appkeys import SETTINGS, WECOM
+from bot.config import Settings
+from bot.wecom import WeComClient, WeComError
+from sidebar_web.common import sessions
+from sidebar_web.pages import error_page
+from sidebar_web.session import (
+    OAUTH_COOKIE,
+    OAUTH_SECONDS,
+    SESSION_COOKIE,
+    secure_cookies,
+    sidebar_path,
+)
+
+CALLBACK = "auth/callback"
+NAME_LOOKUP_SECONDS = 2.0
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,512}")
+
+
+def authorize_url(settings: Settings, state: str) -> str:
+    redirect = f"{settings.public_url}/sidebar/{CALLBACK}"
+    query = urlencode(
+        {
+            "appid": settings.corp_id,
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "scope": "snsapi_base",  # silent: the user id is all the sidebar needs
+            "state": state,
+            "agentid": settings.agent_id,
+        }
+    )
+    return f"{settings.oauth_authorize_url}?{query}#wechat_redirect"
+
+
+def set_cookie(
+    response: web.StreamResponse, settings: Settings, name: str, value: str, max_age: int
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=sidebar_path(settings.public_url),
+        httponly=True,
+        samesite="Lax",  # sent on WeCom's redirect back (a top-level GET), not on cross-site POSTs
+        secure=secure_cookies(settings.public_url),
+    )
+
+
+async def start(request: web.Request) -> web.Response:
+    """Send the browser to WeCom's authorize page."""
+    settings = request.config_dict[SETTINGS]
+    state, binding = await sessions(request).begin_oauth()
+    response = web.Response(status=302, headers={"Location": authorize_url(settings, state)})
+    set_cookie(response, settings, OAUTH_COOKIE, binding, OAUTH_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def callback(request: web.Request) -> web.Response:
+    """Check the state, exchange the code, open a session and go to the sidebar."""
+    settings = request.config_dict[SETTINGS]
+    home = sidebar_path(settings.public_url)
+    code = request.query.get("code", "")
+    if not _CODE.fullmatch(code):
+        return error_page(400, "登录失败", "企业微信没有返回有效的登录码，请重新打开侧边栏。", home)
+    store = sessions(request)
+    state, binding = request.query.get("state", ""), request.cookies.get(OAUTH_COOKIE)
+    if not await store.finish_oauth(state, binding):
+        return error_page(
+            400,
+            "登录校验失败",
+            "登录请求已过期，或不是从这个窗口发起的。请关闭后重新打开侧边栏。",
+            home,
+        )
+    wecom = request.config_dict[WECOM]
+    try:
+        userid = await wecom.auth.get_user_id(code)
+    except WeComError as exc:
+        if exc.errcode == 40029:
+            message = "登录码无效或已被使用，请重新打开侧边栏。"
+        else:
+            message = f"企业微信暂时无法完成登录（错误码 {exc.errcode}）：{exc.explanation}"
+        return error_page(400 if exc.errcode == 40029 else 502, "登录失败", message, home)
+    if userid is None:
+        return error_page(403, "无法使用", "只有本企业的成员可以使用聊天工具栏。", home)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:  # a shared device: the previous member's session ends here
+        await store.delete(old)
+    session_id, _ = await store.create(userid, await staff_name(wecom, userid))
+    response = web.Response(status=302, headers={"Location": f"{home}?signed_in=1"})
+    set_cookie(response, settings, SESSION_COOKIE, session_id, store.ttl)
+    response.del_cookie(OAUTH_COOKIE, path=home)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def staff_name(wecom: WeComClient, userid: str) -> str:
+    """The member's name for `staff_name` in scripts; their user id when WeCom won't say."""
+    try:
+        async with asyncio.timeout(NAME_LOOKUP_SECONDS):
+            member = await wecom.user.get(userid)
+    except (WeComError, TimeoutError):
+        return userid
+    return str(member.get("name") or userid)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import platform
 import random
 import statistics
@@ -25,13 +26,19 @@ import time
 import uuid
 from pathlib import Path
 
+import aiohttp
+from redis.asyncio import Redis
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.callback_ingest import wait_for_port  # noqa: E402
 from bot.keys import RedisKeys  # noqa: E402
 from bot.redis_store import connect  # noqa: E402
+from bot.sandbox import Sandbox  # noqa: E402
 from scripts_library.scripts import Script, ScriptStore, Visibility  # noqa: E402
 from scripts_library.search import ScriptIndex, tokens  # noqa: E402
+from tests.helpers import free_port  # noqa: E402
 
 PRODUCTS = [
     "保湿霜",
@@ -115,15 +122,19 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": cut[49] * 1000, "p95": cut[94] * 1000, "max": ordered[-1] * 1000}
 
 
+async def fill(redis: Redis, keys: RedisKeys, scripts: list[Script]) -> None:
+    store = ScriptStore(redis, keys)
+    for start in range(0, len(scripts), 1000):
+        await store.save_many(scripts[start : start + 1000], "bench", None)
+
+
 async def in_process(redis_url: str, count: int, query_count: int) -> dict[str, float]:
     rng = random.Random(20261123)
     keys = RedisKeys("wwbench", f"bench-{uuid.uuid4().hex[:8]}")
     redis = connect(redis_url)
     try:
         scripts = library(count, rng)
-        store = ScriptStore(redis, keys)
-        for start in range(0, len(scripts), 1000):
-            await store.save_many(scripts[start : start + 1000], "bench", None)
+        await fill(redis, keys, scripts)
         index = ScriptIndex(redis, keys)
         tokens("预热")  # load jieba's dictionary outside the timing
         gc.collect()
@@ -150,11 +161,78 @@ async def in_process(redis_url: str, count: int, query_count: int) -> dict[str, 
         await redis.aclose()
 
 
+async def over_http(redis_url: str, count: int, query_count: int) -> dict[str, float]:
+    """The sidebar's search API of a `scrm-bot serve` process, signed in through OAuth2."""
+    rng = random.Random(20261123)
+    sandbox = Sandbox()
+    sandbox.add_staff("zhangsan", "张三", [1, 3])
+    api_base = await sandbox.start()
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    keys = RedisKeys(sandbox.corp_id, prefix)
+    redis = connect(redis_url)
+    scripts = library(count, rng)
+    await fill(redis, keys, scripts)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "SCRM_CORP_ID": sandbox.corp_id,
+        "SCRM_TOKEN": "BenchToken2026",
+        "SCRM_AES_KEY": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+        "SCRM_AGENT_ID": str(sandbox.agent_id),
+        "SCRM_AGENT_SECRET": sandbox.app_secret,
+        "SCRM_CONTACT_SECRET": sandbox.contact_secret,
+        "SCRM_REDIS_URL": redis_url,
+        "SCRM_KEY_PREFIX": prefix,
+        "SCRM_WECOM_API_BASE": api_base,
+        "SCRM_PUBLIC_URL": base,
+        "SCRM_OAUTH_AUTHORIZE_URL": f"{api_base}/connect/oauth2/authorize",
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--log-level",
+        "WARNING",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env=env,
+    )
+    jar = aiohttp.CookieJar(unsafe=True)
+    try:
+        await asyncio.to_thread(wait_for_port, port)
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            sandbox.sign_in("zhangsan")
+            async with http.get(f"{base}/sidebar/") as page:  # OAuth2 through the sandbox
+                assert page.status == 200, await page.text()
+            url = f"{base}/sidebar/api/scripts"
+            async with http.get(url, params={"q": "退货"}) as warm:  # the index is built
+                assert warm.status == 200, await warm.text()
+            times = []
+            for query in queries(query_count, scripts, rng):
+                began = time.perf_counter()
+                async with http.get(url, params={"q": query}) as response:
+                    await response.read()
+                    assert response.status == 200
+                times.append(time.perf_counter() - began)
+        return percentiles(times)
+    finally:
+        bot.terminate()
+        await bot.wait()
+        await sandbox.stop()
+        async for key in redis.scan_iter(match=keys.pattern()):
+            await redis.delete(key)
+        await redis.aclose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scripts", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--no-http", action="store_true", help="in-process only")
     args = parser.parse_args()
     result = asyncio.run(in_process(args.redis, args.scripts, args.queries))
     print(f"machine: {platform.machine()} {platform.python_version()}")
@@ -163,6 +241,12 @@ def main() -> None:
         f"max {result['max']:.2f} ms; index build {result['build_s']:.1f} s, "
         f"{result['index_mib']:.0f} MiB; queries with results {result['answered']:.0f} %"
     )
+    if not args.no_http:
+        http = asyncio.run(over_http(args.redis, args.scripts, args.queries))
+        print(
+            f"over HTTP: p50 {http['p50']:.2f} ms, p95 {http['p95']:.2f} ms, "
+            f"max {http['max']:.2f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import jieba
 from pypinyin import Style, lazy_pinyin
@@ -48,6 +49,47 @@ def initials(token: str) -> str:
     if token.isascii():
         return ""
     return "".join(lazy_pinyin(token, style=Style.FIRST_LETTER, errors="ignore")).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What one script contributes to the index: token and initials weights, its text."""
+
+    haystack: str
+    tokens: dict[str, float]
+    initials: dict[str, float]
+
+
+def analyse(script: Script) -> Analysis:
+    """Segment a script's fields (pure: safe to run in a thread)."""
+    fields = {
+        "keywords": " ".join(script.keywords),
+        "title": script.title,
+        "category": script.category.replace("/", " "),
+        "text": script.text,
+    }
+    weights: dict[str, float] = {}
+    letters_weights: dict[str, float] = {}
+
+    def initials_of(letters: str, name: str) -> None:
+        if letters:
+            weight = INITIALS_WEIGHT * WEIGHTS[name]
+            letters_weights[letters] = max(letters_weights.get(letters, 0.0), weight)
+
+    for name, value in fields.items():
+        for token in tokens(value):
+            weights[token] = weights.get(token, 0.0) + WEIGHTS[name]
+            if name != "text":
+                initials_of(initials(token), name)
+    # whole phrases too, so 退货流程 is found by thlc as well as by th and lc
+    for name, phrases in (
+        ("title", [script.title]),
+        ("keywords", script.keywords),
+        ("category", script.path),
+    ):
+        for phrase in phrases:
+            initials_of(initials(normalize(phrase)), name)
+    return Analysis(normalize(" ".join(fields.values())), weights, letters_weights)
 
 
 class ScriptIndex:
@@ -101,54 +143,35 @@ class ScriptIndex:
         self._initials.clear()
         self._owned.clear()
         self._initials_sorted = None
-        for data in rows.values():
-            self._add(Script.from_json(data))
+        scripts = [Script.from_json(data) for data in rows.values()]
+        # segmenting a large library takes seconds of CPU: in a thread, so the event loop
+        # (callbacks, the welcome pipeline) keeps being served meanwhile
+        analyses = await asyncio.to_thread(lambda: [analyse(s) for s in scripts])
+        for n, (script, analysis) in enumerate(zip(scripts, analyses, strict=True)):
+            self._insert(script, analysis)
+            if n % 500 == 499:
+                await asyncio.sleep(0)
         self._last_change = latest[0][0] if latest else "0-0"
         self._seq = int(seq or 0)
 
     async def _reload(self, script_ids: set[str]) -> None:
         ordered = sorted(script_ids)
         rows = await self._redis.hmget(self._keys.scripts, ordered)
-        for script_id, data in zip(ordered, rows, strict=True):
+        scripts = [Script.from_json(data) for data in rows if data]
+        analyses = await asyncio.to_thread(lambda: [analyse(s) for s in scripts])
+        for script_id in ordered:
             self._remove(script_id)
-            if data:
-                self._add(Script.from_json(data))
+        for script, analysis in zip(scripts, analyses, strict=True):
+            self._insert(script, analysis)
 
-    def _add(self, script: Script) -> None:
+    def _insert(self, script: Script, analysis: Analysis) -> None:
         self._scripts[script.id] = script
-        fields = {
-            "keywords": " ".join(script.keywords),
-            "title": script.title,
-            "category": script.category.replace("/", " "),
-            "text": script.text,
-        }
-        self._haystack[script.id] = normalize(" ".join(fields.values()))
-        owned: tuple[set[str], set[str]] = (set(), set())
-        for name, value in fields.items():
-            for token in tokens(value):
-                postings = self._postings[token]
-                postings[script.id] = postings.get(script.id, 0.0) + WEIGHTS[name]
-                owned[0].add(token)
-                letters = initials(token) if name != "text" else ""
-                if letters:
-                    weight = INITIALS_WEIGHT * WEIGHTS[name]
-                    table = self._initials[letters]
-                    table[script.id] = max(table.get(script.id, 0.0), weight)
-                    owned[1].add(letters)
-        # whole phrases too, so 退货流程 is found by thlc as well as by th and lc
-        for name, phrases in (
-            ("title", [script.title]),
-            ("keywords", script.keywords),
-            ("category", script.path),
-        ):
-            for phrase in phrases:
-                letters = initials(normalize(phrase))
-                if letters:
-                    table = self._initials[letters]
-                    weight = INITIALS_WEIGHT * WEIGHTS[name]
-                    table[script.id] = max(table.get(script.id, 0.0), weight)
-                    owned[1].add(letters)
-        self._owned[script.id] = owned
+        self._haystack[script.id] = analysis.haystack
+        for token, weight in analysis.tokens.items():
+            self._postings[token][script.id] = weight
+        for letters, weight in analysis.initials.items():
+            self._initials[letters][script.id] = weight
+        self._owned[script.id] = (set(analysis.tokens), set(analysis.initials))
         self._initials_sorted = None
 
     def _remove(self, script_id: str) -> None:

@@ -143,11 +143,11 @@ async def scene_kf(demo: Demo) -> None:
     redis, keys = demo.app[REDIS], demo.app[KEYS]
 
     async def pulled() -> bool:
-        return int(await redis.xlen(keys.kf_messages(open_kfid))) > 0
+        return int(await redis.xlen(keys.chat_history)) > 0
 
     await demo.wait_for(pulled, "the KF message pull")
-    [(_, fields)] = await redis.xrange(keys.kf_messages(open_kfid), count=1)
-    text = json.loads(fields["json"]).get("text", {}).get("content", "")
+    [(_, fields)] = await redis.xrange(keys.chat_history, count=1)
+    text = json.loads(fields["json"]).get("text", "")
     demo.say(f"  → 机器人用 kf/sync_msg 拉取并保存了消息：「{text}」")
 
 

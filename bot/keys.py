@@ -277,9 +277,10 @@ class RedisKeys:
         """Held while one process pulls an account's messages: pulls must not overlap."""
         return f"{self.base}:kf:lock:{open_kfid}"
 
-    def kf_messages(self, open_kfid: str) -> str:
-        """Stream of customer-service messages pulled with kf/sync_msg."""
-        return f"{self.base}:kf:messages:{open_kfid}"
+    @property
+    def chat_history(self) -> str:
+        """Stream of recent chat text the bot saw (every source), capped; for profiles and audit."""
+        return f"{self.base}:chat:history"
 
 
 def secret_id(secret: str) -> str:

@@ -152,17 +152,18 @@ async def test_kf_messages_are_pulled_and_stored(
     keys = keys_of(bot_settings)
 
     async def stored(count: int) -> bool:
-        return int(await redis.xlen(keys.kf_messages(open_kfid))) == count
+        return int(await redis.xlen(keys.chat_history)) == count
 
     await wait_until(lambda: stored(1))
     await sandbox.kf_message("wmIvy", "好的谢谢", open_kfid)
     await wait_until(lambda: stored(2))
-    rows = await redis.xrange(keys.kf_messages(open_kfid))
-    assert [json.loads(fields["json"])["text"]["content"] for _, fields in rows] == [
-        "你们几点下班？",
-        "好的谢谢",
-    ]
-    assert rows[0][1]["msgid"] == first.msg_id
+    rows = await redis.xrange(keys.chat_history)
+    messages = [json.loads(fields["json"]) for _, fields in rows]
+    assert [m["text"] for m in messages] == ["你们几点下班？", "好的谢谢"]
+    assert messages[0]["msgid"] == first.msg_id
+    assert {(m["source"], m["sender"], m["external_userid"]) for m in messages} == {
+        ("kf", "customer", "wmIvy")
+    }
     calls = sandbox.calls_to("kf/sync_msg")
     assert calls[0].body is not None and calls[0].body["token"] == first.kf_token
     assert calls[1].body is not None and calls[1].body.get(
@@ -187,7 +188,7 @@ async def test_permanent_failure_dead_letters_then_replays(
     await replay_dead_letters(redis, keys, None)
 
     async def stored() -> bool:
-        return int(await redis.xlen(keys.kf_messages(open_kfid))) == 1
+        return int(await redis.xlen(keys.chat_history)) == 1
 
     await wait_until(stored)
 

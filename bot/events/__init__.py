@@ -12,6 +12,7 @@ from bot.events.chat import (
     ExternalTagShuffle,
     ExternalTagUpdate,
 )
+from bot.events.chat_text import ChatText
 from bot.events.contact import (
     AddExternalContact,
     AddHalfExternalContact,
@@ -29,6 +30,7 @@ __all__ = [
     "AddExternalContact",
     "AddHalfExternalContact",
     "AppMessage",
+    "ChatText",
     "DelExternalContact",
     "DelFollowUser",
     "EditExternalContact",

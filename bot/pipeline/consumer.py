@@ -26,7 +26,7 @@ from redis.exceptions import RedisError, ResponseError
 from bot.batching import GroupCommit
 from bot.config import PipelineSettings
 from bot.context import Delivery, HandlerContext
-from bot.events import XmlRejected, parse_event
+from bot.events import ChatText, Event, XmlRejected, parse_event
 from bot.keys import RedisKeys
 from bot.pipeline.deadletter import move_to_dead_letters
 from bot.pipeline.middlewares import PermanentFailure
@@ -215,8 +215,12 @@ class EventPipeline:
         received_ms = int(fields.get("received_ms") or 0)
         ctx = self._ctx.for_delivery(Delivery(entry_id, received_ms, attempt))
         try:
-            event = parse_event(fields.get("xml", ""))
-        except XmlRejected as exc:
+            event: Event = (
+                ChatText.from_json(fields["chat"])
+                if "chat" in fields
+                else parse_event(fields.get("xml", ""))
+            )
+        except (XmlRejected, ValueError, KeyError, TypeError) as exc:
             await self._dead_letter(entry_id, fields, f"unparseable event: {exc}", attempt)
             return
         name = type(event).__name__

@@ -1,0 +1,49 @@
+"""Every chat message the bot sees: kept in a capped history, and customers' text checked
+for sensitive words (admins alerted once an hour per sender and word). Text staff send to the
+app joins the same flow as a `ChatText` of source `app`."""
+
+from __future__ import annotations
+
+from bot.chat_log import ChatLog
+from bot.context import HandlerContext
+from bot.events import ChatText, TextMessage
+from bot.routing import Router
+
+router = Router(name=__name__)
+
+HISTORY_MAXLEN = 200_000
+
+
+@router.on(ChatText)
+async def keep_chat_history(event: ChatText, ctx: HandlerContext) -> None:
+    await ctx.redis.xadd(
+        ctx.keys.chat_history,
+        {"msgid": event.msgid, "json": event.to_json()},
+        maxlen=HISTORY_MAXLEN,
+        approximate=True,
+    )
+
+
+def from_customer(event: ChatText, ctx: HandlerContext) -> bool:
+    return event.sender == "customer" and bool(event.text)
+
+
+@router.on(ChatText, from_customer)
+async def inspect_customer_text(event: ChatText, ctx: HandlerContext) -> None:
+    await ctx.text.inspect_incoming(event.text, event.source, event.external_userid)
+
+
+@router.on(TextMessage)
+async def app_text_is_chat_text(event: TextMessage, ctx: HandlerContext) -> None:
+    if not event.msg_id or not event.content:
+        return
+    message = ChatText(
+        msgid=event.msg_id,
+        source="app",
+        sender="staff",
+        staff_userid=event.user_id,
+        text=event.content,
+        sent_at=event.create_time,
+        create_time=event.create_time,
+    )
+    await ChatLog(ctx.redis, ctx.keys).append([message])

@@ -49,7 +49,7 @@ from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
 from bot.welcome.templates import corp_now
-from handlers import channels, chat, group_welcome, kf, sensitive, unhandled, welcome
+from handlers import channels, chat, group_welcome, kf, sensitive, tagging, unhandled, welcome
 from scripts_library.search import ScriptIndex
 from sidebar_web.app import create_sidebar_app
 
@@ -60,6 +60,7 @@ ROUTERS: list[Router] = [
     group_welcome.router,  # a record of joins for the SOP flow; nothing waits on it
     kf.router,
     chat.router,  # chat text from every source: history, sensitive words
+    tagging.router,  # keyword rules → mark_tag, after the history is kept
     sensitive.router,
     unhandled.router,  # last: logs event types nothing else handles
 ]

@@ -269,6 +269,29 @@ class RedisKeys:
         """Held while one process reads the tag list or creates a missing tag."""
         return f"{self.base}:tags:corp:lock"
 
+    @property
+    def tag_rules(self) -> str:
+        """Hash: rule id -> tag rule JSON."""
+        return f"{self.base}:tags:rules"
+
+    @property
+    def tag_rules_version(self) -> str:
+        """Raised on every rule change, so each process rebuilds its matcher once."""
+        return f"{self.base}:tags:rules:version"
+
+    def tag_hits(self, rule_id: str, external_userid: str) -> str:
+        """Sorted set: message id -> sent time, of one customer's messages matching a rule."""
+        return f"{self.base}:tags:hits:{rule_id}:{external_userid}"
+
+    def tag_customer_lock(self, external_userid: str) -> str:
+        """Held while the bot checks and marks one customer's tags, so a tag is marked once."""
+        return f"{self.base}:tags:lock:{external_userid}"
+
+    @property
+    def autotag_log(self) -> str:
+        """Stream: every automatic tag, with the rule and the message that fired it."""
+        return f"{self.base}:tags:log"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

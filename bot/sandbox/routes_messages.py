@@ -198,7 +198,8 @@ async def kf_sync_msg(ctx: Ctx) -> JsonDict:
             raise ApiError(50100)  # unconfirmed errcode for an unknown cursor
         start = position[1]
     queue = state.kf_messages.get(open_kfid, [])
-    page = queue[start : start + limit]
+    # WeCom may answer with fewer messages than asked for; tests set a page size to page
+    page = queue[start : start + min(limit, ctx.sandbox.kf_page_size or limit)]
     end = start + len(page)
     next_cursor = state.new_id("", 20)
     state.kf_cursors[next_cursor] = (open_kfid, end)

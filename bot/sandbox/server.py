@@ -110,6 +110,7 @@ class Sandbox(Scenarios):
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
         self.signed_in: str | None = None  # who the OAuth2 authorize page signs in
+        self.kf_page_size: int | None = None  # kf/sync_msg answers at most this many per page
         for member in staff:
             if isinstance(member, Staff):
                 self.state.staff[member.userid] = member

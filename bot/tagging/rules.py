@@ -113,8 +113,9 @@ class RuleMatcher:
         folded = {w: normalize(w) for w in words}
         self._inside = {w: {v for v in words if v != w and folded[v] in folded[w]} for w in words}
 
-    def match(self, text: str, staff: str = "", channel: str = "") -> list[Match]:
-        """The rules `text` fires for a customer of `staff` who came through `channel`."""
+    def match(self, text: str, staff: str | None = None, channel: str = "") -> list[Match]:
+        """The rules `text` fires for a customer of `staff` who came through `channel`
+        (`staff` None: scope is left to the caller, who checks it per follower)."""
         hits = self._filter.scan(text)
         if not hits:
             return []
@@ -124,7 +125,9 @@ class RuleMatcher:
         bounded: set[str] | None = None
         matches = []
         for rule in self.rules:
-            if not rule.applies_to(staff, channel) or found.isdisjoint(rule.keywords):
+            if staff is not None and not rule.applies_to(staff, channel):
+                continue
+            if found.isdisjoint(rule.keywords):
                 continue
             if any(word in found for word in rule.exclusions):
                 continue

@@ -1,0 +1,37 @@
+"""Auto-tag customers from the keywords in what they write (any chat source), and keep the
+corp tag cache current when tags change in WeCom."""
+
+from __future__ import annotations
+
+from bot.context import HandlerContext
+from bot.events import ChatText, ExternalTagEvent
+from bot.routing import Router
+from bot.tagging.store import MatcherCache
+from bot.tagging.tagger import Tagger
+from bot.tagging.tags import CorpTags
+
+router = Router(name=__name__)
+
+# one compiled matcher per process and corp: rebuilt when an admin changes the rules
+_MATCHERS: dict[str, MatcherCache] = {}
+
+
+def from_a_customer(event: ChatText, ctx: HandlerContext) -> bool:
+    return event.sender == "customer" and bool(event.external_userid and event.text)
+
+
+@router.on(ChatText, from_a_customer)
+async def tag_from_keywords(event: ChatText, ctx: HandlerContext) -> None:
+    cache = _MATCHERS.setdefault(ctx.keys.base, MatcherCache())
+    matches = (await cache.current(ctx.redis, ctx.keys)).match(event.text)
+    if not matches:
+        return
+    tagger = Tagger(ctx.redis, ctx.keys, ctx.wecom.external_contact)
+    marked = await tagger.apply(event, await tagger.due(event, matches))
+    if marked:
+        ctx.log.info("auto-tagged %s: %s", event.external_userid, [m.tag_id for m in marked])
+
+
+@router.on(ExternalTagEvent)
+async def corp_tags_changed(event: ExternalTagEvent, ctx: HandlerContext) -> None:
+    await CorpTags(ctx.redis, ctx.keys, ctx.wecom.external_contact).forget()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_group_welcome, cli_products, cli_scripts, cli_welcome, cli_words
+from bot import cli_group_welcome, cli_products, cli_scripts, cli_tags, cli_welcome, cli_words
 from bot.config import ConfigError, Settings, load_settings
 from bot.redis_store import EmbeddedRedisError, open_redis
 
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_group_welcome.add_parsers(commands)
     cli_products.add_parsers(commands)
     cli_scripts.add_parsers(commands)
+    cli_tags.add_parsers(commands)
     return parser
 
 
@@ -86,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_words.run_words(settings, args))
         if args.command in ("welcome", "channels"):
             return asyncio.run(cli_welcome.run(settings, args))
+        if args.command == "tags":
+            return asyncio.run(cli_tags.run(settings, args))
         if args.command == "scripts":
             return asyncio.run(cli_scripts.run(settings, args))
         if args.command == "products":

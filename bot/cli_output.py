@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.media import MediaError
 from bot.redis_store import open_redis
+from bot.tagging.rules import RuleError
 from bot.text.guard import TextGuard
 from bot.text.library import LibraryError, WordLibrary
 from bot.text.starter import seed_starter_words
@@ -41,6 +42,7 @@ async def reporting(work: Awaitable[int]) -> int:
         MediaError,
         AttachmentError,
         ScriptError,
+        RuleError,
     ) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

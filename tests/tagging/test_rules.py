@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
 
+from bot.cli import main
+from bot.config import Settings
 from bot.tagging.rules import RuleError, RuleMatcher, TagRule, validate
 
 
@@ -71,3 +76,23 @@ def test_bad_rules(changes: dict[str, object], message: str) -> None:
     bad = TagRule(**{**rule("r", ["退款"]).__dict__, **changes})  # type: ignore[arg-type]
     with pytest.raises(RuleError, match=message):
         validate(bad)
+
+
+async def test_tags_commands(sandbox_cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    async def cli(*argv: str) -> int:
+        return await asyncio.to_thread(main, list(argv))
+
+    common = ["tags", "set", "--name", "苹果", "--keywords", "苹果", "--group", "兴趣"]
+    assert await cli(*common) == 2
+    assert "需要目标标签" in capsys.readouterr().err
+    assert await cli(*common, "--tag", "水果", "--word-boundary") == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert await cli("tags", "test", "有苹果醋吗") == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert await cli("tags", "test", "苹果多少钱") == 0
+    [fired] = json.loads(capsys.readouterr().out)
+    assert (fired["rule"], fired["tag"], fired["keywords"]) == (saved["id"], "兴趣/水果", ["苹果"])
+    assert await cli("tags", "remove", saved["id"]) == 0
+    capsys.readouterr()
+    assert await cli("tags", "remove", saved["id"]) == 2
+    assert "没有规则" in capsys.readouterr().err

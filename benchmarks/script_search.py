@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import platform
 import random
 import statistics
@@ -32,7 +31,7 @@ from redis.asyncio import Redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.callback_ingest import wait_for_port  # noqa: E402
+from benchmarks.bot_process import sandbox_env, start_bot  # noqa: E402
 from bot.keys import RedisKeys  # noqa: E402
 from bot.redis_store import connect  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
@@ -174,35 +173,17 @@ async def over_http(redis_url: str, count: int, query_count: int) -> dict[str, f
     await fill(redis, keys, scripts)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "SCRM_CORP_ID": sandbox.corp_id,
-        "SCRM_TOKEN": "BenchToken2026",
-        "SCRM_AES_KEY": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
-        "SCRM_AGENT_ID": str(sandbox.agent_id),
-        "SCRM_AGENT_SECRET": sandbox.app_secret,
-        "SCRM_CONTACT_SECRET": sandbox.contact_secret,
-        "SCRM_REDIS_URL": redis_url,
-        "SCRM_KEY_PREFIX": prefix,
-        "SCRM_WECOM_API_BASE": api_base,
-        "SCRM_PUBLIC_URL": base,
-        "SCRM_OAUTH_AUTHORIZE_URL": f"{api_base}/connect/oauth2/authorize",
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--log-level",
-        "WARNING",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        env=env,
+    env = sandbox_env(
+        sandbox,
+        api_base,
+        redis_url,
+        SCRM_KEY_PREFIX=prefix,
+        SCRM_PUBLIC_URL=base,
+        SCRM_OAUTH_AUTHORIZE_URL=f"{api_base}/connect/oauth2/authorize",
     )
+    bot = await start_bot(port, env)
     jar = aiohttp.CookieJar(unsafe=True)
     try:
-        await asyncio.to_thread(wait_for_port, port)
         async with aiohttp.ClientSession(cookie_jar=jar) as http:
             sandbox.sign_in("zhangsan")
             async with http.get(f"{base}/sidebar/") as page:  # OAuth2 through the sandbox

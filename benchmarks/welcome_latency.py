@@ -25,12 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.callback_ingest import wait_for_port  # noqa: E402
+from benchmarks.bot_process import AES_KEY, TOKEN, sandbox_env, start_bot  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
 from tests.helpers import RedisServerProcess, free_port  # noqa: E402
 
-TOKEN = "BenchToken2026"
-AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 WINDOW = 20.0
 
 
@@ -44,33 +42,9 @@ async def run(rate: float, seconds: float, wecom_limit: bool) -> dict[str, float
         redis = RedisServerProcess(Path(tmp) / "redis")
         redis.start()
         port = free_port()
-        env = os.environ | {
-            "SCRM_CORP_ID": sandbox.corp_id,
-            "SCRM_TOKEN": TOKEN,
-            "SCRM_AES_KEY": AES_KEY,
-            "SCRM_AGENT_ID": str(sandbox.agent_id),
-            "SCRM_AGENT_SECRET": sandbox.app_secret,
-            "SCRM_CONTACT_SECRET": sandbox.contact_secret,
-            "SCRM_REDIS_URL": redis.url,
-            "SCRM_WECOM_API_BASE": api_base,
-            "SCRM_DATA_DIR": str(Path(tmp) / "data"),
-        }
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "--log-level",
-            "WARNING",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            cwd=ROOT,
-            env=env,
-        )
+        env = sandbox_env(sandbox, api_base, redis.url, SCRM_DATA_DIR=str(Path(tmp) / "data"))
+        bot = await start_bot(port, env)
         try:
-            await asyncio.to_thread(wait_for_port, port)
             sandbox.connect_bot(f"http://127.0.0.1:{port}/wecom/callback", TOKEN, AES_KEY)
             return await _drive(sandbox, rate, seconds)
         finally:

@@ -27,6 +27,11 @@ from scripts_library.products import ProductError
 from scripts_library.scripts import ScriptError
 
 
+def csv_list(value: str) -> list[str]:
+    """A comma-separated command-line value as a list, blanks dropped."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 

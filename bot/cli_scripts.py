@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli_output import admin_services, print_json, reporting
+from bot.cli_output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.directory import StaffDirectory
 from bot.text.guard import TextGuard
@@ -16,10 +16,6 @@ from scripts_library.search import ScriptIndex
 from scripts_library.transfer import export_text, import_file
 
 CLI_AUTHOR = "cli"  # recorded as created_by / updated_by for changes made here
-
-
-def _csv(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,9 +31,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         sub.add_argument("--category", required=name == "add", default=None)
         sub.add_argument("--title", required=name == "add", default=None)
         sub.add_argument("--text", required=name == "add", default=None)
-        sub.add_argument("--keywords", type=_csv, default=None, help="comma-separated")
-        sub.add_argument("--departments", type=_csv, default=None, help="visible to (ids)")
-        sub.add_argument("--staff", type=_csv, default=None, help="visible to (userids)")
+        sub.add_argument("--keywords", type=csv_list, default=None, help="comma-separated")
+        sub.add_argument("--departments", type=csv_list, default=None, help="visible to (ids)")
+        sub.add_argument("--staff", type=csv_list, default=None, help="visible to (userids)")
         sub.add_argument("--disable", action="store_true")
     actions.add_parser("remove", help="delete a script (restorable)").add_argument("id")
     actions.add_parser("history", help="earlier versions").add_argument("id")

@@ -7,14 +7,10 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli_output import admin_services, print_json, reporting
+from bot.cli_output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.tagging.rules import RuleError, RuleMatcher, TagRule
 from bot.tagging.store import TagRuleStore
-
-
-def _csv(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,16 +22,16 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     save.add_argument("--file", type=Path, help="JSON with every field of a rule")
     save.add_argument("--id", default="")
     save.add_argument("--name", default="")
-    save.add_argument("--keywords", type=_csv, default=[], help="comma-separated")
+    save.add_argument("--keywords", type=csv_list, default=[], help="comma-separated")
     save.add_argument("--group", default="", help="tag group name")
     save.add_argument("--tag", default="", help="tag name")
     save.add_argument("--all", action="store_true", help="every keyword must appear")
     save.add_argument("--word-boundary", action="store_true", help="whole words only (jieba)")
     save.add_argument("--threshold", type=int, default=1, help="matching messages needed")
     save.add_argument("--window-hours", type=float, default=0.0)
-    save.add_argument("--exclude", type=_csv, default=[])
-    save.add_argument("--staff", type=_csv, default=[], help="only these staff members")
-    save.add_argument("--channels", type=_csv, default=[], help="only these channel ids")
+    save.add_argument("--exclude", type=csv_list, default=[])
+    save.add_argument("--staff", type=csv_list, default=[], help="only these staff members")
+    save.add_argument("--channels", type=csv_list, default=[], help="only these channel ids")
     actions.add_parser("remove", help="delete a rule").add_argument("id")
     test = actions.add_parser("test", help="which rules TEXT fires (nothing is tagged)")
     test.add_argument("text")

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.cli_output import admin_services, print_json, reporting
+from bot.cli_output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.media import MediaError, MediaLibrary
 from bot.text.guard import TextGuard
@@ -21,10 +21,6 @@ from bot.welcome.channels import Channel, ChannelStore, StaffSlot
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import SCOPES, TemplateError, TimeSlot, WelcomeTemplate
-
-
-def _csv(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,10 +54,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             sub.add_argument("id")
         sub.add_argument("--file", type=Path, help="JSON with every field (slots)")
         sub.add_argument("--name", default="")
-        sub.add_argument("--users", type=_csv, default=[], help="comma-separated userids")
-        sub.add_argument("--backup", type=_csv, default=[])
+        sub.add_argument("--users", type=csv_list, default=[], help="comma-separated userids")
+        sub.add_argument("--backup", type=csv_list, default=[])
         sub.add_argument("--daily-limit", type=int, default=0)
-        sub.add_argument("--tags", type=_csv, default=[], help="corp tag ids to mark")
+        sub.add_argument("--tags", type=csv_list, default=[], help="corp tag ids to mark")
     actions.add_parser("delete", help="delete a channel and its code").add_argument("id")
 
 

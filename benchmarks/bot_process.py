@@ -1,0 +1,50 @@
+"""A `scrm-bot serve` process wired to an in-process sandbox, shared by the benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from benchmarks.callback_ingest import wait_for_port
+from bot.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "BenchToken2026"
+AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+
+
+def sandbox_env(sandbox: Sandbox, api_base: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a bot serving the sandbox's corp; `extra` adds SCRM_* keys."""
+    return os.environ | {
+        "SCRM_CORP_ID": sandbox.corp_id,
+        "SCRM_TOKEN": TOKEN,
+        "SCRM_AES_KEY": AES_KEY,
+        "SCRM_AGENT_ID": str(sandbox.agent_id),
+        "SCRM_AGENT_SECRET": sandbox.app_secret,
+        "SCRM_CONTACT_SECRET": sandbox.contact_secret,
+        "SCRM_REDIS_URL": redis_url,
+        "SCRM_WECOM_API_BASE": api_base,
+        **extra,
+    }
+
+
+async def start_bot(port: int, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`scrm-bot serve` on 127.0.0.1:`port`, returned once it accepts connections."""
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--log-level",
+        "WARNING",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        cwd=ROOT,
+        env=env,
+    )
+    await asyncio.to_thread(wait_for_port, port)
+    return bot

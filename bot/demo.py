@@ -21,6 +21,8 @@ from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS, WECOM
 from bot.config import Settings
 from bot.demo_sidebar import chat_window_url, scene_sidebar
 from bot.sandbox import Sandbox, ScenarioResult
+from bot.tagging.rules import TagRule
+from bot.tagging.store import TagRuleStore
 from bot.text.guard import BlockedText
 from bot.text.library import WordLibrary
 from bot.welcome.channels import Channel, ChannelStore
@@ -137,10 +139,15 @@ async def scene_group(demo: Demo) -> None:
 
 
 async def scene_kf(demo: Demo) -> None:
+    redis, keys = demo.app[REDIS], demo.app[KEYS]
+    await TagRuleStore(redis, keys).save(
+        TagRule("", "退货咨询", ["退货", "退款"], "售后", "退货咨询")
+    )
+    demo.say("管理员设好自动标签规则：消息含「退货」或「退款」→ 标签「售后/退货咨询」")
+    await demo.sandbox.customer_adds_staff("wangwu", "wmDemoCustomer01", name="钱小姐")
     open_kfid = demo.sandbox.add_kf_account("wkDemoService000000000000000001")
     await demo.sandbox.kf_message("wmDemoCustomer01", "请问退货需要几天到账？", open_kfid)
-    demo.say("客户在微信客服中发来：「请问退货需要几天到账？」")
-    redis, keys = demo.app[REDIS], demo.app[KEYS]
+    demo.say("客户「钱小姐」在微信客服中发来：「请问退货需要几天到账？」")
 
     async def pulled() -> bool:
         return int(await redis.xlen(keys.chat_history)) > 0
@@ -149,6 +156,17 @@ async def scene_kf(demo: Demo) -> None:
     [(_, fields)] = await redis.xrange(keys.chat_history, count=1)
     text = json.loads(fields["json"]).get("text", "")
     demo.say(f"  → 机器人用 kf/sync_msg 拉取并保存了消息：「{text}」")
+
+    async def tagged() -> bool:
+        return int(await redis.xlen(keys.autotag_log)) > 0
+
+    await demo.wait_for(tagged, "the automatic tag")
+    marks = [fields for _, fields in await redis.xrange(keys.autotag_log)]
+    staff = "、".join(sorted(m["staff"] for m in marks))
+    demo.say(
+        f"  → 规则「{marks[0]['rule_name']}」命中，客户被打上「{marks[0]['tag']}」标签"
+        f"（跟进员工：{staff}，每人一次 mark_tag）"
+    )
 
 
 async def scene_sensitive_words(demo: Demo) -> None:

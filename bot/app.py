@@ -100,11 +100,12 @@ def create_app(
     app.cleanup_ctx.append(_redis_ctx)
     app.cleanup_ctx.append(_filter_ctx)
     app.cleanup_ctx.append(_wecom_ctx)
-    app.cleanup_ctx.append(_script_index_ctx)
     if role != "callback":
         app.cleanup_ctx.append(_pipeline_ctx)
         app.cleanup_ctx.append(_periodic_ctx)
     if role != "worker":
+        # only the sidebar searches scripts: a worker needn't segment the whole library
+        app.cleanup_ctx.append(_script_index_ctx)
         endpoint.setup_routes(app)
         app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
     health.setup_routes(app)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class StaffDirectory:
-    """Cached staff → department ids (the main department first)."""
+    """Cached staff → name and department ids (the main department first)."""
 
     def __init__(self, redis: Redis, keys: RedisKeys, users: UserAPI) -> None:
         self._redis = redis
@@ -33,23 +34,34 @@ class StaffDirectory:
         self._users = users
 
     async def departments(self, userid: str, budget: float = LOOKUP_SECONDS) -> list[int]:
+        entry = await self._entry(userid, budget)
+        return [int(d) for d in entry["departments"]] if entry else []
+
+    async def name(self, userid: str, budget: float = LOOKUP_SECONDS) -> str:
+        """The member's name; their user id when WeCom won't say."""
+        entry = await self._entry(userid, budget)
+        return str(entry.get("name") or userid) if entry else userid
+
+    async def _entry(self, userid: str, budget: float) -> dict[str, Any] | None:
+        """What `user/get` said about the member: fresh from the cache, else from WeCom
+        within `budget`, else a stale cached answer, else None."""
         cached = await self._redis.hget(self._keys.staff_departments, userid)
-        known: list[int] | None = None
-        if cached:
-            entry = json.loads(cached)
-            known = [int(d) for d in entry["departments"]]
-            if time.time() - float(entry["at"]) < FRESH_SECONDS:
-                return known
+        known: dict[str, Any] | None = json.loads(cached) if cached else None
+        if known is not None and time.time() - float(known["at"]) < FRESH_SECONDS:
+            return known
         try:
             async with asyncio.timeout(budget):
                 member = await self._users.get(userid)
         except (WeComError, TimeoutError) as exc:
-            log.info("departments of %s not available: %s", userid, exc)
-            return known or []
-        found = _main_first(member.get("department", []), member.get("main_department"))
-        entry_json = json.dumps({"departments": found, "at": time.time()})
-        await self._redis.hset(self._keys.staff_departments, userid, entry_json)
-        return found
+            log.info("member %s not available: %s", userid, exc)
+            return known
+        entry = {
+            "departments": _main_first(member.get("department", []), member.get("main_department")),
+            "name": str(member.get("name") or ""),
+            "at": time.time(),
+        }
+        await self._redis.hset(self._keys.staff_departments, userid, json.dumps(entry))
+        return entry
 
     async def forget(self, userid: str) -> None:
         """Drop a cached answer, e.g. when WeCom reports the member changed."""

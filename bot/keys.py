@@ -216,7 +216,7 @@ class RedisKeys:
     # -- staff directory -----------------------------------------------------------------------
     @property
     def staff_departments(self) -> str:
-        """Hash: staff userid -> JSON {"departments": [main first...], "at": unix time read}."""
+        """Hash: staff userid -> JSON {"departments": [main first…], "name", "at": time read}."""
         return f"{self.base}:staff:departments"
 
     # -- group welcomes ------------------------------------------------------------------------

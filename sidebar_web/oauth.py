@@ -7,15 +7,15 @@ single-use code, which `auth/getuserinfo` turns into the staff member's user id.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.appkeys import SETTINGS, WECOM
+from bot.appkeys import KEYS, REDIS, SETTINGS, WECOM
 from bot.config import Settings
-from bot.wecom import WeComClient, WeComError
+from bot.directory import StaffDirectory
+from bot.wecom import WeComError
 from sidebar_web.common import sessions
 from sidebar_web.pages import error_page
 from sidebar_web.session import (
@@ -100,19 +100,13 @@ async def callback(request: web.Request) -> web.Response:
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # a shared device: the previous member's session ends here
         await store.delete(old)
-    session_id, _ = await store.create(userid, await staff_name(wecom, userid))
+    config = request.config_dict
+    directory = StaffDirectory(config[REDIS], config[KEYS], wecom.user)
+    # one user/get gives the name now and the departments the first search needs
+    name = await directory.name(userid, budget=NAME_LOOKUP_SECONDS)
+    session_id, _ = await store.create(userid, name)
     response = web.Response(status=302, headers={"Location": f"{home}?signed_in=1"})
     set_cookie(response, settings, SESSION_COOKIE, session_id, store.ttl)
     response.del_cookie(OAUTH_COOKIE, path=home)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-async def staff_name(wecom: WeComClient, userid: str) -> str:
-    """The member's name for `staff_name` in scripts; their user id when WeCom won't say."""
-    try:
-        async with asyncio.timeout(NAME_LOOKUP_SECONDS):
-            member = await wecom.user.get(userid)
-    except (WeComError, TimeoutError):
-        return userid
-    return str(member.get("name") or userid)

@@ -30,9 +30,9 @@ from bot.locks import RedisLock
 from bot.text.guard import BlockedText, TextGuard
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.limits import GROUP_WELCOME_TEXT_BYTES
 from bot.welcome.templates import TemplateError
 
-MAX_TEXT_BYTES = 3000  # doc 92366: text.content, where send_welcome_msg allows 4000
 MAX_ATTACHMENTS = 1  # given several, WeCom silently keeps one (image, then link, then ...)
 MAX_TEMPLATES = 100  # per corp (doc 92366); WeCom answers 41055 past it
 KINDS = ("image", "link", "miniprogram", "video", "file")
@@ -95,10 +95,9 @@ def validate(welcome: GroupWelcome, guard: TextGuard | None) -> None:
     if not welcome.text.strip() and not welcome.attachment:
         raise TemplateError(f"{WHERE}的文字和附件不能都为空")
     size = len(welcome.text.encode("utf-8"))
-    if size > MAX_TEXT_BYTES:
-        raise TemplateError(
-            f"{WHERE}文字共 {size} 字节，超过企业微信入群欢迎语 {MAX_TEXT_BYTES} 字节的上限"
-        )
+    limit = GROUP_WELCOME_TEXT_BYTES
+    if size > limit:
+        raise TemplateError(f"{WHERE}文字共 {size} 字节，超过企业微信入群欢迎语 {limit} 字节的上限")
     unknown = sorted({m for m in _PLACEHOLDER.findall(welcome.text) if m != NICKNAME})
     if unknown:
         raise TemplateError(

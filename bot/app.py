@@ -43,7 +43,7 @@ from bot.redis_store import open_redis
 from bot.routing import Dispatcher, Router
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
-from bot.web import health
+from bot.web import health, ingest_messages
 from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
@@ -85,7 +85,8 @@ def create_app(
     `role` splits the work for larger deployments: `callback` only receives and enqueues,
     `worker` only runs the pipeline, `all` (the default) does both. Every role serves
     /healthz, /readyz and /metrics. The web-facing roles (`all`, `callback`) also serve the
-    chat-toolbar sidebar at /sidebar/; `sidebar_ww_stub` is for the demo's chat window only.
+    chat-toolbar sidebar at /sidebar/ and the signed /ingest/ endpoints; `sidebar_ww_stub` is
+    for the demo's chat window only.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
@@ -107,6 +108,7 @@ def create_app(
         # only the sidebar searches scripts: a worker needn't segment the whole library
         app.cleanup_ctx.append(_script_index_ctx)
         endpoint.setup_routes(app)
+        ingest_messages.setup_routes(app)  # chat-archive batches, signed (off without a secret)
         app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
     health.setup_routes(app)
     return app

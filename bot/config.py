@@ -77,6 +77,9 @@ class Settings:
     dedup_window_seconds: int = 600
     max_body_bytes: int = 64 * 1024
     digest_hour: int = 9  # corp time; the daily digest of welcome failures goes to admins then
+    ingest_secret: str = ""  # HMAC key of /ingest/*; empty = the ingest endpoints are off
+    rfm_window_days: int = 365  # orders counted for frequency and monetary value
+    rfm_hour: int = 3  # corp time; RFM segments are recomputed (and synced as tags) daily then
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
 
@@ -97,6 +100,9 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_KEY_PREFIX": ("key_prefix", False),
     "SCRM_DEDUP_WINDOW": ("dedup_window_seconds", False),
     "SCRM_DIGEST_HOUR": ("digest_hour", False),
+    "SCRM_INGEST_SECRET": ("ingest_secret", False),
+    "SCRM_RFM_WINDOW_DAYS": ("rfm_window_days", False),
+    "SCRM_RFM_HOUR": ("rfm_hour", False),
     "SCRM_PIPELINE_CONCURRENCY": ("concurrency", False),
     "SCRM_PIPELINE_MAX_ATTEMPTS": ("max_attempts", False),
 }
@@ -185,6 +191,11 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             "SCRM_DEDUP_WINDOW", values.get("SCRM_DEDUP_WINDOW", 600), 30, 86400
         ),
         digest_hour=_int("SCRM_DIGEST_HOUR", values.get("SCRM_DIGEST_HOUR", 9), 0, 23),
+        ingest_secret=_ingest_secret(values.get("SCRM_INGEST_SECRET", "")),
+        rfm_window_days=_int(
+            "SCRM_RFM_WINDOW_DAYS", values.get("SCRM_RFM_WINDOW_DAYS", 365), 1, 3660
+        ),
+        rfm_hour=_int("SCRM_RFM_HOUR", values.get("SCRM_RFM_HOUR", 3), 0, 23),
         pipeline=pipeline,
     )
 
@@ -200,6 +211,13 @@ def _secret(key: str, value: Any) -> str:
     text = str(value)
     if any(ch.isspace() for ch in text) or len(text) > 128:
         raise ConfigError(key, "应为企业微信管理后台显示的 Secret，不能含空格")
+    return text
+
+
+def _ingest_secret(value: Any) -> str:
+    text = str(value)
+    if text and (len(text) < 32 or len(text) > 256 or any(ch.isspace() for ch in text)):
+        raise ConfigError("SCRM_INGEST_SECRET", "应为 32–256 个字符、不含空格的随机串")
     return text
 
 

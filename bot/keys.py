@@ -292,6 +292,42 @@ class RedisKeys:
         """Stream: every automatic tag, with the rule and the message that fired it."""
         return f"{self.base}:tags:log"
 
+    # -- signed ingest (/ingest/*) ----------------------------------------------------------
+    def ingest_seen(self, digest: str) -> str:
+        """String with a TTL: a signed ingest request already taken, so a replay is refused."""
+        return f"{self.base}:ingest:seen:{digest}"
+
+    # -- customer profiles ---------------------------------------------------------------------
+    def profile(self, external_userid: str) -> str:
+        """Hash: the customer's own fields ("name", "messages", …) and, per following staff
+        member, "<userid>|<field>" ("remark", "tags", "added_at", "messages", …)."""
+        return f"{self.base}:profile:{external_userid}"
+
+    # -- orders and RFM segments ---------------------------------------------------------------
+    @property
+    def orders(self) -> str:
+        """Hash: order id -> JSON {"customer", "amount_cents", "paid_at"}."""
+        return f"{self.base}:orders"
+
+    @property
+    def rfm_segments(self) -> str:
+        """Hash: external_userid -> JSON of the customer's latest RFM scores and segment."""
+        return f"{self.base}:rfm:segments"
+
+    @property
+    def rfm_summary(self) -> str:
+        """String: JSON of the latest RFM run (averages, counts per segment, time)."""
+        return f"{self.base}:rfm:summary"
+
+    @property
+    def rfm_lock(self) -> str:
+        """Held by the one process recomputing segments and syncing their tags."""
+        return f"{self.base}:rfm:lock"
+
+    def rfm_done(self, day: str) -> str:
+        """Set once the day's scheduled RFM run finished, so it runs once a day."""
+        return f"{self.base}:rfm:done:{day}"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

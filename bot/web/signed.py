@@ -1,0 +1,109 @@
+"""Signed JSON requests for `/ingest/*`: HMAC-SHA256 over the timestamp, the path and the body.
+
+A pipeline posting chat text or orders signs each request with `SCRM_INGEST_SECRET`:
+
+    X-Scrm-Timestamp: <unix seconds>
+    X-Scrm-Signature: hex(HMAC_SHA256(secret, "<timestamp>\\n<path>\\n" + body))
+
+The path is signed so a batch of messages can't be replayed as orders. A request more than
+`MAX_SKEW_SECONDS` away from our clock is refused (stale), and a signature is taken once: its
+mark outlives the skew window, so a copy of a request can never be played back. A request that
+fails on our side (Redis down) releases its mark, so the sender may retry it unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from bot.appkeys import KEYS, REDIS, SETTINGS
+
+TIMESTAMP_HEADER = "X-Scrm-Timestamp"
+SIGNATURE_HEADER = "X-Scrm-Signature"
+MAX_SKEW_SECONDS = 300
+SEEN_SECONDS = 2 * MAX_SKEW_SECONDS + 60
+BODY_READ_SECONDS = 30.0
+
+
+class IngestError(web.HTTPException):
+    """A refused ingest request: a status, a stable `code` and a message for the sender."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status_code = status
+        body = json.dumps({"error": code, "message": message}, ensure_ascii=False)
+        super().__init__(text=body, content_type="application/json")
+
+
+def sign(secret: str, timestamp: int | str, path: str, body: bytes) -> str:
+    """The signature a sender puts in `X-Scrm-Signature`."""
+    message = f"{timestamp}\n{path}\n".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    too_large = IngestError(413, "body_too_large", f"请求体超过 {limit // 1024} KiB 上限")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_READ_SECONDS):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                body += chunk
+                if len(body) > limit:
+                    raise too_large
+    except TimeoutError:
+        raise IngestError(408, "body_timeout", "请求体读取超时") from None
+    return bytes(body)
+
+
+@asynccontextmanager
+async def signed_json(request: web.Request, max_bytes: int) -> AsyncIterator[Any]:
+    """The verified request's parsed JSON body, for the duration of its handling.
+
+    Raises `IngestError` (4xx) for a missing secret, a bad or missing signature, a stale
+    timestamp, a replay, an oversized body or a body that isn't JSON.
+    """
+    config = request.config_dict
+    secret = config[SETTINGS].ingest_secret
+    if not secret:
+        raise IngestError(403, "ingest_disabled", "未配置 SCRM_INGEST_SECRET，导入接口已关闭")
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+    given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
+    if not timestamp.isdigit() or not given:
+        raise IngestError(
+            401, "unsigned", f"缺少 {TIMESTAMP_HEADER}（Unix 秒）或 {SIGNATURE_HEADER} 请求头"
+        )
+    if abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
+        raise IngestError(
+            401, "stale_timestamp", f"时间戳与服务器时间相差超过 {MAX_SKEW_SECONDS} 秒"
+        )
+    body = await _read_body(request, max_bytes)
+    expected = sign(secret, timestamp, request.path, body)
+    if not hmac.compare_digest(expected, given):
+        raise IngestError(401, "bad_signature", "签名不符：请检查密钥与签名算法")
+    redis, keys = config[REDIS], config[KEYS]
+    seen = keys.ingest_seen(hashlib.sha256(expected.encode()).hexdigest()[:32])
+    if not await redis.set(seen, timestamp, nx=True, ex=SEEN_SECONDS):
+        raise IngestError(409, "replayed", "该请求已处理过（重放被拒绝）；重试请重新签名")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IngestError(400, "bad_json", f"请求体不是有效的 JSON：{exc}") from None
+    try:
+        yield payload
+    except BaseException as exc:
+        if not isinstance(exc, web.HTTPException) or exc.status >= 500:
+            # our failure: the sender may send the same request again
+            with contextlib.suppress(RedisError, OSError):
+                await redis.delete(seen)
+        raise

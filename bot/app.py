@@ -49,7 +49,17 @@ from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
 from bot.welcome.templates import corp_now
-from handlers import channels, chat, group_welcome, kf, sensitive, tagging, unhandled, welcome
+from handlers import (
+    channels,
+    chat,
+    group_welcome,
+    kf,
+    profiles,
+    sensitive,
+    tagging,
+    unhandled,
+    welcome,
+)
 from scripts_library.search import ScriptIndex
 from sidebar_web.app import create_sidebar_app
 
@@ -57,6 +67,7 @@ from sidebar_web.app import create_sidebar_app
 ROUTERS: list[Router] = [
     welcome.router,  # first: the welcome code expires 20 s after the event
     channels.router,  # after the welcome: tags, daily limits and stats can wait
+    profiles.router,  # adds, edits, deletions and message counts; reads WeCom's record
     group_welcome.router,  # a record of joins for the SOP flow; nothing waits on it
     kf.router,
     chat.router,  # chat text from every source: history, sensitive words

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot import cli_group_welcome, cli_products, cli_scripts, cli_tags, cli_welcome, cli_words
+from bot import (
+    cli_group_welcome,
+    cli_products,
+    cli_profiles,
+    cli_scripts,
+    cli_tags,
+    cli_welcome,
+    cli_words,
+)
 from bot.config import ConfigError, Settings, load_settings
 from bot.redis_store import EmbeddedRedisError, open_redis
 
@@ -63,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_products.add_parsers(commands)
     cli_scripts.add_parsers(commands)
     cli_tags.add_parsers(commands)
+    cli_profiles.add_parsers(commands)
     return parser
 
 
@@ -93,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_scripts.run(settings, args))
         if args.command == "products":
             return asyncio.run(cli_products.run(settings, args))
+        if args.command == "profile":
+            return asyncio.run(cli_profiles.run(settings, args))
         if args.command == "group-welcome":
             return asyncio.run(cli_group_welcome.run(settings, args))
         return asyncio.run(_deadletter(settings, args))

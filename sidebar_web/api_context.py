@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.appkeys import KEYS, REDIS, SETTINGS, WECOM
 from bot.config import Settings
+from bot.profiles.store import ProfileStore
 from bot.wecom import WeComError
 from bot.wecom.api.jsapi import jsapi_signature
 from bot.welcome.channels import STATE_PREFIX, ChannelStore
@@ -89,10 +90,9 @@ async def signature(request: web.Request) -> web.Response:
     )
 
 
-async def followed_customer(
-    request: web.Request, external_userid: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the customer, the signed-in member's follow entry); 403 when they don't follow them."""
+async def followed_record(request: web.Request, external_userid: str) -> dict[str, Any]:
+    """WeCom's record of the customer (`externalcontact/get`); 403 unless the signed-in member
+    follows them."""
     checked_id(external_userid, "客户")
     userid = session_of(request).userid
     try:
@@ -101,10 +101,22 @@ async def followed_customer(
         raise wecom_failure(exc) from None
     # one page of follow_user is enough: WeCom lists at most 500 followers per page, and a
     # customer with more is not one a member opens from their own chat
-    for follow in data.get("follow_user", []):
-        if follow.get("userid") == userid:
-            return dict(data.get("external_contact", {})), dict(follow)
+    if any(f.get("userid") == userid for f in data.get("follow_user", [])):
+        return dict(data)
     raise SidebarError(403, NOT_YOUR_CUSTOMER)
+
+
+def _parts(data: dict[str, Any], userid: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    follow = next(f for f in data.get("follow_user", []) if f.get("userid") == userid)
+    return dict(data.get("external_contact", {})), dict(follow)
+
+
+async def followed_customer(
+    request: web.Request, external_userid: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the customer, the signed-in member's follow entry); 403 when they don't follow them."""
+    data = await followed_record(request, external_userid)
+    return _parts(data, session_of(request).userid)
 
 
 async def joined_group(request: web.Request, chat_id: str) -> dict[str, Any]:
@@ -139,10 +151,16 @@ async def channel_name(
 
 
 async def customer(request: web.Request) -> web.Response:
-    """The profile of the customer in the current single chat."""
+    """The profile of the customer in the current single chat: WeCom's record (kept in the
+    stored profile on the way) with what the bot counted."""
     external_userid = request.match_info["id"]
-    contact, follow = await followed_customer(request, external_userid)
+    data = await followed_record(request, external_userid)
     userid = session_of(request).userid
+    contact, follow = _parts(data, userid)
+    profiles = ProfileStore(request.config_dict[REDIS], request.config_dict[KEYS])
+    await profiles.record_contact(data, int(time.time()))
+    stored = await profiles.get(external_userid)
+    mine = stored.follows.get(userid)
     tags = [
         {"group": str(t.get("group_name", "")), "name": str(t.get("tag_name", ""))}
         for t in follow.get("tags", [])
@@ -159,9 +177,19 @@ async def customer(request: web.Request) -> web.Response:
             "tags": tags,
             "added_at": corp_time(follow.get("createtime")),
             "channel": await channel_name(request, userid, external_userid, follow),
-            "last_activity": None,  # not tracked yet: the chat text never reaches the server
+            "last_activity": _when(stored.last_message_at),
+            "last_customer_message": _when(stored.last_customer_message_at),
+            "messages": stored.messages,
+            "messages_with_me": mine.messages if mine else 0,
+            "other_staff": sum(
+                1 for f in stored.follows.values() if f.connected and f.userid != userid
+            ),
         }
     )
+
+
+def _when(timestamp: int) -> str | None:
+    return corp_time(timestamp) if timestamp else None
 
 
 async def group(request: web.Request) -> web.Response:

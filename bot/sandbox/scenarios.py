@@ -124,6 +124,27 @@ class Scenarios:
         extra: list[Field] = [("Source", source)] if source else []
         return await self._unfollow(userid, external_userid, "del_external_contact", extra)
 
+    async def staff_edits_customer(
+        self,
+        userid: str,
+        external_userid: str,
+        *,
+        remark: str | None = None,
+        description: str | None = None,
+    ) -> ScenarioResult:
+        """The staff member edits the customer's remark or description: `edit_external_contact`."""
+        follow = self.state.follows.get((userid, external_userid))
+        if follow is None:
+            raise ValueError(f"{userid!r} has no relationship with {external_userid!r}")
+        if remark is not None:
+            follow.remark = remark
+        if description is not None:
+            follow.description = description
+        xml = contact_event(
+            self.corp_id, int(self.now()), "edit_external_contact", userid, external_userid, []
+        )
+        return ScenarioResult(xml, await self._deliver(xml), external_userid=external_userid)
+
     async def _unfollow(
         self, userid: str, external_userid: str, change_type: str, extra: list[Field]
     ) -> ScenarioResult:

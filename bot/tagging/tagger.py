@@ -18,6 +18,8 @@ from redis.asyncio import Redis
 from bot.events import ChatText
 from bot.keys import RedisKeys
 from bot.locks import RedisLock
+from bot.profiles.model import ProfileTag
+from bot.profiles.store import ProfileStore
 from bot.tagging.rules import Match, TagRule
 from bot.tagging.tags import CorpTags
 from bot.wecom.api.external_contact import ExternalContactAPI
@@ -42,6 +44,7 @@ class Tagger:
         self._keys = keys
         self._api = api
         self._tags = CorpTags(redis, keys, api)
+        self._profiles = ProfileStore(redis, keys)
 
     async def due(self, message: ChatText, matches: list[Match]) -> list[TagRule]:
         """The matched rules whose threshold this message reaches."""
@@ -70,9 +73,13 @@ class Tagger:
         if not rules:
             return []
         wanted = {rule.id: await self._tags.tag_id(rule.tag_group, rule.tag_name) for rule in rules}
+        tag_names = {
+            str(wanted[r.id]): ProfileTag(str(wanted[r.id]), r.tag_group, r.tag_name) for r in rules
+        }
         marked: list[Marked] = []
         async with RedisLock(self._redis, self._keys.tag_customer_lock(message.external_userid)):
             profile = await self._api.get(message.external_userid)
+            await self._profiles.record_contact(profile, int(time.time()))
             follows = profile.get("follow_user", [])
             pairs = [f"{f.get('userid', '')}|{message.external_userid}" for f in follows]
             channels = await self._redis.hmget(self._keys.channel_customers, pairs) if pairs else []
@@ -89,6 +96,9 @@ class Tagger:
                     continue
                 await self._api.mark_tag(staff, message.external_userid, add_tag=add)
                 marked += new
+                await self._profiles.tags_changed(
+                    message.external_userid, staff, [tag_names[t] for t in add]
+                )
             await self._log(message, rules, marked)
         return marked
 

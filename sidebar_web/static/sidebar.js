@@ -184,7 +184,7 @@
       ["标签", c.tags.length ? tags : "—"],
       ["来源渠道", c.channel],
       ["添加时间", c.added_at],
-      ["最近互动", c.last_activity],
+      ["最近互动", c.last_activity && `${c.last_activity} · 共 ${c.messages} 条消息`],
       ["描述", c.description],
     ]));
   }

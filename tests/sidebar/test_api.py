@@ -11,7 +11,9 @@ from redis.asyncio import Redis
 
 from bot.appkeys import FILTER
 from bot.config import Settings
+from bot.events import ChatText
 from bot.keys import RedisKeys
+from bot.profiles.store import ProfileStore
 from bot.sandbox import Sandbox
 from bot.text.library import WordLibrary
 from bot.wecom.api.jsapi import jsapi_signature
@@ -28,7 +30,9 @@ from tests.sidebar.conftest import (
 )
 
 
-async def test_the_profile_of_my_customer(browser: Browser, library: Library) -> None:
+async def test_the_profile_of_my_customer(
+    browser: Browser, library: Library, redis: Redis, sidebar_settings: Settings
+) -> None:
     await browser.sign_in("zhangsan")
     status, profile = await browser.get(f"api/customers/{CUSTOMER}")
     assert status == 200
@@ -36,7 +40,22 @@ async def test_the_profile_of_my_customer(browser: Browser, library: Library) ->
     assert profile["tags"] == [{"group": "客户等级", "name": "VIP"}]
     assert profile["channel"] == "春季海报"  # from the add's State ch:spring
     assert profile["added_at"]
-    assert profile["last_activity"] is None  # not tracked yet
+    assert profile["last_activity"] is None and profile["messages"] == 0  # no chat seen yet
+    # a message the bot saw (any source) shows up as the latest activity, with the counts
+    keys = RedisKeys(sidebar_settings.corp_id, sidebar_settings.key_prefix)
+    sent = ChatText(
+        msgid="m1",
+        source="ingest",
+        sender="customer",
+        external_userid=CUSTOMER,
+        staff_userid="zhangsan",
+        text="在吗",
+        sent_at=1_767_225_600,  # 2026-01-01 08:00 in Shanghai
+    )
+    await ProfileStore(redis, keys).message(sent)
+    status, profile = await browser.get(f"api/customers/{CUSTOMER}")
+    assert profile["last_activity"] == "2026-01-01 08:00"
+    assert (profile["messages"], profile["messages_with_me"]) == (1, 1)
 
 
 async def test_another_members_customer_is_refused(

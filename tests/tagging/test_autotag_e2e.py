@@ -8,6 +8,8 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.keys import RedisKeys
+from bot.profiles.model import ProfileTag
+from bot.profiles.store import ProfileStore
 from bot.sandbox import Sandbox
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
@@ -81,6 +83,9 @@ async def test_a_kf_message_tags_its_customer_once(
         ("zhangsan", "wmRefund", "售后/退款风险", "我要退 款"),
         ("lisi", "wmRefund", "售后/退款风险", "我要退 款"),
     }
+    # the profile knows the tag at once, without reading WeCom again
+    follows = (await ProfileStore(redis, keys).get("wmRefund")).follows
+    assert follows["zhangsan"].tags == [ProfileTag(tag, "售后", "退款风险")]
 
     # the same messages synced again (cursor lost) and a new one: nothing marked twice
     await redis.delete(keys.kf_cursor(open_kfid))

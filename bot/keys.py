@@ -59,6 +59,10 @@ class RedisKeys:
     def ticket_lock(self, kind: str, secret: str) -> str:
         return f"{self.base}:ticket:{kind}:{secret_id(secret)}:lock"
 
+    def api_pace(self, api: str, second: int) -> str:
+        """Counter with a short TTL: calls of one API granted in one wall-clock second."""
+        return f"{self.base}:pace:{api}:{second}"
+
     # -- word library (sensitive words) ----------------------------------------------------------
     @property
     def words(self) -> str:

@@ -4,7 +4,8 @@ For every rule a message fires (see `rules.RuleMatcher`), the message is counted
 rule's threshold within its window (by message id, so a message seen twice counts once). When
 a rule is due, the customer's followers in the rule's scope get the tag — only those who don't
 have it yet — with one `mark_tag` per staff member for all the rules that fired together, under
-a per-customer lock so concurrent messages can't mark the same tag twice. Every automatic tag is
+a per-customer lock so concurrent messages can't mark the same tag twice, and paced with the
+other bulk tagging (`bot/wecom/pacing.py`). Every automatic tag is
 logged with the rule and the message.
 """
 
@@ -23,6 +24,7 @@ from bot.profiles.store import ProfileStore
 from bot.tagging.rules import Match, TagRule
 from bot.tagging.tags import CorpTags
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.pacing import MARK_TAG_PER_SECOND, CallPacer
 
 LOG_MAXLEN = 100_000
 
@@ -45,6 +47,7 @@ class Tagger:
         self._api = api
         self._tags = CorpTags(redis, keys, api)
         self._profiles = ProfileStore(redis, keys)
+        self._pacer = CallPacer(redis, keys, "mark_tag", MARK_TAG_PER_SECOND)
 
     async def due(self, message: ChatText, matches: list[Match]) -> list[TagRule]:
         """The matched rules whose threshold this message reaches."""
@@ -94,6 +97,7 @@ class Tagger:
                 add = sorted({m.tag_id for m in new})
                 if not add:
                     continue
+                await self._pacer.slot()
                 await self._api.mark_tag(staff, message.external_userid, add_tag=add)
                 marked += new
                 await self._profiles.tags_changed(

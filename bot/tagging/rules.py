@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -108,26 +109,29 @@ class RuleMatcher:
         self._filter = SensitiveFilter.from_words(
             ((w, "tag") for w in sorted(words)), actions={"tag": "flag"}
         )
-        # the automaton reports the longest of overlapping words; a rule listing a shorter
-        # word inside it (苹果 in 苹果醋, listed by another rule) must still see it
-        folded = {w: normalize(w) for w in words}
-        self._inside = {w: {v for v in words if v != w and folded[v] in folded[w]} for w in words}
+        self._inside = _contained_words(words)
+        # only rules listing a word that was found are looked at: a message is checked against
+        # the handful of rules it concerns, not all of them
+        self._by_word: dict[str, list[int]] = defaultdict(list)
+        for position, rule in enumerate(self.rules):
+            for word in rule.keywords:
+                self._by_word[word].append(position)
 
     def match(self, text: str, staff: str | None = None, channel: str = "") -> list[Match]:
         """The rules `text` fires for a customer of `staff` who came through `channel`
-        (`staff` None: scope is left to the caller, who checks it per follower)."""
+        (`staff` None: scope is left to the caller, who checks it per follower), in rule order."""
         hits = self._filter.scan(text)
         if not hits:
             return []
         found = {hit.word for hit in hits}
         for hit in hits:
             found |= self._inside.get(hit.word, set())
+        candidates = sorted({i for word in found for i in self._by_word.get(word, ())})
         bounded: set[str] | None = None
         matches = []
-        for rule in self.rules:
+        for position in candidates:
+            rule = self.rules[position]
             if staff is not None and not rule.applies_to(staff, channel):
-                continue
-            if found.isdisjoint(rule.keywords):
                 continue
             if any(word in found for word in rule.exclusions):
                 continue
@@ -140,6 +144,25 @@ class RuleMatcher:
             if present and (rule.mode == "any" or len(present) == len(rule.keywords)):
                 matches.append(Match(rule, present))
         return matches
+
+
+def _contained_words(words: set[str]) -> dict[str, set[str]]:
+    """For each word, the other listed words inside it (after normalisation).
+
+    The automaton reports the longest of overlapping words; a rule listing a shorter word
+    inside it (苹果 in 苹果醋, listed by another rule) must still see it. Looking up each
+    substring keeps this linear in the number of words, where comparing pairs would take
+    minutes for a large rule set.
+    """
+    by_form: dict[str, set[str]] = defaultdict(set)
+    folded = {w: normalize(w) for w in words}
+    for word, form in folded.items():
+        by_form[form].add(word)
+    inside: dict[str, set[str]] = {}
+    for word, form in folded.items():
+        pieces = {form[i:j] for i in range(len(form)) for j in range(i + 1, len(form) + 1)}
+        inside[word] = {v for piece in pieces for v in by_form.get(piece, ()) if v != word}
+    return inside
 
 
 def _standalone(text: str, hits: list[Hit]) -> set[str]:

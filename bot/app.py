@@ -40,10 +40,11 @@ from bot.periodic import PeriodicJob, running
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import open_redis
+from bot.rfm.runner import RfmRunner
 from bot.routing import Dispatcher, Router
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
-from bot.web import health, ingest_messages
+from bot.web import health, ingest_messages, ingest_orders
 from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
@@ -120,6 +121,7 @@ def create_app(
         app.cleanup_ctx.append(_script_index_ctx)
         endpoint.setup_routes(app)
         ingest_messages.setup_routes(app)  # chat-archive batches, signed (off without a secret)
+        ingest_orders.setup_routes(app)  # orders for RFM, signed the same way
         app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
     health.setup_routes(app)
     return app
@@ -191,13 +193,16 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
 CHANNEL_REFRESH_SECONDS = 60.0
 MEDIA_REFRESH_SECONDS = 3600.0
 DIGEST_CHECK_SECONDS = 60.0
+RFM_CHECK_SECONDS = 60.0
 
 
 async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Channel rotation, media re-uploads and the welcome digest, each by one process a round."""
+    """Channel rotation, media re-uploads, the welcome digest and the daily RFM run, each by one
+    process a round."""
     redis, keys, wecom, settings = app[REDIS], app[KEYS], app[WECOM], app[SETTINGS]
     channels = ChannelManager(ChannelStore(redis, keys), wecom.external_contact)
     media = MediaLibrary(redis, keys, wecom.media)
+    rfm = RfmRunner(redis, keys, wecom.external_contact, window_days=settings.rfm_window_days)
 
     async def digest() -> bool:
         return await send_daily_digest(
@@ -223,6 +228,10 @@ async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
         ),
         # the day's marker in Redis makes it one digest per day across processes
         PeriodicJob("welcome-digest", DIGEST_CHECK_SECONDS, digest),
+        # RFM segments once a day from SCRM_RFM_HOUR; the run takes rfm_lock and marks the day
+        PeriodicJob(
+            "rfm-segments", RFM_CHECK_SECONDS, lambda: rfm.run_daily(settings.rfm_hour, corp_now())
+        ),
     ]
     async with running(jobs, redis):
         yield

@@ -15,6 +15,7 @@ from bot import (
     cli_group_welcome,
     cli_products,
     cli_profiles,
+    cli_rfm,
     cli_scripts,
     cli_tags,
     cli_welcome,
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_products.add_parsers(commands)
     cli_scripts.add_parsers(commands)
     cli_tags.add_parsers(commands)
+    cli_rfm.add_parsers(commands)
     cli_profiles.add_parsers(commands)
     return parser
 
@@ -98,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_welcome.run(settings, args))
         if args.command == "tags":
             return asyncio.run(cli_tags.run(settings, args))
+        if args.command == "rfm":
+            return asyncio.run(cli_rfm.run(settings, args))
         if args.command == "scripts":
             return asyncio.run(cli_scripts.run(settings, args))
         if args.command == "products":

@@ -27,14 +27,12 @@ from bot.appkeys import KEYS, REDIS
 from bot.chat_log import ChatLog
 from bot.events import ChatText
 from bot.events.chat_text import SENDERS
+from bot.timestamps import plausible_seconds
 from bot.web.signed import IngestError, signed_json
 
 MAX_BATCH = 1000
 MAX_TEXT = 10_000  # characters; longer text is refused rather than cut
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a full batch of long messages, JSON-escaped
-MS_THRESHOLD = 10**11  # a sent_at above this is in milliseconds
-EARLIEST = 1_262_304_000  # 2010-01-01: older times are typos
-FUTURE_SLACK = 86_400
 
 _MSGID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, as the archive's ids are
 _USER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
@@ -65,8 +63,8 @@ def _text_field(row: dict[str, Any], name: str, pattern: re.Pattern[str] | None)
 def _sent_at(value: Any, now: float) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RowError("sent_at 应为 Unix 时间（秒或毫秒）")
-    seconds = int(value / 1000) if value > MS_THRESHOLD else int(value)
-    if not EARLIEST <= seconds <= now + FUTURE_SLACK:
+    seconds = plausible_seconds(value, now)  # seconds or milliseconds, as bot.timestamps says
+    if seconds is None:
         raise RowError("sent_at 不在合理范围内")
     return seconds
 

@@ -1,0 +1,1 @@
+"""RFM segments: orders in, eight customer segments out, synced to WeCom as tags."""

@@ -1,0 +1,76 @@
+"""`scrm-bot rfm import | run | show` against Redis and the WeCom sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings
+from bot.sandbox import Sandbox
+
+
+async def cli(*argv: str) -> int:
+    return await asyncio.to_thread(main, list(argv))
+
+
+async def test_rfm_commands(
+    sandbox_cli_env: Settings,
+    live_sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await live_sandbox.customer_adds_staff("zhangsan", "wmTea")
+    await live_sandbox.customer_adds_staff("lisi", "wmCup")
+    day = 86_400
+    now = int(time.time())
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "order_id,external_userid,amount,paid_at\nT1,wmTea,12.5,2025-11-01\nT2,wmCup,一百,2025-11-02\n",
+        encoding="utf-8",
+    )
+    assert await cli("rfm", "import", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert "未导入任何订单" in err and "第 3 行：amount 应为金额" in err
+
+    good = tmp_path / "orders.csv"
+    good.write_text(
+        "\ufefforder_id,external_userid,amount,paid_at\n"
+        f"T1,wmTea,300,{now - day}\n"
+        f"T2,wmTea,300,{now - 2 * day}\n"
+        f"T3,wmCup,9.9,{(now - 200 * day) * 1000}\n",
+        encoding="utf-8",
+    )
+    assert await cli("rfm", "import", str(good), "--dry-run") == 0
+    assert json.loads(capsys.readouterr().out)["dry_run"] is True
+    assert await cli("rfm", "show") == 0
+    assert json.loads(capsys.readouterr().out) == {"orders": 0, "latest_run": None}
+    assert await cli("rfm", "import", str(good)) == 0
+    assert json.loads(capsys.readouterr().out)["created"] == 3
+
+    assert await cli("rfm", "show", "wmTea") == 2
+    assert "还没有 RFM 分层" in capsys.readouterr().err
+    assert await cli("rfm", "run") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["customers"], report["changed"], report["marked"]) == (2, 2, 2)
+    assert await cli("rfm", "show", "wmTea") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["external_userid"], shown["segment"], shown["f"], shown["m_cents"]) == (
+        "wmTea",
+        "头部活跃",
+        2,
+        60_000,
+    )
+    assert await cli("rfm", "show") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["orders"] == 3
+    assert summary["latest_run"]["segments"]["尾部流失"] == 1  # wmCup: one small order long ago
+    # --all syncs everyone again, but nobody needs a new tag
+    assert await cli("rfm", "run", "--all") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["changed"], report["marked"]) == (0, 0)
+    assert len(live_sandbox.calls_to("externalcontact/get")) == 4

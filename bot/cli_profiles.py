@@ -8,6 +8,7 @@ import time
 from bot.cli_output import admin_services, print_json
 from bot.config import Settings
 from bot.profiles.store import ProfileStore
+from bot.rfm.runner import segment_of
 from bot.wecom import WeComError
 
 
@@ -34,5 +35,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         if not profile.known:
             print(f"没有客户 {args.external_userid} 的资料（可加 --refresh 从企业微信读取）")
             return 1
-        print_json(profile.to_dict())
+        shown = profile.to_dict()
+        shown["rfm"] = await segment_of(services.redis, services.keys, args.external_userid)
+        print_json(shown)
         return 0

@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.appkeys import KEYS, REDIS, SETTINGS, WECOM
 from bot.config import Settings
 from bot.profiles.store import ProfileStore
+from bot.rfm.runner import segment_of
 from bot.wecom import WeComError
 from bot.wecom.api.jsapi import jsapi_signature
 from bot.welcome.channels import STATE_PREFIX, ChannelStore
@@ -161,6 +162,7 @@ async def customer(request: web.Request) -> web.Response:
     await profiles.record_contact(data, int(time.time()))
     stored = await profiles.get(external_userid)
     mine = stored.follows.get(userid)
+    rfm = await segment_of(request.config_dict[REDIS], request.config_dict[KEYS], external_userid)
     tags = [
         {"group": str(t.get("group_name", "")), "name": str(t.get("tag_name", ""))}
         for t in follow.get("tags", [])
@@ -181,11 +183,25 @@ async def customer(request: web.Request) -> web.Response:
             "last_customer_message": _when(stored.last_customer_message_at),
             "messages": stored.messages,
             "messages_with_me": mine.messages if mine else 0,
+            "segment": _segment(rfm),
             "other_staff": sum(
                 1 for f in stored.follows.values() if f.connected and f.userid != userid
             ),
         }
     )
+
+
+def _segment(rfm: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The customer's RFM segment for display: name, orders and spend in the window."""
+    if not rfm:
+        return None
+    return {
+        "name": str(rfm.get("segment", "")),
+        "orders": int(rfm.get("f", 0)),
+        "spent": f"{int(rfm.get('m_cents', 0)) / 100:.2f}",
+        "window_days": int(rfm.get("window_days", 0)),
+        "last_order": _when(int(rfm.get("last_paid_at", 0))),
+    }
 
 
 def _when(timestamp: int) -> str | None:

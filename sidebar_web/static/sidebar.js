@@ -185,6 +185,7 @@
       ["来源渠道", c.channel],
       ["添加时间", c.added_at],
       ["最近互动", c.last_activity && `${c.last_activity} · 共 ${c.messages} 条消息`],
+      ["客户分层", c.segment && `${c.segment.name}（近 ${c.segment.window_days} 天 ${c.segment.orders} 单，¥${c.segment.spent}）`],
       ["描述", c.description],
     ]));
   }

@@ -160,5 +160,6 @@ async def test_profile_command(
     assert await cli("profile", "wmCli", "--refresh") == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["name"] == "李雷" and [f["userid"] for f in shown["follows"]] == ["zhangsan"]
+    assert shown["rfm"] is None  # no orders
     assert await cli("profile", "wmNobody", "--refresh") == 1
     assert "无法读取" in capsys.readouterr().out

@@ -4,6 +4,7 @@ the payloads handed to `ww.sendChatMessage`, the sensitive-word check, bad input
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -14,10 +15,14 @@ from bot.config import Settings
 from bot.events import ChatText
 from bot.keys import RedisKeys
 from bot.profiles.store import ProfileStore
+from bot.rfm.orders import OrderStore, parse_order
+from bot.rfm.runner import RfmRunner
 from bot.sandbox import Sandbox
 from bot.text.library import WordLibrary
+from bot.wecom import WeComClient
 from bot.wecom.api.jsapi import jsapi_signature
 from scripts_library.scripts import ScriptStore
+from sidebar_web.api_context import corp_time
 from tests.sidebar.conftest import (
     CUSTOMER,
     GROUP,
@@ -56,6 +61,33 @@ async def test_the_profile_of_my_customer(
     status, profile = await browser.get(f"api/customers/{CUSTOMER}")
     assert profile["last_activity"] == "2026-01-01 08:00"
     assert (profile["messages"], profile["messages_with_me"]) == (1, 1)
+    assert profile["segment"] is None  # no orders yet
+    # two orders and an RFM run: the segment shows (alone in the population, above average)
+    now = time.time()
+    rows = [
+        parse_order(
+            {
+                "order_id": f"T{i}",
+                "external_userid": CUSTOMER,
+                "amount": "64.50",
+                "paid_at": int(now) - 86400 * i,
+            },
+            now,
+        )
+        for i in (1, 2)
+    ]
+    await OrderStore(redis, keys).apply(rows)
+    async with aiohttp.ClientSession() as session:
+        api = WeComClient.from_settings(sidebar_settings, session, redis).external_contact
+        await RfmRunner(redis, keys, api, window_days=90).run(now)
+    status, profile = await browser.get(f"api/customers/{CUSTOMER}")
+    assert profile["segment"] == {
+        "name": "头部活跃",
+        "orders": 2,
+        "spent": "129.00",
+        "window_days": 90,
+        "last_order": corp_time(int(now) - 86400),
+    }
 
 
 async def test_another_members_customer_is_refused(

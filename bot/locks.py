@@ -1,13 +1,18 @@
-"""A Redis lock shared by all processes, for work that must not run twice at once."""
+"""Redis locks shared by all processes, for work that must not run twice at once."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
 import time
 from types import TracebackType
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 # Deletes KEYS[1] only while it still holds ARGV[1]: a lock is released only by its owner (one
 # that expired and was taken by another is left alone), a token only if not yet replaced.
@@ -47,4 +52,48 @@ class RedisLock:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        await self._redis.eval(DELETE_IF_EQUAL, 1, self._key, self._owner)
+
+
+_RENEW_IF_EQUAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class RedisLease:
+    """`async with RedisLease(redis, key, seconds):` — for long work (minutes to hours): taken
+    without waiting (`LockTimeout` when held), renewed every third of `seconds` while the work
+    runs, so a crashed holder frees it within `seconds`."""
+
+    def __init__(self, redis: Redis, key: str, seconds: int) -> None:
+        self._redis, self._key, self._seconds = redis, key, seconds
+        self._owner = secrets.token_hex(8)
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> RedisLease:
+        if not await self._redis.set(self._key, self._owner, nx=True, ex=self._seconds):
+            raise LockTimeout(f"{self._key} is held by another process")
+        self._task = asyncio.create_task(self._renew(), name=f"lease {self._key}")
+        return self
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self._seconds / 3)
+            with contextlib.suppress(RedisError, OSError):
+                ttl_ms = self._seconds * 1000
+                if not await self._redis.eval(_RENEW_IF_EQUAL, 1, self._key, self._owner, ttl_ms):
+                    log.warning("lease %s expired while its work was running", self._key)
+                    return
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         await self._redis.eval(DELETE_IF_EQUAL, 1, self._key, self._owner)

@@ -17,21 +17,16 @@ permissions are gone: more calls would only fail) and the rest count as failed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
-import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.keys import RedisKeys
-from bot.locks import DELETE_IF_EQUAL, LockTimeout
+from bot.locks import LockTimeout, RedisLease
 from bot.rfm.model import DAY, Score, segment
 from bot.rfm.orders import OrderStore
 from bot.rfm.sync import DEFAULT_CALLS_PER_SECOND, TagSync
@@ -42,47 +37,7 @@ LEASE_SECONDS = 120
 MAX_CONSECUTIVE_FAILURES = 20
 WRITE_CHUNK = 1000
 
-_RENEW_IF_EQUAL = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
-
 log = logging.getLogger(__name__)
-
-
-class RunLease:
-    """`key` held while a run works: taken without waiting, renewed every third of its TTL."""
-
-    def __init__(self, redis: Redis, key: str, seconds: int = LEASE_SECONDS) -> None:
-        self._redis, self._key, self._seconds = redis, key, seconds
-        self._owner = secrets.token_hex(8)
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> None:
-        if not await self._redis.set(self._key, self._owner, nx=True, ex=self._seconds):
-            raise LockTimeout(f"{self._key} is held by another RFM run")
-        self._task = asyncio.create_task(self._renew(), name="rfm-lease")
-
-    async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(self._seconds / 3)
-            with contextlib.suppress(RedisError, OSError):
-                ttl_ms = self._seconds * 1000
-                if not await self._redis.eval(_RENEW_IF_EQUAL, 1, self._key, self._owner, ttl_ms):
-                    log.warning("the RFM lock expired while a run was working")
-                    return
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._redis.eval(DELETE_IF_EQUAL, 1, self._key, self._owner)
 
 
 @dataclass
@@ -143,7 +98,7 @@ class RfmRunner:
         api: ExternalContactAPI,
         *,
         window_days: int,
-        calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
+        calls_per_second: int = DEFAULT_CALLS_PER_SECOND,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -153,7 +108,7 @@ class RfmRunner:
 
     async def run(self, now: float, *, resync_all: bool = False) -> RunReport:
         """Run now; `LockTimeout` when another process is running."""
-        async with RunLease(self._redis, self._keys.rfm_lock):
+        async with RedisLease(self._redis, self._keys.rfm_lock, LEASE_SECONDS):
             return await self._run(now, resync_all)
 
     async def run_daily(self, hour: int, now: datetime) -> RunReport | None:
@@ -164,7 +119,7 @@ class RfmRunner:
         if await self._redis.exists(done):
             return None
         try:
-            async with RunLease(self._redis, self._keys.rfm_lock):
+            async with RedisLease(self._redis, self._keys.rfm_lock, LEASE_SECONDS):
                 if await self._redis.exists(done):  # finished while we looked
                     return None
                 report = await self._run(now.timestamp(), False)

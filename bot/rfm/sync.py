@@ -21,7 +21,6 @@ recorded and the tags it marks or removes are applied to the profile at once.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -40,24 +39,7 @@ from bot.wecom.pacing import MARK_TAG_PER_SECOND, CallPacer
 TAG_GROUP = "RFM分层"
 NOT_A_CONTACT = frozenset({84061, 40096})
 INVALID_TAG = 40068
-DEFAULT_CALLS_PER_SECOND = 20.0
-
-
-class Pacer:
-    """Spaces calls at least `1 / per_second` seconds apart; for the one task of a run."""
-
-    def __init__(self, per_second: float) -> None:
-        if per_second <= 0:
-            raise ValueError("per_second must be positive")
-        self._interval = 1.0 / per_second
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        now = time.monotonic()
-        if self._next > now:
-            await asyncio.sleep(self._next - now)
-            now = self._next
-        self._next = now + self._interval
+DEFAULT_CALLS_PER_SECOND = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +59,11 @@ class TagSync:
         keys: RedisKeys,
         api: ExternalContactAPI,
         *,
-        calls_per_second: float = DEFAULT_CALLS_PER_SECOND,
+        calls_per_second: int = DEFAULT_CALLS_PER_SECOND,
     ) -> None:
         self._api = api
         self._tags = CorpTags(redis, keys, api)
-        self._pacer = Pacer(calls_per_second)
+        self._pacer = CallPacer(redis, keys, "rfm-run", calls_per_second)
         self._shared = CallPacer(redis, keys, "mark_tag", MARK_TAG_PER_SECOND)
         self._profiles = ProfileStore(redis, keys)
         self._ids: dict[str, str] | None = None
@@ -113,7 +95,7 @@ class TagSync:
         follows: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
-            await self._pacer.wait()
+            await self._pacer.slot()
             try:
                 page = await self._api.get(customer, cursor)
             except WeComError as exc:
@@ -140,7 +122,7 @@ class TagSync:
             remove = sorted(held & (ours - {wanted}))
             if not add and not remove:
                 continue
-            await self._pacer.wait()
+            await self._pacer.slot()
             await self._shared.slot()
             try:
                 await self._api.mark_tag(staff, customer, add_tag=add, remove_tag=remove)

@@ -28,7 +28,7 @@ from bot.chat_log import ChatLog
 from bot.events import ChatText
 from bot.events.chat_text import SENDERS
 from bot.timestamps import plausible_seconds
-from bot.web.signed import IngestError, signed_json
+from bot.web.signed import IngestError, batch_rows, signed_json
 
 MAX_BATCH = 1000
 MAX_TEXT = 10_000  # characters; longer text is refused rather than cut
@@ -108,13 +108,7 @@ def chat_text(row: Any, now: float) -> ChatText:
 def parse_batch(payload: Any, now: float) -> tuple[list[ChatText], list[RowProblem]]:
     """The valid messages of a batch and a problem per invalid row; `IngestError` when the
     batch as a whole is malformed or too large."""
-    rows = payload.get("messages") if isinstance(payload, dict) else None
-    if not isinstance(rows, list):
-        raise IngestError(400, "bad_batch", '请求体应为 {"messages": [...]}')
-    if len(rows) > MAX_BATCH:
-        raise IngestError(
-            413, "batch_too_large", f"每批最多 {MAX_BATCH} 条消息（收到 {len(rows)} 条）"
-        )
+    rows = batch_rows(payload, "messages", "消息", MAX_BATCH)
     messages: list[ChatText] = []
     problems: list[RowProblem] = []
     seen: set[str] = set()

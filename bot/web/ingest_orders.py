@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 
 from bot.appkeys import KEYS, REDIS
 from bot.rfm.orders import Applied, OrderError, OrderRow, OrderStore, parse_order
-from bot.web.signed import IngestError, signed_json
+from bot.web.signed import IngestError, batch_rows, signed_json
 
 MAX_BATCH = 1000
 MAX_BODY_BYTES = 1024 * 1024  # a full batch of rows, with room for long ids and extra fields
@@ -43,13 +43,7 @@ class RowProblem:
 def parse_batch(payload: Any, now: float) -> tuple[list[OrderRow], list[RowProblem]]:
     """The valid rows of a batch and a problem per invalid one; `IngestError` when the batch as
     a whole is malformed or too large."""
-    rows = payload.get("orders") if isinstance(payload, dict) else None
-    if not isinstance(rows, list):
-        raise IngestError(400, "bad_batch", '请求体应为 {"orders": [...]}')
-    if len(rows) > MAX_BATCH:
-        raise IngestError(
-            413, "batch_too_large", f"每批最多 {MAX_BATCH} 条订单（收到 {len(rows)} 条）"
-        )
+    rows = batch_rows(payload, "orders", "订单", MAX_BATCH)
     valid: list[OrderRow] = []
     problems: list[RowProblem] = []
     for index, row in enumerate(rows):

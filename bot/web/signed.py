@@ -107,3 +107,16 @@ async def signed_json(request: web.Request, max_bytes: int) -> AsyncIterator[Any
             with contextlib.suppress(RedisError, OSError):
                 await redis.delete(seen)
         raise
+
+
+def batch_rows(payload: Any, field: str, noun: str, limit: int) -> list[Any]:
+    """The rows of a `{field: [...]}` batch; `IngestError` when it isn't one or is too large
+    (`noun` names the rows in the message, e.g. 消息)."""
+    rows = payload.get(field) if isinstance(payload, dict) else None
+    if not isinstance(rows, list):
+        raise IngestError(400, "bad_batch", f'请求体应为 {{"{field}": [...]}}')
+    if len(rows) > limit:
+        raise IngestError(
+            413, "batch_too_large", f"每批最多 {limit} 条{noun}（收到 {len(rows)} 条）"
+        )
+    return rows

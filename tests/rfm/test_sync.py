@@ -11,13 +11,13 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.keys import RedisKeys
-from bot.locks import LockTimeout
+from bot.locks import LockTimeout, RedisLease
 from bot.profiles.model import ProfileTag
 from bot.profiles.store import ProfileStore
 from bot.rfm.model import DAY, SEGMENT_NAMES, Order
 from bot.rfm.orders import OrderRow, OrderStore
-from bot.rfm.runner import RfmRunner, RunLease, latest_summary, segment_of
-from bot.rfm.sync import TAG_GROUP, Pacer
+from bot.rfm.runner import RfmRunner, latest_summary, segment_of
+from bot.rfm.sync import TAG_GROUP
 from bot.sandbox import Sandbox
 from bot.tagging.tags import CorpTags
 from bot.wecom import WeComClient
@@ -218,21 +218,13 @@ async def test_the_daily_run_happens_once_from_its_hour(
     assert not await redis.exists(keys.rfm_lock)
 
 
-async def test_the_pacer_spaces_calls() -> None:
-    pacer = Pacer(20)
-    start = time.monotonic()
-    for _ in range(6):
-        await pacer.wait()
-    assert time.monotonic() - start >= 5 / 20 - 0.01  # the first goes at once, then 50 ms apart
-
-
 async def test_the_run_lock_is_renewed_while_held_and_released_after(
     redis: Redis, keys: RedisKeys
 ) -> None:
-    async with RunLease(redis, keys.rfm_lock, seconds=1):
+    async with RedisLease(redis, keys.rfm_lock, 1):
         await asyncio.sleep(1.5)  # past its TTL: still ours, renewed meanwhile
         assert await redis.exists(keys.rfm_lock)
         with pytest.raises(LockTimeout):
-            async with RunLease(redis, keys.rfm_lock):
+            async with RedisLease(redis, keys.rfm_lock, 120):
                 pass
     assert not await redis.exists(keys.rfm_lock)

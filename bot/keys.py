@@ -332,6 +332,73 @@ class RedisKeys:
         """Set once the day's scheduled RFM run finished, so it runs once a day."""
         return f"{self.base}:rfm:done:{day}"
 
+    # -- scheduler (due jobs) ------------------------------------------------------------------
+    @property
+    def jobs_due(self) -> str:
+        """Sorted set: job id -> unix time it is due (ids are idempotent: one per reminder)."""
+        return f"{self.base}:jobs:due"
+
+    @property
+    def jobs_inflight(self) -> str:
+        """Sorted set: claimed job id -> the time its claim lapses (then it is due again)."""
+        return f"{self.base}:jobs:inflight"
+
+    @property
+    def jobs_attempts(self) -> str:
+        """Hash: job id -> failed attempts so far (absent = none)."""
+        return f"{self.base}:jobs:attempts"
+
+    @property
+    def jobs_failed(self) -> str:
+        """Stream: jobs given up on, with the reason — reported, never dropped silently."""
+        return f"{self.base}:jobs:failed"
+
+    def member_sends(self, userid: str) -> str:
+        """Sorted set: this member's app messages in the last hour (WeCom: 30/min, 1,000/h)."""
+        return f"{self.base}:jobs:member:{userid}"
+
+    # -- SOP -----------------------------------------------------------------------------------
+    @property
+    def sop_rules(self) -> str:
+        """Hash: SOP rule id -> rule JSON."""
+        return f"{self.base}:sop:rules"
+
+    def sop_task(self, task_id: str) -> str:
+        """Hash: one reminder sent to a staff member (rule, step, target, content, status)."""
+        return f"{self.base}:sop:task:{task_id}"
+
+    def sop_pending(self, userid: str) -> str:
+        """Sorted set: task id -> sent at, the member's reminders not yet marked done."""
+        return f"{self.base}:sop:pending:{userid}"
+
+    # -- statistics ----------------------------------------------------------------------------
+    def stats_day(self, day: str) -> str:
+        """Hash of one corp-time day ("YYYY-MM-DD"): the day's totals ("new", "lost_customer",
+        "lost_staff", "transferred", "group_join", "group_leave", "sop_sent", "sop_completed")
+        and, for the relations added that day, "lost_after:<n>" (lost n days after the add);
+        kept 400 days."""
+        return f"{self.base}:stats:day:{day}"
+
+    def stats_staff(self, day: str) -> str:
+        """Hash of one day: "<userid>|<metric>" -> count, the same metrics per staff member;
+        kept 400 days."""
+        return f"{self.base}:stats:staff:{day}"
+
+    def stats_channel(self, day: str) -> str:
+        """Hash of one day: "<channel id>|<metric>" -> count, for customers who came through a
+        channel code; kept 400 days."""
+        return f"{self.base}:stats:channel:{day}"
+
+    @property
+    def stats_relations(self) -> str:
+        """Hash: "<userid>|<external_userid>" -> "<add day ordinal>|<channel id>" of each
+        customer relation added since statistics began; a field goes when the relation ends."""
+        return f"{self.base}:stats:relations"
+
+    def stats_seen(self, mark: str) -> str:
+        """String with a TTL: this event (stream entry id) was counted already."""
+        return f"{self.base}:stats:seen:{mark}"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

@@ -1,0 +1,45 @@
+"""The one job runner of a process: SOP steps, calendar occurrences and churn alerts."""
+
+from __future__ import annotations
+
+from bot.churn import KIND as ALERT
+from bot.churn import ChurnAlerts
+from bot.context import HandlerContext
+from bot.jobs import JobHandler, JobRunner
+from bot.scheduler import Claimed, Scheduler
+from bot.sop import jobs
+from bot.sop.deliver import SopDelivery
+from bot.wecom import WeComError
+
+JOBS_POLL_SECONDS = 1.0
+
+
+def describe(job_id: str) -> str:
+    """A job in words, for the admins' failure report."""
+    step = jobs.parse_step(job_id)
+    if step is not None:
+        return f"SOP {step.rule_id} 第 {step.index + 1} 步（员工 {step.staff}，对象 {step.target}）"
+    if job_id.startswith(f"{ALERT}|"):
+        return f"流失提醒（{job_id.split('|')[2]}）"
+    return job_id
+
+
+def job_runner(ctx: HandlerContext, *, batch: int = 500) -> JobRunner:
+    """Every kind of scheduled job, with failures reported to the admins."""
+    delivery = SopDelivery(ctx)
+
+    async def report(job: Claimed, reason: str) -> None:
+        if not ctx.settings.admins:
+            return
+        text = f"以下任务多次重试后仍未完成，已放弃：{describe(job.id)}。原因：{reason}"
+        try:
+            await ctx.wecom.message.send_text(sorted(ctx.settings.admins), text)
+        except WeComError as exc:
+            ctx.log.warning("failure report not sent: %s", exc)
+
+    handlers: dict[str, JobHandler] = {
+        jobs.STEP: delivery.step,
+        jobs.FIRE: delivery.fire,
+        ALERT: ChurnAlerts(ctx),
+    }
+    return JobRunner(Scheduler(ctx.redis, ctx.keys), handlers, report, batch=batch)

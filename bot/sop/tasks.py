@@ -1,0 +1,103 @@
+"""Reminders sent to staff, until the staff member sends the content and marks them done."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.keys import RedisKeys
+
+TASK_TTL = 60 * 86400  # a reminder nobody acted on is forgotten after two months
+
+
+def task_id(job_id: str) -> str:
+    return hashlib.sha256(job_id.encode()).hexdigest()[:20]
+
+
+@dataclass
+class SopTask:
+    """One step delivered to one staff member, with the content as rendered for them."""
+
+    id: str
+    job: str
+    rule_id: str
+    rule_name: str
+    step: int
+    staff: str
+    target: str  # external_userid, chat id, or * (a calendar SOP for all their customers)
+    kind: str  # customer / group
+    delivery: str  # reminder / mass
+    text: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    target_name: str = ""
+    status: str = "sending"  # sending → sent → done
+    sent_at: int = 0
+    done_at: int = 0
+    mass_msgid: str = ""
+
+    def to_mapping(self) -> dict[str, str]:
+        data = asdict(self)
+        data["attachments"] = json.dumps(self.attachments, ensure_ascii=False)
+        return {k: str(v) for k, v in data.items()}
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, str]) -> SopTask:
+        data: dict[str, Any] = dict(raw)
+        data["attachments"] = json.loads(raw.get("attachments") or "[]")
+        for name in ("step", "sent_at", "done_at"):
+            data[name] = int(raw.get(name) or 0)
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class TaskStore:
+    """Tasks by id, and each staff member's open ones."""
+
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def get(self, tid: str) -> SopTask | None:
+        raw = await self._redis.hgetall(self._keys.sop_task(tid))
+        return SopTask.from_mapping(raw) if raw else None
+
+    async def begin(self, task: SopTask) -> None:
+        """Written before the send: a crash mid-send is then seen, and the send repeated."""
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hset(self._keys.sop_task(task.id), mapping=task.to_mapping())
+            tx.expire(self._keys.sop_task(task.id), TASK_TTL)
+            await tx.execute()
+
+    async def sent(self, task: SopTask, at: int, mass_msgid: str = "") -> None:
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hset(
+                self._keys.sop_task(task.id),
+                mapping={"status": "sent", "sent_at": at, "mass_msgid": mass_msgid},
+            )
+            tx.zadd(self._keys.sop_pending(task.staff), {task.id: at})
+            await tx.execute()
+
+    async def pending(self, staff: str, target: str | None = None) -> list[SopTask]:
+        """The member's open tasks, oldest first (only those about `target`, if given)."""
+        ids = await self._redis.zrange(self._keys.sop_pending(staff), 0, 199)
+        tasks = []
+        for tid in ids:
+            task = await self.get(str(tid))
+            if task is None:  # expired: drop it from the list too
+                await self._redis.zrem(self._keys.sop_pending(staff), tid)
+            elif target is None or task.target in (target, "*"):
+                tasks.append(task)
+        return tasks
+
+    async def complete(self, task: SopTask, at: int) -> bool:
+        """Mark done; False when it already was."""
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hget(self._keys.sop_task(task.id), "status")
+            tx.hset(self._keys.sop_task(task.id), mapping={"status": "done", "done_at": at})
+            tx.zrem(self._keys.sop_pending(task.staff), task.id)
+            before, _, _ = await tx.execute()
+        return bool(before != "done")

@@ -112,7 +112,7 @@ async def test_two_runners_send_every_reminder_exactly_once(
 ) -> None:
     live_sandbox.add_staff("wangwu", "王五")
     store = SopStore(redis, keys)
-    rule = await store.save(
+    await store.save(
         SopRule("", "两小时后跟进", [SopStep(text="跟进一下", hours=2)]), "admin1", None
     )
     triggers = SopTriggers(redis, keys, StaffDirectory(redis, keys, ctx.wecom.user))

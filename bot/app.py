@@ -42,6 +42,8 @@ from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import open_redis
 from bot.rfm.runner import RfmRunner
 from bot.routing import Dispatcher, Router
+from bot.sop.runner import JOBS_POLL_SECONDS, job_runner
+from bot.sop.triggers import segment_entered
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
 from bot.web import health, ingest_messages, ingest_orders
@@ -57,6 +59,8 @@ from handlers import (
     kf,
     profiles,
     sensitive,
+    sop,
+    stats,
     tagging,
     unhandled,
     welcome,
@@ -69,6 +73,8 @@ ROUTERS: list[Router] = [
     welcome.router,  # first: the welcome code expires 20 s after the event
     channels.router,  # after the welcome: tags, daily limits and stats can wait
     profiles.router,  # adds, edits, deletions and message counts; reads WeCom's record
+    sop.router,  # after profiles: a deletion needs the relation's added-at to cancel steps
+    stats.router,  # operating statistics: adds, losses, group joins, counted once per event
     group_welcome.router,  # a record of joins for the SOP flow; nothing waits on it
     kf.router,
     chat.router,  # chat text from every source: history, sensitive words
@@ -198,11 +204,18 @@ RFM_CHECK_SECONDS = 60.0
 
 async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
     """Channel rotation, media re-uploads, the welcome digest and the daily RFM run, each by one
-    process a round."""
+    process a round; due jobs (SOP steps, alerts) in every process."""
     redis, keys, wecom, settings = app[REDIS], app[KEYS], app[WECOM], app[SETTINGS]
     channels = ChannelManager(ChannelStore(redis, keys), wecom.external_contact)
     media = MediaLibrary(redis, keys, wecom.media)
-    rfm = RfmRunner(redis, keys, wecom.external_contact, window_days=settings.rfm_window_days)
+    rfm = RfmRunner(
+        redis,
+        keys,
+        wecom.external_contact,
+        window_days=settings.rfm_window_days,
+        on_segment=segment_entered(app[HANDLER_CONTEXT]),
+    )
+    due_jobs = job_runner(app[HANDLER_CONTEXT])
 
     async def digest() -> bool:
         return await send_daily_digest(
@@ -232,6 +245,9 @@ async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
         PeriodicJob(
             "rfm-segments", RFM_CHECK_SECONDS, lambda: rfm.run_daily(settings.rfm_hour, corp_now())
         ),
+        # SOP steps, calendar occurrences, churn alerts: every process claims due jobs
+        # atomically, so all of them poll and each job still runs once
+        PeriodicJob("due-jobs", JOBS_POLL_SECONDS, due_jobs.run_due),
     ]
     async with running(jobs, redis):
         yield

@@ -17,6 +17,8 @@ from bot import (
     cli_profiles,
     cli_rfm,
     cli_scripts,
+    cli_sop,
+    cli_stats,
     cli_tags,
     cli_welcome,
     cli_words,
@@ -74,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     cli_tags.add_parsers(commands)
     cli_rfm.add_parsers(commands)
     cli_profiles.add_parsers(commands)
+    cli_sop.add_parsers(commands)
+    cli_stats.add_parsers(commands)
     return parser
 
 
@@ -106,10 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_scripts.run(settings, args))
         if args.command == "products":
             return asyncio.run(cli_products.run(settings, args))
+        if args.command == "sop":
+            return asyncio.run(cli_sop.run(settings, args))
         if args.command == "profile":
             return asyncio.run(cli_profiles.run(settings, args))
         if args.command == "group-welcome":
             return asyncio.run(cli_group_welcome.run(settings, args))
+        if args.command == "stats":
+            return asyncio.run(cli_stats.run(settings, args))
         return asyncio.run(_deadletter(settings, args))
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.media import MediaError
 from bot.redis_store import open_redis
+from bot.sop.rules import SopError
 from bot.tagging.rules import RuleError
 from bot.text.guard import TextGuard
 from bot.text.library import LibraryError, WordLibrary
@@ -48,6 +49,7 @@ async def reporting(work: Awaitable[int]) -> int:
         AttachmentError,
         ScriptError,
         RuleError,
+        SopError,
     ) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

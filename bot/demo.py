@@ -20,6 +20,7 @@ from bot.app import create_app
 from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS, WECOM
 from bot.config import Settings
 from bot.demo_sidebar import chat_window_url, scene_sidebar
+from bot.demo_sop import scene_churn, scene_sop_reminder, scene_sop_rule
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
@@ -196,19 +197,16 @@ async def scene_sensitive_words(demo: Demo) -> None:
     demo.say(f"  客户消息触发提醒，管理员「李四」收到：{alert.content['content'].splitlines()[0]}")
 
 
-async def scene_churn(demo: Demo) -> None:
-    result = await demo.sandbox.customer_deletes_staff("zhangsan", "wmDemoCustomer01")
-    demo.say(f"客户删除了员工「张三」 → del_follow_user 已接收（应答 {_statuses(result)}）")
-
-
 SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_url_check,
+    scene_sop_rule,
     scene_welcome,
     scene_channel_code,
     scene_group,
     scene_kf,
     scene_sensitive_words,
     scene_sidebar,
+    scene_sop_reminder,  # moves the sandbox's clock three days ahead: keep it near the end
     scene_churn,
 ]
 

@@ -391,9 +391,14 @@ class RedisKeys:
 
     @property
     def stats_relations(self) -> str:
-        """Hash: "<userid>|<external_userid>" -> "<add day ordinal>|<channel id>" of each
+        """Hash: "<userid>|<external_userid>" -> "<unix time added>|<channel id>" of each
         customer relation added since statistics began; a field goes when the relation ends."""
         return f"{self.base}:stats:relations"
+
+    def stats_ended(self, relation: str) -> str:
+        """String with a TTL (7 days): "<unix time>|<metric>" of a relation's end counted
+        before its add (events run concurrently), for the add to settle the cohort."""
+        return f"{self.base}:stats:ended:{relation}"
 
     def stats_seen(self, mark: str) -> str:
         """String with a TTL: this event (stream entry id) was counted already."""

@@ -25,7 +25,7 @@ from scripts_library.scripts import Script, ScriptStore
 from scripts_library.search import ScriptIndex
 from sidebar_web.api_context import checked_id, followed_customer, joined_group
 from sidebar_web.common import SidebarError, departments, ok, read_json, session_of, text_field
-from sidebar_web.messages import MediaUrl, product_message, script_messages
+from sidebar_web.messages import MediaUrl, content_messages, product_message
 
 PAGE = 30
 SHORT_LIST = 5
@@ -171,7 +171,14 @@ async def script_payload(request: web.Request) -> web.Response:
     config = request.config_dict
     media = MediaLibrary(config[REDIS], config[KEYS], config[WECOM].media)
     products = ProductStore(config[REDIS], config[KEYS])
-    messages, skipped = await script_messages(script, text, media, products, media_url_for(request))
+    messages, skipped = await content_messages(
+        text,
+        script.attachments,
+        media,
+        products,
+        media_url_for(request),
+        source=f"script {script.id}",
+    )
     if not messages:
         raise SidebarError(409, "这条话术的内容暂时无法发送，请联系管理员检查附件")
     return ok({"messages": messages, "skipped": skipped})

@@ -6,6 +6,8 @@ Routes (relative to `/sidebar/`):
   api/...       JSON, for the signed-in member only; every POST carries the CSRF header
   static/...    the page's CSS and JS, and the vendored `@wecom/jssdk`
   media/<ref>   cover images of mini-program cards
+  admin/stats   the operating statistics as SVG charts, for admins (sidebar_web/admin.py)
+  sop/<task>    the page an SOP reminder card links to: the same page, showing that task
 
 The sub-app reads the bot's services (Redis, WeCom client, settings, the filter, the script
 index) from `request.config_dict`, so it holds no state of its own.
@@ -22,7 +24,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.appkeys import SETTINGS
-from sidebar_web import api_context, api_library, oauth
+from sidebar_web import admin, api_context, api_library, api_sop, oauth
 from sidebar_web.common import SESSION, SidebarError, error_response, sessions
 from sidebar_web.pages import STATIC, error_page, origin, page, security_headers
 from sidebar_web.session import SESSION_COOKIE, sidebar_path
@@ -40,7 +42,7 @@ log = logging.getLogger(__name__)
 def asset_version() -> str:
     """A hash of the page's own files, so a deploy is never served stale JS from a cache."""
     digest = hashlib.sha256()
-    for name in ("sidebar.js", "sidebar.css"):
+    for name in ("sidebar.js", "sop.js", "sidebar.css"):
         digest.update((STATIC / name).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -49,8 +51,11 @@ VERSION = asset_version()
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    """The sidebar page for the signed-in member; otherwise off to sign in."""
+    """The sidebar page for the signed-in member; otherwise off to sign in. At `sop/<task>`
+    (opened from a reminder card, outside any chat) the page shows that task instead."""
     settings = request.config_dict[SETTINGS]
+    task = request.match_info.get("task_id", "")
+    root = "../" if task else ""  # relative links keep working behind a path prefix
     session = await sessions(request).load(request.cookies.get(SESSION_COOKIE))
     if session is None:
         if _just_signed_in(request.query.get("signed_in", "")):
@@ -61,16 +66,18 @@ async def index(request: web.Request) -> web.StreamResponse:
                 "浏览器没有保存登录状态。请确认允许 Cookie，并通过 HTTPS 地址打开侧边栏后重试。",
                 sidebar_path(settings.public_url),
             )
-        return await oauth.start(request)
+        return await oauth.start(request, back=f"sop/{task}" if task else "")
     boot = {
         "corpId": settings.corp_id,
         "agentId": settings.agent_id,
         "userid": session.userid,
         "name": session.name,
-        "sdk": f"static/{SDK_FILE}",
+        "sdk": f"{root}static/{SDK_FILE}",
+        "root": root,
+        "task": task,
     }
     stub = request.config_dict[WW_STUB]
-    return page("index.html", session=session, boot=boot, stub_url=stub, version=VERSION)
+    return page("index.html", session=session, boot=boot, stub_url=stub, version=VERSION, root=root)
 
 
 def _just_signed_in(value: str) -> bool:
@@ -123,7 +130,10 @@ def create_sidebar_app(*, ww_stub_url: str = "") -> web.Application:
     app[WW_STUB] = ww_stub_url
     app.router.add_get("/", index)
     app.router.add_get(f"/{oauth.CALLBACK}", oauth.callback)
+    app.router.add_get(f"/sop/{{task_id:{api_sop.TASK_ID}}}", index)
     api_context.setup_routes(app)
     api_library.setup_routes(app)
+    api_sop.setup_routes(app)
+    admin.setup_routes(app)  # admin/stats: the statistics page, for SCRM_ADMINS only
     app.router.add_static("/static/", STATIC)
     return app

@@ -1,4 +1,4 @@
-"""Scripts and products as the parameters of `ww.sendChatMessage`, one message per call.
+"""Scripts, SOP steps and products as `ww.sendChatMessage` parameters, one message per call.
 
 `sendChatMessage` differs from the server APIs' attachments: images, videos and files go by
 `mediaid`, links are `news` cards with `imgUrl`, and a mini-program needs a cover *URL* and a
@@ -15,7 +15,6 @@ from typing import Any
 from bot.media import MediaError, MediaLibrary
 from bot.wecom import WeComError
 from scripts_library.products import Product, ProductStore
-from scripts_library.scripts import Script
 
 Message = dict[str, Any]
 MediaUrl = Callable[[str], str]
@@ -97,24 +96,27 @@ async def attachment_message(
     return None
 
 
-async def script_messages(
-    script: Script,
+async def content_messages(
     text: str,
+    attachments: list[dict[str, Any]],
     media: MediaLibrary,
     products: ProductStore,
     media_url: MediaUrl,
+    *,
+    source: str,
 ) -> tuple[list[Message], int]:
-    """(the messages of a script whose text is already rendered, how many attachments were
-    left out). An attachment that can't be made is left out; the rest still goes."""
+    """(the messages of already rendered text and saved attachments — a script's or an SOP
+    step's —, how many attachments were left out). An attachment that can't be made is left
+    out; the rest still goes. `source` names the content in the log."""
     messages: list[Message] = []
     if text.strip():
         messages.append({"msgtype": "text", "text": {"content": text}})
     skipped = 0
-    for item in script.attachments:
+    for item in attachments:
         try:
             message = await attachment_message(item, media, products, media_url)
         except (MediaError, WeComError) as exc:
-            log.warning("script %s: attachment left out: %s", script.id, exc)
+            log.warning("%s: attachment left out: %s", source, exc)
             message = None
         if message is None:
             skipped += 1

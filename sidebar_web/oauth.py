@@ -2,12 +2,14 @@
 
 `/sidebar/` without a session redirects to WeCom's authorize page with a `state` bound to this
 browser by a short-lived cookie; WeCom redirects back to `/sidebar/auth/callback` with a
-single-use code, which `auth/getuserinfo` turns into the staff member's user id.
+single-use code, which `auth/getuserinfo` turns into the staff member's user id. A page other
+than `/sidebar/` (an SOP task's) names itself in the callback's `back`, to be returned to.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -29,10 +31,15 @@ from sidebar_web.session import (
 CALLBACK = "auth/callback"
 NAME_LOOKUP_SECONDS = 2.0
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,512}")
+# a page under the sidebar to return to: letters, digits, _ and -, in up to three segments;
+# never a scheme, a host or "..", so the callback can't be made to send anyone elsewhere
+_BACK = re.compile(r"[a-z]+(?:/[A-Za-z0-9_-]{1,64}){0,2}")
 
 
-def authorize_url(settings: Settings, state: str) -> str:
+def authorize_url(settings: Settings, state: str, back: str = "") -> str:
     redirect = f"{settings.public_url}/sidebar/{CALLBACK}"
+    if back:
+        redirect += "?" + urlencode({"back": back})
     query = urlencode(
         {
             "appid": settings.corp_id,
@@ -60,11 +67,13 @@ def set_cookie(
     )
 
 
-async def start(request: web.Request) -> web.Response:
-    """Send the browser to WeCom's authorize page."""
+async def start(request: web.Request, back: str = "") -> web.Response:
+    """Send the browser to WeCom's authorize page; once signed in it comes back to `back`
+    (a path under `/sidebar/`, e.g. `sop/<task>`), or to the sidebar itself."""
     settings = request.config_dict[SETTINGS]
     state, binding = await sessions(request).begin_oauth()
-    response = web.Response(status=302, headers={"Location": authorize_url(settings, state)})
+    location = authorize_url(settings, state, back if _BACK.fullmatch(back) else "")
+    response = web.Response(status=302, headers={"Location": location})
     set_cookie(response, settings, OAUTH_COOKIE, binding, OAUTH_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -105,7 +114,11 @@ async def callback(request: web.Request) -> web.Response:
     # one user/get gives the name now and the departments the first search needs
     name = await directory.name(userid, budget=NAME_LOOKUP_SECONDS)
     session_id, _ = await store.create(userid, name)
-    response = web.Response(status=302, headers={"Location": f"{home}?signed_in=1"})
+    back = request.query.get("back", "")
+    page = back if _BACK.fullmatch(back) else ""
+    # the time lets the page tell "the cookie just set did not come back" from a stale link
+    location = f"{home}{page}?signed_in={int(time.time())}"
+    response = web.Response(status=302, headers={"Location": location})
     set_cookie(response, settings, SESSION_COOKIE, session_id, store.ttl)
     response.del_cookie(OAUTH_COOKIE, path=home)
     response.headers["Cache-Control"] = "no-store"

@@ -29,7 +29,7 @@ from bot.keys import RedisKeys
 from bot.locks import LockTimeout, RedisLease
 from bot.rfm.model import DAY, Score, segment
 from bot.rfm.orders import OrderStore
-from bot.rfm.sync import DEFAULT_CALLS_PER_SECOND, TagSync
+from bot.rfm.sync import DEFAULT_CALLS_PER_SECOND, SegmentHook, TagSync
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 
@@ -99,7 +99,9 @@ class RfmRunner:
         *,
         window_days: int,
         calls_per_second: int = DEFAULT_CALLS_PER_SECOND,
+        on_segment: SegmentHook | None = None,
     ) -> None:
+        self._on_segment = on_segment
         self._redis = redis
         self._keys = keys
         self._api = api
@@ -168,7 +170,13 @@ class RfmRunner:
         return report
 
     async def _sync(self, todo: list[tuple[str, Score | None]], report: RunReport, at: int) -> None:
-        tags = TagSync(self._redis, self._keys, self._api, calls_per_second=self._calls_per_second)
+        tags = TagSync(
+            self._redis,
+            self._keys,
+            self._api,
+            calls_per_second=self._calls_per_second,
+            on_segment=self._on_segment,
+        )
         await tags.tag_ids()  # the group first: without it no customer can be synced
         failures = 0
         for index, (customer, score) in enumerate(todo):

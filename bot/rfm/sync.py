@@ -22,6 +22,7 @@ recorded and the tags it marks or removes are applied to the profile at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,8 @@ from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.pacing import MARK_TAG_PER_SECOND, CallPacer
 
 TAG_GROUP = "RFM分层"
+# (staff, customer, segment): called when a follower's customer enters a segment
+SegmentHook = Callable[[str, str, str], Awaitable[None]]
 NOT_A_CONTACT = frozenset({84061, 40096})
 INVALID_TAG = 40068
 DEFAULT_CALLS_PER_SECOND = 20
@@ -60,8 +63,10 @@ class TagSync:
         api: ExternalContactAPI,
         *,
         calls_per_second: int = DEFAULT_CALLS_PER_SECOND,
+        on_segment: SegmentHook | None = None,
     ) -> None:
         self._api = api
+        self._on_segment = on_segment
         self._tags = CorpTags(redis, keys, api)
         self._pacer = CallPacer(redis, keys, "rfm-run", calls_per_second)
         self._shared = CallPacer(redis, keys, "mark_tag", MARK_TAG_PER_SECOND)
@@ -133,4 +138,6 @@ class TagSync:
             marked += 1
             new = [ProfileTag(tag_id, TAG_GROUP, str(segment)) for tag_id in add]
             await self._profiles.tags_changed(customer, staff, new, remove)
+            if add and segment is not None and self._on_segment is not None:
+                await self._on_segment(staff, customer, segment)  # SOPs waiting for it start
         return Synced(marked=marked)

@@ -6,7 +6,9 @@
   const $ = (id) => document.getElementById(id);
   const boot = JSON.parse($("boot").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const API_LIST = ["getContext", "getCurExternalContact", "getCurExternalChat", "sendChatMessage"];
+  const root = boot.root || ""; // "../" on an SOP task's page, /sidebar/sop/<task>
+  const API_LIST = ["getContext", "getCurExternalContact", "getCurExternalChat", "sendChatMessage",
+    "openEnterpriseChat"];
   let ww = null;
   let target = null; // {external_userid} or {chat_id}: who the chat is with
   let home = null; // categories, recent, most used, all
@@ -28,7 +30,7 @@
     }
     let response;
     try {
-      response = await fetch(path, init);
+      response = await fetch(root + path, init);
     } catch (_) {
       throw failure("网络连接失败，请检查网络后重试", 0);
     }
@@ -115,6 +117,14 @@
     });
   }
 
+  async function connect() {
+    if (!ww) {
+      ww = await loadSdk();
+      register();
+    }
+    return ww;
+  }
+
   async function wwCall(name, params) {
     try {
       return await ww[name](params);
@@ -127,10 +137,7 @@
   async function start() {
     $("banner").hidden = true;
     try {
-      if (!ww) {
-        ww = await loadSdk();
-        register();
-      }
+      await connect();
       const context = await wwCall("getContext");
       if (context.entry === "single_chat_tools" || context.entry === "contact_profile") {
         const { userId } = await wwCall("getCurExternalContact");
@@ -143,7 +150,7 @@
       } else {
         throw failure("请从客户聊天窗口的工具栏打开本页面", -1);
       }
-      await loadLibrary();
+      await Promise.all([loadLibrary(), sop.pending(target)]); // pending() reports its own errors
     } catch (error) {
       if (error.status === 403) refuse(error.message);
       else report(error, start);
@@ -158,6 +165,7 @@
     who.replaceChildren(el("p", "", message), again);
     who.className = "who refused";
     $("library").hidden = true;
+    $("sop").hidden = true;
   }
 
   function facts(rows) {
@@ -380,5 +388,15 @@
     }
   });
 
-  start();
+  function exclusive(work) {
+    if (busy) return Promise.resolve();
+    busy = true;
+    return work().finally(() => { busy = false; });
+  }
+
+  // -- SOP tasks (sop.js): above the scripts in a chat; alone on a reminder card's page --
+  const sop = window.SidebarSop({ api, el, facts, wwCall, toast, report, sendAll, blockedText,
+    exclusive, connect });
+  if (boot.task) sop.showTask(boot.task);
+  else start();
 })();

@@ -54,6 +54,10 @@ STUB_WW = """
       record("sendChatMessage", params);
       return { errMsg: "sendChatMessage:ok" };
     },
+    async openEnterpriseChat(params) {
+      record("openEnterpriseChat", params);
+      return { errMsg: "openEnterpriseChat:ok" };
+    },
   };
 })();
 """
@@ -91,8 +95,10 @@ async def open_sidebar(
     entry: str = "single_chat_tools",
     user_id: str = CUSTOMER,
     chat_id: str = "",
+    path: str = "",
 ) -> Any:
-    """A 360 px wide page with the stub `ww`, signed in as zhangsan through OAuth."""
+    """A 360 px wide page with the stub `ww`, signed in as zhangsan through OAuth (at `path`
+    under the sidebar, e.g. an SOP task's page)."""
     sandbox.sign_in("zhangsan")
     context = await chromium.new_context(
         viewport={"width": WIDTH, "height": 720}, locale="zh-CN", device_scale_factor=1
@@ -106,7 +112,7 @@ async def open_sidebar(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.errors = errors
-    await page.goto(f"{settings.public_url}/sidebar/")
+    await page.goto(f"{settings.public_url}/sidebar/{path}")
     return page
 
 

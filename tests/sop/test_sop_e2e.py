@@ -17,8 +17,8 @@ from bot.context import HandlerContext
 from bot.directory import StaffDirectory
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
-from bot.sop.jobs import step_id
-from bot.sop.rules import SopRule, SopStep
+from bot.sop.jobs import fire_id, step_id
+from bot.sop.rules import Schedule, SopRule, SopStep
 from bot.sop.runner import job_runner
 from bot.sop.store import SopStore
 from bot.sop.tasks import TaskStore
@@ -156,3 +156,47 @@ async def test_two_hundred_reminders_in_one_minute_are_spread_under_the_limit(
     times = sorted(m.time for m in delivered)
     assert all(later - earlier >= 60 for earlier, later in zip(times, times[30:], strict=False))
     assert minutes >= 7  # 200 at 30 a minute: spread over at least seven minutes
+
+
+async def test_a_weekly_group_sop_becomes_a_mass_task_for_the_owner(
+    ctx: HandlerContext, live_sandbox: Sandbox, redis: Redis, keys: RedisKeys
+) -> None:
+    await live_sandbox.group_created("lisi", "wrWeekend", ["wmA"], name="福利群")
+    now = live_sandbox.now()
+    weekday = datetime.fromtimestamp(now, CORP_TIME).isoweekday()
+    schedule = Schedule(time="18:10", weekdays=[weekday % 7 + 1])  # tomorrow, then weekly
+    step = SopStep(text="周末优惠来啦", delivery="mass")
+    rule = SopRule("", "周末优惠", [step], kind="group", trigger="schedule", schedule=schedule)
+    rule.groups = ["wrWeekend"]
+    saved = await SopStore(redis, keys).save(rule, "admin1", None, now=now)
+    occurrence = day_at(now, 1, "18:10")
+    assert await redis.zscore(keys.jobs_due, fire_id(saved.id, occurrence)) is not None
+    runner = job_runner(ctx)
+    live_sandbox.advance(occurrence - live_sandbox.now())
+    await runner.run_due(live_sandbox.now())  # the occurrence expands into the owner's step
+    assert await redis.zscore(keys.jobs_due, fire_id(saved.id, occurrence + 7 * 86400))
+    live_sandbox.advance(5 * 60)
+    await runner.run_due(live_sandbox.now())
+    [task] = live_sandbox.mass_tasks
+    assert (task.chat_type, task.sender, task.text) == ("group", "lisi", "周末优惠来啦")
+    [pending] = await TaskStore(redis, keys).pending("lisi")
+    assert (pending.target, pending.delivery, pending.mass_msgid) == (
+        "wrWeekend",
+        "mass",
+        task.msgid,
+    )
+    assert cards(live_sandbox, "lisi") == []  # WeCom itself asks the owner to confirm
+
+
+async def test_a_paused_rule_skips_what_falls_due(
+    ctx: HandlerContext, live_sandbox: Sandbox, redis: Redis, keys: RedisKeys
+) -> None:
+    store = SopStore(redis, keys)
+    saved = await store.save(SopRule("", "暂停测试", [SopStep(text="x", hours=1)]), "a", None)
+    triggers = SopTriggers(redis, keys, StaffDirectory(redis, keys, ctx.wecom.user))
+    await triggers.fire("added", "zhangsan", "wmPaused", live_sandbox.now())
+    await store.set_enabled(saved.id, False, "admin1")
+    live_sandbox.advance(2 * 3600)
+    assert await job_runner(ctx).run_due(live_sandbox.now()) == 1
+    assert cards(live_sandbox, "zhangsan") == []
+    assert await redis.zcard(keys.jobs_due) == 0  # skipped, not held

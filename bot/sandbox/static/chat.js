@@ -58,6 +58,12 @@
     sendChatMessage: function (params) {
       show(params);
       return { errMsg: "sendChatMessage:ok" };
+    },
+    openEnterpriseChat: function (params) {
+      // the SOP task page asks to open the chat it is about: say which, as the client would go there
+      var who = (params && (params.chatId || [].concat(params.externalUserIds || []).join("、"))) || "";
+      add("system", function (b) { text(b, "（打开聊天：" + who + "）"); });
+      return { errMsg: "openEnterpriseChat:ok" };
     }
   };
 

@@ -43,6 +43,7 @@
     getContext: function () { return ask("getContext"); },
     getCurExternalContact: function () { return ask("getCurExternalContact"); },
     getCurExternalChat: function () { return ask("getCurExternalChat"); },
-    sendChatMessage: function (params) { return ask("sendChatMessage", params); }
+    sendChatMessage: function (params) { return ask("sendChatMessage", params); },
+    openEnterpriseChat: function (params) { return ask("openEnterpriseChat", params); }
   };
 })();

@@ -1,0 +1,88 @@
+"""`scrm-bot sop ...`: SOP rules from JSON files, pause/resume, open tasks, failures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bot.cli_output import AdminServices, admin_services, print_json, reporting
+from bot.config import Settings
+from bot.scheduler import Scheduler
+from bot.sop.rules import SopError, SopRule
+from bot.sop.store import SopStore
+from bot.sop.tasks import TaskStore
+
+CLI_AUTHOR = "cli"
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sop = commands.add_parser("sop", help="SOP reminders to staff")
+    sop.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
+    actions = sop.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every SOP rule as JSON")
+    actions.add_parser("show", help="one rule").add_argument("id")
+    save = actions.add_parser("set", help="create or replace a rule from a JSON file")
+    save.add_argument("file", type=Path)
+    actions.add_parser("pause", help="pause a rule (steps due meanwhile are skipped)").add_argument(
+        "id"
+    )
+    actions.add_parser("resume", help="resume a paused rule").add_argument("id")
+    actions.add_parser("remove", help="delete a rule and its unsent steps").add_argument("id")
+    pending = actions.add_parser("pending", help="a staff member's open reminders")
+    pending.add_argument("userid")
+    failed = actions.add_parser("failed", help="reminders and alerts given up on, newest first")
+    failed.add_argument("--limit", type=int, default=20)
+    actions.add_parser("status", help="scheduled, running and failed jobs")
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    async with admin_services(settings) as services:
+        return await reporting(_run(services, args))
+
+
+async def _run(services: AdminServices, args: argparse.Namespace) -> int:
+    store = SopStore(services.redis, services.keys)
+    scheduler = Scheduler(services.redis, services.keys)
+    if args.action == "list":
+        print_json([asdict(r) for r in await store.all()])
+    elif args.action == "show":
+        rule = await store.get(args.id)
+        if rule is None:
+            raise SopError(f"没有 SOP {args.id}")
+        print_json(asdict(rule))
+    elif args.action == "set":
+        guard = await services.outgoing_guard()
+        print_json(asdict(await store.save(_from_file(args.file), CLI_AUTHOR, guard)))
+    elif args.action in ("pause", "resume"):
+        rule = await store.set_enabled(args.id, args.action == "resume", CLI_AUTHOR)
+        print_json({"id": rule.id, "enabled": rule.enabled})
+    elif args.action == "remove":
+        await store.delete(args.id)
+        print_json({"removed": args.id})
+    elif args.action == "pending":
+        tasks = await TaskStore(services.redis, services.keys).pending(args.userid)
+        print_json([asdict(t) for t in tasks])
+    elif args.action == "failed":
+        print_json(await scheduler.failures(args.limit))
+    else:
+        print_json(await scheduler.counts())
+    return 0
+
+
+def _from_file(path: Path) -> SopRule:
+    try:
+        raw: Any = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise SopError(f"找不到文件 {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SopError(f"无法读取 {path}：{exc}") from None
+    if not isinstance(raw, dict):
+        raise SopError("文件应为一个 SOP 规则的 JSON 对象")
+    raw.setdefault("id", "")
+    try:
+        return SopRule.from_dict(raw)
+    except TypeError as exc:
+        raise SopError(f"规则字段有误：{exc}") from None

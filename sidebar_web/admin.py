@@ -8,7 +8,6 @@ there is no script on the page and no file from elsewhere.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import defaultdict
 from datetime import date
 
@@ -19,20 +18,14 @@ from bot.stats.report import RETENTION_DAYS, StatsRow, day_range, read_stats, su
 from bot.welcome.templates import corp_now
 from sidebar_web import oauth
 from sidebar_web.charts import Chart, Series, bar_chart, hbar_chart, line_chart
-from sidebar_web.common import sessions
 from sidebar_web.pages import STATIC, error_page, page
-from sidebar_web.session import SESSION_COOKIE, sidebar_path
+from sidebar_web.session import sidebar_path
 
 PATH = "admin/stats"
-COOKIE_LOOP_SECONDS = 60
 DEFAULT_DAYS, MIN_DAYS, MAX_DAYS = 30, 7, 90
 RANGES = (7, 30, 90)
 TOP_ROWS = 20  # staff members and channels listed, most new customers first
 CSS_VERSION = hashlib.sha256((STATIC / "stats.css").read_bytes()).hexdigest()[:10]
-
-
-def _just_signed_in(value: str) -> bool:
-    return value.isdigit() and 0 <= time.time() - int(value) < COOKIE_LOOP_SECONDS
 
 
 def requested_days(value: str) -> int:
@@ -45,17 +38,9 @@ def requested_days(value: str) -> int:
 async def stats_page(request: web.Request) -> web.StreamResponse:
     settings = request.config_dict[SETTINGS]
     home = sidebar_path(settings.public_url)
-    session = await sessions(request).load(request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        if _just_signed_in(request.query.get("signed_in", "")):
-            # the cookie set a moment ago did not come back: another round would loop
-            return error_page(
-                400,
-                "无法保持登录",
-                "浏览器没有保存登录状态。请确认允许 Cookie，并通过 HTTPS 地址打开后重试。",
-                home,
-            )
-        return await oauth.start(request, PATH)
+    session = await oauth.page_session(request, PATH)
+    if isinstance(session, web.StreamResponse):
+        return session
     if session.userid not in settings.admins:
         return error_page(
             403,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -26,13 +25,12 @@ from redis.exceptions import RedisError
 from bot.appkeys import SETTINGS
 from sidebar_web import admin, api_context, api_library, api_sop, oauth
 from sidebar_web.common import SESSION, SidebarError, error_response, sessions
-from sidebar_web.pages import STATIC, error_page, origin, page, security_headers
-from sidebar_web.session import SESSION_COOKIE, sidebar_path
+from sidebar_web.pages import STATIC, origin, page, security_headers
+from sidebar_web.session import SESSION_COOKIE
 
 SDK_FILE = "vendor/wecom-jssdk-2.4.4.js"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-COOKIE_LOOP_SECONDS = 60
 WW_STUB = web.AppKey("sidebar_ww_stub", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -56,17 +54,9 @@ async def index(request: web.Request) -> web.StreamResponse:
     settings = request.config_dict[SETTINGS]
     task = request.match_info.get("task_id", "")
     root = "../" if task else ""  # relative links keep working behind a path prefix
-    session = await sessions(request).load(request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        if _just_signed_in(request.query.get("signed_in", "")):
-            # we set the cookie a moment ago and it did not come back: another round would loop
-            return error_page(
-                400,
-                "无法保持登录",
-                "浏览器没有保存登录状态。请确认允许 Cookie，并通过 HTTPS 地址打开侧边栏后重试。",
-                sidebar_path(settings.public_url),
-            )
-        return await oauth.start(request, back=f"sop/{task}" if task else "")
+    session = await oauth.page_session(request, back=f"sop/{task}" if task else "")
+    if isinstance(session, web.StreamResponse):
+        return session
     boot = {
         "corpId": settings.corp_id,
         "agentId": settings.agent_id,
@@ -78,10 +68,6 @@ async def index(request: web.Request) -> web.StreamResponse:
     }
     stub = request.config_dict[WW_STUB]
     return page("index.html", session=session, boot=boot, stub_url=stub, version=VERSION, root=root)
-
-
-def _just_signed_in(value: str) -> bool:
-    return value.isdigit() and 0 <= time.time() - int(value) < COOKIE_LOOP_SECONDS
 
 
 @web.middleware

@@ -24,6 +24,7 @@ from sidebar_web.session import (
     OAUTH_COOKIE,
     OAUTH_SECONDS,
     SESSION_COOKIE,
+    Session,
     secure_cookies,
     sidebar_path,
 )
@@ -123,3 +124,27 @@ async def callback(request: web.Request) -> web.Response:
     response.del_cookie(OAUTH_COOKIE, path=home)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+COOKIE_LOOP_SECONDS = 60
+
+
+def _just_signed_in(value: str) -> bool:
+    return value.isdigit() and 0 <= time.time() - int(value) < COOKIE_LOOP_SECONDS
+
+
+async def page_session(request: web.Request, back: str = "") -> Session | web.StreamResponse:
+    """The signed-in member of a page (index, SOP task, admin), or the answer that signs them
+    in first (OAuth, coming back to `back`) — or explains why the cookie didn't stick."""
+    session = await sessions(request).load(request.cookies.get(SESSION_COOKIE))
+    if session is not None:
+        return session
+    if _just_signed_in(request.query.get("signed_in", "")):
+        # we set the cookie a moment ago and it did not come back: another round would loop
+        return error_page(
+            400,
+            "无法保持登录",
+            "浏览器没有保存登录状态。请确认允许 Cookie，并通过 HTTPS 地址打开侧边栏后重试。",
+            sidebar_path(request.config_dict[SETTINGS].public_url),
+        )
+    return await start(request, back=back)

@@ -7,9 +7,10 @@ turns every template error into a message for the admin instead of a failure at 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import Template, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -26,8 +27,14 @@ def uses_name(text: str) -> bool:
     return "customer_name" in variables_of(text)
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str) -> Template:
+    # a step or script is rendered for thousands of customers; compile its text once
+    return ENV.from_string(text)
+
+
 def render(text: str, variables: dict[str, str]) -> str:
-    return ENV.from_string(text).render(**variables)
+    return _compiled(text).render(**variables)
 
 
 def text_problem(

@@ -8,7 +8,7 @@ just what it knows with one atomic command, without reading the profile first.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 SEP = "|"
@@ -73,22 +73,7 @@ class CustomerProfile:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (the CLI and the sidebar)."""
-        data = {
-            name: getattr(self, name)
-            for name in (
-                "external_userid",
-                "name",
-                "corp_name",
-                "avatar",
-                "type",
-                "gender",
-                "read_at",
-                "messages",
-                "messages_from_customer",
-                "last_message_at",
-                "last_customer_message_at",
-            )
-        }
+        data = {k: v for k, v in vars(self).items() if k != "follows"}
         data["deleted"] = self.deleted
         data["follows"] = [_follow_dict(f) for f in self.follows.values()]
         return data
@@ -104,16 +89,16 @@ def _tag_dict(tag: ProfileTag) -> dict[str, str]:
     return {"id": tag.id, "group": tag.group, "name": tag.name}
 
 
-_CUSTOMER_INTS = {
-    "type",
-    "gender",
-    "read_at",
-    "messages",
-    "messages_from_customer",
-    "last_message_at",
-    "last_customer_message_at",
-}
-_FOLLOW_INTS = {"added_at", "deleted_at", "messages", "last_message_at"}
+def _names(cls: type, kind: str) -> frozenset[str]:
+    """The fields of `cls` annotated as `kind` ("int", "str"), as stored in the hash."""
+    return frozenset(f.name for f in fields(cls) if f.type == kind)
+
+
+# the key is the hash field's own name for the customer, never stored: leave it out
+_CUSTOMER_INTS = _names(CustomerProfile, "int")
+_CUSTOMER_STRS = _names(CustomerProfile, "str") - {"external_userid"}
+_FOLLOW_INTS = _names(FollowProfile, "int")
+_FOLLOW_STRS = _names(FollowProfile, "str") - {"userid"}
 
 
 def _int(value: str) -> int:
@@ -149,7 +134,7 @@ def from_hash(external_userid: str, fields: dict[str, str]) -> CustomerProfile:
         if not sep:
             if key in _CUSTOMER_INTS:
                 setattr(profile, key, _int(value))
-            elif key in ("name", "corp_name", "avatar"):
+            elif key in _CUSTOMER_STRS:
                 setattr(profile, key, value)
             continue
         follow = profile.follows.setdefault(userid, FollowProfile(userid))
@@ -157,6 +142,6 @@ def from_hash(external_userid: str, fields: dict[str, str]) -> CustomerProfile:
             setattr(follow, name, _int(value))
         elif name == "tags":
             follow.tags = _tags(value)
-        elif name in ("remark", "description", "state", "channel", "deleted_by"):
+        elif name in _FOLLOW_STRS:
             setattr(follow, name, value)
     return profile

@@ -13,8 +13,6 @@ their index and what is wrong. A batch that is too large or not signed is refuse
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ from bot.chat_log import ChatLog
 from bot.events import ChatText
 from bot.events.chat_text import SENDERS
 from bot.timestamps import plausible_seconds
-from bot.web.signed import IngestError, batch_rows, signed_json
+from bot.web.signed import IngestError, batch_answer, batch_rows, signed_json
 
 MAX_BATCH = 1000
 MAX_TEXT = 10_000  # characters; longer text is refused rather than cut
@@ -141,13 +139,7 @@ async def ingest_messages(request: web.Request) -> web.Response:
         "rejected": len(problems),
         "errors": [{"index": p.index, "msgid": p.msgid, "error": p.error} for p in problems],
     }
-    status = 422 if problems and not messages else 200
-    return web.json_response(
-        body, status=status, dumps=functools.partial(json.dumps, ensure_ascii=False)
-    )
-
-
-_json = functools.partial(json.dumps, ensure_ascii=False)
+    return batch_answer(body, valid=len(messages), rejected=len(problems))
 
 
 def setup_routes(app: web.Application) -> None:

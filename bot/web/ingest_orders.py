@@ -14,8 +14,6 @@ refused whole (see `bot.web.signed`). The segments are recomputed by the daily r
 
 from __future__ import annotations
 
-import functools
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +23,7 @@ from redis.exceptions import RedisError
 
 from bot.appkeys import KEYS, REDIS
 from bot.rfm.orders import Applied, OrderError, OrderRow, OrderStore, parse_order
-from bot.web.signed import IngestError, batch_rows, signed_json
+from bot.web.signed import IngestError, batch_answer, batch_rows, signed_json
 
 MAX_BATCH = 1000
 MAX_BODY_BYTES = 1024 * 1024  # a full batch of rows, with room for long ids and extra fields
@@ -64,10 +62,7 @@ async def ingest_orders(request: web.Request) -> web.Response:
             applied = await OrderStore(config[REDIS], config[KEYS]).apply(rows)
         except (RedisError, OSError):
             raise IngestError(503, "unavailable", "暂时无法保存，请稍后用同一批订单重试") from None
-    body = _counts(rows, applied, problems)
-    status = 422 if problems and not rows else 200
-    dumps = functools.partial(json.dumps, ensure_ascii=False)
-    return web.json_response(body, status=status, dumps=dumps)
+    return batch_answer(_counts(rows, applied, problems), valid=len(rows), rejected=len(problems))
 
 
 def _counts(rows: list[OrderRow], applied: Applied, problems: list[RowProblem]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -120,3 +121,13 @@ def batch_rows(payload: Any, field: str, noun: str, limit: int) -> list[Any]:
             413, "batch_too_large", f"每批最多 {limit} 条{noun}（收到 {len(rows)} 条）"
         )
     return rows
+
+
+def batch_answer(body: dict[str, Any], *, valid: int, rejected: int) -> web.Response:
+    """The answer to a batch: 200 with its counts and per-row errors, or 422 when every row
+    was refused."""
+    status = 422 if rejected and not valid else 200
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+_dumps = functools.partial(json.dumps, ensure_ascii=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from bot.churn import alert_id
 from bot.context import HandlerContext
-from bot.directory import StaffDirectory
 from bot.events import AddExternalContact, DelExternalContact, DelFollowUser
 from bot.routing import Router
 from bot.scheduler import Scheduler
@@ -15,14 +14,10 @@ from bot.welcome.channels import STATE_PREFIX
 router = Router(name=__name__)
 
 
-def triggers(ctx: HandlerContext) -> SopTriggers:
-    return SopTriggers(ctx.redis, ctx.keys, StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user))
-
-
 @router.on(AddExternalContact)
 async def start_customer_sops(event: AddExternalContact, ctx: HandlerContext) -> None:
     channel = event.state.removeprefix(STATE_PREFIX) if event.state.startswith(STATE_PREFIX) else ""
-    started = await triggers(ctx).fire(
+    started = await SopTriggers.of(ctx).fire(
         "added", event.user_id, event.external_user_id, event.create_time, value=channel
     )
     if started:
@@ -31,14 +26,14 @@ async def start_customer_sops(event: AddExternalContact, ctx: HandlerContext) ->
 
 @router.on(DelFollowUser)
 async def customer_left_staff(event: DelFollowUser, ctx: HandlerContext) -> None:
-    await triggers(ctx).relation_ended(event.user_id, event.external_user_id)
+    await SopTriggers.of(ctx).relation_ended(event.user_id, event.external_user_id)
     job = alert_id("follow", event.user_id, event.external_user_id, event.create_time)
     await Scheduler(ctx.redis, ctx.keys).add({job: event.create_time})
 
 
 @router.on(DelExternalContact)
 async def staff_removed_customer(event: DelExternalContact, ctx: HandlerContext) -> None:
-    await triggers(ctx).relation_ended(event.user_id, event.external_user_id)
+    await SopTriggers.of(ctx).relation_ended(event.user_id, event.external_user_id)
     if event.source == "DELETE_BY_TRANSFER":  # moved to a colleague: not a loss
         return
     job = alert_id("admin", event.user_id, event.external_user_id, event.create_time)

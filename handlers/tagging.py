@@ -8,10 +8,10 @@ import time
 from bot.context import HandlerContext
 from bot.events import ChatText, ExternalTagEvent
 from bot.routing import Router
+from bot.sop.triggers import SopTriggers
 from bot.tagging.store import MatcherCache
 from bot.tagging.tagger import Tagger
 from bot.tagging.tags import CorpTags
-from handlers.sop import triggers
 
 router = Router(name=__name__)
 
@@ -35,7 +35,7 @@ async def tag_from_keywords(event: ChatText, ctx: HandlerContext) -> None:
         ctx.log.info("auto-tagged %s: %s", event.external_userid, [m.tag_id for m in marked])
         # a tag the bot added starts the SOPs waiting for it ("tag" trigger)
         names = {m.rule.id: f"{m.rule.tag_group}/{m.rule.tag_name}" for m in matches}
-        sops = triggers(ctx)
+        sops = SopTriggers.of(ctx)
         for mark in marked:
             await sops.fire(
                 "tag", mark.staff, event.external_userid, time.time(), value=names[mark.rule_id]

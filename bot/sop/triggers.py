@@ -28,6 +28,11 @@ class SopTriggers:
         self._directory = directory
         self.scheduler = Scheduler(redis, keys)
 
+    @classmethod
+    def of(cls, ctx: HandlerContext) -> SopTriggers:
+        """The triggers as a handler uses them, with the staff directory for departments."""
+        return cls(ctx.redis, ctx.keys, StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user))
+
     async def fire(
         self, trigger: str, staff: str, external_userid: str, at: float, *, value: str = ""
     ) -> int:
@@ -81,8 +86,7 @@ def segment_entered(ctx: HandlerContext) -> SegmentHook:
     """What the RFM run calls when a follower's customer enters a segment."""
 
     async def entered(staff: str, external_userid: str, segment: str) -> None:
-        directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
-        await SopTriggers(ctx.redis, ctx.keys, directory).fire(
+        await SopTriggers.of(ctx).fire(
             "segment", staff, external_userid, time.time(), value=segment
         )
 

@@ -15,7 +15,6 @@ from redis.asyncio import Redis
 from bot.appkeys import HANDLER_CONTEXT
 from bot.config import Settings
 from bot.context import HandlerContext
-from bot.directory import StaffDirectory
 from bot.keys import RedisKeys
 from bot.profiles.store import ProfileStore
 from bot.sandbox import Sandbox
@@ -59,7 +58,7 @@ async def run_sop(
     ctx: HandlerContext = bot.app[HANDLER_CONTEXT]
     for rule in rules:
         await SopStore(redis, keys).save(rule, "admin1", None)
-    triggers = SopTriggers(redis, keys, StaffDirectory(redis, keys, ctx.wecom.user))
+    triggers = SopTriggers.of(ctx)
     start = time.time() - 2 * 3600
     pairs = [pair.split("|") for pair in added]
     for staff, customer in pairs:

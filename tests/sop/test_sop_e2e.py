@@ -14,7 +14,6 @@ from redis.asyncio import Redis
 from bot.appkeys import HANDLER_CONTEXT
 from bot.config import Settings
 from bot.context import HandlerContext
-from bot.directory import StaffDirectory
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from bot.sop.jobs import fire_id, step_id
@@ -115,7 +114,7 @@ async def test_two_runners_send_every_reminder_exactly_once(
     await store.save(
         SopRule("", "两小时后跟进", [SopStep(text="跟进一下", hours=2)]), "admin1", None
     )
-    triggers = SopTriggers(redis, keys, StaffDirectory(redis, keys, ctx.wecom.user))
+    triggers = SopTriggers.of(ctx)
     start = live_sandbox.now()
     for staff in ("zhangsan", "lisi", "wangwu"):
         for n in range(20):
@@ -139,7 +138,7 @@ async def test_two_hundred_reminders_in_one_minute_are_spread_under_the_limit(
 ) -> None:
     store = SopStore(redis, keys)
     await store.save(SopRule("", "活动提醒", [SopStep(text="活动开始啦", hours=1)]), "admin1", None)
-    triggers = SopTriggers(redis, keys, StaffDirectory(redis, keys, ctx.wecom.user))
+    triggers = SopTriggers.of(ctx)
     start = live_sandbox.now()
     for n in range(200):
         await triggers.fire("added", "zhangsan", f"wmBurst{n:03d}", start)
@@ -193,7 +192,7 @@ async def test_a_paused_rule_skips_what_falls_due(
 ) -> None:
     store = SopStore(redis, keys)
     saved = await store.save(SopRule("", "暂停测试", [SopStep(text="x", hours=1)]), "a", None)
-    triggers = SopTriggers(redis, keys, StaffDirectory(redis, keys, ctx.wecom.user))
+    triggers = SopTriggers.of(ctx)
     await triggers.fire("added", "zhangsan", "wmPaused", live_sandbox.now())
     await store.set_enabled(saved.id, False, "admin1")
     live_sandbox.advance(2 * 3600)

@@ -165,21 +165,16 @@ class SopDelivery:
         products = ProductStore(self._ctx.redis, self._ctx.keys)
         attachments = await materialize(step.attachments, media, products)
         contact = self._ctx.wecom.external_contact
-        if rule.kind == "group":
-            answer = await contact.add_msg_template(
-                sender=job.staff,
-                text=text or None,
-                attachments=attachments or None,
-                chat_type="group",
-                chat_id_list=[job.target],
-            )
-        else:
-            answer = await contact.add_msg_template(
-                sender=job.staff,
-                text=text or None,
-                attachments=attachments or None,
-                external_userid=None if job.target == "*" else [job.target],
-            )
+        group = rule.kind == "group"
+        answer = await contact.add_msg_template(
+            sender=job.staff,
+            text=text or None,
+            attachments=attachments or None,
+            chat_type="group" if group else "single",
+            chat_id_list=[job.target] if group else None,
+            # "*": a calendar SOP for all the member's customers, chosen by the member
+            external_userid=None if group or job.target == "*" else [job.target],
+        )
         return str(answer.get("msgid", ""))
 
     async def _schedule_next(self, rule: SopRule, job: jobs.StepJob) -> None:

@@ -83,15 +83,16 @@ class TaskStore:
 
     async def pending(self, staff: str, target: str | None = None) -> list[SopTask]:
         """The member's open tasks, oldest first (only those about `target`, if given)."""
-        ids = await self._redis.zrange(self._keys.sop_pending(staff), 0, 199)
-        tasks = []
-        for tid in ids:
-            task = await self.get(str(tid))
-            if task is None:  # expired: drop it from the list too
-                await self._redis.zrem(self._keys.sop_pending(staff), tid)
-            elif target is None or task.target in (target, "*"):
-                tasks.append(task)
-        return tasks
+        ids = [str(t) for t in await self._redis.zrange(self._keys.sop_pending(staff), 0, 199)]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for tid in ids:
+                pipe.hgetall(self._keys.sop_task(tid))
+            rows = await pipe.execute() if ids else []
+        expired = [tid for tid, raw in zip(ids, rows, strict=True) if not raw]
+        if expired:  # forgotten after TASK_TTL: drop them from the list too
+            await self._redis.zrem(self._keys.sop_pending(staff), *expired)
+        tasks = [SopTask.from_mapping(raw) for raw in rows if raw]
+        return [t for t in tasks if target is None or t.target in (target, "*")]
 
     async def complete(self, task: SopTask, at: int) -> bool:
         """Mark done; False when it already was."""

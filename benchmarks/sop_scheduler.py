@@ -58,6 +58,7 @@ from bot.profiles.store import ProfileStore  # noqa: E402
 from bot.redis_store import connect  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
+from bot.sop.deliver import REMINDERS_PER_SECOND  # noqa: E402
 from bot.sop.jobs import step_id  # noqa: E402
 from bot.sop.rules import SopRule, SopStep  # noqa: E402
 from bot.sop.store import SopStore  # noqa: E402
@@ -438,9 +439,12 @@ class Run:
     dropped: int
     cpu: dict[str, float]
     left: dict[str, int]
+    pace: float = 0.0  # sends a second the bot allows itself; 0: unpaced
 
     def row(self) -> dict[str, Any]:
         lags = sorted(self.lags)
+        # the i-th card can't go out before i / pace: what counts is the lag beyond that
+        beyond = sorted(lag - i / self.pace for i, lag in enumerate(lags)) if self.pace else lags
         return {
             "label": self.label,
             "concurrency": self.concurrency,
@@ -452,6 +456,10 @@ class Run:
             "p95": percentile(lags, 0.95),
             "p99": percentile(lags, 0.99),
             "max": lags[-1] if lags else float("nan"),
+            "beyond_p50": percentile(beyond, 0.50),
+            "beyond_p99": percentile(beyond, 0.99),
+            "beyond_max": beyond[-1] if beyond else float("nan"),
+            "pace": self.pace,
             "rate": len(lags) / (lags[-1] - lags[0]) if len(lags) > 1 else float("nan"),
             "cpu": self.cpu,
             "left": self.left,
@@ -664,6 +672,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         dropped,
                         cpu,
                         left,
+                        REMINDERS_PER_SECOND,
                     )
                 )
             result["runs"] = [r.row() for r in runs]
@@ -743,9 +752,10 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
     )
     print(
         "\n| dispatch | concurrency | received | dropped | first (s) | p50 (s) | p95 (s) "
-        "| p99 (s) | max (s) | messages/s | CPU s (sandbox / workers / redis) |"
+        "| p99 (s) | max (s) | messages/s | paced at (/s) | beyond pacing p50 / p99 / max (s) "
+        "| CPU s (sandbox / workers / redis) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in result["runs"]:
         cpu = row["cpu"]
         workers = sum(v for k, v in cpu.items() if k.startswith("worker") or k == "sender")
@@ -753,6 +763,8 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
             f"| {row['label']} | {row['concurrency']} | {row['received']}/{row['expected']} "
             f"| {row['dropped']} | {row['first']:.2f} | {row['p50']:.2f} | {row['p95']:.2f} "
             f"| {row['p99']:.2f} | {row['max']:.2f} | {row['rate']:,.0f} "
+            f"| {row['pace'] or '—'} | {row['beyond_p50']:.2f} / {row['beyond_p99']:.2f} / "
+            f"{row['beyond_max']:.2f} "
             f"| {cpu['sandbox']:.1f} / {workers:.1f} / {cpu['redis']:.1f} |"
         )
     bare = {r["concurrency"]: r for r in result["runs"] if not r["left"]}

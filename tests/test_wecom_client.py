@@ -107,6 +107,24 @@ async def test_token_is_cached_in_redis_with_margin(
     assert "app" not in key  # the secret itself never appears in a key
 
 
+async def test_process_reuses_its_token_until_wecom_calls_it_invalid(
+    upstream: tuple[Upstream, str], redis: Redis, key_prefix: str
+) -> None:
+    fake, base = upstream
+    key = RedisKeys("wwcorp", key_prefix).access_token("app")
+    async with aiohttp.ClientSession() as session:
+        client = make_client(session, redis, key_prefix, base)
+        await client.message.send_text(["u"], "x")
+        await redis.set(key, "T-other")  # another process's refresh, not yet seen here
+        await client.message.send_text(["u"], "x")
+        assert fake.tokens_used("message/send") == ["T1", "T1"]  # no Redis read per call
+        fake.answers["message/send"] = [{"errcode": 42001, "errmsg": "access_token expired"}]
+        await client.message.send_text(["u"], "x")
+    # T1 refused: dropped in the process, the Redis copy (another value) kept and used
+    assert fake.tokens_used("message/send") == ["T1", "T1", "T1", "T-other"]
+    assert fake.tokens_issued == 1
+
+
 def test_cache_ttl_for_short_lifetimes() -> None:
     assert cache_ttl(7200) == 6900
     assert cache_ttl(100) == 50

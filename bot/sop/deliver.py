@@ -10,6 +10,7 @@ what it already sent.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bot.attachments import materialize
@@ -17,7 +18,7 @@ from bot.context import HandlerContext
 from bot.directory import StaffDirectory
 from bot.jobs import Done, Failed, Later, Outcome
 from bot.media import MediaLibrary
-from bot.profiles.store import ProfileStore
+from bot.profiles.model import from_hash
 from bot.scheduler import Claimed
 from bot.sop import jobs
 from bot.sop.rules import SopRule, SopStep, next_occurrence, outside_quiet_hours, step_due
@@ -27,10 +28,16 @@ from bot.stats.recorder import record_sop
 from bot.templating import render
 from bot.text.guard import BlockedText
 from bot.wecom.member_quota import MemberQuota
+from bot.wecom.pacing import CallPacer
 from bot.welcome.templates import corp_now
 from scripts_library.products import ProductStore
 
 TITLE_BYTES, DESCRIPTION_BYTES = 128, 512
+# Reminder cards' share of WeCom's 10,000 `message/send` calls a minute per corp (doc 90454):
+# a burst of reminders is spread at 6,000 a minute, leaving the rest for alerts and replies.
+REMINDERS_PER_SECOND = 100
+PACE_WAIT_SECONDS = 10.0  # longer than this, the job goes back to the set rather than wait
+RULES_PARSED, NAMES_HELD, NAME_SECONDS = 64, 10_000, 300.0
 
 
 def clip(text: str, max_bytes: int) -> str:
@@ -58,15 +65,18 @@ class SopDelivery:
         self._store = SopStore(ctx.redis, ctx.keys)
         self._tasks = TaskStore(ctx.redis, ctx.keys)
         self._quota = MemberQuota(ctx.redis, ctx.keys)
-        self._profiles = ProfileStore(ctx.redis, ctx.keys)
         self._directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
+        self._pacer = CallPacer(ctx.redis, ctx.keys, "message/send", REMINDERS_PER_SECOND)
+        self._rules: dict[str, SopRule] = {}
+        self._names: dict[str, tuple[str, float]] = {}
 
     async def step(self, claimed: Claimed, now: float) -> Outcome:
         job = jobs.parse_step(claimed.id)
-        rule = await self._store.get(job.rule_id) if job else None
-        if job is None or rule is None or not rule.enabled or job.index >= len(rule.steps):
+        if job is None:
+            return Done()
+        rule, target, task = await self._read(job, task_id(claimed.id))
+        if rule is None or not rule.enabled or job.index >= len(rule.steps):
             return Done()  # the rule ended, was paused or lost this step: nothing to send
-        target = await self._target(rule, job)
         if not target.connected:
             return Done()  # the customer and the member parted: the rest never goes out
         step = rule.steps[job.index]
@@ -76,27 +86,59 @@ class SopDelivery:
         wake = outside_quiet_hours(rule, now)
         if wake > now:
             return Later(wake)
-        task = await self._tasks.get(task_id(claimed.id))
         if task is None or task.status == "sending":
             if step.delivery == "reminder":
                 free_at = await self._quota.take(job.staff, claimed.id, now)
                 if free_at is not None:
                     return Later(free_at)
+                if await self._pacer.slot(max_wait=PACE_WAIT_SECONDS) is None:
+                    return Later(time.time() + 1)  # the corp's share is taken for a while
             outcome = await self._send(rule, step, job, target, now)
             if outcome is not None:
                 return outcome
         await self._schedule_next(rule, job)
         return Done()
 
-    async def _target(self, rule: SopRule, job: jobs.StepJob) -> Target:
-        if rule.kind == "group" or job.target == "*":
-            return Target("", True, frozenset())
-        profile = await self._profiles.get(job.target)
+    async def _read(
+        self, job: jobs.StepJob, tid: str
+    ) -> tuple[SopRule | None, Target, SopTask | None]:
+        """The rule, whom the step is about and its task record, in one round trip."""
+        about = job.target != "*"  # a group's chat id reads as an empty profile: harmless
+        async with self._ctx.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(self._ctx.keys.sop_rules, job.rule_id)
+            pipe.hgetall(self._ctx.keys.sop_task(tid))
+            if about:
+                pipe.hgetall(self._ctx.keys.profile(job.target))
+            rows = await pipe.execute()
+        rule = self._rule(rows[0]) if rows[0] else None
+        task = SopTask.from_mapping(rows[1]) if rows[1] else None
+        if rule is None or rule.kind == "group" or not about:
+            return rule, Target("", True, frozenset()), task
+        profile = from_hash(job.target, rows[2])
         follow = profile.follows.get(job.staff)
         if follow is None:  # no record of the relation (yet): don't hold the reminder back
-            return Target(profile.name, True, frozenset())
+            return rule, Target(profile.name, True, frozenset()), task
         tags = frozenset(f"{t.group}/{t.name}" for t in follow.tags)
-        return Target(follow.remark or profile.name, follow.connected, tags)
+        return rule, Target(follow.remark or profile.name, follow.connected, tags), task
+
+    def _rule(self, raw: str) -> SopRule:
+        """Parsed once per version of the rule's JSON, as thousands of steps share a rule."""
+        rule = self._rules.get(raw)
+        if rule is None:
+            if len(self._rules) >= RULES_PARSED:
+                self._rules.clear()
+            rule = self._rules[raw] = SopRule.from_json(raw)
+        return rule
+
+    async def _staff_name(self, userid: str) -> str:
+        held = self._names.get(userid)
+        if held is not None and time.monotonic() < held[1]:
+            return held[0]
+        name = await self._directory.name(userid)
+        if len(self._names) >= NAMES_HELD:
+            self._names.clear()
+        self._names[userid] = (name, time.monotonic() + NAME_SECONDS)
+        return name
 
     async def _send(
         self,
@@ -107,7 +149,7 @@ class SopDelivery:
         now: float,
     ) -> Outcome | None:
         job_id = job.id
-        staff_name = await self._directory.name(job.staff)
+        staff_name = await self._staff_name(job.staff)
         variables = {
             "customer_name": target.name,
             "staff_name": staff_name,

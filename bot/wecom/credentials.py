@@ -20,6 +20,10 @@ from bot.wecom.errors import WeComError
 Fetch = Callable[[], Awaitable[tuple[str, int]]]
 
 EXPIRY_MARGIN_SECONDS = 300
+# How long a process reuses a value it read from Redis without asking again. Safe because the
+# Redis copy expires EXPIRY_MARGIN_SECONDS before WeCom's, and a token WeCom calls invalid is
+# dropped here at once (`invalidate`); it saves a round trip on every call.
+LOCAL_SECONDS = 30.0
 
 
 def cache_ttl(expires_in: int) -> int:
@@ -50,13 +54,17 @@ class CachedCredential:
         self._wait_seconds = wait_seconds
         self._local = asyncio.Lock()
         self._delete_if_equal = redis.register_script(DELETE_IF_EQUAL)
+        self._held: tuple[str, float] | None = None  # (value, monotonic time to ask again)
 
     async def get(self) -> str:
+        if self._held is not None and time.monotonic() < self._held[1]:
+            return self._held[0]
         value = await self._cached()
-        if value:
-            return value
-        async with self._local:  # one waiter per process; the rest reuse its result
-            return await self._cached() or await self._refresh()
+        if not value:
+            async with self._local:  # one waiter per process; the rest reuse its result
+                value = await self._cached() or await self._refresh()
+        self._held = (value, time.monotonic() + LOCAL_SECONDS)
+        return value
 
     async def _cached(self) -> str | None:
         value = await self._redis.get(self.key)
@@ -84,4 +92,6 @@ class CachedCredential:
 
     async def invalidate(self, stale: str) -> None:
         """Forget `stale` (WeCom said it is invalid) unless it was already replaced."""
+        if self._held is not None and self._held[0] == stale:
+            self._held = None
         await self._delete_if_equal(keys=[self.key], args=[stale])

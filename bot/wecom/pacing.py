@@ -31,8 +31,10 @@ class CallPacer:
         self._api = api
         self.per_second = per_second
 
-    async def slot(self) -> int:
-        """Wait until this process may make one call; returns the second of the slot."""
+    async def slot(self, max_wait: float | None = None) -> int | None:
+        """Wait until this process may make one call; returns the second of the slot, or None
+        when none came within `max_wait` seconds (the caller then tries again later)."""
+        give_up = None if max_wait is None else time.monotonic() + max_wait
         while True:
             now = time.time()
             second = int(now)
@@ -44,4 +46,7 @@ class CallPacer:
             if int(taken) <= self.per_second:
                 return second
             # spread the waiters over the next second rather than all at its first instant
-            await asyncio.sleep(second + 1 - now + random.uniform(0, 0.05))
+            pause = second + 1 - now + random.uniform(0, 0.05)
+            if give_up is not None and time.monotonic() + pause > give_up:
+                return None
+            await asyncio.sleep(pause)

@@ -11,12 +11,14 @@ import aiohttp
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from bot.admin.handoff import ReplyHandoff
 from bot.appkeys import (
     CLIENT_SETTINGS,
     CRYPTO,
     DISPATCHER,
     FILTER,
     HANDLER_CONTEXT,
+    HANDOFF,
     HTTP,
     INGEST,
     KEYS,
@@ -53,6 +55,7 @@ from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
 from bot.welcome.templates import corp_now
 from handlers import (
+    admin,
     channels,
     chat,
     group_welcome,
@@ -77,6 +80,7 @@ ROUTERS: list[Router] = [
     stats.router,  # operating statistics: adds, losses, group joins, counted once per event
     group_welcome.router,  # a record of joins for the SOP flow; nothing waits on it
     kf.router,
+    admin.router,  # admin commands; the admin waits for the answer (passive reply)
     chat.router,  # chat text from every source: history, sensitive words
     tagging.router,  # keyword rules → mark_tag, after the history is kept
     sensitive.router,
@@ -144,6 +148,7 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
         app[REDIS] = redis
         app[REDIS_URL] = url
         app[INGEST] = EventIngest(redis, app[KEYS], settings.dedup_window_seconds)
+        app[HANDOFF] = ReplyHandoff(redis, app[KEYS])
         yield
 
 

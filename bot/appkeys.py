@@ -6,6 +6,7 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.admin.handoff import ReplyHandoff
 from bot.callback.crypto import CallbackCrypto
 from bot.callback.ingest import EventIngest
 from bot.config import Settings
@@ -33,3 +34,4 @@ INGEST = web.AppKey("ingest", EventIngest)
 HANDLER_CONTEXT = web.AppKey("handler_context", HandlerContext)
 PIPELINE = web.AppKey("pipeline", EventPipeline)
 SCRIPT_INDEX = web.AppKey("script_index", ScriptIndex)
+HANDOFF = web.AppKey("handoff", ReplyHandoff)

@@ -72,6 +72,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8080"
     oauth_authorize_url: str = DEFAULT_OAUTH_AUTHORIZE_URL  # tests and the demo: the sandbox
     admins: frozenset[str] = frozenset()
+    admin_departments: frozenset[int] = frozenset()  # their members are admins too
     data_dir: Path = Path("scrm-data")
     key_prefix: str = "scrm"
     dedup_window_seconds: int = 600
@@ -96,6 +97,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_PUBLIC_URL": ("public_url", False),
     "SCRM_OAUTH_AUTHORIZE_URL": ("oauth_authorize_url", False),
     "SCRM_ADMINS": ("admins", False),
+    "SCRM_ADMIN_DEPARTMENTS": ("admin_departments", False),
     "SCRM_DATA_DIR": ("data_dir", False),
     "SCRM_KEY_PREFIX": ("key_prefix", False),
     "SCRM_DEDUP_WINDOW": ("dedup_window_seconds", False),
@@ -180,6 +182,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             values.get("SCRM_OAUTH_AUTHORIZE_URL", DEFAULT_OAUTH_AUTHORIZE_URL),
         ),
         admins=_admins(values.get("SCRM_ADMINS", "")),
+        admin_departments=_departments(values.get("SCRM_ADMIN_DEPARTMENTS", "")),
         data_dir=Path(str(values.get("SCRM_DATA_DIR", "scrm-data"))).expanduser(),
         key_prefix=_match(
             "SCRM_KEY_PREFIX",
@@ -261,6 +264,19 @@ def _redis_url(value: Any) -> str:
             "SCRM_REDIS_URL", f"应以 redis://、rediss:// 或 unix:// 开头（当前为 {text[:60]!r}）"
         )
     return text
+
+
+def _departments(value: Any) -> frozenset[int]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    found: set[int] = set()
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigError("SCRM_ADMIN_DEPARTMENTS", f"{text!r} 不是部门 ID（正整数）")
+        found.add(int(text))
+    return frozenset(found)
 
 
 def _admins(value: Any) -> frozenset[str]:

@@ -404,6 +404,28 @@ class RedisKeys:
         """String with a TTL: this event (stream entry id) was counted already."""
         return f"{self.base}:stats:seen:{mark}"
 
+    # -- admin commands and audit -------------------------------------------------------------
+    @property
+    def audit(self) -> str:
+        """Stream of every configuration change: who, when, what, before and after (capped)."""
+        return f"{self.base}:audit"
+
+    def admin_undo(self, userid: str) -> str:
+        """List (newest first, capped) of the admin's changes that `撤销` can take back."""
+        return f"{self.base}:admin:undo:{userid}"
+
+    def admin_confirm(self, userid: str) -> str:
+        """String with a TTL: the destructive command waiting for the admin's confirmation code."""
+        return f"{self.base}:admin:confirm:{userid}"
+
+    def admin_pages(self, userid: str) -> str:
+        """String with a TTL: the rest of a long reply, for `下一页`."""
+        return f"{self.base}:admin:pages:{userid}"
+
+    def admin_seen(self, msgid: str) -> str:
+        """String with a TTL: this app message was taken as a command once already."""
+        return f"{self.base}:admin:seen:{msgid}"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

@@ -201,8 +201,10 @@ class ScriptIndex:
         departments: list[int],
         category: str = "",
         limit: int = 20,
+        every_script: bool = False,
     ) -> list[Script]:
-        """Visible, enabled scripts matching `query` (all scripts of `category` when empty)."""
+        """Visible, enabled scripts matching `query` (all scripts of `category` when empty);
+        `every_script` (admins managing the library) skips visibility and the enabled flag."""
         scores: dict[str, float]
         words = tokens(query)
         if not words:
@@ -223,7 +225,7 @@ class ScriptIndex:
         found = (
             self._scripts[sid]
             for sid in scores
-            if self._shows(self._scripts[sid], userid, departments, category)
+            if every_script or self._shows(self._scripts[sid], userid, departments, category)
         )
         return heapq.nsmallest(
             limit, found, key=lambda s: (-scores[s.id], -self._sends.get(s.id, 0), s.title, s.id)

@@ -13,10 +13,13 @@ import time
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import CRYPTO, INGEST, METRICS, SETTINGS
+from bot.admin.grammar import NotCommand
+from bot.admin.specs import GRAMMAR
+from bot.appkeys import CRYPTO, HANDOFF, INGEST, METRICS, SETTINGS
 from bot.callback.crypto import CallbackError
 from bot.callback.ingest import fingerprint
-from bot.events import XmlRejected, event_from_fields, parse_xml
+from bot.events import TextMessage, XmlRejected, event_from_fields, parse_xml
+from bot.events.xml_out import to_xml
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +105,36 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(request, "redis_unavailable", 503)
     result = "accepted" if entry_id else "duplicate"
     request.config_dict[METRICS].callbacks.labels(result=result).inc()
+    if entry_id and isinstance(event, TextMessage) and is_command_text(event.content):
+        return await _passive_reply(request, event, nonce)
     return web.Response(text="")
+
+
+def is_command_text(content: str) -> bool:
+    return not isinstance(GRAMMAR.parse(content), NotCommand)
+
+
+async def _passive_reply(request: web.Request, event: TextMessage, nonce: str) -> web.Response:
+    """Wait briefly for the worker's answer and send it back encrypted (REFERENCE.md §2)."""
+    try:
+        answer = await request.config_dict[HANDOFF].wait(event.msg_id)
+    except (RedisError, OSError) as exc:  # the event is stored: the answer will be sent
+        log.warning("passive reply not awaited: %s", exc)
+        answer = None
+    if answer is None:
+        return web.Response(text="")
+    settings = request.config_dict[SETTINGS]
+    reply = to_xml(
+        [
+            ("ToUserName", event.user_id),
+            ("FromUserName", settings.corp_id),
+            ("CreateTime", int(time.time())),
+            ("MsgType", "text"),
+            ("Content", answer),
+        ]
+    )
+    body = request.config_dict[CRYPTO].passive_reply(reply, nonce)
+    return web.Response(text=body, content_type="application/xml")
 
 
 def setup_routes(app: web.Application) -> None:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bot.callback.crypto import CallbackCrypto
+from bot.callback.crypto import CallbackCrypto, CallbackError
+from bot.events.parse import XmlRejected, parse_xml
 from bot.sandbox.events import envelope
 
 
@@ -31,6 +32,7 @@ class Attempt:
     query: dict[str, str]
     error: str = ""
     elapsed: float = 0.0
+    reply: dict[str, str] = field(default_factory=dict)  # a passive reply, decrypted
 
 
 @dataclass
@@ -130,7 +132,22 @@ class CallbackDriver:
                 error = ""
         except (aiohttp.ClientError, TimeoutError) as exc:
             text, status, error = "", None, f"{type(exc).__name__}: {exc}"[:200]
-        return Attempt(number, status, text, query, error, time.monotonic() - started)
+        attempt = Attempt(number, status, text, query, error, time.monotonic() - started)
+        if status == 200 and text.strip():
+            attempt.reply = self._open_reply(text)
+        return attempt
+
+    def _open_reply(self, body: str) -> dict[str, str]:
+        """A passive reply as WeCom reads it: signature checked, decrypted, its fields."""
+        try:
+            outer = parse_xml(body)
+            encrypt = str(outer["Encrypt"])
+            plain = self.crypto.verify_and_decrypt(
+                str(outer["MsgSignature"]), str(outer["TimeStamp"]), str(outer["Nonce"]), encrypt
+            )
+            return {k: str(v) for k, v in parse_xml(plain).items()}
+        except (KeyError, CallbackError, XmlRejected) as exc:
+            return {"error": f"{type(exc).__name__}: {exc}"}
 
     async def verify_url(self, answer_within: float = 1.0) -> UrlCheck:
         """The GET WeCom makes when the callback URL is saved: echo the decrypted echostr.

@@ -41,6 +41,16 @@ class ScenarioResult:
     def delivered(self) -> bool:
         return self.delivery is not None and self.delivery.delivered
 
+    @property
+    def passive_reply(self) -> str:
+        """The text of the bot's passive reply to this callback ("" when it sent none)."""
+        if self.delivery is None:
+            return ""
+        for attempt in self.delivery.attempts:
+            if attempt.reply:
+                return attempt.reply.get("Content", "")
+        return ""
+
 
 class Scenarios:
     """Scenario methods of `Sandbox`; expects the attributes declared below."""

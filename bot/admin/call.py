@@ -1,0 +1,46 @@
+"""What a command's code gets: the handler context, the admin's session, and the stores."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.admin.grammar import Parsed
+from bot.admin.session import AdminSession
+from bot.context import HandlerContext
+from bot.text.guard import TextGuard
+from bot.text.library import WordLibrary
+
+
+class CommandError(ValueError):
+    """A command that can't be done as asked; the message goes back to the admin as is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One admin's command in progress."""
+
+    ctx: HandlerContext
+    session: AdminSession
+
+    @property
+    def admin(self) -> str:
+        return self.session.userid
+
+    async def guard(self) -> TextGuard:
+        """The word check as the library stands now: a word added a moment ago (maybe by this
+        admin) counts, even before this process's filter has reloaded."""
+        snapshot = await WordLibrary(self.ctx.redis, self.ctx.keys).snapshot()
+        current = snapshot.build()
+        return TextGuard(lambda: current, self.ctx.redis, self.ctx.keys)
+
+
+Executor = Callable[[Parsed, Call], Awaitable[str]]
+# Checks a destructive command's target and says what it will do, before the code is asked for
+Preview = Callable[[Parsed, Call], Awaitable[str]]
+
+
+def short(text: str, limit: int = 60) -> str:
+    """One line of `text`, cut to `limit` characters, for lists and confirmations."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

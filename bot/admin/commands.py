@@ -1,0 +1,184 @@
+"""Runs an admin's text as a command: who may, what it does, what the admin is told.
+
+Only a complete command (see `grammar`) from an admin changes anything. Destructive ones are
+parked until the admin sends the code they are given; every change is audited and can be taken
+back with `撤销`; long answers are paged (`下一页`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.admin import exec_rules, exec_scripts, exec_words
+from bot.admin.call import Call, CommandError, Executor, Preview
+from bot.admin.grammar import Parsed, Usage
+from bot.admin.session import CONFIRM_SECONDS, AdminSession, Change
+from bot.admin.specs import GRAMMAR, help_text
+from bot.context import HandlerContext
+from bot.directory import StaffDirectory
+from bot.stats.report import read_stats, summarize
+from bot.text.guard import BlockedText
+
+REFUSAL = "抱歉，只有管理员可以使用管理命令。如需开通，请联系企业微信管理员。"
+MAX_STATS_DAYS, AUDIT_DEFAULT, AUDIT_MAX = 90, 10, 100
+
+
+async def _help(cmd: Parsed, call: Call) -> str:
+    return help_text(cmd["topic"])
+
+
+async def _stats(cmd: Parsed, call: Call) -> str:
+    days = int(cmd["days"]) if cmd["days"].isdigit() else 7 if not cmd["days"] else 0
+    if not 1 <= days <= MAX_STATS_DAYS:
+        raise CommandError(f"天数应是 1 到 {MAX_STATS_DAYS} 的整数，例如：统计 7")
+    total = summarize(await read_stats(call.ctx.redis, call.ctx.keys, days))
+    lines = [
+        f"最近 {days} 天：",
+        f"新增客户 {total.new}，流失 {total.lost}（客户删除 {total.lost_by_customer}，"
+        f"员工删除 {total.lost_by_staff}），净增 {total.new - total.lost}",
+    ]
+    if total.group_joins is not None or total.group_leaves is not None:
+        lines.append(f"客户群入群 {total.group_joins or 0}，退群 {total.group_leaves or 0}")
+    if total.sop_sent is not None:
+        lines.append(f"SOP 提醒发出 {total.sop_sent}，完成 {total.sop_completed or 0}")
+    for k, (added, kept) in sorted(total.cohorts.items()):
+        if added:
+            lines.append(f"{k} 日留存 {kept}/{added}（{kept / added:.0%}）")
+    return "\n".join(lines)
+
+
+async def _audit(cmd: Parsed, call: Call) -> str:
+    count = (
+        int(cmd["count"]) if cmd["count"].isdigit() else AUDIT_DEFAULT if not cmd["count"] else 0
+    )
+    if not 1 <= count <= AUDIT_MAX:
+        raise CommandError(f"条数应是 1 到 {AUDIT_MAX} 的整数，例如：审计 20")
+    entries = await call.session.audit.latest(count)
+    if not entries:
+        return "还没有改动记录。"
+    lines = [f"最近 {len(entries)} 条改动（新的在前）："]
+    for entry in entries:
+        when = time.strftime("%m-%d %H:%M", time.localtime(entry.at))
+        lines.append(f"{when} {entry.actor}（{entry.via}）{entry.summary}")
+    return "\n".join(lines)
+
+
+async def _next(cmd: Parsed, call: Call) -> str:
+    page = await call.session.next_page()
+    return page if page is not None else "没有更多内容了。"
+
+
+EXECUTORS: dict[str, Executor] = {
+    "script.add": exec_scripts.add,
+    "script.search": exec_scripts.search,
+    "script.show": exec_scripts.show,
+    "script.edit": exec_scripts.edit,
+    "script.delete": exec_scripts.delete,
+    "script.history": exec_scripts.history,
+    "script.restore": exec_scripts.restore,
+    "word.add": exec_words.add,
+    "word.remove": exec_words.remove,
+    "word.list": exec_words.listing,
+    "word.test": exec_words.test,
+    "tagrule.list": exec_rules.tag_rules,
+    "tagrule.test": exec_rules.tag_rule_test,
+    "tagrule.delete": exec_rules.tag_rule_delete,
+    "welcome.list": exec_rules.welcomes,
+    "welcome.show": exec_rules.welcome_show,
+    "welcome.edit": exec_rules.welcome_edit,
+    "sop.list": exec_rules.sops,
+    "sop.pause": exec_rules.sop_pause,
+    "sop.resume": exec_rules.sop_resume,
+    "stats": _stats,
+    "audit": _audit,
+    "next": _next,
+    "help": _help,
+}
+PREVIEWS: dict[str, Preview] = {
+    "script.delete": exec_scripts.preview_delete,
+    "word.remove": exec_words.preview_remove,
+    "tagrule.delete": exec_rules.preview_tag_rule_delete,
+}
+UNDO_BY_KIND = {"script": exec_scripts.undo, "words": exec_words.undo}
+
+
+class AdminCommands:
+    """The command layer of one process: `answer` turns an app text into the reply, or None
+    when the text is not addressed to it."""
+
+    def __init__(self, ctx: HandlerContext) -> None:
+        self._ctx = ctx
+        self._directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
+
+    async def is_admin(self, userid: str) -> bool:
+        if userid in self._ctx.settings.admins:
+            return True
+        wanted = self._ctx.settings.admin_departments
+        return bool(wanted) and not wanted.isdisjoint(await self._directory.departments(userid))
+
+    async def answer(self, userid: str, text: str) -> str | None:
+        parsed = GRAMMAR.parse(text)
+        if not isinstance(parsed, Parsed | Usage):
+            return None
+        if not await self.is_admin(userid):
+            near_miss = isinstance(parsed, Usage) and parsed.near_miss
+            return None if near_miss else REFUSAL
+        if isinstance(parsed, Usage):
+            return parsed.message
+        call = Call(self._ctx, AdminSession(self._ctx.redis, self._ctx.keys, userid))
+        try:
+            reply = await self._run(parsed, call)
+        except CommandError as exc:
+            return str(exc)
+        except BlockedText as exc:
+            return f"没有保存：内容含敏感词{exc}"
+        if parsed.spec.key == "next":
+            return reply
+        return await call.session.paged(reply)
+
+    async def _run(self, parsed: Parsed, call: Call) -> str:
+        key = parsed.spec.key
+        if key == "undo":
+            return await self._undo(call)
+        if key == "confirm":
+            return await self._confirm(parsed, call)
+        if parsed.spec.destructive:
+            what = await PREVIEWS[key](parsed, call)
+            code = await call.session.ask_confirmation(parsed.text)
+            minutes = CONFIRM_SECONDS // 60
+            return f"{what}。\n请在 {minutes} 分钟内回复「确认 {code}」执行；不回复则不执行。"
+        return await EXECUTORS[key](parsed, call)
+
+    async def _confirm(self, parsed: Parsed, call: Call) -> str:
+        text = await call.session.confirmed_command(parsed["code"])
+        if text is None:
+            if await call.session.has_pending_confirmation():
+                return "确认码不对，请核对后重发。"
+            return "没有等待确认的操作（确认码已过期或已用过），请重新发送命令。"
+        command = GRAMMAR.parse(text)
+        if not isinstance(command, Parsed):  # parked only after it parsed: can't happen
+            return "这条命令已无法执行，请重新发送。"
+        return await EXECUTORS[command.spec.key](command, call)
+
+    async def _undo(self, call: Call) -> str:
+        change = await call.session.take_last_change()
+        if change is None:
+            return "没有可以撤销的改动。"
+        undo = UNDO_BY_KIND.get(change.kind, exec_rules.undo)
+        try:
+            reply = await undo(change, call)
+        except CommandError:
+            await self._restore_undo(call, change)
+            raise
+        await call.session.changed(
+            "undo",
+            Change(
+                change.kind, change.target, change.after, change.before, f"撤销：{change.summary}"
+            ),
+            undoable=False,
+        )
+        return reply
+
+    async def _restore_undo(self, call: Call, change: Change) -> None:
+        """An undo that failed leaves the change where it was, for another try."""
+        await call.session.changed("undo.failed", change, undoable=True)

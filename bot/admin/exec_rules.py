@@ -1,0 +1,198 @@
+"""`标签规则 …`, `欢迎语 …` and `SOP …`: list, look at and change rules and templates."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+
+from bot.admin.call import Call, CommandError, short
+from bot.admin.grammar import Parsed
+from bot.admin.session import Change
+from bot.sop.rules import SopError, SopRule
+from bot.sop.store import SopStore
+from bot.tagging.rules import RuleError, RuleMatcher, TagRule
+from bot.tagging.store import TagRuleStore
+from bot.welcome.store import WelcomeStore
+from bot.welcome.templates import TemplateError, WelcomeTemplate
+
+SCOPE_NAMES = {"default": "默认", "channel": "渠道", "staff": "员工", "department": "部门"}
+TRIGGER_NAMES = {
+    "added": "添加客户后",
+    "tag": "打上标签后",
+    "segment": "进入分层后",
+    "schedule": "定时",
+}
+
+
+# -- 标签规则 ---------------------------------------------------------------------------------
+async def _tag_rule(call: Call, rule_id: str) -> TagRule:
+    for rule in await TagRuleStore(call.ctx.redis, call.ctx.keys).all():
+        if rule.id == rule_id:
+            return rule
+    raise CommandError(f"没有编号为 {rule_id} 的标签规则。发送「标签规则 列表」查看。")
+
+
+async def tag_rules(cmd: Parsed, call: Call) -> str:
+    rules = await TagRuleStore(call.ctx.redis, call.ctx.keys).all()
+    if not rules:
+        return "还没有标签规则。"
+    lines = [f"标签规则 {len(rules)} 条（编号 · 名称 → 标签 · 关键词）："]
+    for rule in rules:
+        off = "（已停用）" if not rule.enabled else ""
+        words = short("、".join(rule.keywords), 40)
+        lines.append(f"{rule.id} · {rule.name} → {rule.tag_group}/{rule.tag_name} · {words}{off}")
+    return "\n".join(lines)
+
+
+async def tag_rule_test(cmd: Parsed, call: Call) -> str:
+    matcher = RuleMatcher(await TagRuleStore(call.ctx.redis, call.ctx.keys).all())
+    matches = matcher.match(cmd["text"])
+    if not matches:
+        return "这句话不会触发任何标签规则。"
+    lines = ["会触发："]
+    for match in matches:
+        rule = match.rule
+        extra = f"（需 {rule.threshold} 次）" if rule.threshold > 1 else ""
+        words = "、".join(match.keywords)
+        lines.append(f"· {rule.name} → {rule.tag_group}/{rule.tag_name}，因为「{words}」{extra}")
+    return "\n".join(lines)
+
+
+async def preview_tag_rule_delete(cmd: Parsed, call: Call) -> str:
+    rule = await _tag_rule(call, cmd["id"])
+    return f"将删除标签规则 {rule.id}「{rule.name}」（→ {rule.tag_group}/{rule.tag_name}）"
+
+
+async def tag_rule_delete(cmd: Parsed, call: Call) -> str:
+    rule = await _tag_rule(call, cmd["id"])
+    await TagRuleStore(call.ctx.redis, call.ctx.keys).delete(rule.id)
+    await call.session.changed(
+        "tagrule.delete",
+        Change("tagrule", rule.id, asdict(rule), None, f"删除标签规则 {rule.id}「{rule.name}」"),
+    )
+    return f"已删除标签规则 {rule.id}「{rule.name}」。发送「撤销」可恢复。"
+
+
+# -- 欢迎语 -----------------------------------------------------------------------------------
+async def _template(call: Call, template_id: str) -> WelcomeTemplate:
+    template = await WelcomeStore(call.ctx.redis, call.ctx.keys).get(template_id)
+    if template is None:
+        raise CommandError(f"没有编号为 {template_id} 的欢迎语。发送「欢迎语 列表」查看。")
+    return template
+
+
+async def welcomes(cmd: Parsed, call: Call) -> str:
+    templates = await WelcomeStore(call.ctx.redis, call.ctx.keys).list()
+    if not templates:
+        return "还没有欢迎语模板。"
+    lines = [f"欢迎语 {len(templates)} 个（编号 · 范围 · 名称 · 开头）："]
+    for t in templates:
+        scope = SCOPE_NAMES.get(t.scope, t.scope) + (f" {t.target}" if t.target else "")
+        lines.append(f"{t.id} · {scope} · {t.name} · {short(t.text, 30)}")
+    return "\n".join(lines)
+
+
+async def welcome_show(cmd: Parsed, call: Call) -> str:
+    t = await _template(call, cmd["id"])
+    scope = SCOPE_NAMES.get(t.scope, t.scope) + (f" {t.target}" if t.target else "")
+    parts = [f"欢迎语 {t.id}「{t.name}」· {scope}", t.text]
+    if t.slots:
+        parts.append(f"另有 {len(t.slots)} 个时段版本（用 scrm-bot welcome 查看）")
+    if t.attachments:
+        parts.append(f"附件 {len(t.attachments)} 个")
+    return "\n".join(parts)
+
+
+async def _save_template(call: Call, template: WelcomeTemplate) -> WelcomeTemplate:
+    try:
+        return await WelcomeStore(call.ctx.redis, call.ctx.keys).save(template, await call.guard())
+    except TemplateError as exc:
+        raise CommandError(f"没有保存：{exc}") from None
+
+
+async def welcome_edit(cmd: Parsed, call: Call) -> str:
+    before = await _template(call, cmd["id"])
+    after = await _save_template(call, replace(before, text=cmd["text"]))
+    await call.session.changed(
+        "welcome.edit",
+        Change(
+            "welcome",
+            after.id,
+            json.loads(before.to_json()),
+            json.loads(after.to_json()),
+            f"修改欢迎语 {after.id}「{after.name}」",
+        ),
+    )
+    return f"已修改欢迎语 {after.id}「{after.name}」。发送「撤销」可改回。"
+
+
+# -- SOP --------------------------------------------------------------------------------------
+async def sops(cmd: Parsed, call: Call) -> str:
+    rules = await SopStore(call.ctx.redis, call.ctx.keys).all()
+    if not rules:
+        return "还没有 SOP 规则（用 scrm-bot sop set 或配置文件导入）。"
+    lines = [f"SOP {len(rules)} 条（编号 · 名称 · 触发 · 步骤 · 状态）："]
+    for rule in rules:
+        state = "进行中" if rule.enabled else "已暂停"
+        trigger = TRIGGER_NAMES.get(rule.trigger, rule.trigger)
+        lines.append(f"{rule.id} · {rule.name} · {trigger} · {len(rule.steps)} 步 · {state}")
+    return "\n".join(lines)
+
+
+async def _set_enabled(call: Call, rule_id: str, enabled: bool) -> SopRule:
+    try:
+        return await SopStore(call.ctx.redis, call.ctx.keys).set_enabled(
+            rule_id, enabled, call.admin
+        )
+    except SopError as exc:
+        raise CommandError(f"{exc}。发送「SOP 列表」查看编号。") from None
+
+
+async def sop_pause(cmd: Parsed, call: Call) -> str:
+    rule = await _set_enabled(call, cmd["id"], False)
+    await call.session.changed(
+        "sop.pause",
+        Change(
+            "sop",
+            rule.id,
+            {"enabled": True},
+            {"enabled": False},
+            f"暂停 SOP {rule.id}「{rule.name}」",
+        ),
+    )
+    return f"已暂停 SOP {rule.id}「{rule.name}」：暂停期间到期的步骤不会发送。"
+
+
+async def sop_resume(cmd: Parsed, call: Call) -> str:
+    rule = await _set_enabled(call, cmd["id"], True)
+    await call.session.changed(
+        "sop.resume",
+        Change(
+            "sop",
+            rule.id,
+            {"enabled": False},
+            {"enabled": True},
+            f"恢复 SOP {rule.id}「{rule.name}」",
+        ),
+    )
+    return f"已恢复 SOP {rule.id}「{rule.name}」。"
+
+
+# -- 撤销 -------------------------------------------------------------------------------------
+async def undo(change: Change, call: Call) -> str:
+    if change.kind == "tagrule":
+        rule = TagRule.from_json(json.dumps(change.before))
+        try:
+            await TagRuleStore(call.ctx.redis, call.ctx.keys).save(rule)
+        except RuleError as exc:
+            raise CommandError(f"无法撤销：{exc}") from None
+        return f"已撤销：标签规则 {rule.id}「{rule.name}」已恢复。"
+    if change.kind == "welcome":
+        template = WelcomeTemplate.from_json(json.dumps(change.before))
+        await _save_template(call, template)
+        return f"已撤销：欢迎语 {template.id} 已改回。"
+    if change.kind == "sop":
+        enabled = bool((change.before or {}).get("enabled"))
+        sop = await _set_enabled(call, change.target, enabled)
+        return f"已撤销：SOP {sop.id}「{sop.name}」已{'恢复' if enabled else '暂停'}。"
+    raise CommandError(f"这类改动（{change.kind}）不能撤销。")

@@ -1,0 +1,170 @@
+"""`话术 …`: add, search, show, edit, delete, history and restore scripts by chat."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, replace
+
+from bot.admin.call import Call, CommandError, short
+from bot.admin.grammar import Parsed
+from bot.admin.session import Change
+from scripts_library.scripts import Script, ScriptError, ScriptStore
+from scripts_library.search import ScriptIndex
+
+FIELD_NAMES = {
+    "内容": "text",
+    "content": "text",
+    "标题": "title",
+    "title": "title",
+    "分类": "category",
+    "category": "category",
+}
+LABELS = {"text": "内容", "title": "标题", "category": "分类"}
+SEARCH_LIMIT = 30
+
+
+def _store(call: Call) -> ScriptStore:
+    return ScriptStore(call.ctx.redis, call.ctx.keys)
+
+
+async def _existing(call: Call, script_id: str) -> Script:
+    script = await _store(call).get(script_id)
+    if script is None:
+        raise CommandError(f"没有编号为 {script_id} 的话术。可先「话术 搜索 关键词」查编号。")
+    return script
+
+
+async def _save(call: Call, script: Script) -> Script:
+    try:
+        return await _store(call).save(script, call.admin, await call.guard())
+    except ScriptError as exc:
+        raise CommandError(f"没有保存：{exc}") from None
+
+
+async def add(cmd: Parsed, call: Call) -> str:
+    category = "/".join(part.strip() for part in cmd["category"].split("/"))
+    script = await _save(
+        call, Script(id="", category=category, title=cmd["title"], text=cmd["text"])
+    )
+    await call.session.changed(
+        "script.add",
+        Change(
+            "script", script.id, None, asdict(script), f"新增话术 {script.id}「{script.title}」"
+        ),
+    )
+    preview = short(script.text, 120)
+    return f"已新增话术，编号 {script.id}\n{script.category} · {script.title}\n{preview}"
+
+
+async def search(cmd: Parsed, call: Call) -> str:
+    index = ScriptIndex(call.ctx.redis, call.ctx.keys)
+    await index.refresh()
+    found = index.search(
+        cmd["query"], userid=call.admin, departments=[], limit=SEARCH_LIMIT, every_script=True
+    )
+    if not found:
+        return f"没有找到和「{cmd['query']}」相关的话术。"
+    lines = [f"找到 {len(found)} 条话术（编号 · 分类 · 标题）："]
+    for script in found:
+        off = "（已停用）" if not script.enabled else ""
+        lines.append(f"{script.id} · {script.category} · {script.title}{off}")
+    return "\n".join(lines)
+
+
+async def show(cmd: Parsed, call: Call) -> str:
+    script = await _existing(call, cmd["id"])
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(script.updated_at))
+    attachments = f"\n附件 {len(script.attachments)} 个" if script.attachments else ""
+    return (
+        f"话术 {script.id}（第 {script.version} 版，{script.updated_by} 于 {when} 修改）\n"
+        f"分类：{script.category}\n标题：{script.title}\n内容：\n{script.text}{attachments}"
+    )
+
+
+async def edit(cmd: Parsed, call: Call) -> str:
+    before = await _existing(call, cmd["id"])
+    name = FIELD_NAMES[cmd["field"]]
+    value = cmd["value"]
+    if name == "category":
+        value = "/".join(part.strip() for part in value.split("/"))
+    changed = replace(before)
+    setattr(changed, name, value)
+    after = await _save(call, changed)
+    await call.session.changed(
+        "script.edit",
+        Change(
+            "script",
+            after.id,
+            asdict(before),
+            asdict(after),
+            f"修改话术 {after.id} 的{LABELS[name]}",
+        ),
+    )
+    return f"已修改话术 {after.id} 的{LABELS[name]}（现为第 {after.version} 版，可「撤销」）。"
+
+
+async def preview_delete(cmd: Parsed, call: Call) -> str:
+    script = await _existing(call, cmd["id"])
+    return f"将删除话术 {script.id}「{script.title}」（{script.category}）"
+
+
+async def delete(cmd: Parsed, call: Call) -> str:
+    before = await _existing(call, cmd["id"])
+    await _store(call).delete(before.id, call.admin)
+    await call.session.changed(
+        "script.delete",
+        Change(
+            "script", before.id, asdict(before), None, f"删除话术 {before.id}「{before.title}」"
+        ),
+    )
+    return f"已删除话术 {before.id}「{before.title}」。发送「撤销」可恢复。"
+
+
+async def history(cmd: Parsed, call: Call) -> str:
+    current = await _store(call).get(cmd["id"])
+    versions = await _store(call).history(cmd["id"])
+    if current is None and not versions:
+        raise CommandError(f"没有编号为 {cmd['id']} 的话术，也没有它的历史。")
+    lines = [f"话术 {cmd['id']} 的版本（新的在前）："]
+    if current is not None:
+        lines.append(f"第 {current.version} 版（当前）· {current.title} · {short(current.text)}")
+    for old in versions:
+        when = time.strftime("%m-%d %H:%M", time.localtime(old.updated_at))
+        lines.append(f"第 {old.version} 版 · {when} {old.updated_by} · {short(old.text)}")
+    lines.append(f"恢复某一版：话术 恢复 {cmd['id']} <版本>")
+    return "\n".join(lines)
+
+
+async def restore(cmd: Parsed, call: Call) -> str:
+    if not cmd["version"].isdigit():
+        raise CommandError("版本应是数字，例如：话术 恢复 a1b2c3d4 2")
+    before = await _store(call).get(cmd["id"])
+    try:
+        after = await _store(call).restore(cmd["id"], int(cmd["version"]), call.admin)
+    except ScriptError as exc:
+        raise CommandError(str(exc)) from None
+    await call.session.changed(
+        "script.restore",
+        Change(
+            "script",
+            after.id,
+            asdict(before) if before else None,
+            asdict(after),
+            f"把话术 {after.id} 恢复到第 {cmd['version']} 版",
+        ),
+    )
+    return f"已把话术 {after.id} 恢复到第 {cmd['version']} 版的内容（现为第 {after.version} 版）。"
+
+
+async def undo(change: Change, call: Call) -> str:
+    """Put the script back as it was before `change`."""
+    store = _store(call)
+    if change.before is None:
+        if await store.get(change.target) is not None:
+            await store.delete(change.target, call.admin)
+        return f"已撤销：话术 {change.target} 已删除。"
+    script = Script.from_dict(dict(change.before))
+    current = await store.get(change.target)
+    script.version = current.version if current else script.version
+    await _save(call, script)
+    return f"已撤销：话术 {change.target} 已恢复为改动前的样子。"

@@ -1,0 +1,130 @@
+"""`敏感词 …`: add and remove words by category, list them, test a text against them."""
+
+from __future__ import annotations
+
+import re
+
+from bot.admin.call import Call, CommandError
+from bot.admin.grammar import Parsed
+from bot.admin.session import Change
+from bot.text.guard import describe
+from bot.text.library import CATEGORY_ALIASES, LibraryError, WordLibrary, category_of
+
+CATEGORY_NAMES = {english: chinese for chinese, english in reversed(CATEGORY_ALIASES.items())}
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+MAX_WORDS_PER_COMMAND = 200
+
+
+def _words(text: str) -> list[str]:
+    words = list(dict.fromkeys(w for w in _SEPARATORS.split(text) if w))
+    if len(words) > MAX_WORDS_PER_COMMAND:
+        raise CommandError(
+            f"一次最多 {MAX_WORDS_PER_COMMAND} 个词；更多请用 scrm-bot words import。"
+        )
+    return words
+
+
+def category_name(category: str) -> str:
+    return CATEGORY_NAMES.get(category, category)
+
+
+async def add(cmd: Parsed, call: Call) -> str:
+    try:
+        category = category_of(cmd["category"])
+    except LibraryError as exc:
+        raise CommandError(str(exc)) from None
+    words = _words(cmd["words"])
+    library = WordLibrary(call.ctx.redis, call.ctx.keys)
+    known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
+    before = {w: c for w, c in zip(words, known, strict=True) if c is not None}
+    report = await library.add((n, w, category) for n, w in enumerate(words, 1))
+    if report.refused:
+        refused = "；".join(f"「{word}」{why}" for _, word, why in report.refused)
+        if not report.added and not report.already:
+            raise CommandError(f"没有新增：{refused}")
+    accepted = [w for w in words if w not in {word for _, word, _ in report.refused}]
+    after = dict.fromkeys(accepted, category)
+    await call.session.changed(
+        "word.add",
+        Change(
+            "words",
+            category,
+            before,
+            after,
+            f"新增敏感词（{category_name(category)}）{len(accepted)} 个",
+        ),
+    )
+    lines = [f"已加入「{category_name(category)}」：{'、'.join(accepted)}"]
+    if before:
+        lines.append(f"其中 {len(before)} 个原来就有（分类已更新）")
+    if report.refused:
+        lines.append(f"未加入：{refused}")
+    return "\n".join(lines)
+
+
+async def preview_remove(cmd: Parsed, call: Call) -> str:
+    words = _words(cmd["words"])
+    known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
+    present = [w for w, c in zip(words, known, strict=True) if c is not None]
+    if not present:
+        raise CommandError(f"词库里没有：{'、'.join(words)}")
+    missing = [w for w in words if w not in present]
+    note = f"（词库里没有：{'、'.join(missing)}）" if missing else ""
+    return f"将删除 {len(present)} 个敏感词：{'、'.join(present)}{note}"
+
+
+async def remove(cmd: Parsed, call: Call) -> str:
+    words = _words(cmd["words"])
+    known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
+    before = {w: c for w, c in zip(words, known, strict=True) if c is not None}
+    if not before:
+        raise CommandError(f"词库里没有：{'、'.join(words)}")
+    await WordLibrary(call.ctx.redis, call.ctx.keys).remove(before)
+    await call.session.changed(
+        "word.remove", Change("words", "", before, None, f"删除敏感词 {len(before)} 个")
+    )
+    return f"已删除 {len(before)} 个敏感词：{'、'.join(before)}。发送「撤销」可恢复。"
+
+
+async def listing(cmd: Parsed, call: Call) -> str:
+    wanted = ""
+    if cmd["category"]:
+        try:
+            wanted = category_of(cmd["category"])
+        except LibraryError as exc:
+            raise CommandError(str(exc)) from None
+    snapshot = await WordLibrary(call.ctx.redis, call.ctx.keys).snapshot()
+    by_category: dict[str, list[str]] = {}
+    for word, category in snapshot.words:
+        if not wanted or category == wanted:
+            by_category.setdefault(category, []).append(word)
+    if not by_category:
+        return "词库里还没有这一类的词。" if wanted else "词库是空的。"
+    lines = []
+    for category, words in sorted(by_category.items()):
+        lines.append(f"【{category_name(category)}】{len(words)} 个：{'、'.join(words)}")
+    return "\n".join(lines)
+
+
+async def test(cmd: Parsed, call: Call) -> str:
+    snapshot = await WordLibrary(call.ctx.redis, call.ctx.keys).snapshot()
+    hits = snapshot.build().scan(cmd["text"])
+    if not hits:
+        return "没有命中敏感词。"
+    blocked = any(hit.action == "block" for hit in hits)
+    verdict = "保存或发送时会被拦截" if blocked else "不会拦截，只记录"
+    return f"命中{describe(hits)}：{verdict}。"
+
+
+async def undo(change: Change, call: Call) -> str:
+    library = WordLibrary(call.ctx.redis, call.ctx.keys)
+    if change.after:  # an add: drop the new words, give the old ones their category back
+        before = dict(change.before or {})
+        added = [w for w in change.after if w not in before]
+        await library.remove(added)
+        if before:
+            await library.add((n, w, c) for n, (w, c) in enumerate(before.items(), 1))
+        return f"已撤销：去掉了刚加入的 {len(added)} 个敏感词。"
+    restored = dict(change.before or {})
+    await library.add((n, w, c) for n, (w, c) in enumerate(restored.items(), 1))
+    return f"已撤销：{len(restored)} 个敏感词已放回词库。"

@@ -1,0 +1,42 @@
+"""Admin commands: text staff send to the app, answered by the command layer.
+
+Each message is taken as a command at most once (a redelivered or retried event is not run
+again: a command that changed something must not change it twice). The answer goes back as
+the passive reply of the callback request when that is still waiting, else by `message/send`.
+"""
+
+from __future__ import annotations
+
+from bot.admin.commands import AdminCommands
+from bot.admin.handoff import ReplyHandoff
+from bot.context import HandlerContext
+from bot.events import TextMessage
+from bot.routing import Router
+
+router = Router(name=__name__)
+
+SEEN_SECONDS = 86400
+RUNNING, ANSWERED = "running", "answered:"
+
+
+def has_text(event: TextMessage, ctx: HandlerContext) -> bool:
+    return bool(event.msg_id and event.content and event.user_id)
+
+
+@router.on(TextMessage, has_text)
+async def run_admin_command(event: TextMessage, ctx: HandlerContext) -> None:
+    seen = ctx.keys.admin_seen(event.msg_id)
+    if await ctx.redis.set(seen, RUNNING, nx=True, ex=SEEN_SECONDS):
+        answer = await AdminCommands(ctx).answer(event.user_id, event.content)
+        if answer is None:
+            return
+        # kept, so that a retry after a failed send repeats the answer, not the command
+        await ctx.redis.set(seen, ANSWERED + answer, ex=SEEN_SECONDS)
+        if await ReplyHandoff(ctx.redis, ctx.keys).offer(event.msg_id, answer):
+            return
+    else:
+        earlier = str(await ctx.redis.get(seen) or "")
+        if not earlier.startswith(ANSWERED):
+            return  # ran before and said nothing, or died mid-command: not run twice
+        answer = earlier.removeprefix(ANSWERED)
+    await ctx.wecom.message.send_text([event.user_id], answer)

@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS, WECOM
 from bot.config import Settings
+from bot.demo_admin import scene_admin_chat
 from bot.demo_sidebar import chat_window_url, scene_sidebar
 from bot.demo_sop import scene_churn, scene_sop_reminder, scene_sop_rule
 from bot.sandbox import Sandbox, ScenarioResult
@@ -206,6 +207,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_kf,
     scene_sensitive_words,
     scene_sidebar,
+    scene_admin_chat,  # after the sidebar scene: the library is stocked, zhangsan signed in
     scene_sop_reminder,  # moves the sandbox's clock three days ahead: keep it near the end
     scene_churn,
 ]

@@ -10,6 +10,8 @@ a newcomer can tap a script and watch it arrive in the chat as a sent message.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -83,11 +85,14 @@ async def stock_library(demo: Demo) -> None:
         await store.save(replace(script), "lisi", guard)  # a copy: saving assigns the id
 
 
-async def scene_sidebar(demo: Demo) -> None:
-    await stock_library(demo)
-    demo.say("管理员「李四」建好话术库（售后/退货、售后/物流、售前/新品）和商品「帆布托特包」")
-    await demo.sandbox.customer_adds_staff("wangwu", OTHERS_CUSTOMER, name="孙小美")
-    demo.sandbox.sign_in("zhangsan")
+Call = Callable[..., Awaitable[tuple[int, Any]]]
+
+
+@asynccontextmanager
+async def signed_in(demo: Demo, userid: str) -> AsyncIterator[tuple[Call, dict[str, str]]]:
+    """A browser session of `userid` in the sidebar (OAuth2 through the sandbox): a function
+    calling the sidebar's API, and the CSRF header for its POSTs."""
+    demo.sandbox.sign_in(userid)
     base = demo.app[SETTINGS].public_url
     # a browser's cookie rules: aiohttp keeps cookies from IP hosts only when told to
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
@@ -100,7 +105,14 @@ async def scene_sidebar(demo: Demo) -> None:
             found = re.search(r'name="csrf-token" content="([^"]+)"', await page.text())
         if page.status != 200 or found is None:
             raise RuntimeError(f"demo: sidebar sign-in failed (HTTP {page.status})")
-        csrf = {"X-CSRF-Token": found.group(1)}
+        yield call, {"X-CSRF-Token": found.group(1)}
+
+
+async def scene_sidebar(demo: Demo) -> None:
+    await stock_library(demo)
+    demo.say("管理员「李四」建好话术库（售后/退货、售后/物流、售前/新品）和商品「帆布托特包」")
+    await demo.sandbox.customer_adds_staff("wangwu", OTHERS_CUSTOMER, name="孙小美")
+    async with signed_in(demo, "zhangsan") as (call, csrf):
         demo.say("员工「张三」在与「赵小丽」的聊天中打开聊天工具栏 → OAuth2 登录成功")
         _, result = await call("GET", "api/scripts", params={"q": "退货"})
         top = result["scripts"][0]

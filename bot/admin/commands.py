@@ -81,6 +81,7 @@ EXECUTORS: dict[str, Executor] = {
     "word.list": exec_words.listing,
     "word.test": exec_words.test,
     "tagrule.list": exec_rules.tag_rules,
+    "tagrule.add": exec_rules.tag_rule_add,
     "tagrule.test": exec_rules.tag_rule_test,
     "tagrule.delete": exec_rules.tag_rule_delete,
     "welcome.list": exec_rules.welcomes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, replace
 
 from bot.admin.call import Call, CommandError, short
@@ -42,6 +43,24 @@ async def tag_rules(cmd: Parsed, call: Call) -> str:
         words = short("、".join(rule.keywords), 40)
         lines.append(f"{rule.id} · {rule.name} → {rule.tag_group}/{rule.tag_name} · {words}{off}")
     return "\n".join(lines)
+
+
+async def tag_rule_add(cmd: Parsed, call: Call) -> str:
+    group, slash, name = cmd["tag"].partition("/")
+    if not slash or not group.strip() or not name.strip():
+        raise CommandError("标签要写成「标签组/标签」，例如：意向/高意向")
+    keywords = list(dict.fromkeys(w for w in re.split(r"[\s,，、]+", cmd["keywords"]) if w))
+    rule = TagRule("", cmd["name"], keywords, group.strip(), name.strip())
+    try:
+        rule = await TagRuleStore(call.ctx.redis, call.ctx.keys).save(rule)
+    except RuleError as exc:
+        raise CommandError(f"没有保存：{exc}") from None
+    await call.session.changed(
+        "tagrule.add",
+        Change("tagrule", rule.id, None, asdict(rule), f"新增标签规则 {rule.id}「{rule.name}」"),
+    )
+    words = "、".join(rule.keywords)
+    return f"已新增标签规则，编号 {rule.id}：客户说到「{words}」时打上 {group}/{name}。"
 
 
 async def tag_rule_test(cmd: Parsed, call: Call) -> str:
@@ -180,6 +199,9 @@ async def sop_resume(cmd: Parsed, call: Call) -> str:
 
 # -- 撤销 -------------------------------------------------------------------------------------
 async def undo(change: Change, call: Call) -> str:
+    if change.kind == "tagrule" and change.before is None:
+        await TagRuleStore(call.ctx.redis, call.ctx.keys).delete(change.target)
+        return f"已撤销：标签规则 {change.target} 已删除。"
     if change.kind == "tagrule":
         rule = TagRule.from_json(json.dumps(change.before))
         try:

@@ -132,6 +132,16 @@ SPECS = [
     ),
     Spec(
         "tagrule",
+        "add",
+        ("新增", "添加", "add"),
+        ("name", "tag", "keywords"),
+        usage="标签规则 新增 问价客户 | 意向/高意向 | 多少钱 价格 优惠",
+        help="新增一条规则：客户消息含任一关键词就打上「标签组/标签」（更多条件用配置文件）。",
+        pipe=True,
+        changes=True,
+    ),
+    Spec(
+        "tagrule",
         "test",
         ("测试", "test"),
         ("text",),

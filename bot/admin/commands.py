@@ -23,12 +23,19 @@ REFUSAL = "抱歉，只有管理员可以使用管理命令。如需开通，请
 MAX_STATS_DAYS, AUDIT_DEFAULT, AUDIT_MAX = 90, 10, 100
 
 
+def _number(text: str, *, default: int) -> int:
+    """An optional count argument: `default` when absent, 0 (out of range) when not digits."""
+    if not text:
+        return default
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 0
+
+
 async def _help(cmd: Parsed, call: Call) -> str:
     return help_text(cmd["topic"])
 
 
 async def _stats(cmd: Parsed, call: Call) -> str:
-    days = int(cmd["days"]) if cmd["days"].isdigit() else 7 if not cmd["days"] else 0
+    days = _number(cmd["days"], default=7)
     if not 1 <= days <= MAX_STATS_DAYS:
         raise CommandError(f"天数应是 1 到 {MAX_STATS_DAYS} 的整数，例如：统计 7")
     total = summarize(await read_stats(call.ctx.redis, call.ctx.keys, days))
@@ -48,9 +55,7 @@ async def _stats(cmd: Parsed, call: Call) -> str:
 
 
 async def _audit(cmd: Parsed, call: Call) -> str:
-    count = (
-        int(cmd["count"]) if cmd["count"].isdigit() else AUDIT_DEFAULT if not cmd["count"] else 0
-    )
+    count = _number(cmd["count"], default=AUDIT_DEFAULT)
     if not 1 <= count <= AUDIT_MAX:
         raise CommandError(f"条数应是 1 到 {AUDIT_MAX} 的整数，例如：审计 20")
     entries = await call.session.audit.latest(count)
@@ -168,9 +173,9 @@ class AdminCommands:
         undo = UNDO_BY_KIND.get(change.kind, exec_rules.undo)
         try:
             reply = await undo(change, call)
-        except CommandError:
-            await self._restore_undo(call, change)
-            raise
+        except CommandError as exc:  # e.g. the item was deleted since: skip it, don't block
+            skipped = f"这条改动（{change.summary}）无法撤销，已跳过"
+            return f"{exc}\n{skipped}；再发「撤销」可撤销更早的改动。"
         await call.session.changed(
             "undo",
             Change(
@@ -179,7 +184,3 @@ class AdminCommands:
             undoable=False,
         )
         return reply
-
-    async def _restore_undo(self, call: Call, change: Change) -> None:
-        """An undo that failed leaves the change where it was, for another try."""
-        await call.session.changed("undo.failed", change, undoable=True)

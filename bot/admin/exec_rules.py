@@ -60,7 +60,8 @@ async def tag_rule_add(cmd: Parsed, call: Call) -> str:
         Change("tagrule", rule.id, None, asdict(rule), f"新增标签规则 {rule.id}「{rule.name}」"),
     )
     words = "、".join(rule.keywords)
-    return f"已新增标签规则，编号 {rule.id}：客户说到「{words}」时打上 {group}/{name}。"
+    tag = f"{rule.tag_group}/{rule.tag_name}"
+    return f"已新增标签规则，编号 {rule.id}：客户说到「{words}」时打上 {tag}。"
 
 
 async def tag_rule_test(cmd: Parsed, call: Call) -> str:
@@ -167,40 +168,42 @@ async def _set_enabled(call: Call, rule_id: str, enabled: bool) -> SopRule:
         raise CommandError(f"{exc}。发送「SOP 列表」查看编号。") from None
 
 
-async def sop_pause(cmd: Parsed, call: Call) -> str:
-    rule = await _set_enabled(call, cmd["id"], False)
+async def _switch(call: Call, rule_id: str, enabled: bool) -> SopRule:
+    """Pause or resume, recording the state it really had before (undo puts that back)."""
+    before = await SopStore(call.ctx.redis, call.ctx.keys).get(rule_id)
+    rule = await _set_enabled(call, rule_id, enabled)
+    was = before.enabled if before is not None else not enabled
+    verb = "恢复" if enabled else "暂停"
     await call.session.changed(
-        "sop.pause",
+        f"sop.{'resume' if enabled else 'pause'}",
         Change(
             "sop",
             rule.id,
-            {"enabled": True},
-            {"enabled": False},
-            f"暂停 SOP {rule.id}「{rule.name}」",
+            {"enabled": was},
+            {"enabled": enabled},
+            f"{verb} SOP {rule.id}「{rule.name}」",
         ),
     )
+    return rule
+
+
+async def sop_pause(cmd: Parsed, call: Call) -> str:
+    rule = await _switch(call, cmd["id"], False)
     return f"已暂停 SOP {rule.id}「{rule.name}」：暂停期间到期的步骤不会发送。"
 
 
 async def sop_resume(cmd: Parsed, call: Call) -> str:
-    rule = await _set_enabled(call, cmd["id"], True)
-    await call.session.changed(
-        "sop.resume",
-        Change(
-            "sop",
-            rule.id,
-            {"enabled": False},
-            {"enabled": True},
-            f"恢复 SOP {rule.id}「{rule.name}」",
-        ),
-    )
+    rule = await _switch(call, cmd["id"], True)
     return f"已恢复 SOP {rule.id}「{rule.name}」。"
 
 
 # -- 撤销 -------------------------------------------------------------------------------------
 async def undo(change: Change, call: Call) -> str:
     if change.kind == "tagrule" and change.before is None:
-        await TagRuleStore(call.ctx.redis, call.ctx.keys).delete(change.target)
+        try:
+            await TagRuleStore(call.ctx.redis, call.ctx.keys).delete(change.target)
+        except RuleError:
+            return f"已撤销：标签规则 {change.target} 已不存在，无需删除。"
         return f"已撤销：标签规则 {change.target} 已删除。"
     if change.kind == "tagrule":
         rule = TagRule.from_json(json.dumps(change.before))

@@ -136,11 +136,13 @@ async def history(cmd: Parsed, call: Call) -> str:
 
 
 async def restore(cmd: Parsed, call: Call) -> str:
-    if not cmd["version"].isdigit():
+    if not (cmd["version"].isascii() and cmd["version"].isdigit()):
         raise CommandError("版本应是数字，例如：话术 恢复 a1b2c3d4 2")
     before = await _store(call).get(cmd["id"])
     try:
-        after = await _store(call).restore(cmd["id"], int(cmd["version"]), call.admin)
+        after = await _store(call).restore(
+            cmd["id"], int(cmd["version"]), call.admin, await call.guard()
+        )
     except ScriptError as exc:
         raise CommandError(str(exc)) from None
     await call.session.changed(

@@ -13,6 +13,7 @@ from bot.text.library import CATEGORY_ALIASES, LibraryError, WordLibrary, catego
 CATEGORY_NAMES = {english: chinese for chinese, english in reversed(CATEGORY_ALIASES.items())}
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 MAX_WORDS_PER_COMMAND = 200
+WORDS_PER_LINE = 20
 
 
 def _words(text: str) -> list[str]:
@@ -37,6 +38,7 @@ async def add(cmd: Parsed, call: Call) -> str:
     library = WordLibrary(call.ctx.redis, call.ctx.keys)
     known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
     before = {w: c for w, c in zip(words, known, strict=True) if c is not None}
+    moved = [w for w, c in before.items() if c != category]
     report = await library.add((n, w, category) for n, w in enumerate(words, 1))
     if report.refused:
         refused = "；".join(f"「{word}」{why}" for _, word, why in report.refused)
@@ -55,8 +57,10 @@ async def add(cmd: Parsed, call: Call) -> str:
         ),
     )
     lines = [f"已加入「{category_name(category)}」：{'、'.join(accepted)}"]
-    if before:
-        lines.append(f"其中 {len(before)} 个原来就有（分类已更新）")
+    if len(before) > len(moved):
+        lines.append(f"其中 {len(before) - len(moved)} 个原来就在这一类")
+    if moved:
+        lines.append(f"{'、'.join(moved)} 原来在别的分类，已改到这一类")
     if report.refused:
         lines.append(f"未加入：{refused}")
     return "\n".join(lines)
@@ -102,7 +106,11 @@ async def listing(cmd: Parsed, call: Call) -> str:
         return "词库里还没有这一类的词。" if wanted else "词库是空的。"
     lines = []
     for category, words in sorted(by_category.items()):
-        lines.append(f"【{category_name(category)}】{len(words)} 个：{'、'.join(words)}")
+        lines.append(f"【{category_name(category)}】{len(words)} 个：")
+        # a line of words at a time, so a page never splits a word
+        lines += [
+            "、".join(words[i : i + WORDS_PER_LINE]) for i in range(0, len(words), WORDS_PER_LINE)
+        ]
     return "\n".join(lines)
 
 

@@ -180,7 +180,10 @@ SPECS = [
         ("修改", "edit"),
         ("id", "text"),
         usage="欢迎语 修改 <编号> <新内容>",
-        help="改欢迎语的文字（可用 {{ customer_name }} 等变量）；可撤销。",
+        help=(
+            "改欢迎语的文字；可撤销。含客户称呼变量的模板还需不含称呼的版本，"
+            "请用 scrm-bot welcome 修改。"
+        ),
         changes=True,
     ),
     Spec("sop", "list", ("列表", "list"), (), usage="SOP 列表", help="列出 SOP 规则和状态。"),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot import (
+    cli_config,
     cli_group_welcome,
     cli_products,
     cli_profiles,
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_profiles.add_parsers(commands)
     cli_sop.add_parsers(commands)
     cli_stats.add_parsers(commands)
+    cli_config.add_parsers(commands)
     return parser
 
 
@@ -118,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cli_group_welcome.run(settings, args))
         if args.command == "stats":
             return asyncio.run(cli_stats.run(settings, args))
+        if args.command in ("export", "import"):
+            return asyncio.run(cli_config.run(settings, args))
         return asyncio.run(_deadletter(settings, args))
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)

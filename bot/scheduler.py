@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -94,10 +95,19 @@ class Scheduler:
         """Schedule jobs (id -> due); an id already scheduled or running keeps its time."""
         if not jobs:
             return 0
+        return int(await self._add_on(self._redis, jobs))
+
+    async def queue_add(self, tx: Any, jobs: Mapping[str, float]) -> None:
+        """`add`, queued on a transaction (the script is loaded before it runs)."""
+        if jobs:
+            await self._add_on(tx, jobs)
+
+    async def _add_on(self, client: Any, jobs: Mapping[str, float]) -> Any:
         args: list[str | float] = []
         for job_id, due in jobs.items():
             args += [job_id, due]
-        return int(await self._add(keys=[self._keys.jobs_due, self._keys.jobs_inflight], args=args))
+        keys = [self._keys.jobs_due, self._keys.jobs_inflight]
+        return await self._add(keys=keys, args=args, client=client)
 
     async def move(self, jobs: Mapping[str, float]) -> int:
         """Give scheduled (not running) jobs a new time; ids not scheduled are left out."""
@@ -105,15 +115,25 @@ class Scheduler:
             return 0
         return int(await self._redis.zadd(self._keys.jobs_due, dict(jobs), xx=True, ch=True))
 
+    def queue_move(self, tx: Any, jobs: Mapping[str, float]) -> None:
+        """`move`, queued on a transaction."""
+        if jobs:
+            tx.zadd(self._keys.jobs_due, dict(jobs), xx=True, ch=True)
+
     async def cancel(self, job_ids: list[str]) -> int:
         """Drop scheduled jobs (one already running finishes, and checks for itself)."""
         if not job_ids:
             return 0
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.zrem(self._keys.jobs_due, *job_ids)
-            tx.hdel(self._keys.jobs_attempts, *job_ids)
+            self.queue_cancel(tx, job_ids)
             removed, _ = await tx.execute()
         return int(removed)
+
+    def queue_cancel(self, tx: Any, job_ids: list[str]) -> None:
+        """`cancel`, queued on a transaction (two results: removed, attempts dropped)."""
+        if job_ids:
+            tx.zrem(self._keys.jobs_due, *job_ids)
+            tx.hdel(self._keys.jobs_attempts, *job_ids)
 
     async def claim(self, now: float, limit: int = 500) -> list[Claimed]:
         """Take up to `limit` due jobs, oldest first, for `lease_seconds`."""

@@ -138,20 +138,26 @@ class ScriptStore:
         previous = {sid: Script.from_json(d) for sid, d in zip(ids, stored, strict=True) if d}
         async with self._redis.pipeline(transaction=True) as tx:
             for script in scripts:
-                before = previous.get(script.id)
-                if before is None:
-                    script.id = script.id or secrets.token_hex(4)
-                    script.version, script.created_by, script.created_at = 1, by, now
-                else:
-                    script.version = before.version + 1
-                    script.created_by, script.created_at = before.created_by, before.created_at
-                    tx.lpush(self._keys.script_history(script.id), before.to_json())
-                    tx.ltrim(self._keys.script_history(script.id), 0, HISTORY_KEEP - 1)
-                script.updated_by, script.updated_at = by, now
-                tx.hset(self._keys.scripts, script.id, script.to_json())
-                self._changed(tx, script.id)
+                self.queue_save(tx, script, previous.get(script.id), by, now)
             await tx.execute()
         return scripts
+
+    def queue_save(
+        self, tx: Any, script: Script, before: Script | None, by: str, now: float
+    ) -> None:
+        """Queue the writes of one save on a transaction (`before`: the stored version, if
+        any, which goes into the history); sets the script's id, version and authorship."""
+        if before is None:
+            script.id = script.id or secrets.token_hex(4)
+            script.version, script.created_by, script.created_at = 1, by, now
+        else:
+            script.version = before.version + 1
+            script.created_by, script.created_at = before.created_by, before.created_at
+            tx.lpush(self._keys.script_history(script.id), before.to_json())
+            tx.ltrim(self._keys.script_history(script.id), 0, HISTORY_KEEP - 1)
+        script.updated_by, script.updated_at = by, now
+        tx.hset(self._keys.scripts, script.id, script.to_json())
+        self._changed(tx, script.id)
 
     async def get(self, script_id: str) -> Script | None:
         data = await self._redis.hget(self._keys.scripts, script_id)
@@ -166,29 +172,36 @@ class ScriptStore:
         script = await self.get(script_id)
         if script is None:
             raise ScriptError(f"没有话术 {script_id}")
-        script.updated_by, script.updated_at = by, time.time()
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.lpush(self._keys.script_history(script_id), script.to_json())
-            tx.ltrim(self._keys.script_history(script_id), 0, HISTORY_KEEP - 1)
-            tx.hdel(self._keys.scripts, script_id)
-            tx.zrem(self._keys.script_sends, script_id)
-            self._changed(tx, script_id)
+            self.queue_delete(tx, script, by, time.time())
             await tx.execute()
         return script
+
+    def queue_delete(self, tx: Any, script: Script, by: str, now: float) -> None:
+        """Queue the writes of removing a (stored) script on a transaction."""
+        script.updated_by, script.updated_at = by, now
+        tx.lpush(self._keys.script_history(script.id), script.to_json())
+        tx.ltrim(self._keys.script_history(script.id), 0, HISTORY_KEEP - 1)
+        tx.hdel(self._keys.scripts, script.id)
+        tx.zrem(self._keys.script_sends, script.id)
+        self._changed(tx, script.id)
 
     async def history(self, script_id: str) -> list[Script]:
         """Earlier versions, newest first."""
         rows = await self._redis.lrange(self._keys.script_history(script_id), 0, -1)
         return [Script.from_json(row) for row in rows]
 
-    async def restore(self, script_id: str, version: int, by: str) -> Script:
-        """Make an earlier version current again (as a new version)."""
+    async def restore(
+        self, script_id: str, version: int, by: str, guard: TextGuard | None = None
+    ) -> Script:
+        """Make an earlier version current again (as a new version), checked by `guard`: a
+        word blocked since that version was written keeps it from coming back."""
         for old in await self.history(script_id):
             if old.version == version:
                 current = await self.get(script_id)
                 old.version = current.version if current else old.version
                 old.id = script_id
-                return await self.save(old, by, None)
+                return await self.save(old, by, guard)
         raise ScriptError(f"话术 {script_id} 没有第 {version} 版（只保留最近 {HISTORY_KEEP} 版）")
 
     async def record_send(self, script_id: str, userid: str) -> None:

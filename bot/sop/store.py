@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -59,24 +61,48 @@ class SopStore:
     async def delete(self, rule_id: str) -> None:
         if not await self._redis.hdel(self._keys.sop_rules, rule_id):
             raise SopError(f"没有 SOP {rule_id}")
+        await self.scheduler.cancel(await self.jobs_of(rule_id))
+
+    async def jobs_of(self, rule_id: str) -> list[str]:
+        """The rule's scheduled jobs: its steps and its next calendar occurrence."""
         ids = [job_id async for job_id, _ in self.scheduler.scheduled(jobs.rule_pattern(rule_id))]
         ids += [job_id async for job_id, _ in self.scheduler.scheduled(jobs.fire_pattern(rule_id))]
-        await self.scheduler.cancel(ids)
+        return ids
 
     async def _reschedule(self, rule: SopRule, now: float) -> None:
-        moved: dict[str, float] = {}
-        gone: list[str] = []
+        moves = await self.reschedule_plan(rule, now)
+        async with self._redis.pipeline(transaction=True) as tx:
+            await self.queue_reschedule(tx, moves)
+            await tx.execute()
+
+    async def reschedule_plan(self, rule: SopRule, now: float) -> Reschedule:
+        """What saving `rule` does to the scheduler (reads only; `queue_reschedule` writes)."""
+        moves = Reschedule()
         async for job_id, _ in self.scheduler.scheduled(jobs.rule_pattern(rule.id)):
             step = jobs.parse_step(job_id)
             if step is None or step.index >= len(rule.steps):
-                gone.append(job_id)
+                moves.gone.append(job_id)
                 continue
-            moved[job_id] = step_due(rule, rule.steps[step.index], step.trigger_at, job_id)
-        await self.scheduler.cancel(gone)
-        await self.scheduler.move(moved)
+            moves.moved[job_id] = step_due(rule, rule.steps[step.index], step.trigger_at, job_id)
         if rule.trigger == "schedule" and rule.schedule is not None:
-            stale = [j async for j, _ in self.scheduler.scheduled(jobs.fire_pattern(rule.id))]
-            await self.scheduler.cancel(stale)
+            moves.gone += [j async for j, _ in self.scheduler.scheduled(jobs.fire_pattern(rule.id))]
             occurrence = next_occurrence(rule.schedule, now)
             if occurrence is not None:
-                await self.scheduler.add({jobs.fire_id(rule.id, occurrence): occurrence})
+                moves.added[jobs.fire_id(rule.id, occurrence)] = occurrence
+        return moves
+
+    async def queue_reschedule(self, tx: Any, moves: Reschedule) -> None:
+        """Queue `moves` on a transaction: drop the gone jobs, move the others, add the next
+        occurrence (a job running meanwhile is left alone and checks the rule itself)."""
+        self.scheduler.queue_cancel(tx, moves.gone)
+        self.scheduler.queue_move(tx, moves.moved)
+        await self.scheduler.queue_add(tx, moves.added)
+
+
+@dataclass
+class Reschedule:
+    """The scheduler's side of saving a rule: steps moved or dropped, an occurrence added."""
+
+    moved: dict[str, float] = field(default_factory=dict)
+    gone: list[str] = field(default_factory=list)
+    added: dict[str, float] = field(default_factory=dict)

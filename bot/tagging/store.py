@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
@@ -19,10 +21,20 @@ class TagRuleStore:
         validate(rule)
         rule.id = rule.id or new_rule_id()
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.hset(self._keys.tag_rules, rule.id, rule.to_json())
-            tx.incr(self._keys.tag_rules_version)
+            self.queue_save(tx, rule)
             await tx.execute()
         return rule
+
+    def queue_save(self, tx: Any, rule: TagRule) -> None:
+        """Queue storing a (checked, with an id) rule and the version bump every process's
+        `MatcherCache` rebuilds on."""
+        tx.hset(self._keys.tag_rules, rule.id, rule.to_json())
+        tx.incr(self._keys.tag_rules_version)
+
+    def queue_delete(self, tx: Any, rule_id: str) -> None:
+        """Queue removing a rule, with the version bump (the first result: 1 if it existed)."""
+        tx.hdel(self._keys.tag_rules, rule_id)
+        tx.incr(self._keys.tag_rules_version)
 
     async def all(self) -> list[TagRule]:
         rows = await self._redis.hgetall(self._keys.tag_rules)
@@ -30,8 +42,7 @@ class TagRuleStore:
 
     async def delete(self, rule_id: str) -> None:
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.hdel(self._keys.tag_rules, rule_id)
-            tx.incr(self._keys.tag_rules_version)
+            self.queue_delete(tx, rule_id)
             removed, _ = await tx.execute()
         if not removed:
             raise RuleError(f"没有规则 {rule_id}")

@@ -222,11 +222,19 @@ class WordLibrary:
         """Run `apply` on a transaction that also bumps and announces the version."""
         async with self._redis.pipeline(transaction=True) as tx:
             apply(tx)
-            tx.incr(self._keys.words_version)
+            self.queue_bump(tx)
             results = await tx.execute()
-        version = int(results[-1])
-        await self._redis.publish(self._keys.words_changed, version)
+        await self.announce(int(results[-1]))
         return list(results[:-1])
+
+    def queue_bump(self, tx: Transaction) -> None:
+        """Queue the version bump that every change of the library carries (its result is
+        the new version, for `announce` once the transaction went through)."""
+        tx.incr(self._keys.words_version)
+
+    async def announce(self, version: int) -> None:
+        """Tell every process's reloader about the new version (the poll covers a miss)."""
+        await self._redis.publish(self._keys.words_changed, version)
 
 
 WordLine = tuple[int, str, str]  # line number, word, category

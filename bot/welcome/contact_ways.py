@@ -32,6 +32,12 @@ class ChannelManager:
     async def create(self, channel: Channel) -> Channel:
         validate_channel(channel)
         channel = await self.store.save(channel)  # an id, so the State exists
+        await self.add_remote(channel)
+        return await self.store.save(channel)
+
+    async def add_remote(self, channel: Channel) -> None:
+        """Create the channel's contact way in WeCom (only there): sets `active`, `config_id`
+        and `qr_code`. The channel needs its id already, for the State."""
         channel.active = channel.serving(self._now(), {})
         data = await self._api.add_contact_way(
             type=MULTI_USER,
@@ -43,7 +49,6 @@ class ChannelManager:
         )
         channel.config_id = str(data["config_id"])
         channel.qr_code = str(data.get("qr_code", ""))
-        return await self.store.save(channel)
 
     async def update(self, channel: Channel) -> Channel:
         validate_channel(channel)
@@ -52,9 +57,21 @@ class ChannelManager:
 
     async def refresh(self, channel: Channel, *, force: bool = False) -> bool:
         """Update the contact way if the staff it should hand out changed; True if it did."""
-        serving = channel.serving(self._now(), await self.store.adds_today(channel.id, self.day()))
+        serving = await self.serving_now(channel)
         if not force and serving == channel.active:
             return False
+        await self.update_remote(channel, serving)
+        await self.store.save(channel)
+        log.info("channel %s now hands out %s", channel.id, ", ".join(serving))
+        return True
+
+    async def serving_now(self, channel: Channel) -> list[str]:
+        """The staff the channel's code should hand out now, after today's adds."""
+        return channel.serving(self._now(), await self.store.adds_today(channel.id, self.day()))
+
+    async def update_remote(self, channel: Channel, serving: list[str]) -> None:
+        """Point the channel's contact way in WeCom (only there) at `serving` and the channel's
+        name and options; sets `active`."""
         await self._api.update_contact_way(
             channel.config_id,
             user=serving,
@@ -63,9 +80,6 @@ class ChannelManager:
             remark=channel.name[:MAX_REMARK_CHARS],
         )
         channel.active = serving
-        await self.store.save(channel)
-        log.info("channel %s now hands out %s", channel.id, ", ".join(serving))
-        return True
 
     async def delete(self, channel: Channel) -> None:
         if channel.config_id:

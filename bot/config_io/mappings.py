@@ -1,0 +1,211 @@
+"""The two sections that are not lists of records: the word library and the group greetings.
+
+The word library is written as lists of words by category, allowed phrases, per-category
+actions and the contact detectors switched on; as items it is flat (`words:最好`,
+`allow:最好吃`, `actions:competitor`, `detectors:phone`), so the diff names each word that
+comes or goes. Group greetings map a chat id (or "*", every group) to a group welcome id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bot.config_io.items import Item, LineIndex
+from bot.config_io.schema import type_name
+from bot.keys import RedisKeys
+from bot.text.detectors import DETECTORS
+from bot.text.filter import ACTIONS
+from bot.text.guard import CATEGORY_NAMES
+from bot.text.lexicon import word_problem
+from bot.text.library import WORD_CATEGORIES, LibraryError, LibrarySnapshot, category_of
+
+MAX_WORD_CHARS = 64  # as `WordLibrary.add`
+WORD_PARTS = ("by_category", "allow", "actions", "detectors")
+
+
+class WordsSection:
+    """The sensitive-word library (`words:`)."""
+
+    name = "words"
+    label = "敏感词库"
+
+    def keys(self, keys: RedisKeys) -> list[str]:
+        return [
+            keys.words,
+            keys.words_allow,
+            keys.words_actions,
+            keys.words_detectors,
+            keys.words_seeded,
+        ]
+
+    async def read(self, client: Any, keys: RedisKeys) -> tuple[Any, ...]:
+        return (
+            dict(await client.hgetall(keys.words)),
+            set(await client.smembers(keys.words_allow)),
+            dict(await client.hgetall(keys.words_actions)),
+            set(await client.smembers(keys.words_detectors)),
+            bool(await client.get(keys.words_seeded)),
+        )
+
+    def current(self, state: tuple[Any, ...]) -> dict[str, Item]:
+        words, allow, actions, detectors, _seeded = state
+        items = [_word(w, c) for w, c in words.items()]
+        items += [Item(f"allow:{p}", "放行短语", "") for p in allow]
+        items += [Item(f"actions:{c}", a, a) for c, a in actions.items()]
+        items += [Item(f"detectors:{d}", CATEGORY_NAMES.get(d, d), "") for d in detectors]
+        return {item.key: item for item in sorted(items, key=lambda i: i.key)}
+
+    def parse(self, value: Any, lines: LineIndex) -> tuple[list[Item], list[str]]:
+        if not isinstance(value, dict):
+            parts = " / ".join(WORD_PARTS)
+            return [], [f"words：应是对象（{parts}），而不是{type_name(value)}"]
+        problems = [f"words：未知字段 {k}" for k in value if k not in WORD_PARTS]
+        items: list[Item] = []
+        by_category = value.get("by_category") or {}
+        if not isinstance(by_category, dict):
+            problems.append(
+                f"words.by_category：应是对象（分类: 词列表），而不是{type_name(by_category)}"
+            )
+            by_category = {}
+        for name, words in by_category.items():
+            at = f"words.by_category.{name}"
+            try:
+                category = category_of(str(name))
+            except LibraryError as exc:
+                problems.append(
+                    f"{at}（第 {lines.line('words', 'by_category', str(name))} 行）: {exc}"
+                )
+                continue
+            for word in _strings(words, at, problems):
+                problem = word_problem(word) or (
+                    f"超过 {MAX_WORD_CHARS} 个字符" if len(word) > MAX_WORD_CHARS else None
+                )
+                if problem:
+                    problems.append(f"{at}: 「{word}」{problem}")
+                else:
+                    items.append(_word(word, category))
+        for phrase in _strings(value.get("allow") or [], "words.allow", problems):
+            problem = word_problem(phrase)
+            if problem:
+                problems.append(f"words.allow: 「{phrase}」{problem}")
+            items.append(Item(f"allow:{phrase}", "放行短语", ""))
+        actions = value.get("actions") or {}
+        if not isinstance(actions, dict):
+            problems.append(
+                f"words.actions：应是对象（分类: block/mask/flag），而不是{type_name(actions)}"
+            )
+            actions = {}
+        for name, action in actions.items():
+            try:
+                category = str(name) if name in DETECTORS else category_of(str(name))
+            except LibraryError as exc:
+                problems.append(f"words.actions.{name}: {exc}")
+                continue
+            if action not in ACTIONS:
+                problems.append(f"words.actions.{name}: 处理方式只能是 {'/'.join(ACTIONS)}")
+            items.append(Item(f"actions:{category}", str(action), action))
+        for name in _strings(value.get("detectors") or [], "words.detectors", problems):
+            if name not in DETECTORS:
+                problems.append(
+                    f"words.detectors: 未知的检测项 {name}；可用：{', '.join(DETECTORS)}"
+                )
+            items.append(Item(f"detectors:{name}", CATEGORY_NAMES.get(name, name), ""))
+        for item in items:
+            item.where = f"words ({item.key})"
+        return items, problems
+
+    def dump(self, items: Iterable[Item]) -> dict[str, Any]:
+        lists: dict[str, list[str]] = {}
+        allow, detectors, actions = [], [], {}
+        for item in items:
+            kind, _, value = item.key.partition(":")
+            if kind == "words":
+                lists.setdefault(str(item.data), []).append(value)
+            elif kind == "allow":
+                allow.append(value)
+            elif kind == "actions":
+                actions[value] = item.data
+            else:
+                detectors.append(value)
+        order = [c for c in WORD_CATEGORIES if c in lists] + sorted(
+            set(lists) - set(WORD_CATEGORIES)
+        )
+        return {
+            "by_category": {c: sorted(lists[c]) for c in order},
+            "allow": sorted(allow),
+            "actions": dict(sorted(actions.items())),
+            "detectors": sorted(detectors),
+        }
+
+
+def _word(word: str, category: str) -> Item:
+    return Item(f"words:{word}", CATEGORY_NAMES.get(category, category), category)
+
+
+def _strings(value: Any, at: str, problems: list[str]) -> list[str]:
+    if not isinstance(value, list):
+        problems.append(f"{at}：应是列表，而不是{type_name(value)}")
+        return []
+    texts = []
+    for n, item in enumerate(value):
+        if isinstance(item, str):
+            texts.append(item.strip())
+        else:
+            problems.append(f"{at}[{n}]：应是文本，而不是{type_name(item)}")
+    return texts
+
+
+def snapshot_of(items: Iterable[Item]) -> LibrarySnapshot:
+    """The library these items make, to build the filter text is checked with."""
+    words: list[tuple[str, str]] = []
+    allow: list[str] = []
+    actions: dict[str, str] = {}
+    detectors: list[str] = []
+    for item in items:
+        kind, _, value = item.key.partition(":")
+        if kind == "words":
+            words.append((value, str(item.data)))
+        elif kind == "allow":
+            allow.append(value)
+        elif kind == "actions":
+            actions[value] = str(item.data)
+        else:
+            detectors.append(value)
+    return LibrarySnapshot(0, sorted(words), sorted(allow), actions, sorted(detectors))
+
+
+class GreetingsSection:
+    """Which group welcome greets the joiners of which group (`group_greetings:`)."""
+
+    name = "group_greetings"
+    label = "入群问候"
+
+    def keys(self, keys: RedisKeys) -> list[str]:
+        return [keys.group_greeting_chats]
+
+    async def read(self, client: Any, keys: RedisKeys) -> tuple[Any, ...]:
+        return (dict(await client.hgetall(keys.group_greeting_chats)),)
+
+    def current(self, state: tuple[Any, ...]) -> dict[str, Item]:
+        return {chat: Item(chat, wid, wid) for chat, wid in sorted(state[0].items())}
+
+    def parse(self, value: Any, lines: LineIndex) -> tuple[list[Item], list[str]]:
+        if not isinstance(value, dict):
+            return [], [
+                f"group_greetings：应是对象（群 ID: 群欢迎语 id），而不是{type_name(value)}"
+            ]
+        items: list[Item] = []
+        problems: list[str] = []
+        for chat, welcome_id in value.items():
+            at = f"group_greetings.{chat}（第 {lines.line('group_greetings', str(chat))} 行）"
+            if not isinstance(chat, str) or not chat.strip() or any(c.isspace() for c in chat):
+                problems.append(f'{at}: 群 ID 应是不含空白的文本（所有群写作 "*"）')
+            elif not isinstance(welcome_id, str) or not welcome_id:
+                problems.append(f"{at}: 应是群欢迎语 id（文本），而不是{type_name(welcome_id)}")
+            else:
+                items.append(Item(chat, welcome_id, welcome_id, where=at))
+        return items, problems
+
+    def dump(self, items: Iterable[Item]) -> dict[str, str]:
+        return {item.key: str(item.data) for item in sorted(items, key=lambda i: i.key)}

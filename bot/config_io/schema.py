@@ -1,0 +1,166 @@
+"""Type checks of the items in a configuration file, against the stores' own dataclasses.
+
+YAML hands us plain dicts, lists and scalars; every field of an item is checked against the type
+its dataclass declares (str, int, float, bool, lists, dicts, nested dataclasses, `X | None`), and
+every wrong one is named with its path — `steps[1].days 应是整数，而不是文本 "3"` — instead of
+being coerced. Unknown fields are refused, fields without a default are required. Items are then
+built with the dataclasses themselves, so the file and the stores can't drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from datetime import date
+from typing import Any
+
+TYPE_NAMES: dict[Any, str] = {
+    str: "文本",
+    int: "整数",
+    float: "数字",
+    bool: "true/false",
+    list: "列表",
+    dict: "对象（键: 值）",
+    type(None): "空值",
+}
+
+
+def type_name(value: Any) -> str:
+    """How a value from the file is described in a problem: 整数 600, 文本 "3", 列表 …"""
+    name = TYPE_NAMES.get(type(value), type(value).__name__)
+    if isinstance(value, bool | int | float):
+        return f"{name} {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        return f'{name} "{shown}"'
+    return name
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    """A dataclass's field types, resolved once (the files hold thousands of items)."""
+    found = _HINTS.get(cls)
+    if found is None:
+        found = _HINTS[cls] = typing.get_type_hints(cls)
+    return found
+
+
+class Checker:
+    """Checks raw values against type hints, collecting problems as "path: message"."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}：{message}" if path else message)
+
+    def fields(
+        self,
+        cls: type[Any],
+        raw: Any,
+        path: str = "",
+        *,
+        ignored: frozenset[str] = frozenset(),
+        optional: frozenset[str] = frozenset(),
+    ) -> dict[str, Any] | None:
+        """The item's fields, checked and converted (dates given unquoted become text);
+        None when `raw` is not an object at all. `ignored` fields are accepted and dropped,
+        `optional` ones may be left out although the dataclass has no default for them."""
+        if not isinstance(raw, dict):
+            self.problem(path, f"应是对象（键: 值），而不是{type_name(raw)}")
+            return None
+        hints = _hints(cls)
+        declared = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = [str(k) for k in raw if k not in declared and k not in ignored]
+        if unknown:
+            self.problem(path, f"未知字段 {', '.join(sorted(unknown))}")
+        result: dict[str, Any] = {}
+        for name, spec in declared.items():
+            where = f"{path}.{name}" if path else name
+            if name not in raw or name in ignored:
+                required = (
+                    spec.default is dataclasses.MISSING
+                    and spec.default_factory is dataclasses.MISSING
+                )
+                if required and name not in optional and name not in ignored:
+                    self.problem(path, f"缺少字段 {name}")
+                continue
+            result[name] = self.value(raw[name], hints[name], where)
+        return result
+
+    def value(self, value: Any, hint: Any, path: str) -> Any:
+        """`value` checked against `hint` (and converted where lossless); problems recorded."""
+        origin = typing.get_origin(hint)
+        if hint is Any:
+            return self._plain(value, path)
+        if origin in (typing.Union, types.UnionType):
+            options = typing.get_args(hint)
+            if value is None and type(None) in options:
+                return None
+            (inner,) = [option for option in options if option is not type(None)]
+            return self.value(value, inner, path)
+        if origin is list:
+            if not isinstance(value, list):
+                return self._wrong(value, list, path)
+            (inner,) = typing.get_args(hint)
+            return [self.value(item, inner, f"{path}[{n}]") for n, item in enumerate(value)]
+        if origin is dict:
+            if not isinstance(value, dict):
+                return self._wrong(value, dict, path)
+            key_hint, value_hint = typing.get_args(hint)
+            return {
+                self.value(k, key_hint, path): self.value(v, value_hint, f"{path}.{k}")
+                for k, v in value.items()
+            }
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            before = len(self.problems)
+            checked = self.fields(hint, value, path)
+            if checked is None or len(self.problems) > before:
+                return None
+            return hint(**checked)
+        return self._scalar(value, hint, path)
+
+    def _scalar(self, value: Any, hint: Any, path: str) -> Any:
+        if hint is str and isinstance(value, date):
+            return value.isoformat()  # 2026-12-25 written without quotes
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if hint is float and isinstance(value, float) and not math.isfinite(value):
+            self.problem(path, "应是有限的数字")
+            return value
+        if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+            return value
+        return self._wrong(value, hint, path)
+
+    def _wrong(self, value: Any, expected: Any, path: str) -> Any:
+        hint = ""
+        if expected is str and isinstance(value, int | float) and not isinstance(value, bool):
+            hint = '（时间、编号等请加引号，例如 "10:00"）'
+        self.problem(
+            path, f"应是{TYPE_NAMES.get(expected, str(expected))}，而不是{type_name(value)}{hint}"
+        )
+        return value
+
+    def _plain(self, value: Any, path: str) -> Any:
+        """Free-form data (attachments): what JSON can hold, dates as text."""
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(path, "应是有限的数字")
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        if isinstance(value, list):
+            return [self._plain(item, f"{path}[{n}]") for n, item in enumerate(value)]
+        if isinstance(value, dict):
+            result = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    self.problem(path, f"键应是文本，而不是{type_name(key)}")
+                result[str(key)] = self._plain(item, f"{path}.{key}")
+            return result
+        self.problem(path, f"不支持的值（{type_name(value)}）")
+        return value

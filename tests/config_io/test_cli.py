@@ -1,0 +1,96 @@
+"""`scrm-bot export` and `scrm-bot import`: files, the printed diff, exit codes, the audit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from redis.asyncio import Redis
+
+from bot.admin.audit import AuditLog
+from bot.cli import main
+from bot.config import Settings
+from bot.config_io.fileio import dump_text
+from bot.keys import RedisKeys
+from bot.wecom import WeComClient
+from scripts_library.scripts import ScriptStore
+from tests.config_io.conftest import fill
+
+
+async def cli(*argv: str) -> int:
+    """The CLI runs its own event loop, so it runs in a worker thread beside the test's."""
+    return await asyncio.to_thread(main, list(argv))
+
+
+async def test_export_then_import(
+    sandbox_cli_env: Settings,
+    redis: Redis,
+    wecom: WeComClient,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    keys = RedisKeys(sandbox_cli_env.corp_id, sandbox_cli_env.key_prefix)
+    filled = await fill(redis, keys, wecom)
+    backup = tmp_path / "backup.yaml"
+    assert await cli("export", str(backup)) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert written["file"] == str(backup) and written["sections"]["scripts"] == 2
+    data = yaml.safe_load(backup.read_text(encoding="utf-8"))
+    data.pop("version")
+    data["scripts"] = [s for s in data["scripts"] if s["id"] != filled.scripts[1]]
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(dump_text(data), encoding="utf-8")
+
+    assert await cli("import", str(edited), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "话术（scripts）：新增 0，修改 0，删除 1，不变 1" in out
+    assert f"  - {filled.scripts[1]}  售前/活动 / 双十一预告" in out
+    assert "试运行：没有写入任何内容。" in out
+    assert len(await ScriptStore(redis, keys).all()) == 2
+
+    assert await cli("import", str(edited), "--dry-run", "--json") == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["sections"]["scripts"]["removed_items"][0]["id"] == filled.scripts[1]
+
+    assert await cli("import", str(edited)) == 0
+    assert "已导入" in capsys.readouterr().out
+    assert [s.id for s in await ScriptStore(redis, keys).all()] == [filled.scripts[0]]
+    [entry] = await AuditLog(redis, keys).latest(5)
+    assert (entry.actor, entry.via, entry.action, entry.target) == (
+        "cli",
+        "import",
+        "config.import",
+        "edited.yaml",
+    )
+    assert entry.summary == "导入配置 edited.yaml：话术 新增 0、修改 0、删除 1"
+    assert entry.after["scripts"] == {"added": 0, "changed": 0, "removed": 1, "unchanged": 1}
+
+    assert await cli("import", str(edited)) == 0  # again: nothing to do
+    assert "没有变化" in capsys.readouterr().out
+
+    assert await cli("export", "-", "--only", "tag_rules") == 0
+    assert list(yaml.safe_load(capsys.readouterr().out)) == ["version", "tag_rules"]
+
+
+async def test_refusals_exit_2_with_every_problem(
+    sandbox_cli_env: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "version: 1\nproducts:\n- {id: a, name: 杯}\n- {id: a, name: 杯, url: 'https://x.cn'}\n",
+        encoding="utf-8",
+    )
+    assert await cli("import", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert "products[0] (id a, 第 3 行): 商品需要小程序" in err
+    assert "products[1] (id a, 第 4 行): a 在这一部分出现了不止一次" in err
+    assert await cli("import", str(bad), "--only", "scripts,nope") == 2
+    assert "未知的部分 nope" in capsys.readouterr().err
+    assert await cli("import", str(tmp_path / "missing.yaml")) == 2
+    assert "无法读取" in capsys.readouterr().err
+    (tmp_path / "syntax.yaml").write_text("version: 1\nscripts: [\n", encoding="utf-8")
+    assert await cli("import", str(tmp_path / "syntax.yaml")) == 2
+    assert "YAML 格式错误（第 3 行第 1 列）" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from bot.config_io.remote import RemoteSide
 from bot.keys import RedisKeys
 from bot.text.starter import seed_starter_words
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.welcome.store import WelcomeStore
 
 IMPORT_AUTHOR = "import"  # created_by / updated_by of scripts and SOPs an import writes
 
@@ -38,11 +39,13 @@ def sections_named(names: Iterable[str] | None) -> list[str] | None:
 async def export_sections(
     redis: Redis, keys: RedisKeys, only: Collection[str] | None = None
 ) -> dict[str, Any]:
-    """Every chosen section as the file holds it (the words as every process sees them: with
-    the starter list, which is added first if it never was)."""
+    """Every chosen section as the file holds it, as the running bot sees it: the starter
+    words and the shipped default welcome are added first if they never were."""
     names = [name for name in SECTION_ORDER if only is None or name in only]
     if "words" in names:
         await seed_starter_words(redis, keys)
+    if "welcome_templates" in names:  # the first add would create it: part of the config
+        await WelcomeStore(redis, keys).ensure_default()
     result: dict[str, Any] = {}
     for name in names:
         section = SECTIONS[name]

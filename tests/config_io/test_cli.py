@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from bot.admin.audit import AuditLog
 from bot.cli import main
 from bot.config import Settings
+from bot.config_io import ConfigChanged, ConfigImporter
 from bot.config_io.fileio import dump_text
 from bot.keys import RedisKeys
 from bot.wecom import WeComClient
@@ -94,3 +95,19 @@ async def test_refusals_exit_2_with_every_problem(
     (tmp_path / "syntax.yaml").write_text("version: 1\nscripts: [\n", encoding="utf-8")
     assert await cli("import", str(tmp_path / "syntax.yaml")) == 2
     assert "YAML 格式错误（第 3 行第 1 列）" in capsys.readouterr().err
+
+
+async def test_a_change_meanwhile_exits_3(
+    sandbox_cli_env: Settings,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def changed(*_args: object, **_kwargs: object) -> list[str]:
+        raise ConfigChanged()
+
+    monkeypatch.setattr(ConfigImporter, "apply", changed)
+    path = tmp_path / "rules.yaml"
+    path.write_text(dump_text({"tag_rules": []}), encoding="utf-8")
+    assert await cli("import", str(path)) == 3
+    assert "请重新运行导入" in capsys.readouterr().err

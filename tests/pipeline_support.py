@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,10 +23,9 @@ from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import connect
 from bot.routing import Dispatcher, Router
-from bot.text import SensitiveFilter
-from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 from tests.conftest import VECTOR_CORP_ID, make_settings
+from tests.helpers import handler_context
 
 
 @asynccontextmanager
@@ -43,15 +41,8 @@ async def running_pipeline(
     keys = RedisKeys(settings.corp_id, settings.key_prefix)
     async with aiohttp.ClientSession() as session:
         metrics = Metrics()
-        ctx = HandlerContext(
-            settings=settings,
-            redis=redis,
-            keys=keys,
-            wecom=WeComClient.from_settings(settings, session, redis, metrics),
-            metrics=metrics,
-            text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
-            log=logging.getLogger("tests.handlers"),
-        )
+        wecom = WeComClient.from_settings(settings, session, redis, metrics)
+        ctx = handler_context(settings, redis, wecom, metrics=metrics, logger="tests.handlers")
         pipeline = EventPipeline(
             redis, keys, Dispatcher(routers, MIDDLEWARES), ctx, pipeline_settings, consumer
         )

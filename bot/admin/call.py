@@ -31,8 +31,7 @@ class Call:
         """The word check as the library stands now: a word added a moment ago (maybe by this
         admin) counts, even before this process's filter has reloaded."""
         snapshot = await WordLibrary(self.ctx.redis, self.ctx.keys).snapshot()
-        current = snapshot.build()
-        return TextGuard(lambda: current, self.ctx.redis, self.ctx.keys)
+        return snapshot.guard(self.ctx.redis, self.ctx.keys)
 
 
 Executor = Callable[[Parsed, Call], Awaitable[str]]

@@ -27,9 +27,9 @@ TRIGGER_NAMES = {
 
 # -- 标签规则 ---------------------------------------------------------------------------------
 async def _tag_rule(call: Call, rule_id: str) -> TagRule:
-    for rule in await TagRuleStore(call.ctx.redis, call.ctx.keys).all():
-        if rule.id == rule_id:
-            return rule
+    rule = await TagRuleStore(call.ctx.redis, call.ctx.keys).get(rule_id)
+    if rule is not None:
+        return rule
     raise CommandError(f"没有编号为 {rule_id} 的标签规则。发送「标签规则 列表」查看。")
 
 
@@ -101,21 +101,25 @@ async def _template(call: Call, template_id: str) -> WelcomeTemplate:
     return template
 
 
+def _scope(template: WelcomeTemplate) -> str:
+    """Where a template applies, in words: 默认, 渠道 spring, 员工 zhangsan…"""
+    name = SCOPE_NAMES.get(template.scope, template.scope)
+    return f"{name} {template.target}" if template.target else name
+
+
 async def welcomes(cmd: Parsed, call: Call) -> str:
     templates = await WelcomeStore(call.ctx.redis, call.ctx.keys).list()
     if not templates:
         return "还没有欢迎语模板。"
     lines = [f"欢迎语 {len(templates)} 个（编号 · 范围 · 名称 · 开头）："]
     for t in templates:
-        scope = SCOPE_NAMES.get(t.scope, t.scope) + (f" {t.target}" if t.target else "")
-        lines.append(f"{t.id} · {scope} · {t.name} · {short(t.text, 30)}")
+        lines.append(f"{t.id} · {_scope(t)} · {t.name} · {short(t.text, 30)}")
     return "\n".join(lines)
 
 
 async def welcome_show(cmd: Parsed, call: Call) -> str:
     t = await _template(call, cmd["id"])
-    scope = SCOPE_NAMES.get(t.scope, t.scope) + (f" {t.target}" if t.target else "")
-    parts = [f"欢迎语 {t.id}「{t.name}」· {scope}", t.text]
+    parts = [f"欢迎语 {t.id}「{t.name}」· {_scope(t)}", t.text]
     if t.slots:
         parts.append(f"另有 {len(t.slots)} 个时段版本（用 scrm-bot welcome 查看）")
     if t.attachments:

@@ -61,8 +61,7 @@ def guard_for(
         )
     else:
         return None
-    built = snapshot.build()
-    return TextGuard(lambda: built, redis, keys)
+    return snapshot.guard(redis, keys)
 
 
 def check_items(

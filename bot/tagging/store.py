@@ -36,6 +36,10 @@ class TagRuleStore:
         tx.hdel(self._keys.tag_rules, rule_id)
         tx.incr(self._keys.tag_rules_version)
 
+    async def get(self, rule_id: str) -> TagRule | None:
+        raw = await self._redis.hget(self._keys.tag_rules, rule_id)
+        return TagRule.from_json(raw) if raw else None
+
     async def all(self) -> list[TagRule]:
         rows = await self._redis.hgetall(self._keys.tag_rules)
         return sorted((TagRule.from_json(v) for v in rows.values()), key=lambda r: r.id)

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS, SensitiveFilter
+from bot.text.guard import TextGuard
 from bot.text.lexicon import word_problem
 
 WORD_CATEGORIES = (
@@ -107,6 +108,12 @@ class LibrarySnapshot:
         if skipped:
             log.warning("word library v%d: %d unusable entries skipped", self.version, skipped)
         return SensitiveFilter.from_words(words, allow, actions=actions, detectors=detectors)
+
+    def guard(self, redis: Redis, keys: RedisKeys) -> TextGuard:
+        """The outgoing-text check with exactly these words, for saves that must not wait for
+        a process's filter to reload (admin commands, imports)."""
+        built = self.build()
+        return TextGuard(lambda: built, redis, keys)
 
 
 class WordLibrary:

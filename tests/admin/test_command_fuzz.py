@@ -3,7 +3,6 @@ command changes anything stored — whoever sends it."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,11 +17,9 @@ from bot.admin.specs import GRAMMAR, SPECS
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
-from bot.metrics import Metrics
-from bot.text.filter import SensitiveFilter
-from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 from scripts_library.scripts import Script, ScriptStore
+from tests.helpers import handler_context
 
 WORDS = sorted(
     {w for spec in SPECS for w in spec.words} | {w for n in GRAMMAR.nouns.values() for w in n.words}
@@ -69,16 +66,7 @@ async def snapshot(redis: Redis, keys: RedisKeys) -> dict[str, object]:
 async def ctx(
     settings: Settings, redis: Redis, sandbox_wecom: WeComClient
 ) -> AsyncIterator[HandlerContext]:
-    keys = RedisKeys(settings.corp_id, settings.key_prefix)
-    yield HandlerContext(
-        settings=settings,
-        redis=redis,
-        keys=keys,
-        wecom=sandbox_wecom,
-        metrics=Metrics(),
-        text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
-        log=logging.getLogger("tests"),
-    )
+    yield handler_context(settings, redis, sandbox_wecom)
 
 
 @given(st.lists(anything, min_size=1, max_size=20))

@@ -4,7 +4,6 @@ tag rules, welcome templates, statistics, the audit, paging, and who may confirm
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -15,36 +14,23 @@ from redis.asyncio import Redis
 from bot.admin.commands import REFUSAL, AdminCommands
 from bot.config import Settings
 from bot.context import HandlerContext
-from bot.keys import RedisKeys
-from bot.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.sop.rules import SopRule, SopStep
 from bot.sop.store import SopStore
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
-from bot.text.filter import SensitiveFilter
-from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import WelcomeTemplate
 from scripts_library.scripts import Script, ScriptStore, Visibility
 from scripts_library.search import ScriptIndex
+from tests.helpers import handler_context
 
 CATEGORY_NAMES = ("竞品", "辱骂", "广告法", "不文明", "政治", "迷信", "行业", "自定义")
 NOTHING_TO_UNDO = "没有可以撤销的改动。"
 
 
-def make_ctx(settings: Settings, redis: Redis, wecom: WeComClient) -> HandlerContext:
-    keys = RedisKeys(settings.corp_id, settings.key_prefix)
-    return HandlerContext(
-        settings=settings,
-        redis=redis,
-        keys=keys,
-        wecom=wecom,
-        metrics=Metrics(),
-        text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
-        log=logging.getLogger("tests"),
-    )
+make_ctx = handler_context
 
 
 @pytest.fixture

@@ -3,25 +3,21 @@ each event counted once however often it arrives or its handler runs."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.context import Delivery, HandlerContext
+from bot.context import Delivery
 from bot.events import AddExternalContact, DelFollowUser, ExternalChatUpdate, parse_event
 from bot.keys import RedisKeys
-from bot.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.stats import read_stats, record_sop
 from bot.stats.recorder import corp_date
-from bot.text import SensitiveFilter
-from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 from bot.welcome.channels import Channel, ChannelStore
 from handlers.stats import count_group_members, count_lost_by_customer, count_new_customer
+from tests.helpers import handler_context
 from tests.stats.conftest import drained
 
 
@@ -87,15 +83,7 @@ async def test_a_handler_run_again_counts_nothing_twice(
     add, loss, join = (parse_event(r.xml) for r in (added, left, joined))
     assert isinstance(add, AddExternalContact) and isinstance(loss, DelFollowUser)
     assert isinstance(join, ExternalChatUpdate)
-    ctx = HandlerContext(
-        settings=sandbox_settings,
-        redis=redis,
-        keys=keys,
-        wecom=sandbox_wecom,
-        metrics=Metrics(),
-        text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
-        log=logging.getLogger("tests"),
-    )
+    ctx = handler_context(sandbox_settings, redis, sandbox_wecom)
     for attempt in (1, 2):  # the pipeline runs a handler again after a crash or take-over
         await count_new_customer(add, ctx.for_delivery(Delivery("1-0", 0, attempt)))
         await count_lost_by_customer(loss, ctx.for_delivery(Delivery("2-0", 0, attempt)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,9 @@ from redis.asyncio import Redis
 
 from bot.cli import main
 from bot.config import Settings
-from bot.context import Delivery, HandlerContext
+from bot.context import Delivery
 from bot.events import ExternalChatUpdate, parse_event
 from bot.keys import RedisKeys
-from bot.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.sandbox.events import chat_event
 from bot.text import SensitiveFilter
@@ -27,6 +25,7 @@ from bot.wecom import WeComClient, WeComError
 from bot.welcome.group import GroupWelcome, GroupWelcomeStore, single_attachment, validate
 from bot.welcome.templates import TemplateError
 from handlers.group_welcome import record_join_greeting
+from tests.helpers import handler_context
 from tests.pipeline_support import wait_until
 
 ADD = "externalcontact/group_welcome_template/add"
@@ -270,15 +269,8 @@ async def test_a_join_handled_twice_is_recorded_once(
     )
     event = parse_event(xml)
     assert isinstance(event, ExternalChatUpdate)
-    ctx = HandlerContext(
-        settings=sandbox_settings,
-        redis=redis,
-        keys=keys,
-        wecom=wecom,
-        metrics=Metrics(),
-        text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
-        log=logging.getLogger("tests"),
-        delivery=Delivery("1700000000000-0", 0, 1),
+    ctx = handler_context(sandbox_settings, redis, wecom).for_delivery(
+        Delivery("1700000000000-0", 0, 1)
     )
     await record_join_greeting(event, ctx)
     await record_join_greeting(event, ctx.for_delivery(Delivery("1700000000000-0", 0, 2)))

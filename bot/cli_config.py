@@ -34,6 +34,7 @@ from bot.config_io.fileio import dump_text
 from bot.keys import RedisKeys
 
 SHOWN_PER_KIND = 20  # items listed per section and kind; --json lists them all
+SHOWN_CHARS = 60  # of each changed field's old and new value in the diff
 SIGNS = (("added", "+", "新增"), ("changed", "~", "修改"), ("removed", "-", "删除"))
 
 
@@ -116,6 +117,13 @@ async def _import(
     return 0
 
 
+def _shown(value: Any) -> str:
+    """A field's value on one line, cut to SHOWN_CHARS (--json shows it whole)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(str(text).split())
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
 def render(plan: Plan) -> str:
     """The diff for people: counts per section, then the items added, changed, removed."""
     lines: list[str] = []
@@ -130,6 +138,8 @@ def render(plan: Plan) -> str:
             items = listed[f"{kind}_items"]
             for ref in items[:SHOWN_PER_KIND]:
                 lines.append(f"  {sign} {ref['id']}  {ref['name']}")
+                for field, (old, new) in ref.get("fields", {}).items():
+                    lines.append(f"      {field}：{_shown(old)} → {_shown(new)}")
             if len(items) > SHOWN_PER_KIND:
                 lines.append(
                     f"  {sign} ……另有 {len(items) - SHOWN_PER_KIND} 项{word}（--json 列出全部）"

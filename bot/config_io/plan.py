@@ -69,9 +69,24 @@ class SectionPlan:
             "label": self.label,
             **self.counts(),
             "added_items": [item.ref() for item in self.added],
-            "changed_items": [new.ref() for _old, new in self.changed],
+            "changed_items": [
+                new.ref() | {"fields": field_changes(old.data, new.data)}
+                for old, new in self.changed
+            ],
             "removed_items": [item.ref() for item in self.removed],
         }
+
+
+def field_changes(old: Any, new: Any) -> dict[str, list[Any]]:
+    """What differs between a stored item and the file's, field by field: name -> [old, new]
+    (a value that isn't a record is one field, "value")."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return {} if old == new else {"value": [old, new]}
+    return {
+        name: [old.get(name), new.get(name)]
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    }
 
 
 @dataclass

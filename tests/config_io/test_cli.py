@@ -42,23 +42,30 @@ async def test_export_then_import(
     data = yaml.safe_load(backup.read_text(encoding="utf-8"))
     data.pop("version")
     data["scripts"] = [s for s in data["scripts"] if s["id"] != filled.scripts[1]]
+    old_content = data["scripts"][0]["text"]
+    data["scripts"][0]["text"] = "亲，七天无理由退货，运费我们出。"
     edited = tmp_path / "edited.yaml"
     edited.write_text(dump_text(data), encoding="utf-8")
 
     assert await cli("import", str(edited), "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "话术（scripts）：新增 0，修改 0，删除 1，不变 1" in out
+    assert "话术（scripts）：新增 0，修改 1，删除 1，不变 0" in out
     assert f"  - {filled.scripts[1]}  售前/活动 / 双十一预告" in out
+    # a changed item shows what changes in it, field by field, each value on one line
+    assert f"      text：{' '.join(old_content.split())} → 亲，七天无理由退货，运费我们出。" in out
     assert "试运行：没有写入任何内容。" in out
     assert len(await ScriptStore(redis, keys).all()) == 2
 
     assert await cli("import", str(edited), "--dry-run", "--json") == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["sections"]["scripts"]["removed_items"][0]["id"] == filled.scripts[1]
+    [changed] = plan["sections"]["scripts"]["changed_items"]
+    assert changed["fields"] == {"text": [old_content, "亲，七天无理由退货，运费我们出。"]}
 
     assert await cli("import", str(edited)) == 0
     assert "已导入" in capsys.readouterr().out
-    assert [s.id for s in await ScriptStore(redis, keys).all()] == [filled.scripts[0]]
+    [kept] = await ScriptStore(redis, keys).all()
+    assert (kept.id, kept.text) == (filled.scripts[0], "亲，七天无理由退货，运费我们出。")
     [entry] = await AuditLog(redis, keys).latest(5)
     assert (entry.actor, entry.via, entry.action, entry.target) == (
         "cli",
@@ -66,8 +73,8 @@ async def test_export_then_import(
         "config.import",
         "edited.yaml",
     )
-    assert entry.summary == "导入配置 edited.yaml：话术 新增 0、修改 0、删除 1"
-    assert entry.after["scripts"] == {"added": 0, "changed": 0, "removed": 1, "unchanged": 1}
+    assert entry.summary == "导入配置 edited.yaml：话术 新增 0、修改 1、删除 1"
+    assert entry.after["scripts"] == {"added": 0, "changed": 1, "removed": 1, "unchanged": 0}
 
     assert await cli("import", str(edited)) == 0  # again: nothing to do
     assert "没有变化" in capsys.readouterr().out

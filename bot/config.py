@@ -73,6 +73,7 @@ class Settings:
     oauth_authorize_url: str = DEFAULT_OAUTH_AUTHORIZE_URL  # tests and the demo: the sandbox
     admins: frozenset[str] = frozenset()
     admin_departments: frozenset[int] = frozenset()  # their members are admins too
+    admin_tags: frozenset[int] = frozenset()  # WeCom contact tags (标签) whose members are admins
     data_dir: Path = Path("scrm-data")
     key_prefix: str = "scrm"
     dedup_window_seconds: int = 600
@@ -98,6 +99,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_OAUTH_AUTHORIZE_URL": ("oauth_authorize_url", False),
     "SCRM_ADMINS": ("admins", False),
     "SCRM_ADMIN_DEPARTMENTS": ("admin_departments", False),
+    "SCRM_ADMIN_TAGS": ("admin_tags", False),
     "SCRM_DATA_DIR": ("data_dir", False),
     "SCRM_KEY_PREFIX": ("key_prefix", False),
     "SCRM_DEDUP_WINDOW": ("dedup_window_seconds", False),
@@ -183,6 +185,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         ),
         admins=_admins(values.get("SCRM_ADMINS", "")),
         admin_departments=_departments(values.get("SCRM_ADMIN_DEPARTMENTS", "")),
+        admin_tags=_tag_ids(values.get("SCRM_ADMIN_TAGS", "")),
         data_dir=Path(str(values.get("SCRM_DATA_DIR", "scrm-data"))).expanduser(),
         key_prefix=_match(
             "SCRM_KEY_PREFIX",
@@ -275,6 +278,19 @@ def _departments(value: Any) -> frozenset[int]:
             continue
         if not text.isdigit() or int(text) < 1:
             raise ConfigError("SCRM_ADMIN_DEPARTMENTS", f"{text!r} 不是部门 ID（正整数）")
+        found.add(int(text))
+    return frozenset(found)
+
+
+def _tag_ids(value: Any) -> frozenset[int]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    found: set[int] = set()
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        if not text.isascii() or not text.isdigit():
+            raise ConfigError("SCRM_ADMIN_TAGS", f"{text!r} 不是标签 ID（非负整数）")
         found.add(int(text))
     return frozenset(found)
 

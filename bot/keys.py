@@ -426,6 +426,10 @@ class RedisKeys:
         """String with a TTL: this app message was taken as a command once already."""
         return f"{self.base}:admin:seen:{msgid}"
 
+    def admin_tag(self, tagid: int) -> str:
+        """String with a TTL: JSON {"users": [...], "departments": [...]} of an admin tag."""
+        return f"{self.base}:admin:tag:{tagid}"
+
     # -- feature state -----------------------------------------------------------------------
     def kf_cursor(self, open_kfid: str) -> str:
         return f"{self.base}:kf:cursor:{open_kfid}"

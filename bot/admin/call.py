@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.admin.grammar import Parsed
 from bot.admin.session import AdminSession
@@ -18,10 +19,12 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One admin's command in progress."""
+    """One admin's command in progress; `seen` is what the preview of a confirmed command
+    saw (see `Confirmation`), None otherwise."""
 
     ctx: HandlerContext
     session: AdminSession
+    seen: Any = None
 
     @property
     def admin(self) -> str:
@@ -34,9 +37,19 @@ class Call:
         return snapshot.guard(self.ctx.redis, self.ctx.keys)
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What a destructive command will do (the first line is the summary, more lines follow
+    the code), and what it saw (JSON-able): the command gets it back as `Call.seen` when it
+    is confirmed, to refuse if things changed in between."""
+
+    what: str
+    seen: Any = None
+
+
 Executor = Callable[[Parsed, Call], Awaitable[str]]
 # Checks a destructive command's target and says what it will do, before the code is asked for
-Preview = Callable[[Parsed, Call], Awaitable[str]]
+Preview = Callable[[Parsed, Call], Awaitable[str | Confirmation]]
 
 
 def short(text: str, limit: int = 60) -> str:

@@ -8,14 +8,15 @@ back with `撤销`; long answers are paged (`下一页`).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
-from bot.admin import exec_rules, exec_scripts, exec_words
-from bot.admin.call import Call, CommandError, Executor, Preview
+from bot.admin import exec_replace, exec_rules, exec_scripts, exec_welcome, exec_words
+from bot.admin.admins import AdminCheck
+from bot.admin.call import Call, CommandError, Confirmation, Executor, Preview
 from bot.admin.grammar import Parsed, Usage
-from bot.admin.session import CONFIRM_SECONDS, AdminSession, Change
+from bot.admin.session import CONFIRM_SECONDS, MAX_WRONG_CODES, AdminSession, Change
 from bot.admin.specs import GRAMMAR, help_text
 from bot.context import HandlerContext
-from bot.directory import StaffDirectory
 from bot.stats.report import read_stats, summarize
 from bot.text.guard import BlockedText
 
@@ -81,6 +82,7 @@ EXECUTORS: dict[str, Executor] = {
     "script.delete": exec_scripts.delete,
     "script.history": exec_scripts.history,
     "script.restore": exec_scripts.restore,
+    "script.replace": exec_replace.replace_text,
     "word.add": exec_words.add,
     "word.remove": exec_words.remove,
     "word.list": exec_words.listing,
@@ -89,9 +91,10 @@ EXECUTORS: dict[str, Executor] = {
     "tagrule.add": exec_rules.tag_rule_add,
     "tagrule.test": exec_rules.tag_rule_test,
     "tagrule.delete": exec_rules.tag_rule_delete,
-    "welcome.list": exec_rules.welcomes,
-    "welcome.show": exec_rules.welcome_show,
-    "welcome.edit": exec_rules.welcome_edit,
+    "welcome.list": exec_welcome.welcomes,
+    "welcome.show": exec_welcome.welcome_show,
+    "welcome.add": exec_welcome.welcome_add,
+    "welcome.edit": exec_welcome.welcome_edit,
     "sop.list": exec_rules.sops,
     "sop.pause": exec_rules.sop_pause,
     "sop.resume": exec_rules.sop_resume,
@@ -102,10 +105,16 @@ EXECUTORS: dict[str, Executor] = {
 }
 PREVIEWS: dict[str, Preview] = {
     "script.delete": exec_scripts.preview_delete,
+    "script.replace": exec_replace.preview,
     "word.remove": exec_words.preview_remove,
     "tagrule.delete": exec_rules.preview_tag_rule_delete,
 }
-UNDO_BY_KIND = {"script": exec_scripts.undo, "words": exec_words.undo}
+UNDO_BY_KIND = {
+    "script": exec_scripts.undo,
+    "scripts": exec_replace.undo,
+    "words": exec_words.undo,
+    "welcome": exec_welcome.undo,
+}
 
 
 class AdminCommands:
@@ -114,13 +123,10 @@ class AdminCommands:
 
     def __init__(self, ctx: HandlerContext) -> None:
         self._ctx = ctx
-        self._directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
+        self._admins = AdminCheck(ctx)
 
     async def is_admin(self, userid: str) -> bool:
-        if userid in self._ctx.settings.admins:
-            return True
-        wanted = self._ctx.settings.admin_departments
-        return bool(wanted) and not wanted.isdisjoint(await self._directory.departments(userid))
+        return await self._admins.is_admin(userid)
 
     async def answer(self, userid: str, text: str) -> str | None:
         parsed = GRAMMAR.parse(text)
@@ -149,22 +155,30 @@ class AdminCommands:
         if key == "confirm":
             return await self._confirm(parsed, call)
         if parsed.spec.destructive:
-            what = await PREVIEWS[key](parsed, call)
-            code = await call.session.ask_confirmation(parsed.text)
+            preview = await PREVIEWS[key](parsed, call)
+            ask = preview if isinstance(preview, Confirmation) else Confirmation(preview)
+            code = await call.session.ask_confirmation(parsed.text, ask.seen)
             minutes = CONFIRM_SECONDS // 60
-            return f"{what}。\n请在 {minutes} 分钟内回复「确认 {code}」执行；不回复则不执行。"
+            head, _, details = ask.what.partition("\n")  # the code first, then any list
+            reply = f"{head}。\n请在 {minutes} 分钟内回复「确认 {code}」执行；不回复则不执行。"
+            return f"{reply}\n{details}" if details else reply
         return await EXECUTORS[key](parsed, call)
 
     async def _confirm(self, parsed: Parsed, call: Call) -> str:
-        text = await call.session.confirmed_command(parsed["code"])
-        if text is None:
-            if await call.session.has_pending_confirmation():
-                return "确认码不对，请核对后重发。"
+        confirmed = await call.session.confirm(parsed["code"])
+        if confirmed.status == "wrong":
+            return f"确认码不对，请核对后重发（还可再试 {confirmed.tries_left} 次）。"
+        if confirmed.status == "dropped":
+            return (
+                f"确认码已连续错了 {MAX_WRONG_CODES} 次，这个操作已取消，什么都没有改。"
+                "如仍要执行，请重新发送命令。"
+            )
+        if confirmed.status != "ok":
             return "没有等待确认的操作（确认码已过期或已用过），请重新发送命令。"
-        command = GRAMMAR.parse(text)
+        command = GRAMMAR.parse(confirmed.text)
         if not isinstance(command, Parsed):  # parked only after it parsed: can't happen
             return "这条命令已无法执行，请重新发送。"
-        return await EXECUTORS[command.spec.key](command, call)
+        return await EXECUTORS[command.spec.key](command, replace(call, seen=confirmed.seen))
 
     async def _undo(self, call: Call) -> str:
         change = await call.session.take_last_change()

@@ -1,10 +1,11 @@
-"""`标签规则 …`, `欢迎语 …` and `SOP …`: list, look at and change rules and templates."""
+"""`标签规则 …` and `SOP …`: list, look at and change tag rules and SOP rules (`欢迎语 …` is in
+`exec_welcome`)."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 from bot.admin.call import Call, CommandError, short
 from bot.admin.grammar import Parsed
@@ -13,10 +14,7 @@ from bot.sop.rules import SopError, SopRule
 from bot.sop.store import SopStore
 from bot.tagging.rules import RuleError, RuleMatcher, TagRule
 from bot.tagging.store import TagRuleStore
-from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import TemplateError, WelcomeTemplate
 
-SCOPE_NAMES = {"default": "默认", "channel": "渠道", "staff": "员工", "department": "部门"}
 TRIGGER_NAMES = {
     "added": "添加客户后",
     "tag": "打上标签后",
@@ -93,63 +91,6 @@ async def tag_rule_delete(cmd: Parsed, call: Call) -> str:
     return f"已删除标签规则 {rule.id}「{rule.name}」。发送「撤销」可恢复。"
 
 
-# -- 欢迎语 -----------------------------------------------------------------------------------
-async def _template(call: Call, template_id: str) -> WelcomeTemplate:
-    template = await WelcomeStore(call.ctx.redis, call.ctx.keys).get(template_id)
-    if template is None:
-        raise CommandError(f"没有编号为 {template_id} 的欢迎语。发送「欢迎语 列表」查看。")
-    return template
-
-
-def _scope(template: WelcomeTemplate) -> str:
-    """Where a template applies, in words: 默认, 渠道 spring, 员工 zhangsan…"""
-    name = SCOPE_NAMES.get(template.scope, template.scope)
-    return f"{name} {template.target}" if template.target else name
-
-
-async def welcomes(cmd: Parsed, call: Call) -> str:
-    templates = await WelcomeStore(call.ctx.redis, call.ctx.keys).list()
-    if not templates:
-        return "还没有欢迎语模板。"
-    lines = [f"欢迎语 {len(templates)} 个（编号 · 范围 · 名称 · 开头）："]
-    for t in templates:
-        lines.append(f"{t.id} · {_scope(t)} · {t.name} · {short(t.text, 30)}")
-    return "\n".join(lines)
-
-
-async def welcome_show(cmd: Parsed, call: Call) -> str:
-    t = await _template(call, cmd["id"])
-    parts = [f"欢迎语 {t.id}「{t.name}」· {_scope(t)}", t.text]
-    if t.slots:
-        parts.append(f"另有 {len(t.slots)} 个时段版本（用 scrm-bot welcome 查看）")
-    if t.attachments:
-        parts.append(f"附件 {len(t.attachments)} 个")
-    return "\n".join(parts)
-
-
-async def _save_template(call: Call, template: WelcomeTemplate) -> WelcomeTemplate:
-    try:
-        return await WelcomeStore(call.ctx.redis, call.ctx.keys).save(template, await call.guard())
-    except TemplateError as exc:
-        raise CommandError(f"没有保存：{exc}") from None
-
-
-async def welcome_edit(cmd: Parsed, call: Call) -> str:
-    before = await _template(call, cmd["id"])
-    after = await _save_template(call, replace(before, text=cmd["text"]))
-    await call.session.changed(
-        "welcome.edit",
-        Change(
-            "welcome",
-            after.id,
-            json.loads(before.to_json()),
-            json.loads(after.to_json()),
-            f"修改欢迎语 {after.id}「{after.name}」",
-        ),
-    )
-    return f"已修改欢迎语 {after.id}「{after.name}」。发送「撤销」可改回。"
-
-
 # -- SOP --------------------------------------------------------------------------------------
 async def sops(cmd: Parsed, call: Call) -> str:
     rules = await SopStore(call.ctx.redis, call.ctx.keys).all()
@@ -216,10 +157,6 @@ async def undo(change: Change, call: Call) -> str:
         except RuleError as exc:
             raise CommandError(f"无法撤销：{exc}") from None
         return f"已撤销：标签规则 {rule.id}「{rule.name}」已恢复。"
-    if change.kind == "welcome":
-        template = WelcomeTemplate.from_json(json.dumps(change.before))
-        await _save_template(call, template)
-        return f"已撤销：欢迎语 {template.id} 已改回。"
     if change.kind == "sop":
         enabled = bool((change.before or {}).get("enabled"))
         sop = await _set_enabled(call, change.target, enabled)

@@ -86,6 +86,17 @@ SPECS = [
         changes=True,
     ),
     Spec(
+        "script",
+        "replace",
+        ("替换", "replace"),
+        ("old", "new"),
+        usage="话术 替换 <旧文本> | <新文本>",
+        help="把标题或内容含旧文本的话术一起改掉（要确认；每条存为新版本；一次「撤销」全部改回）。",
+        pipe=True,
+        changes=True,
+        destructive=True,
+    ),
+    Spec(
         "word",
         "add",
         ("新增", "添加", "add"),
@@ -176,6 +187,19 @@ SPECS = [
     ),
     Spec(
         "welcome",
+        "add",
+        ("新增", "添加", "add"),
+        ("scope", "name", "text"),
+        usage="欢迎语 新增 渠道 live2024 | 直播渠道 | 欢迎从直播间来的朋友！",
+        help=(
+            "新增欢迎语：范围（默认，或 渠道 <state>、员工 <账号>、部门 <部门ID>）| 名称 | 内容；"
+            "每个范围一个；可撤销。"
+        ),
+        pipe=True,
+        changes=True,
+    ),
+    Spec(
+        "welcome",
         "edit",
         ("修改", "edit"),
         ("id", "text"),
@@ -230,7 +254,7 @@ SPECS = [
         ("确认",),
         ("code",),
         usage="确认 <确认码>",
-        help="确认一个删除操作（确认码 2 分钟内有效）。",
+        help="确认一个删除或替换操作（确认码 2 分钟内有效，错 5 次作废）。",
     ),
     Spec("next", "", ("下一页",), (), usage="下一页", help="长列表的下一页。"),
     Spec(

@@ -1,6 +1,7 @@
 """Credentials: `gettoken` (doc 91039), OAuth2 `auth/getuserinfo` (doc 91023) and the JS-SDK
 tickets `get_jsapi_ticket` / `ticket/get?type=agent_config` (doc 90506); the app itself,
-`agent/get` (doc 90227), and `externalcontact/get_follow_user_list` (doc 92571)."""
+`agent/get` (doc 90227), the contacts' `user/get` (doc 90196) and `tag/get` (doc 90213), and
+`externalcontact/get_follow_user_list` (doc 92571)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,23 @@ async def user_get(ctx: Ctx) -> JsonDict:
         "department": list(member.department),
         "main_department": member.department[0] if member.department else 1,
         "status": 1,
+    }
+
+
+@router.route("tag/get", auth=APP_TOKEN)
+async def tag_get(ctx: Ctx) -> JsonDict:
+    """A contact tag's members (doc 90213): the staff listed and the departments listed."""
+    value = ctx.query.get("tagid", "")
+    if not value:
+        raise ApiError(41017, "missing tagid")
+    tag = ctx.state.member_tags.get(int(value)) if value.isascii() and value.isdigit() else None
+    if tag is None:
+        raise ApiError(40068)
+    staff = ctx.state.staff
+    return {
+        "tagname": tag.name,
+        "userlist": [{"userid": u, "name": staff[u].name if u in staff else u} for u in tag.users],
+        "partylist": list(tag.departments),
     }
 
 

@@ -40,6 +40,7 @@ from bot.sandbox.state import (
     Expiring,
     ExternalContact,
     MassTask,
+    MemberTag,
     SandboxState,
     Staff,
     WelcomeDelivery,
@@ -141,6 +142,14 @@ class Sandbox(Scenarios):
         member = Staff(userid, name or userid, list(department), native_welcome)
         self.state.staff[userid] = member
         return member
+
+    def add_member_tag(
+        self, tagid: int, name: str, users: Iterable[str] = (), departments: Iterable[int] = ()
+    ) -> MemberTag:
+        """Add (or replace) a contact tag (通讯录标签) on staff and departments, for `tag/get`."""
+        tag = MemberTag(tagid, name, list(users), list(departments))
+        self.state.member_tags[tagid] = tag
+        return tag
 
     def add_customer(self, external_userid: str | None = None, name: str = "") -> ExternalContact:
         """The customer `external_userid`, created with a generated profile if new."""

@@ -26,6 +26,16 @@ class Staff:
 
 
 @dataclass
+class MemberTag:
+    """A contact tag (通讯录标签) on staff and departments, as `tag/get` describes it."""
+
+    tagid: int
+    name: str
+    users: list[str] = field(default_factory=list)
+    departments: list[int] = field(default_factory=list)
+
+
+@dataclass
 class ExternalContact:
     """A customer (外部联系人) as `externalcontact/get` describes them."""
 
@@ -209,6 +219,7 @@ class SandboxState:
     def __init__(self, seed: int | None = None) -> None:
         self.random = random.Random(seed)
         self.staff: dict[str, Staff] = {}
+        self.member_tags: dict[int, MemberTag] = {}  # seeded like staff; kept by `clear`
         self.clear()
 
     def clear(self) -> None:

@@ -1,4 +1,4 @@
-"""Members of the corp: `user/get` (doc 90196)."""
+"""Members of the corp: `user/get` (doc 90196) and the members of a tag, `tag/get` (doc 90213)."""
 
 from __future__ import annotations
 
@@ -16,3 +16,11 @@ class UserAPI(BaseAPI):
         avatar here; department ids are still returned.
         """
         return await self._get("user/get", userid=userid)
+
+    async def tag_members(self, tagid: int) -> JsonDict:
+        """A contact tag (通讯录标签): `tagname`, `userlist` [{userid, name}] and `partylist`
+        (department ids). Only members inside the app's visible range are listed; an unknown
+        tag answers 40068.
+        https://developer.work.weixin.qq.com/document/path/90213
+        """
+        return await self._get("tag/get", tagid=tagid)

@@ -36,12 +36,14 @@ from bot.callback.ingest import EventIngest
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
+from bot.logs import request_id_middleware
 from bot.media import MediaLibrary
 from bot.metrics import Metrics
 from bot.periodic import PeriodicJob, running
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import open_redis
+from bot.redis_url import redacted
 from bot.rfm.runner import RfmRunner
 from bot.routing import Dispatcher, Router
 from bot.sop.runner import JOBS_POLL_SECONDS, job_runner
@@ -112,7 +114,7 @@ def create_app(
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    app = web.Application()
+    app = web.Application(middlewares=[request_id_middleware])  # X-Request-Id, logged per line
     app[SETTINGS] = settings
     app[CLIENT_SETTINGS] = client_settings or ClientSettings()
     app[METRICS] = Metrics()
@@ -143,7 +145,7 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
         try:
             await redis.ping()
         except (RedisError, OSError) as exc:
-            where = settings.redis_url or f"内置 Redis（{settings.data_dir}）"
+            where = redacted(settings.redis_url or "") or f"内置 Redis（{settings.data_dir}）"
             raise StartupError(f"SCRM_REDIS_URL: 无法连接 {where}：{exc}") from exc
         app[REDIS] = redis
         app[REDIS_URL] = url

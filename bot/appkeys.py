@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import aiohttp
 from aiohttp import web
-from redis.asyncio import Redis
 
 from bot.admin.handoff import ReplyHandoff
 from bot.callback.crypto import CallbackCrypto
@@ -14,6 +13,7 @@ from bot.context import HandlerContext
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
+from bot.redis_topology import RedisClient
 from bot.routing import Dispatcher
 from bot.text.reloader import FilterReloader
 from bot.wecom import ClientSettings, WeComClient
@@ -25,7 +25,7 @@ METRICS = web.AppKey("metrics", Metrics)
 KEYS = web.AppKey("keys", RedisKeys)
 CRYPTO = web.AppKey("crypto", CallbackCrypto)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
-REDIS = web.AppKey("redis", Redis)
+REDIS: web.AppKey[RedisClient] = web.AppKey("redis")  # one server, a Sentinel master, a cluster
 REDIS_URL = web.AppKey("redis_url", str)
 FILTER = web.AppKey("filter", FilterReloader)
 HTTP = web.AppKey("http", aiohttp.ClientSession)

@@ -6,10 +6,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
-
-from aiohttp import web
 
 from bot import (
     cli_config,
@@ -23,8 +22,10 @@ from bot import (
     cli_tags,
     cli_welcome,
     cli_words,
+    logs,
 )
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings
+from bot.config_file import load_settings
 from bot.redis_store import EmbeddedRedisError, open_redis
 
 log = logging.getLogger("scrm")
@@ -50,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
         default="all",
         help="all (default): callbacks and pipeline; callback: receive only; worker: pipeline only",
     )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes sharing the port (SO_REUSEPORT) under a supervisor (default 1)",
+    )
+    serve.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
 
     demo = commands.add_parser("demo", help="run a scripted scenario against the local sandbox")
     demo.add_argument("--once", action="store_true", help="exit after the scenario")
@@ -85,19 +93,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # SCRM_LOG_FORMAT from the environment at once; a TOML file's once the settings are read
+    logs.configure(args.log_level, os.environ.get("SCRM_LOG_FORMAT", "text").strip().lower())
     try:
         if args.command == "demo":
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(args.host, args.port, args.data_dir, once=args.once))
         settings = load_settings(args.config)
+        logs.set_format(settings.log_format)
+        if args.command == "serve" and args.workers > 1:
+            from bot.supervisor import serve_workers
+
+            forwarded = list(sys.argv[1:] if argv is None else argv)
+            return serve_workers(settings, forwarded, args.host, args.port, args.role, args.workers)
         if args.command == "serve":
-            return _serve(settings, args.host, args.port, args.role)
+            return _serve(settings, args.host, args.port, args.role, supervised=args.supervised)
         if args.command == "doctor":
             return asyncio.run(_doctor(settings, as_json=args.json))
         if args.command == "words":
@@ -133,15 +144,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _serve(settings: Settings, host: str, port: int, role: str) -> int:
+def _workers(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 64:
+        raise argparse.ArgumentTypeError("应在 1 到 64 之间")
+    return number
+
+
+def _serve(settings: Settings, host: str, port: int, role: str, *, supervised: bool) -> int:
     from bot.app import create_app
+    from bot.lifecycle import serve_app
 
     if role != "worker":
         log.info("serving WeCom callbacks on http://%s:%d/wecom/callback", host, port)
     if role != "callback":
         log.info("pipeline consumer running (role %s)", role)
     app = create_app(settings, role=role)
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    # supervised: one of `serve --workers N`, sharing the port and stopping with the supervisor
+    serve_app(app, host, port, supervised=supervised)
     return 0
 
 

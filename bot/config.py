@@ -1,4 +1,4 @@
-"""Settings from `SCRM_*` environment variables or a TOML file with the same keys.
+"""Settings from `SCRM_*` keys (the environment or a TOML file: see `bot.config_file`).
 
 Every problem is reported as one `ConfigError` naming the key and what is wrong, so start-up
 fails with a single readable line instead of a traceback.
@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.redis_url import RedisUrlError, parse_redis_url
+
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 DEFAULT_OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
+LOG_FORMATS = ("text", "json")  # SCRM_LOG_FORMAT; bot.logs formats them
 
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 _CORP_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -82,6 +83,7 @@ class Settings:
     ingest_secret: str = ""  # HMAC key of /ingest/*; empty = the ingest endpoints are off
     rfm_window_days: int = 365  # orders counted for frequency and monetary value
     rfm_hour: int = 3  # corp time; RFM segments are recomputed (and synced as tags) daily then
+    log_format: str = "text"  # text (time LEVEL logger: message) or json (one object a line)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
 
@@ -107,37 +109,11 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_INGEST_SECRET": ("ingest_secret", False),
     "SCRM_RFM_WINDOW_DAYS": ("rfm_window_days", False),
     "SCRM_RFM_HOUR": ("rfm_hour", False),
+    "SCRM_LOG_FORMAT": ("log_format", False),
     "SCRM_PIPELINE_CONCURRENCY": ("concurrency", False),
     "SCRM_PIPELINE_MAX_ATTEMPTS": ("max_attempts", False),
 }
 KNOWN_KEYS = tuple(_KEYS)
-
-
-def load_settings(
-    config_file: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
-    """Merge the TOML file (if any) with the environment (which wins) and validate."""
-    raw: dict[str, Any] = {}
-    if config_file is not None:
-        raw.update(_read_toml(Path(config_file)))
-    env = os.environ if environ is None else environ
-    raw.update({k: v for k, v in env.items() if k in _KEYS})
-    return settings_from_mapping(raw)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("--config", f"找不到文件 {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("--config", f"无法读取 {path}：{exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("--config", f"{path} 不是有效的 TOML：{exc}") from None
-    for key in data:
-        if key not in _KEYS:
-            raise ConfigError(key, f"{path} 中有未知的键；可用的键：{', '.join(KNOWN_KEYS)}")
-    return data
 
 
 def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
@@ -202,6 +178,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             "SCRM_RFM_WINDOW_DAYS", values.get("SCRM_RFM_WINDOW_DAYS", 365), 1, 3660
         ),
         rfm_hour=_int("SCRM_RFM_HOUR", values.get("SCRM_RFM_HOUR", 3), 0, 23),
+        log_format=_choice("SCRM_LOG_FORMAT", values.get("SCRM_LOG_FORMAT", "text"), LOG_FORMATS),
         pipeline=pipeline,
     )
 
@@ -210,6 +187,13 @@ def _match(key: str, value: Any, pattern: re.Pattern[str], what: str) -> str:
     text = str(value)
     if not pattern.fullmatch(text):
         raise ConfigError(key, f"应为{what}（当前为 {text[:40]!r}）")
+    return text
+
+
+def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise ConfigError(key, f"应为 {' 或 '.join(choices)}（当前为 {str(value)[:40]!r}）")
     return text
 
 
@@ -262,10 +246,10 @@ def _http_url(key: str, value: Any) -> str:
 
 def _redis_url(value: Any) -> str:
     text = str(value)
-    if urlsplit(text).scheme not in ("redis", "rediss", "unix"):
-        raise ConfigError(
-            "SCRM_REDIS_URL", f"应以 redis://、rediss:// 或 unix:// 开头（当前为 {text[:60]!r}）"
-        )
+    try:  # one server, redis+sentinel:// or redis+cluster:// (see bot/redis_url.py)
+        parse_redis_url(text)
+    except RedisUrlError as exc:
+        raise ConfigError("SCRM_REDIS_URL", str(exc)) from None
     return text
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from redis.asyncio import Redis
-
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
+from bot.redis_topology import RedisClient
 from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 
@@ -28,7 +27,7 @@ class HandlerContext:
     """The services a handler may use; features add theirs here as they arrive."""
 
     settings: Settings
-    redis: Redis
+    redis: RedisClient  # one server, a Sentinel master or a cluster: the same commands
     keys: RedisKeys
     wecom: WeComClient
     metrics: Metrics

@@ -10,6 +10,8 @@ from redis.exceptions import RedisError
 
 from bot.config import Settings
 from bot.redis_store import EmbeddedRedisError, open_redis
+from bot.redis_topology import server_infos
+from bot.redis_url import redacted
 from bot.wecom import WeComClient, WeComError
 
 
@@ -39,14 +41,14 @@ async def run_doctor(settings: Settings) -> list[Check]:
 
 
 async def _check_redis(redis: Redis, settings: Settings) -> Check:
-    where = settings.redis_url or f"内置 Redis（数据目录 {settings.data_dir}）"
-    try:
-        info = await redis.info("server")
-        persistence = await redis.info("persistence")
+    where = redacted(settings.redis_url or "") or f"内置 Redis（数据目录 {settings.data_dir}）"
+    try:  # a cluster answers per primary: each must keep an AOF
+        info = (await server_infos(redis, "server"))[0]
+        persistence = await server_infos(redis, "persistence")
     except (RedisError, OSError) as exc:
         return Check("Redis", False, f"{where} 无法连接：{exc}")
     detail = f"{where}，版本 {info.get('redis_version', '?')}"
-    if not int(persistence.get("aof_enabled", 0)):
+    if not all(int(node.get("aof_enabled", 0)) for node in persistence):
         detail += "；警告：未开启 AOF（appendonly），重启后话术等配置可能丢失"
     return Check("Redis", True, detail)
 

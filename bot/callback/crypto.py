@@ -63,8 +63,12 @@ class CallbackCrypto:
         return sign(self.token, timestamp, nonce, encrypt)
 
     def verify_signature(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> None:
-        expected = self.signature(timestamp, nonce, encrypt)
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
+        try:
+            expected = self.signature(timestamp, nonce, encrypt).encode()
+            given = signature.encode()
+        except UnicodeEncodeError:  # a lone surrogate: no signature can cover it
+            raise CallbackError("bad_signature", 403) from None
+        if not hmac.compare_digest(expected, given):
             raise CallbackError("bad_signature", 403)
 
     def decrypt(self, encrypt: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from bot.events.xml_out import to_xml
 log = logging.getLogger(__name__)
 
 BODY_READ_SECONDS = 5.0
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def _refuse(request: web.Request, reason: str, status: int = 400) -> web.Response:
@@ -42,7 +44,8 @@ def _query(request: web.Request, *names: str) -> list[str]:
 def _check_timestamp(request: web.Request, timestamp: str) -> None:
     """Refuse replays older (or further ahead) than the dedup window can remember."""
     window = request.config_dict[SETTINGS].dedup_window_seconds
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > window:
+    # ASCII digits only, and few: "²".isdigit() is true, and int() of 400 digits overflows float
+    if not _TIMESTAMP.fullmatch(timestamp) or abs(time.time() - int(timestamp)) > window:
         raise CallbackError("stale_timestamp", 403)
 
 
@@ -105,6 +108,13 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(request, "redis_unavailable", 503)
     result = "accepted" if entry_id else "duplicate"
     request.config_dict[METRICS].callbacks.labels(result=result).inc()
+    # logged under the request id; the pipeline logs the entry id as event_id too (bot.logs)
+    name = type(event).__name__
+    if entry_id:
+        fields = {"event_id": entry_id, "event_type": name}
+        log.info("callback %s stored as entry %s", name, entry_id, extra=fields)
+    else:
+        log.info("callback %s is a retry of one already stored", name)
     if entry_id and isinstance(event, TextMessage) and is_command_text(event.content):
         return await _passive_reply(request, event, nonce)
     return web.Response(text="")

@@ -23,6 +23,7 @@ from bot.config_io.items import ConfigChanged
 from bot.config_io.plan import LISTS, SECTIONS, Plan, SectionPlan
 from bot.config_io.remote import RemoteSide
 from bot.keys import RedisKeys
+from bot.redis_topology import watched_exists
 from bot.sop.store import Reschedule, SopStore
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
@@ -41,7 +42,7 @@ async def apply_plan(
     async with redis.pipeline(transaction=True) as tx:
         await tx.watch(*plan.watched)
         state = {name: await SECTIONS[name].read(tx, keys) for name in plan.state}
-        media = {key: bool(await tx.exists(key)) for key in plan.media}
+        media = {key: await watched_exists(tx, key) for key in plan.media}
         if state != plan.state or media != plan.media:
             raise ConfigChanged()
         moves = await _sop_moves(redis, keys, plan, now)

@@ -6,6 +6,7 @@ delivered with; anything unregistered parses to `UnknownEvent` instead of failin
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
@@ -23,7 +24,8 @@ def _to_str(value: XmlValue | None) -> str:
         return ""
     if isinstance(value, str):
         return value
-    raise EventParseError(f"expected text, got a nested element: {value!r:.60}")
+    # reprlib: a bounded repr, since a full one of deep nesting recurses past the stack
+    raise EventParseError(f"expected text, got a nested element: {reprlib.repr(value):.60}")
 
 
 def _to_int(value: XmlValue | None) -> int:

@@ -28,6 +28,7 @@ from bot.config import PipelineSettings
 from bot.context import Delivery, HandlerContext
 from bot.events import ChatText, Event, XmlRejected, parse_event
 from bot.keys import RedisKeys
+from bot.logs import log_context
 from bot.pipeline.deadletter import move_to_dead_letters
 from bot.pipeline.middlewares import PermanentFailure
 from bot.routing import Dispatcher
@@ -205,7 +206,8 @@ class EventPipeline:
 
     async def _handle(self, entry_id: str, fields: Fields, redelivered: bool) -> None:
         try:
-            await self._process(entry_id, fields, redelivered)
+            with log_context(event_id=entry_id):  # handlers add the event's own fields
+                await self._process(entry_id, fields, redelivered)
         except (RedisError, OSError) as exc:
             # still pending: the retry or reclaim loop will see it again
             log.warning("event %s left pending after a Redis error: %s", entry_id, exc)

@@ -96,13 +96,14 @@ def _amount_cents(value: Any) -> int:
         raise OrderError("amount 应为金额（单位元），如 12.50") from None
     if not yuan.is_finite() or yuan < 0:
         raise OrderError("amount 应为不小于 0 的金额；退款请用 refunded 列")
+    # compared before any arithmetic: "1e999999" * 100 overflows Decimal, and int() of
+    # "1e999990" builds a million-digit number (half a minute of CPU)
+    if yuan > Decimal(MAX_AMOUNT_CENTS) / 100:
+        raise OrderError("amount 超过单笔上限（1 亿元）")
     exponent = yuan.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise OrderError("amount 最多两位小数（到分）")
-    cents = int(yuan * 100)
-    if cents > MAX_AMOUNT_CENTS:
-        raise OrderError("amount 超过单笔上限（1 亿元）")
-    return cents
+    return int(yuan * 100)
 
 
 def parse_order(row: Any, now: float) -> OrderRow:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
@@ -11,12 +14,22 @@ from bot.pipeline.consumer import GROUP
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    # the pid tells which worker answered when several share the port (serve --workers N)
+    return web.json_response({"status": "ok", "pid": os.getpid()})
+
+
+# A probe must get its answer even when Redis hangs or the pool is exhausted (or a cluster
+# client retries): past this the answer is 503.
+READY_TIMEOUT_SECONDS = 2.0
 
 
 async def readyz(request: web.Request) -> web.Response:
     try:
-        await request.config_dict[REDIS].ping()
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await request.config_dict[REDIS].ping()
+    except TimeoutError:
+        detail = f"no answer within {READY_TIMEOUT_SECONDS:g} s"
+        return web.json_response({"status": "unavailable", "redis": detail}, status=503)
     except (RedisError, OSError) as exc:
         return web.json_response({"status": "unavailable", "redis": str(exc)[:200]}, status=503)
     return web.json_response({"status": "ok", "redis": "ok"})

@@ -53,9 +53,20 @@ def _text_field(row: dict[str, Any], name: str, pattern: re.Pattern[str] | None)
         return ""
     if not isinstance(value, str):
         raise RowError(f"{name} 应为字符串")
+    if not value.isascii() and not _encodable(value):
+        raise RowError(f"{name} 含有无效的 Unicode 字符（单独的代理项）")
     if value and pattern is not None and not pattern.fullmatch(value):
         raise RowError(f"{name} 格式无效")
     return value
+
+
+def _encodable(text: str) -> bool:
+    """False for a lone surrogate ("\\ud800" in JSON), which can't be stored as UTF-8."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _sent_at(value: Any, now: float) -> int:

@@ -1,0 +1,90 @@
+"""Running one `scrm-bot serve` process until SIGTERM or SIGINT, then draining it.
+
+aiohttp's own signal handling cancels whatever is running when the signal comes. During
+start-up that is a Redis call, and on Python 3.11 `asyncio.wait_for` (which redis-py uses to
+send commands) can swallow a cancellation whose inner call has just finished: the start-up then
+goes on and the process serves on, deaf to the one SIGTERM it got. So the signals only set a
+flag here; a watcher started once the app is up turns it into aiohttp's `GracefulExit`, the
+normal drain (requests, then the pipeline's grace period). A signal during start-up stops the
+process right after it; a second signal while draining exits at once.
+
+A worker of `serve --workers N` (`supervised`) also listens with SO_REUSEPORT and drains when
+its supervisor is gone (SIGKILLed, OOM-killed), so no worker outlives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+from aiohttp import web
+from aiohttp.web_runner import GracefulExit
+
+log = logging.getLogger("scrm")
+
+POLL_SECONDS = 0.2
+
+
+class StopRequest:
+    """Set by SIGTERM/SIGINT (and, for a supervised worker, by its supervisor's death)."""
+
+    def __init__(self, parent: int | None) -> None:
+        self.parent = parent
+        self.requested = False
+        self.draining = False
+
+    def on_signal(self, signum: int) -> None:
+        if self.draining:
+            log.warning("%s again while draining: exiting now", signal.Signals(signum).name)
+            os._exit(1)
+        self.requested = True
+
+    def due(self) -> bool:
+        if self.parent is not None and os.getppid() != self.parent:
+            log.warning("supervisor pid %d is gone: stopping this worker", self.parent)
+            return True
+        return self.requested
+
+
+def _graceful_exit() -> None:
+    raise GracefulExit()
+
+
+def serve_app(app: web.Application, host: str, port: int, *, supervised: bool = False) -> None:
+    """`web.run_app` with the stop handling described above; returns once drained."""
+    loop = asyncio.new_event_loop()
+    stop = StopRequest(os.getppid() if supervised else None)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.on_signal, sig)
+    watcher: list[asyncio.Task[None]] = []
+
+    async def watch() -> None:
+        while True:  # polled: a flag and the parent pid give no notice
+            await asyncio.sleep(POLL_SECONDS)
+            if stop.due():
+                break
+        stop.draining = True
+        loop.call_soon(_graceful_exit)  # raised from the loop, as aiohttp's own handler does
+
+    async def started(_app: web.Application) -> None:
+        # the last start-up step: from here a GracefulExit no longer lands inside start-up
+        watcher.append(asyncio.create_task(watch(), name="stop-watcher"))
+
+    async def cleanup(_app: web.Application) -> None:
+        for task in watcher:
+            task.cancel()
+
+    app.on_startup.append(started)
+    app.on_cleanup.append(cleanup)
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        print=None,
+        access_log=None,
+        handle_signals=False,
+        reuse_port=supervised or None,
+        loop=loop,
+    )

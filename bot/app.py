@@ -25,6 +25,7 @@ from bot.appkeys import (
     METRICS,
     PIPELINE,
     REDIS,
+    REDIS_OPENER,
     REDIS_URL,
     SCRIPT_INDEX,
     SETTINGS,
@@ -42,7 +43,7 @@ from bot.metrics import Metrics
 from bot.periodic import PeriodicJob, running
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
-from bot.redis_store import open_redis
+from bot.redis_store import RedisOpener, open_redis
 from bot.redis_url import redacted
 from bot.rfm.runner import RfmRunner
 from bot.routing import Dispatcher, Router
@@ -103,6 +104,8 @@ def create_app(
     client_settings: ClientSettings | None = None,
     role: str = "all",
     sidebar_ww_stub: str = "",
+    metrics: Metrics | None = None,
+    redis_opener: RedisOpener = open_redis,
 ) -> web.Application:
     """Build the bot's web application; resources open on startup and close on cleanup.
 
@@ -110,14 +113,17 @@ def create_app(
     `worker` only runs the pipeline, `all` (the default) does both. Every role serves
     /healthz, /readyz and /metrics. The web-facing roles (`all`, `callback`) also serve the
     chat-toolbar sidebar at /sidebar/ and the signed /ingest/ endpoints; `sidebar_ww_stub` is
-    for the demo's chat window only.
+    for the demo's chat window only. A deployment serving several corps (`bot.corps_app`)
+    hands each corp's app its `metrics` (bound to the corp) and a `redis_opener` that starts
+    the embedded Redis once for all of them.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     app = web.Application(middlewares=[request_id_middleware])  # X-Request-Id, logged per line
     app[SETTINGS] = settings
     app[CLIENT_SETTINGS] = client_settings or ClientSettings()
-    app[METRICS] = Metrics()
+    app[METRICS] = metrics or Metrics()
+    app[REDIS_OPENER] = redis_opener
     app[KEYS] = RedisKeys(settings.corp_id, settings.key_prefix)
     app[CRYPTO] = CallbackCrypto(settings.token, settings.aes_key, settings.corp_id)
     app[DISPATCHER] = Dispatcher(ROUTERS, MIDDLEWARES)
@@ -141,7 +147,7 @@ def create_app(
 
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    async with open_redis(settings.redis_url, settings.data_dir) as (redis, url):
+    async with app[REDIS_OPENER](settings.redis_url, settings.data_dir) as (redis, url):
         try:
             await redis.ping()
         except (RedisError, OSError) as exc:

@@ -13,6 +13,7 @@ from bot.context import HandlerContext
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
+from bot.redis_store import RedisOpener
 from bot.redis_topology import RedisClient
 from bot.routing import Dispatcher
 from bot.text.reloader import FilterReloader
@@ -27,6 +28,8 @@ CRYPTO = web.AppKey("crypto", CallbackCrypto)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 REDIS: web.AppKey[RedisClient] = web.AppKey("redis")  # one server, a Sentinel master, a cluster
 REDIS_URL = web.AppKey("redis_url", str)
+# how the app opens Redis: `open_redis`, or a deployment's that shares the embedded server
+REDIS_OPENER: web.AppKey[RedisOpener] = web.AppKey("redis_opener")
 FILTER = web.AppKey("filter", FilterReloader)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 WECOM = web.AppKey("wecom", WeComClient)

@@ -25,7 +25,7 @@ from bot import (
     logs,
 )
 from bot.config import ConfigError, Settings
-from bot.config_file import load_settings
+from bot.config_file import CorpConfig, load_corps, load_settings
 from bot.redis_store import EmbeddedRedisError, open_redis
 
 log = logging.getLogger("scrm")
@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="scrm-bot", description="WeCom SCRM bot and chat-toolbar sidebar assistant"
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--corp",
+        metavar="SLUG",
+        help="with a config file of several corps ([corps.<slug>]): the corp a command is for",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -100,15 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(args.host, args.port, args.data_dir, once=args.once))
-        settings = load_settings(args.config)
-        logs.set_format(settings.log_format)
-        if args.command == "serve" and args.workers > 1:
-            from bot.supervisor import serve_workers
-
-            forwarded = list(sys.argv[1:] if argv is None else argv)
-            return serve_workers(settings, forwarded, args.host, args.port, args.role, args.workers)
         if args.command == "serve":
-            return _serve(settings, args.host, args.port, args.role, supervised=args.supervised)
+            return _serve_command(args, argv)
+        settings = load_settings(args.config, corp=args.corp)
+        logs.set_format(settings.log_format)
         if args.command == "doctor":
             return asyncio.run(_doctor(settings, as_json=args.json))
         if args.command == "words":
@@ -151,15 +151,37 @@ def _workers(value: str) -> int:
     return number
 
 
-def _serve(settings: Settings, host: str, port: int, role: str, *, supervised: bool) -> int:
+def _serve_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    """`serve`: every corp of the config (one, or `[corps.*]`), in one process or N."""
+    if args.corp:
+        raise ConfigError("--corp", "serve 服务配置文件中的所有企业，不接受 --corp")
+    corps = load_corps(args.config)
+    # process-wide choices (log format, the embedded Redis) follow the first corp's settings
+    settings = corps[0].settings
+    logs.set_format(settings.log_format)
+    if args.workers > 1:
+        from bot.supervisor import serve_workers
+
+        forwarded = list(sys.argv[1:] if argv is None else argv)
+        return serve_workers(settings, forwarded, args.host, args.port, args.role, args.workers)
+    return _serve(corps, args.host, args.port, args.role, supervised=args.supervised)
+
+
+def _serve(corps: list[CorpConfig], host: str, port: int, role: str, *, supervised: bool) -> int:
     from bot.app import create_app
+    from bot.corps_app import create_corps_app
     from bot.lifecycle import serve_app
 
+    paths = [corp.path for corp in corps] if corps[0].slug else ["/"]
     if role != "worker":
-        log.info("serving WeCom callbacks on http://%s:%d/wecom/callback", host, port)
+        for path in paths:
+            log.info("serving WeCom callbacks on http://%s:%d%swecom/callback", host, port, path)
     if role != "callback":
         log.info("pipeline consumer running (role %s)", role)
-    app = create_app(settings, role=role)
+    if corps[0].slug:
+        app = create_corps_app(corps, role=role)
+    else:
+        app = create_app(corps[0].settings, role=role)
     # supervised: one of `serve --workers N`, sharing the port and stopping with the supervisor
     serve_app(app, host, port, supervised=supervised)
     return 0

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,10 @@ def connect(url: str, **options: Any) -> RedisClient:
         return connect_cluster(target, options)
     pool = BlockingConnectionPool.from_url(url, decode_responses=True, **options)
     return Redis.from_pool(pool)
+
+
+# (url or None for the embedded server, data folder) -> (client, the URL it uses)
+RedisOpener = Callable[[str | None, Path], AbstractAsyncContextManager[tuple[RedisClient, str]]]
 
 
 @asynccontextmanager

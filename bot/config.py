@@ -254,27 +254,23 @@ def _redis_url(value: Any) -> str:
 
 
 def _departments(value: Any) -> frozenset[int]:
-    items = value if isinstance(value, list) else str(value).split(",")
-    found: set[int] = set()
-    for item in items:
-        text = str(item).strip()
-        if not text:
-            continue
-        if not text.isdigit() or int(text) < 1:
-            raise ConfigError("SCRM_ADMIN_DEPARTMENTS", f"{text!r} 不是部门 ID（正整数）")
-        found.add(int(text))
-    return frozenset(found)
+    return _ids("SCRM_ADMIN_DEPARTMENTS", value, "部门 ID（正整数）", lowest=1)
 
 
 def _tag_ids(value: Any) -> frozenset[int]:
+    return _ids("SCRM_ADMIN_TAGS", value, "标签 ID（非负整数）", lowest=0)
+
+
+def _ids(key: str, value: Any, what: str, *, lowest: int) -> frozenset[int]:
+    """Comma-separated (or TOML list of) ids, each an ASCII number of at least `lowest`."""
     items = value if isinstance(value, list) else str(value).split(",")
     found: set[int] = set()
     for item in items:
         text = str(item).strip()
         if not text:
             continue
-        if not text.isascii() or not text.isdigit():
-            raise ConfigError("SCRM_ADMIN_TAGS", f"{text!r} 不是标签 ID（非负整数）")
+        if not text.isascii() or not text.isdigit() or int(text) < lowest:
+            raise ConfigError(key, f"{text!r} 不是{what}")
         found.add(int(text))
     return frozenset(found)
 

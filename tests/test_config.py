@@ -78,6 +78,10 @@ def test_toml_file_with_environment_override(tmp_path: Path) -> None:
         ("SCRM_OAUTH_AUTHORIZE_URL", "open.weixin.qq.com", "http:// 或 https://"),
         ("SCRM_ADMINS", "ok,not valid!", "不是有效的企业微信成员账号"),
         ("SCRM_CORP_ID", "ww{bad}", "字母、数字"),
+        ("SCRM_ADMIN_DEPARTMENTS", "3,0", "不是部门 ID"),
+        ("SCRM_ADMIN_DEPARTMENTS", "²", "不是部门 ID"),  # a digit to isdigit(), not to int()
+        ("SCRM_ADMIN_TAGS", "7,x", "不是标签 ID"),
+        ("SCRM_LOG_FORMAT", "xml", "应为 text 或 json"),
     ],
 )
 def test_bad_values_name_the_key(key: str, value: str, fragment: str) -> None:

@@ -5,7 +5,6 @@ tag rules, welcome templates, statistics, the audit, paging, and who may confirm
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -24,39 +23,10 @@ from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import WelcomeTemplate
 from scripts_library.scripts import Script, ScriptStore, Visibility
 from scripts_library.search import ScriptIndex
+from tests.admin.conftest import NOTHING_TO_UNDO, code_in, say
 from tests.helpers import handler_context
 
 CATEGORY_NAMES = ("竞品", "辱骂", "广告法", "不文明", "政治", "迷信", "行业", "自定义")
-NOTHING_TO_UNDO = "没有可以撤销的改动。"
-
-
-make_ctx = handler_context
-
-
-@pytest.fixture
-async def ctx(
-    sandbox_settings: Settings, redis: Redis, sandbox_wecom: WeComClient
-) -> AsyncIterator[HandlerContext]:
-    """admin1 and admin2 are admins by user id; zhangsan (in the sandbox) is not."""
-    settings = replace(sandbox_settings, admins=frozenset({"admin1", "admin2"}))
-    yield make_ctx(settings, redis, sandbox_wecom)
-
-
-@pytest.fixture
-def commands(ctx: HandlerContext) -> AdminCommands:
-    return AdminCommands(ctx)
-
-
-async def say(commands: AdminCommands, text: str, userid: str = "admin1") -> str:
-    reply = await commands.answer(userid, text)
-    assert reply is not None, text
-    return reply
-
-
-def code_in(reply: str) -> str:
-    match = re.search(r"回复「确认 (\d{4})」", reply)
-    assert match is not None, reply
-    return match.group(1)
 
 
 async def words(ctx: HandlerContext) -> dict[str, str]:
@@ -481,7 +451,7 @@ async def test_department_admins_are_accepted_other_departments_refused(
     live_sandbox.add_staff("boss", "老板", [1, 7])
     live_sandbox.add_staff("clerk", "店员", [8])
     settings = replace(sandbox_settings, admins=frozenset(), admin_departments=frozenset({7}))
-    ctx = make_ctx(settings, redis, sandbox_wecom)
+    ctx = handler_context(settings, redis, sandbox_wecom)
     commands = AdminCommands(ctx)
     assert await commands.is_admin("boss") is True
     assert await commands.is_admin("clerk") is False

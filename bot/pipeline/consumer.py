@@ -5,7 +5,8 @@
 - failure: the entry stays pending and its id goes into a retry sorted set with a backoff;
   any process's retry loop claims it when due (XCLAIM, which also counts the delivery);
 - after `max_attempts` deliveries, or a `PermanentFailure`, it moves to the dead-letter stream;
-- entries pending on a consumer that died are taken over with XAUTOCLAIM once idle;
+- entries pending on a consumer that died are taken over with XAUTOCLAIM once idle, or within
+  seconds when it kept a heartbeat that stopped (a SIGKILLed or OOM-killed process);
 - with several handlers per event, each success is recorded so a retry skips it.
 """
 
@@ -30,6 +31,7 @@ from bot.events import ChatText, Event, XmlRejected, parse_event
 from bot.keys import RedisKeys
 from bot.logs import log_context
 from bot.pipeline.deadletter import move_to_dead_letters
+from bot.pipeline.liveness import HEARTBEAT_SECONDS, LIVENESS_SECONDS, Liveness
 from bot.pipeline.middlewares import PermanentFailure
 from bot.routing import Dispatcher
 
@@ -65,11 +67,17 @@ class EventPipeline:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._loops: list[asyncio.Task[None]] = []
         self._acks: GroupCommit[str, None] = GroupCommit(self._ack_batch)
+        self._liveness = Liveness(redis, keys, self.consumer)
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._rescheduling: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await self._ensure_group()
-        for loop in (self._read_loop, self._retry_loop, self._reclaim_loop):
+        loops = (self._read_loop, self._retry_loop, self._reclaim_loop, self._takeover_loop)
+        for loop in loops:
             self._loops.append(asyncio.create_task(self._forever(loop), name=loop.__name__))
+        # beats until `stop` has drained the work in flight, not just until the loops end
+        self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
 
     async def _ensure_group(self) -> None:
         try:
@@ -90,6 +98,12 @@ class EventPipeline:
             for task in late:  # left pending in Redis; another consumer reclaims them
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+        with contextlib.suppress(RedisError, OSError):  # what is left is taken over at once
+            await self._liveness.stop()
 
     @property
     def inflight(self) -> int:
@@ -177,6 +191,42 @@ class EventPipeline:
         await self._forget_idle_consumers()
         await self._pause(max(self.settings.reclaim_idle_seconds / 4, 0.05))
 
+    async def _beat(self) -> None:
+        while True:
+            try:
+                await self._liveness.beat()
+            except Exception as exc:  # never stop beating while alive: others would take over
+                log.warning("pipeline heartbeat not renewed: %s", exc)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _takeover_loop(self) -> None:
+        await self._pause(HEARTBEAT_SECONDS)
+        for name in await self._liveness.dead():
+            await self._take_over(name)
+
+    async def _take_over(self, name: str) -> None:
+        pending = await self._redis.xpending_range(
+            self._keys.events, GROUP, min="-", max="+", count=100, consumername=name
+        )
+        if not pending:  # nothing left: stop watching it (the group forgets it later)
+            await self._liveness.forget(name)
+            return
+        claimed = await self._redis.xclaim(
+            self._keys.events,
+            GROUP,
+            self.consumer,
+            min_idle_time=LIVENESS_SECONDS * 1000,
+            message_ids=[p["message_id"] for p in pending],
+        )
+        waiting = [
+            entry
+            for entry in claimed
+            if await self._redis.zscore(self._keys.retry_schedule, entry[0]) is None
+        ]
+        if waiting:
+            log.warning("took over %d event(s) of %s, whose heartbeat stopped", len(waiting), name)
+        await self._spawn_claimed(waiting)
+
     async def _forget_idle_consumers(self) -> None:
         """Drop consumers of stopped processes once they hold nothing, so the group stays small."""
         idle_ms = self.settings.forget_consumer_after_seconds * 1000
@@ -184,6 +234,7 @@ class EventPipeline:
             name = consumer["name"]
             if name != self.consumer and consumer["pending"] == 0 and consumer["idle"] > idle_ms:
                 await self._redis.xgroup_delconsumer(self._keys.events, GROUP, name)
+                await self._liveness.forget(name)
 
     async def _spawn_claimed(self, claimed: list[tuple[str, Fields | None]]) -> None:
         gone = [entry_id for entry_id, fields in claimed if not fields]
@@ -209,8 +260,19 @@ class EventPipeline:
             with log_context(event_id=entry_id):  # handlers add the event's own fields
                 await self._process(entry_id, fields, redelivered)
         except (RedisError, OSError) as exc:
-            # still pending: the retry or reclaim loop will see it again
+            # still pending, and perhaps not in the retry schedule (putting it there failed
+            # too): put it there once Redis answers, rather than leave it to the idle reclaim
             log.warning("event %s left pending after a Redis error: %s", entry_id, exc)
+            task = asyncio.create_task(self._retry_when_redis_answers(entry_id))
+            self._rescheduling.add(task)
+            task.add_done_callback(self._rescheduling.discard)
+
+    async def _retry_when_redis_answers(self, entry_id: str) -> None:
+        while not self._stopping.is_set():
+            await self._pause(1.0)
+            with contextlib.suppress(RedisError, OSError):
+                await self._redis.zadd(self._keys.retry_schedule, {entry_id: time.time()})
+                return
 
     async def _process(self, entry_id: str, fields: Fields, redelivered: bool) -> None:
         attempt = await self._delivery_count(entry_id) if redelivered else 1

@@ -21,9 +21,10 @@ class DeadLetter:
     failed_ms: int
     received_ms: int
     original_id: str
+    chat: str = ""  # chat text (bot.chat_log) enters the stream as JSON instead of XML
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        shown: dict[str, object] = {
             "id": self.id,
             "error": self.error,
             "attempts": self.attempts,
@@ -32,6 +33,9 @@ class DeadLetter:
             "original_id": self.original_id,
             "xml": self.xml,
         }
+        if self.chat:
+            shown["chat"] = self.chat
+        return shown
 
 
 def _iso(ms: int) -> str:
@@ -57,6 +61,8 @@ async def move_to_dead_letters(
         "failed_ms": str(int(time.time() * 1000)),
         "original_id": entry_id,
     }
+    if "chat" in fields:  # a chat message's content is its JSON: keep it for the replay
+        record["chat"] = fields["chat"]
     async with redis.pipeline(transaction=True) as tx:
         tx.xadd(keys.dead_letters, record)
         tx.xack(keys.events, group, entry_id)
@@ -81,6 +87,7 @@ def _from_row(entry_id: str, fields: dict[str, str]) -> DeadLetter:
         failed_ms=int(fields.get("failed_ms", "0") or 0),
         received_ms=int(fields.get("received_ms", "0") or 0),
         original_id=fields.get("original_id", ""),
+        chat=fields.get("chat", ""),
     )
 
 
@@ -97,16 +104,16 @@ async def replay_dead_letters(redis: Redis, keys: RedisKeys, ids: list[str] | No
             rows.extend(await redis.xrange(keys.dead_letters, min=entry_id, max=entry_id))
     new_ids: list[str] = []
     for entry_id, fields in rows:
+        entry = {
+            "xml": fields.get("xml", ""),
+            "received_ms": str(int(time.time() * 1000)),
+            "fp": fields.get("fp", ""),
+            "replay_of": entry_id,
+        }
+        if fields.get("chat"):
+            entry["chat"] = fields["chat"]
         async with redis.pipeline(transaction=True) as tx:
-            tx.xadd(
-                keys.events,
-                {
-                    "xml": fields.get("xml", ""),
-                    "received_ms": str(int(time.time() * 1000)),
-                    "fp": fields.get("fp", ""),
-                    "replay_of": entry_id,
-                },
-            )
+            tx.xadd(keys.events, entry)
             tx.xdel(keys.dead_letters, entry_id)
             result = await tx.execute()
         new_ids.append(str(result[0]))

@@ -88,6 +88,15 @@ class FaultInjector:
                 return fault
         return None
 
+    def remove(self, fault_id: int) -> bool:
+        """Disarm one fault before its calls are used up (the end of a fault window); False
+        when it is no longer armed."""
+        for fault in self._faults:
+            if fault.id == fault_id:
+                self._faults.remove(fault)
+                return True
+        return False
+
     def clear(self) -> None:
         self._faults.clear()
 

@@ -23,10 +23,12 @@ from bot.profiles.model import ProfileTag
 from bot.profiles.store import ProfileStore
 from bot.tagging.rules import Match, TagRule
 from bot.tagging.tags import CorpTags
+from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.pacing import MARK_TAG_PER_SECOND, CallPacer
 
 LOG_MAXLEN = 100_000
+NOT_A_CONTACT = frozenset({84061, 40096})  # nobody's contact (any more), or an unknown id
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,12 @@ class Tagger:
         }
         marked: list[Marked] = []
         async with RedisLock(self._redis, self._keys.tag_customer_lock(message.external_userid)):
-            profile = await self._api.get(message.external_userid)
+            try:
+                profile = await self._api.get(message.external_userid)
+            except WeComError as exc:
+                if exc.errcode not in NOT_A_CONTACT:
+                    raise
+                return []  # a KF customer nobody added (or no longer): no follower to tag
             await self._profiles.record_contact(profile, int(time.time()))
             follows = profile.get("follow_user", [])
             pairs = [f"{f.get('userid', '')}|{message.external_userid}" for f in follows]

@@ -120,10 +120,12 @@ class WelcomeStore:
         if default_id:
             return await self.get(default_id)
         default = WelcomeTemplate("default", "默认欢迎语", "default", "", DEFAULT_WELCOME_TEXT)
-        if await self._redis.hsetnx(self._keys.welcome_templates, default.id, default.to_json()):
-            await self._redis.hsetnx(
-                self._keys.welcome_scopes, scope_key("default", ""), default.id
-            )
+        # both at once: concurrent first welcomes (or a crash between two separate writes) must
+        # not see the template without its scope, and answer "no template at all"
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hsetnx(self._keys.welcome_templates, default.id, default.to_json())
+            tx.hsetnx(self._keys.welcome_scopes, scope_key("default", ""), default.id)
+            await tx.execute()
         return await self.choose_exact("default", "")
 
     async def count(

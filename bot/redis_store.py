@@ -17,7 +17,7 @@ from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from bot.redis_topology import RedisClient, connect_cluster, connect_sentinel
+from bot.redis_topology import RedisClient, connect_cluster, connect_sentinel, failover_retry
 from bot.redis_url import parse_redis_url
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,8 @@ def connect(url: str, **options: Any) -> RedisClient:
         return connect_sentinel(target, options)
     if target.kind == "cluster":
         return connect_cluster(target, options)
+    # after a Redis restart every pooled connection is stale: retried on a fresh one
+    options.setdefault("retry", failover_retry())
     pool = BlockingConnectionPool.from_url(url, decode_responses=True, **options)
     return Redis.from_pool(pool)
 

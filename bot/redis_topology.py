@@ -31,8 +31,8 @@ from bot.redis_url import RedisTarget
 RedisClient: TypeAlias = Redis | RedisCluster
 """What `bot.redis_store.connect` returns; code typed `Redis` takes either (same commands)."""
 
-# Retries of a command whose connection broke: a failover (the master changed, or a cluster
-# node moved), not an outage. Short, so a callback still answers well inside WeCom's 5 s.
+# Retries of a command whose connection broke: a restart, a failover (the master changed, or
+# a cluster node moved), not an outage. Short, so a callback still answers well inside WeCom's 5 s.
 RETRIES = 3
 RETRY_BASE_SECONDS = 0.05
 RETRY_CAP_SECONDS = 0.5

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -49,6 +48,7 @@ from bot.rfm.runner import RfmRunner
 from bot.routing import Dispatcher, Router
 from bot.sop.runner import JOBS_POLL_SECONDS, job_runner
 from bot.sop.triggers import segment_entered
+from bot.tasks import stop_tasks
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
 from bot.web import health, ingest_messages, ingest_orders
@@ -194,9 +194,7 @@ async def _script_index_ctx(app: web.Application) -> AsyncIterator[None]:
     # a large library takes seconds to segment; health checks answer meanwhile, searches wait
     task = asyncio.create_task(index.refresh(), name="script-index")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, RedisError):
-        await task
+    await stop_tasks([task])
 
 
 async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:

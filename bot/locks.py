@@ -12,6 +12,8 @@ from types import TracebackType
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.tasks import stop_tasks
+
 log = logging.getLogger(__name__)
 
 # Deletes KEYS[1] only while it still holds ARGV[1]: a lock is released only by its owner (one
@@ -93,7 +95,5 @@ class RedisLease:
         traceback: TracebackType | None,
     ) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_tasks([self._task])
         await self._redis.eval(DELETE_IF_EQUAL, 1, self._key, self._owner)

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.locks import LockTimeout, RedisLock
+from bot.tasks import stop_tasks
 from bot.wecom import WeComError
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,4 @@ async def running(jobs: list[PeriodicJob], redis: Redis) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks)

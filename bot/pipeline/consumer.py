@@ -30,16 +30,17 @@ from bot.context import Delivery, HandlerContext
 from bot.events import ChatText, Event, XmlRejected, parse_event
 from bot.keys import RedisKeys
 from bot.logs import log_context
+from bot.pipeline.claims import GROUP as GROUP  # the group name, for readers of the stream
+from bot.pipeline.claims import Claimed, Claims, Fields
 from bot.pipeline.deadletter import move_to_dead_letters
-from bot.pipeline.liveness import HEARTBEAT_SECONDS, LIVENESS_SECONDS, Liveness
+from bot.pipeline.liveness import HEARTBEAT_SECONDS, Liveness
 from bot.pipeline.middlewares import PermanentFailure
 from bot.routing import Dispatcher
+from bot.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
-GROUP = "bot"
 DONE_TTL_SECONDS = 7 * 86400
-Fields = dict[str, str]
 
 
 class EventPipeline:
@@ -68,6 +69,7 @@ class EventPipeline:
         self._loops: list[asyncio.Task[None]] = []
         self._acks: GroupCommit[str, None] = GroupCommit(self._ack_batch)
         self._liveness = Liveness(redis, keys, self.consumer)
+        self._claims = Claims(redis, keys, self.consumer, settings, self._liveness)
         self._heartbeat: asyncio.Task[None] | None = None
         self._rescheduling: set[asyncio.Task[None]] = set()
 
@@ -77,7 +79,7 @@ class EventPipeline:
         for loop in loops:
             self._loops.append(asyncio.create_task(self._forever(loop), name=loop.__name__))
         # beats until `stop` has drained the work in flight, not just until the loops end
-        self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
+        self._heartbeat = asyncio.create_task(self._liveness.run(), name="heartbeat")
 
     async def _ensure_group(self) -> None:
         try:
@@ -95,13 +97,9 @@ class EventPipeline:
             _, late = await asyncio.wait(
                 list(self._inflight.values()), timeout=self.settings.shutdown_grace_seconds
             )
-            for task in late:  # left pending in Redis; another consumer reclaims them
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+            await stop_tasks(late)  # left pending in Redis; another consumer takes them over
         if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+            await stop_tasks([self._heartbeat])
         with contextlib.suppress(RedisError, OSError):  # what is left is taken over at once
             await self._liveness.stop()
 
@@ -171,72 +169,18 @@ class EventPipeline:
         await self._pause(0.1 if due else 0.25)
 
     async def _reclaim_loop(self) -> None:
-        idle_ms = int(self.settings.reclaim_idle_seconds * 1000)
-        start = "0-0"
-        while not self._stopping.is_set():
-            reply = await self._redis.xautoclaim(
-                self._keys.events, GROUP, self.consumer, idle_ms, start_id=start, count=100
-            )
-            start, claimed = reply[0], reply[1]
-            waiting = [
-                entry
-                for entry in claimed
-                if await self._redis.zscore(self._keys.retry_schedule, entry[0]) is None
-            ]
-            if waiting:
-                log.warning("reclaimed %d event(s) from a stopped consumer", len(waiting))
-            await self._spawn_claimed(waiting)
-            if start == "0-0":
-                break
-        await self._forget_idle_consumers()
+        async for claimed in self._claims.idle():
+            await self._spawn_claimed(claimed)
+            if self._stopping.is_set():
+                return
+        await self._claims.forget_idle_consumers()
         await self._pause(max(self.settings.reclaim_idle_seconds / 4, 0.05))
-
-    async def _beat(self) -> None:
-        while True:
-            try:
-                await self._liveness.beat()
-            except Exception as exc:  # never stop beating while alive: others would take over
-                log.warning("pipeline heartbeat not renewed: %s", exc)
-            await asyncio.sleep(HEARTBEAT_SECONDS)
 
     async def _takeover_loop(self) -> None:
         await self._pause(HEARTBEAT_SECONDS)
-        for name in await self._liveness.dead():
-            await self._take_over(name)
+        await self._spawn_claimed(await self._claims.of_silent_consumers())
 
-    async def _take_over(self, name: str) -> None:
-        pending = await self._redis.xpending_range(
-            self._keys.events, GROUP, min="-", max="+", count=100, consumername=name
-        )
-        if not pending:  # nothing left: stop watching it (the group forgets it later)
-            await self._liveness.forget(name)
-            return
-        claimed = await self._redis.xclaim(
-            self._keys.events,
-            GROUP,
-            self.consumer,
-            min_idle_time=LIVENESS_SECONDS * 1000,
-            message_ids=[p["message_id"] for p in pending],
-        )
-        waiting = [
-            entry
-            for entry in claimed
-            if await self._redis.zscore(self._keys.retry_schedule, entry[0]) is None
-        ]
-        if waiting:
-            log.warning("took over %d event(s) of %s, whose heartbeat stopped", len(waiting), name)
-        await self._spawn_claimed(waiting)
-
-    async def _forget_idle_consumers(self) -> None:
-        """Drop consumers of stopped processes once they hold nothing, so the group stays small."""
-        idle_ms = self.settings.forget_consumer_after_seconds * 1000
-        for consumer in await self._redis.xinfo_consumers(self._keys.events, GROUP):
-            name = consumer["name"]
-            if name != self.consumer and consumer["pending"] == 0 and consumer["idle"] > idle_ms:
-                await self._redis.xgroup_delconsumer(self._keys.events, GROUP, name)
-                await self._liveness.forget(name)
-
-    async def _spawn_claimed(self, claimed: list[tuple[str, Fields | None]]) -> None:
+    async def _spawn_claimed(self, claimed: Claimed) -> None:
         gone = [entry_id for entry_id, fields in claimed if not fields]
         if gone:  # pending, but the entry itself was trimmed away: nothing left to handle
             await self._redis.xack(self._keys.events, GROUP, *gone)

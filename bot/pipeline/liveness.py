@@ -9,11 +9,15 @@ than the TTL every key has expired until the consumers' next renewals, hence the
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0  # each consumer renews its key this often…
 LIVENESS_SECONDS = 5  # …which expires this long after the last renewal
@@ -41,6 +45,15 @@ class Liveness:
             pipe.sadd(self._beating, self.consumer)
             pipe.set(self._alive_key(self.consumer), "1", ex=LIVENESS_SECONDS)
             await pipe.execute()
+
+    async def run(self) -> None:
+        """Beat every HEARTBEAT_SECONDS until cancelled."""
+        while True:
+            try:
+                await self.beat()
+            except Exception as exc:  # never stop beating while alive: others would take over
+                log.warning("pipeline heartbeat not renewed: %s", exc)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
 
     async def dead(self) -> list[str]:
         """The other consumers whose heartbeat has been gone for the grace period."""

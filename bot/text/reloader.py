@@ -23,6 +23,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from bot.keys import RedisKeys
+from bot.tasks import stop_tasks
 from bot.text.filter import SensitiveFilter
 from bot.text.library import WordLibrary
 from bot.text.starter import seed_starter_words
@@ -69,9 +70,7 @@ class FilterReloader:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, timeout=5)
+            await stop_tasks([self._task])
 
     async def refresh(self) -> bool:
         """Rebuild if the library moved on; True when a new filter was swapped in."""

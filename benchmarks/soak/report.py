@@ -167,10 +167,15 @@ Bugs the harness found on its way to this run, each fixed with a regression test
    (`bot/tagging/tagger.py`).
 6. Concurrent first welcomes on a fresh install could find the default template without its
    scope and send nothing (`ensure_default` wrote the two in separate commands).
+7. After a Redis restart every pooled connection failed once (the client had no retry), so
+   callbacks got 503s and welcomes came seconds late. A command on a broken connection is now
+   retried on a fresh one, up to 3 times within half a second (`bot/redis_store.py`).
+8. A SIGTERM landing while a background task was inside a Redis call could leave a worker
+   draining forever (on Python 3.11 redis-py's `wait_for` can swallow the cancellation); tasks
+   are now cancelled until they end (`bot/tasks.py`). Found by the multi-corp serving test.
 
-Seen and left as they are: after a Redis restart each pooled connection fails once (the
-client has no retry), which with the pipeline's backoff puts welcomes seconds late (the p99
-above comes from the fault windows); an SOP step that fails on a Redis error is retried after
+The p99 above comes from the fault windows (a 12 s stall, 6 s of -1, Redis down 3 s). Seen and
+left as they are: an SOP step that fails on a Redis error is retried after
 the job backoff's 60 s (or its 120 s claim lease); a WeCom outage longer than the pipeline's
 5 attempts (~8–15 s) dead-letters what it blocks (replayable, reported as such).
 """

@@ -16,8 +16,14 @@ AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 
 
 def sandbox_env(sandbox: Sandbox, api_base: str, redis_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a bot serving the sandbox's corp; `extra` adds SCRM_* keys."""
-    return os.environ | {
+    """The environment of a bot serving the sandbox's corp; `extra` adds SCRM_* keys. Nothing
+    of this process's own SCRM_* or Prometheus settings is inherited."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SCRM_") and key != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    return inherited | {
         "SCRM_CORP_ID": sandbox.corp_id,
         "SCRM_TOKEN": TOKEN,
         "SCRM_AES_KEY": AES_KEY,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from benchmarks.bot_process import AES_KEY, TOKEN
 from benchmarks.soak.drain import drain, read_facts
 from benchmarks.soak.faults import DEFAULT_PLAN, FaultRunner, FaultSpec, FaultWindow
 from benchmarks.soak.memory import ProcessMemory, RssSampler
@@ -25,8 +26,6 @@ from benchmarks.soak.processes import BotServer, RedisServer, free_port
 from benchmarks.soak.reconcile import WINDOW_SECONDS, Reconciliation, reconcile
 from benchmarks.soak.setup import (
     ADMIN,
-    AES_KEY,
-    TOKEN,
     bot_env,
     held_tags,
     import_config,

@@ -4,20 +4,18 @@ rule and an SOP imported with `scrm-bot import`, as an operator would), and the 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import yaml
 
+from benchmarks.bot_process import sandbox_env
 from benchmarks.soak.processes import ROOT
 from bot.sandbox import Sandbox
 from bot.sop.rules import SopRule, SopStep
 from bot.tagging.rules import TagRule
 
-TOKEN = "SoakToken2026"
-AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 ADMIN = "admin1"
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨"
 
@@ -34,25 +32,15 @@ def sop_rule(minutes: int) -> SopRule:
 
 
 def bot_env(sandbox: Sandbox, api_base: str, redis_url: str, data_dir: Path) -> dict[str, str]:
-    """The bot's environment: this process's, minus any SCRM_* of its own, for the sandbox."""
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SCRM_") and k != "PROMETHEUS_MULTIPROC_DIR"
-    }
-    return inherited | {
-        "SCRM_CORP_ID": sandbox.corp_id,
-        "SCRM_TOKEN": TOKEN,
-        "SCRM_AES_KEY": AES_KEY,
-        "SCRM_AGENT_ID": str(sandbox.agent_id),
-        "SCRM_AGENT_SECRET": sandbox.app_secret,
-        "SCRM_CONTACT_SECRET": sandbox.contact_secret,
-        "SCRM_REDIS_URL": redis_url,
-        "SCRM_WECOM_API_BASE": api_base,
-        "SCRM_ADMINS": ADMIN,
-        "SCRM_DATA_DIR": str(data_dir),
-        "SCRM_KEY_PREFIX": "soak",
-    }
+    """The bot's environment for the sandbox corp (nothing of this process's SCRM_* inherited)."""
+    return sandbox_env(
+        sandbox,
+        api_base,
+        redis_url,
+        SCRM_ADMINS=ADMIN,
+        SCRM_DATA_DIR=str(data_dir),
+        SCRM_KEY_PREFIX="soak",
+    )
 
 
 def sandbox_corp(staff: int, seed: int) -> tuple[Sandbox, list[str]]:

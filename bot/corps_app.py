@@ -12,6 +12,7 @@ all corps; under `/corp/<slug>/` for that corp alone.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -59,8 +60,9 @@ def create_corps_app(
 async def readyz(request: web.Request) -> web.Response:
     """Ready when every corp's Redis answers; the body says which doesn't."""
     apps = request.app[CORP_APPS]
-    problems = {slug: await health.redis_problem(app) for slug, app in apps.items()}
-    failing = {slug: problem for slug, problem in problems.items() if problem is not None}
+    # at once: each corp's check may take the whole probe timeout when its Redis hangs
+    found = await asyncio.gather(*(health.redis_problem(app) for app in apps.values()))
+    failing = {slug: problem for slug, problem in zip(apps, found, strict=True) if problem}
     corps = {slug: failing.get(slug, "ok") for slug in apps}
     status = "unavailable" if failing else "ok"
     return web.json_response({"status": status, "corps": corps}, status=503 if failing else 200)

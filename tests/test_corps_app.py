@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.config import PipelineSettings, Settings
+from bot.config import Settings
 from bot.config_file import CorpConfig
 from bot.corps_app import create_corps_app
 from bot.keys import RedisKeys
@@ -161,4 +161,3 @@ async def _all_welcomed(sandbox: Sandbox, count: int) -> bool:
 def test_corps_need_a_slug(corps: list[CorpConfig]) -> None:
     with pytest.raises(ValueError, match="slug"):
         create_corps_app([replace(corps[0], slug="")])
-    assert isinstance(corps[0].settings.pipeline, PipelineSettings)

@@ -51,6 +51,7 @@ from bot.sop.triggers import segment_entered
 from bot.tasks import stop_tasks
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
+from bot.watchdog import LoopWatchdog
 from bot.web import health, ingest_messages, ingest_orders
 from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
@@ -128,6 +129,7 @@ def create_app(
     app[CRYPTO] = CallbackCrypto(settings.token, settings.aes_key, settings.corp_id)
     app[DISPATCHER] = Dispatcher(ROUTERS, MIDDLEWARES)
 
+    app.cleanup_ctx.append(_watchdog_ctx)
     app.cleanup_ctx.append(_redis_ctx)
     app.cleanup_ctx.append(_filter_ctx)
     app.cleanup_ctx.append(_wecom_ctx)
@@ -143,6 +145,13 @@ def create_app(
         app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
     health.setup_routes(app)
     return app
+
+
+async def _watchdog_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Log and count every stretch the event loop is blocked (see `bot.watchdog`)."""
+    stalls = app[METRICS].loop_stalls
+    async with LoopWatchdog.watching(lambda seconds, _running: stalls.observe(seconds)):
+        yield
 
 
 async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:

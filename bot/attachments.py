@@ -80,6 +80,16 @@ def references(attachments: list[Attachment]) -> tuple[set[str], set[str]]:
     return media, products
 
 
+def texts_of(attachments: list[Attachment]) -> list[str]:
+    """The texts a customer reads on attachments as WeCom takes them (link and mini-program
+    titles, link descriptions), for the word check at send time."""
+    texts = []
+    for item in attachments:
+        body = item.get(str(item.get("msgtype", "")), {})
+        texts += [str(body[key]) for key in ("title", "desc") if body.get(key)]
+    return texts
+
+
 async def materialize(
     attachments: list[Attachment], media: MediaLibrary, products: ProductStore
 ) -> list[Attachment]:

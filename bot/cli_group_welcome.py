@@ -61,7 +61,7 @@ def _attachment(path: Path | None) -> dict[str, Any] | None:
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
         store = GroupWelcomeStore(services.redis, services.keys, services.wecom.external_contact)
-        guard = await services.outgoing_guard() if args.action == "set" else None
+        guard = await services.outgoing_guard() if args.action in ("set", "sync") else None
         return await reporting(_group_welcome(args, store, guard))
 
 
@@ -84,7 +84,7 @@ async def _group_welcome(
         print_json({"removed": await store.delete(args.id)})
     elif args.action == "sync":
         print_json(
-            [{"id": welcome_id, "action": action} for welcome_id, action in await store.sync()]
+            [{"id": welcome_id, "action": action} for welcome_id, action in await store.sync(guard)]
         )
     elif args.action == "greet":
         await store.set_greeting(args.chat, args.id)

@@ -26,6 +26,7 @@ from prometheus_client import (
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
+STALL_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 60, 300)
 
 
@@ -89,6 +90,14 @@ class MetricFamilies:
             registry=self.registry,
         )
 
+        self.loop_stalls = Histogram(
+            "scrm_event_loop_stall_seconds",
+            "Stretches over 0.1 s in which the event loop ran nothing else (bot.watchdog).",
+            corp,
+            buckets=STALL_BUCKETS,
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         """The exposition text: this registry, or every worker's sum under a supervisor."""
         folder = os.environ.get(MULTIPROCESS_ENV)
@@ -127,6 +136,7 @@ class Metrics:
             self.events_handled: Any = f.events_handled
             self.handler_errors: Any = f.handler_errors
             self.wecom_calls: Any = f.wecom_calls
+            self.loop_stalls: Any = f.loop_stalls
             return
         if not corp:
             raise ValueError("a per-corp metric family needs the corp's slug")
@@ -138,6 +148,7 @@ class Metrics:
         self.events_handled = _CorpLabelled(f.events_handled, corp)
         self.handler_errors = _CorpLabelled(f.handler_errors, corp)
         self.wecom_calls = _CorpLabelled(f.wecom_calls, corp)
+        self.loop_stalls = f.loop_stalls.labels(corp=corp)
 
     def render(self) -> bytes:
         """The exposition text of every corp sharing the families (see `MetricFamilies`)."""

@@ -4,8 +4,11 @@ The template is chosen by the event's State (channel), then the staff member, th
 department, then the default; its time slots pick the text for now. The customer's name is
 looked up only when the text uses it, within a short budget; if that fails, the template's
 no-name text goes instead. Attachments get live media ids and product cards just before the
-send. A failure worth retrying is retried while the window lasts, then counted as failed; a
-media id WeCom no longer knows is uploaded again for the retry.
+send. What leaves is checked once more after rendering, with the word library as it is now:
+a template holding a word blocked since it was saved gives way to the default template (and
+when that one is blocked too, nothing is sent). A failure worth retrying is retried while the
+window lasts, then counted as failed; a media id WeCom no longer knows is uploaded again for
+the retry.
 Outcomes are counted per template, per channel and per day (for the admins' daily digest).
 """
 
@@ -14,16 +17,17 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.attachments import materialize, references
+from bot.attachments import Attachment, materialize, references, texts_of
 from bot.context import HandlerContext
 from bot.directory import StaffDirectory
 from bot.events import AddExternalContact, AddHalfExternalContact
 from bot.media import MediaGone, MediaLibrary
 from bot.routing import Router
-from bot.templating import render, uses_name
+from bot.templating import render_or_plain, uses_name
+from bot.text.guard import BlockedText
 from bot.wecom import WeComError
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import corp_now
+from bot.welcome.templates import WelcomeTemplate, corp_now
 from scripts_library.products import ProductStore
 
 router = Router(name=__name__)
@@ -66,6 +70,41 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
         await store.count("", event.state, "failed")
         ctx.log.error("no welcome template at all for %s", event.external_user_id)
         return
+    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    content = await _checked_content(event, ctx, template, media)
+    if content is None and template.scope != "default":
+        # a word blocked since this template was saved: the customer still gets a welcome
+        await store.count(template.id, event.state, "fallback")
+        template = await store.ensure_default()
+        content = await _checked_content(event, ctx, template, media) if template else None
+    if template is None or content is None:
+        await store.count(template.id if template else "", event.state, "blocked")
+        return
+    text, attachments = content
+    try:
+        await ctx.wecom.external_contact.send_welcome_msg(
+            event.welcome_code, text=text or None, attachments=attachments or None
+        )
+    except WeComError as exc:
+        media_refs = references(template.content_for(corp_now())[2])[0]
+        if exc.errcode == MEDIA_GONE and media_refs and not _last_chance(event, ctx):
+            await media.forget(media_refs)
+            raise MediaGone("WeCom forgot a media id; the retry uploads it again") from exc
+        outcome = FINAL_OUTCOMES.get(exc.errcode)
+        if outcome is None and exc.retryable and not _last_chance(event, ctx):
+            raise  # 41096, -1, timeouts: the pipeline retries while the window lasts
+        await store.count(template.id, event.state, outcome or "failed", errcode=exc.errcode)
+        ctx.log.info("welcome to %s not sent: %s", event.external_user_id, exc.explanation)
+        return
+    await store.count(template.id, event.state, "sent")
+
+
+async def _checked_content(
+    event: Added, ctx: HandlerContext, template: WelcomeTemplate, media: MediaLibrary
+) -> tuple[str, list[Attachment]] | None:
+    """The text and attachments as they leave the bot: rendered, then checked against the
+    word library as it is now (the template's source was checked when it was saved, but a
+    word may have been blocked since). None when a block word is in them."""
     now = corp_now()
     text, without_name, attachments = template.content_for(now)
     variables = {
@@ -80,26 +119,18 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
             variables["customer_name"] = name
         else:
             text = without_name
-    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    where = f"welcome template {template.id}"
+    rendered = render_or_plain(text, variables, where) if text.strip() else ""
     products = ProductStore(ctx.redis, ctx.keys)
+    ready = await materialize(attachments, media, products)
     try:
-        await ctx.wecom.external_contact.send_welcome_msg(
-            event.welcome_code,
-            text=render(text, variables) if text.strip() else None,
-            attachments=await materialize(attachments, media, products) or None,
-        )
-    except WeComError as exc:
-        media_refs = references(attachments)[0]
-        if exc.errcode == MEDIA_GONE and media_refs and not _last_chance(event, ctx):
-            await media.forget(media_refs)
-            raise MediaGone("WeCom forgot a media id; the retry uploads it again") from exc
-        outcome = FINAL_OUTCOMES.get(exc.errcode)
-        if outcome is None and exc.retryable and not _last_chance(event, ctx):
-            raise  # 41096, -1, timeouts: the pipeline retries while the window lasts
-        await store.count(template.id, event.state, outcome or "failed", errcode=exc.errcode)
-        ctx.log.info("welcome to %s not sent: %s", event.external_user_id, exc.explanation)
-        return
-    await store.count(template.id, event.state, "sent")
+        rendered = ctx.text.outgoing(rendered)
+        for piece in texts_of(ready):
+            ctx.text.check_outgoing(piece)
+    except BlockedText as exc:
+        ctx.log.warning("%s not sent to %s: %s", where, event.external_user_id, exc)
+        return None
+    return rendered, ready
 
 
 def _last_chance(event: Added, ctx: HandlerContext) -> bool:

@@ -14,9 +14,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS, SCRIPT_INDEX, SETTINGS, WECOM
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SCRIPT_INDEX, SETTINGS, WECOM
+from bot.attachments import texts_of
 from bot.media import MediaLibrary
-from bot.templating import render
+from bot.templating import render_or_plain
 from bot.text.filter import Hit
 from bot.text.guard import CATEGORY_NAMES, BlockedText
 from bot.welcome.templates import corp_now
@@ -70,22 +71,16 @@ def hits_json(hits: list[Hit]) -> list[dict[str, Any]]:
 def checked_text(request: web.Request, text: str) -> str:
     """The text as it may be sent (mask words starred), or 422 naming the block words."""
     try:
-        hits = request.config_dict[HANDLER_CONTEXT].text.check_outgoing(text)
+        return request.config_dict[HANDLER_CONTEXT].text.outgoing(text)
     except BlockedText as exc:
         raise SidebarError(
             422, "内容含有禁止发送的词，已拦截，未发送", hits=hits_json(exc.hits)
         ) from None
-    if any(hit.action == "mask" for hit in hits):
-        return request.config_dict[FILTER].current.mask(text, actions=("mask",))
-    return text
 
 
 def summary(script: Script, staff_name: str) -> dict[str, Any]:
     variables = {"customer_name": "（客户）", "staff_name": staff_name, "date": _today()}
-    try:
-        preview = render(script.text, variables)
-    except Exception:  # saved scripts were trial-rendered; a preview must never fail the list
-        preview = script.text
+    preview = render_or_plain(script.text, variables, f"script {script.id}")
     return {
         "id": script.id,
         "title": script.title,
@@ -167,7 +162,8 @@ async def script_payload(request: web.Request) -> web.Response:
         "staff_name": session_of(request).name,
         "date": _today(),
     }
-    text = checked_text(request, render(script.text, variables)) if script.text.strip() else ""
+    rendered = render_or_plain(script.text, variables, f"script {script.id}")
+    text = checked_text(request, rendered) if script.text.strip() else ""
     config = request.config_dict
     media = MediaLibrary(config[REDIS], config[KEYS], config[WECOM].media)
     products = ProductStore(config[REDIS], config[KEYS])
@@ -178,6 +174,7 @@ async def script_payload(request: web.Request) -> web.Response:
         products,
         media_url_for(request),
         source=f"script {script.id}",
+        guard=config[HANDLER_CONTEXT].text,
     )
     if not messages:
         raise SidebarError(409, "这条话术的内容暂时无法发送，请联系管理员检查附件")
@@ -220,6 +217,8 @@ async def product_payload(request: web.Request) -> web.Response:
     message = product_message(product, media_url_for(request))
     if message is None:
         raise SidebarError(409, "该小程序商品没有封面图片，无法发送")
+    for piece in texts_of([message]):  # a word blocked since the product was saved
+        checked_text(request, piece)
     return ok({"message": message})
 
 

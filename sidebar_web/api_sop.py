@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import KEYS, REDIS, WECOM
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, WECOM
 from bot.media import MediaLibrary
 from bot.sop.tasks import SopTask, TaskStore
 from bot.stats.recorder import record_sop
@@ -83,6 +83,7 @@ async def task_json(request: web.Request, task: SopTask) -> dict[str, Any]:
         products,
         media_url_for(request),
         source=f"SOP task {task.id}",
+        guard=config[HANDLER_CONTEXT].text,
     )
     return data
 

@@ -12,7 +12,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.attachments import texts_of
 from bot.media import MediaError, MediaLibrary
+from bot.text.guard import BlockedText, TextGuard
 from bot.wecom import WeComError
 from scripts_library.products import Product, ProductStore
 
@@ -104,10 +106,12 @@ async def content_messages(
     media_url: MediaUrl,
     *,
     source: str,
+    guard: TextGuard,
 ) -> tuple[list[Message], int]:
     """(the messages of already rendered text and saved attachments — a script's or an SOP
-    step's —, how many attachments were left out). An attachment that can't be made is left
-    out; the rest still goes. `source` names the content in the log."""
+    step's —, how many attachments were left out). An attachment that can't be made, or whose
+    title or description holds a word blocked now, is left out; the rest still goes. `source`
+    names the content in the log."""
     messages: list[Message] = []
     if text.strip():
         messages.append({"msgtype": "text", "text": {"content": text}})
@@ -115,7 +119,9 @@ async def content_messages(
     for item in attachments:
         try:
             message = await attachment_message(item, media, products, media_url)
-        except (MediaError, WeComError) as exc:
+            for piece in texts_of([message] if message else []):
+                guard.check_outgoing(piece)
+        except (MediaError, WeComError, BlockedText) as exc:
             log.warning("%s: attachment left out: %s", source, exc)
             message = None
         if message is None:

@@ -30,6 +30,12 @@ class Call:
     def admin(self) -> str:
         return self.session.userid
 
+    def quote(self, text: str, limit: int = 0) -> str:
+        """Stored content for a reply: block words starred as the library stands now, and cut
+        to one line of `limit` characters when a limit is given."""
+        masked = self.ctx.text.quoted(text)
+        return short(masked, limit) if limit else masked
+
     async def guard(self) -> TextGuard:
         """The word check as the library stands now: a word added a moment ago (maybe by this
         admin) counts, even before this process's filter has reloaded."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, replace
 
-from bot.admin.call import Call, CommandError, short
+from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
 from scripts_library.scripts import Script, ScriptError, ScriptStore
@@ -52,7 +52,7 @@ async def add(cmd: Parsed, call: Call) -> str:
             "script", script.id, None, asdict(script), f"新增话术 {script.id}「{script.title}」"
         ),
     )
-    preview = short(script.text, 120)
+    preview = call.quote(script.text, 120)
     return f"已新增话术，编号 {script.id}\n{script.category} · {script.title}\n{preview}"
 
 
@@ -77,7 +77,8 @@ async def show(cmd: Parsed, call: Call) -> str:
     attachments = f"\n附件 {len(script.attachments)} 个" if script.attachments else ""
     return (
         f"话术 {script.id}（第 {script.version} 版，{script.updated_by} 于 {when} 修改）\n"
-        f"分类：{script.category}\n标题：{script.title}\n内容：\n{script.text}{attachments}"
+        f"分类：{script.category}\n标题：{call.quote(script.title)}\n"
+        f"内容：\n{call.quote(script.text)}{attachments}"
     )
 
 
@@ -127,10 +128,11 @@ async def history(cmd: Parsed, call: Call) -> str:
         raise CommandError(f"没有编号为 {cmd['id']} 的话术，也没有它的历史。")
     lines = [f"话术 {cmd['id']} 的版本（新的在前）："]
     if current is not None:
-        lines.append(f"第 {current.version} 版（当前）· {current.title} · {short(current.text)}")
+        quoted = f"{call.quote(current.title)} · {call.quote(current.text, 60)}"
+        lines.append(f"第 {current.version} 版（当前）· {quoted}")
     for old in versions:
         when = time.strftime("%m-%d %H:%M", time.localtime(old.updated_at))
-        lines.append(f"第 {old.version} 版 · {when} {old.updated_by} · {short(old.text)}")
+        lines.append(f"第 {old.version} 版 · {when} {old.updated_by} · {call.quote(old.text, 60)}")
     lines.append(f"恢复某一版：话术 恢复 {cmd['id']} <版本>")
     return "\n".join(lines)
 

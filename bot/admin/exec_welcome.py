@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import replace
 
-from bot.admin.call import Call, CommandError, short
+from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
 from bot.welcome.store import WelcomeStore
@@ -69,13 +69,13 @@ async def welcomes(cmd: Parsed, call: Call) -> str:
         return "还没有欢迎语模板。"
     lines = [f"欢迎语 {len(templates)} 个（编号 · 范围 · 名称 · 开头）："]
     for t in templates:
-        lines.append(f"{t.id} · {scope_label(t)} · {t.name} · {short(t.text, 30)}")
+        lines.append(f"{t.id} · {scope_label(t)} · {t.name} · {call.quote(t.text, 30)}")
     return "\n".join(lines)
 
 
 async def welcome_show(cmd: Parsed, call: Call) -> str:
     t = await _template(call, cmd["id"])
-    parts = [f"欢迎语 {t.id}「{t.name}」· {scope_label(t)}", t.text]
+    parts = [f"欢迎语 {t.id}「{t.name}」· {scope_label(t)}", call.quote(t.text)]
     if t.slots:
         parts.append(f"另有 {len(t.slots)} 个时段版本（用 scrm-bot welcome 查看）")
     if t.attachments:
@@ -104,7 +104,7 @@ async def welcome_add(cmd: Parsed, call: Call) -> str:
         "welcome.add",
         Change("welcome", t.id, None, json.loads(t.to_json()), f"新增欢迎语 {t.id}「{t.name}」"),
     )
-    return f"已新增欢迎语，编号 {t.id}\n{scope_label(t)} · {t.name}\n{short(t.text, 120)}"
+    return f"已新增欢迎语，编号 {t.id}\n{scope_label(t)} · {t.name}\n{call.quote(t.text, 120)}"
 
 
 async def welcome_edit(cmd: Parsed, call: Call) -> str:

@@ -25,7 +25,7 @@ from bot.sop.rules import SopRule, SopStep, next_occurrence, outside_quiet_hours
 from bot.sop.store import SopStore
 from bot.sop.tasks import SopTask, TaskStore, task_id
 from bot.stats.recorder import record_sop
-from bot.templating import render
+from bot.templating import render_or_plain
 from bot.text.guard import BlockedText
 from bot.wecom.member_quota import MemberQuota
 from bot.wecom.pacing import CallPacer
@@ -155,9 +155,9 @@ class SopDelivery:
             "staff_name": staff_name,
             "date": corp_now().strftime("%Y-%m-%d"),
         }
-        text = render(step.text, variables)
+        text = render_or_plain(step.text, variables, f"SOP {rule.id} step {job.index + 1}")
         try:
-            self._ctx.text.check_outgoing(text)
+            text = self._ctx.text.outgoing(text)
         except BlockedText as exc:  # a word blocked since the rule was saved
             return Failed(f"内容含敏感词：{exc}", retry=False)
         task = SopTask(

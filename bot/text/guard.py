@@ -81,6 +81,21 @@ class TextGuard:
             raise BlockedText(blocked)
         return hits
 
+    def outgoing(self, text: str) -> str:
+        """`text` as it may leave the bot, checked with the library as it is now: raises
+        `BlockedText` for a block word, stars mask words, leaves flag words alone."""
+        hits = self.check_outgoing(text)
+        if any(hit.action == "mask" for hit in hits):
+            return self._current().mask(text, actions=("mask",))
+        return text
+
+    def quoted(self, text: str) -> str:
+        """Stored content as an admin reply quotes it: block and mask words starred (a word
+        blocked since the content was saved must not leave the bot, even to an admin)."""
+        if not any(hit.action in ("block", "mask") for hit in self.scan(text)):
+            return text
+        return self._current().mask(text, actions=("block", "mask"))
+
     async def inspect_incoming(self, text: str, source: str, sender: str) -> list[Hit]:
         """Log the hits in chat text from `sender` (via `source`) and alert admins once."""
         hits = self.scan(text)

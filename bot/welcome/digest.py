@@ -25,7 +25,9 @@ LABELS = {
     "expired": "欢迎语 code 已过期",
     "already_sent": "已发送过或客户已开始聊天",
     "no_code": "没有欢迎语 code（后台配置了欢迎语，或客户已开始聊天）",
+    "blocked": "含禁止使用的词，未发送",
 }
+FALLBACK = "含禁止使用的词，改发了默认欢迎语"
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +35,16 @@ log = logging.getLogger(__name__)
 def compose(day: str, tally: dict[str, int], names: dict[str, str]) -> str | None:
     """The digest text for one day's tally, or None when nothing failed."""
     failed = {outcome: tally.get(f"outcome:{outcome}", 0) for outcome in LABELS}
-    if not any(failed.values()):
+    fallback = tally.get("outcome:fallback", 0)
+    if not any(failed.values()) and not fallback:
         return None
     lines = [
         f"【欢迎语日报】{day}",
         f"已发送 {tally.get('outcome:sent', 0)} 条，未发送 {sum(failed.values())} 条：",
     ]
     lines += [f"· {LABELS[outcome]}：{n}" for outcome, n in failed.items() if n]
+    if fallback:
+        lines.append(f"· {FALLBACK}（已计入已发送）：{fallback}")
     errors = sorted(
         ((int(k.removeprefix("error:")), n) for k, n in tally.items() if k.startswith("error:")),
         key=lambda item: -item[1],
@@ -61,7 +66,7 @@ def _worst(tally: dict[str, int], kind: str) -> list[tuple[str, int]]:
     totals: dict[str, int] = {}
     for key, n in tally.items():
         head, _, outcome = key.rpartition(":")
-        if key.startswith(f"{kind}:") and outcome in LABELS:
+        if key.startswith(f"{kind}:") and (outcome in LABELS or outcome == "fallback"):
             name = head.removeprefix(f"{kind}:")
             totals[name] = totals.get(name, 0) + n
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP]

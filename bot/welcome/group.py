@@ -231,17 +231,23 @@ class GroupWelcomeStore:
             await self._redis.hdel(self._keys.group_welcomes, welcome_id)
         return True
 
-    async def sync(self) -> SyncReport:
-        """Make WeCom match the local copy: [(id, "ok" | "recreated" | "updated")]."""
+    async def sync(self, guard: TextGuard | None = None) -> SyncReport:
+        """Make WeCom match the local copy: [(id, "ok" | "recreated" | "updated" |
+        "blocked: <reason>")]. A copy holding a word blocked since it was saved (`guard`: the
+        library now) is not pushed to WeCom again; the admin must edit it."""
         report: SyncReport = []
         for listed in await self.list():
             async with self._lock(listed.id):
                 welcome = await self.get(listed.id)
                 if welcome is not None:  # else deleted since the listing
-                    report.append((welcome.id, await self._sync_one(welcome)))
+                    report.append((welcome.id, await self._sync_one(welcome, guard)))
         return report
 
-    async def _sync_one(self, welcome: GroupWelcome) -> str:
+    async def _sync_one(self, welcome: GroupWelcome, guard: TextGuard | None) -> str:
+        try:
+            validate(welcome, guard)
+        except TemplateError as exc:
+            return f"blocked: {exc}"
         remote: dict[str, Any] | None = None
         try:
             remote = await self._api.get_group_welcome_template(welcome.template_id)

@@ -13,7 +13,9 @@ from bot.text.guard import TextGuard
 from bot.welcome.templates import TemplateError, WelcomeTemplate, corp_now, validate
 
 DEFAULT_WELCOME_TEXT = "您好，很高兴认识您！我是您的专属顾问，有任何问题随时在这里找我。"
-OUTCOMES = ("sent", "no_code", "already_sent", "expired", "failed")
+# blocked: nothing sent, a block word in the text; fallback: the template held a block word and
+# the default template went instead (counted "sent" under the default)
+OUTCOMES = ("sent", "no_code", "already_sent", "expired", "failed", "blocked", "fallback")
 
 DAILY_KEEP_SECONDS = 8 * 86400
 DepartmentLookup = Callable[[], Awaitable[list[int]]]  # the staff member's departments, main first

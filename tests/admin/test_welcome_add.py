@@ -119,7 +119,7 @@ async def test_a_scope_with_a_template_already_is_named_and_nothing_is_added(
             "欢迎语 新增 渠道 live | 名称 | {{ customer_name }}您好",
             "没有保存：模板用了 {{ customer_name }}，请同时提供不含姓名的版本",
         ),
-        ("欢迎语 新增 渠道 live | 名称 | {{ foo }}", "没有保存：模板文字用了未知变量 foo"),
+        ("欢迎语 新增 渠道 live | 名称 | {{ foo }}", "没有保存：模板文字第 1 行用了未知变量 foo"),
     ],
 )
 async def test_a_bad_add_gets_a_hint_and_saves_nothing(

@@ -176,6 +176,20 @@ async def test_sync_recreates_the_deleted_and_fixes_the_drifted(
     assert {action for _, action in await store.sync()} == {"ok"}
 
 
+async def test_sync_does_not_push_a_text_holding_a_word_blocked_since(
+    store: GroupWelcomeStore, live_sandbox: Sandbox, redis: Redis, keys: RedisKeys
+) -> None:
+    saved = await store.save(welcome("欢迎 %NICKNAME%，本群全网最低价"))
+    del live_sandbox.state.group_templates[saved.template_id]
+    words = SensitiveFilter.from_words([("全网最低价", "ad_law")], actions={"ad_law": "block"})
+    guard = TextGuard(lambda: words, redis, keys)
+
+    [(welcome_id, action)] = await store.sync(guard)
+    assert welcome_id == saved.id and action.startswith("blocked") and "全网最低价" in action
+    assert len(live_sandbox.calls_to(ADD)) == 1  # the save's own; nothing pushed again
+    assert live_sandbox.state.group_templates == {}
+
+
 async def test_delete_in_wecom_and_here_unless_greeting(
     store: GroupWelcomeStore, live_sandbox: Sandbox
 ) -> None:

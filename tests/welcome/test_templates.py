@@ -70,8 +70,8 @@ def test_time_slots_first_match_wins() -> None:
         ({"text": "{{ customer_name }}您好"}, "不含姓名的版本"),
         ({"text": "{{ phone }}"}, "未知变量 phone"),
         ({"text": "{% if %}"}, "模板语法错误"),
-        ({"text": "{{ date.__class__.__mro__ }}"}, "不允许的模板写法"),
-        ({"text": "{{ 1 / 0 }}"}, "无法渲染"),
+        ({"text": "{{ date.__class__.__mro__ }}"}, "模板不支持的属性访问"),
+        ({"text": "{{ 1 / 0 }}"}, "模板不支持的算术运算"),
         ({"text": "", "attachments": []}, "文字和附件不能都为空"),
         (
             {

@@ -258,9 +258,10 @@ class RedisKeys:
         (so a copy of Redis holds no usable session cookie)."""
         return f"{self.base}:sidebar:session:{digest}"
 
-    def sidebar_oauth_state(self, state: str) -> str:
-        """String with a TTL: an OAuth2 `state` in flight -> a hash of the browser's binding."""
-        return f"{self.base}:sidebar:oauth:{state}"
+    def sidebar_oauth_state(self, digest: str) -> str:
+        """String with a TTL: the OAuth2 `state` with this hash opened a session already (it is
+        written only after WeCom vouched for the sign-in; states in flight are not stored)."""
+        return f"{self.base}:sidebar:oauth:{digest}"
 
     # -- corp tags and auto-tagging ------------------------------------------------------------
     @property

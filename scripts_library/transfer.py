@@ -7,6 +7,8 @@ same file twice doesn't duplicate it; otherwise the row is a new script.
 
 CSV columns: id, category, title, text, keywords (separated by |), departments and staff
 (separated by |; both empty = visible to everyone), enabled (1/0). Attachments travel in YAML only.
+A cell a spreadsheet would run as a formula is exported with a leading `'`, which the import
+removes again (`bot.csv_cells`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from typing import Any
 
 import yaml
 
+from bot.csv_cells import csv_text, restored
 from bot.text.guard import TextGuard
+from bot.yaml_input import YamlRefused, load_yaml
 from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility, validate
 
 CSV_COLUMNS = ("id", "category", "title", "text", "keywords", "departments", "staff", "enabled")
 MAX_ROWS = 20_000
+MAX_FILE_BYTES = 32 * 1024 * 1024  # as a configuration file (which holds the scripts too)
 
 
 class ImportProblems(ScriptError):
@@ -38,7 +43,11 @@ class ImportProblems(ScriptError):
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, raw row) for each script in a .yaml/.yml or .csv file."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ScriptError(f"{path} 超过 {MAX_FILE_BYTES // (1024 * 1024)} MB 的上限")
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScriptError(f"无法读取 {path}：{exc}") from None
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -54,10 +63,9 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def _yaml_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScriptError(f"YAML 格式错误：{exc}") from None
+        root, data = load_yaml(text)  # as `scrm-bot import` reads: no aliases
+    except YamlRefused as exc:
+        raise ScriptError(str(exc)) from None
     items = data.get("scripts") if isinstance(data, dict) else data
     if not isinstance(items, list) or root is None:
         raise ScriptError("YAML 应是话术列表，或含有 scripts: 列表的对象")
@@ -75,7 +83,9 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
         raise ScriptError(f"CSV 缺少列：{', '.join(sorted(missing))}（第 1 行是表头）")
     rows: list[tuple[int, dict[str, Any]]] = []
     start = 2
-    for row in reader:
+    for found in reader:
+        # as exported: a cell a spreadsheet would run as a formula was written with a leading '
+        row = {k: restored(v) for k, v in found.items() if isinstance(k, str) and v is not None}
         split = {
             k: [p for p in (row.get(k) or "").split("|") if p.strip()]
             for k in ("keywords", "departments", "staff")
@@ -161,11 +171,9 @@ def export_text(scripts: list[Script], fmt: str) -> str:
     if fmt == "yaml":
         rows = [asdict(s) for s in scripts]
         return yaml.safe_dump({"scripts": rows}, allow_unicode=True, sort_keys=False)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for s in scripts:
-        writer.writerow(
+    return csv_text(
+        CSV_COLUMNS,
+        (
             [
                 s.id,
                 s.category,
@@ -176,5 +184,6 @@ def export_text(scripts: list[Script], fmt: str) -> str:
                 "" if s.visibility.everyone else "|".join(s.visibility.staff),
                 "1" if s.enabled else "0",
             ]
-        )
-    return out.getvalue()
+            for s in scripts
+        ),
+    )

@@ -25,7 +25,8 @@ from scripts_library.products import ProductStore
 from scripts_library.scripts import Script, ScriptStore
 from scripts_library.search import ScriptIndex
 from sidebar_web.api_context import checked_id, followed_customer, joined_group
-from sidebar_web.common import SidebarError, departments, ok, read_json, session_of, text_field
+from sidebar_web.bodies import read_json
+from sidebar_web.common import SidebarError, departments, ok, session_of, text_field
 from sidebar_web.messages import MediaUrl, content_messages, product_message
 
 PAGE = 30

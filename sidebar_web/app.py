@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from bot.appkeys import SETTINGS
 from sidebar_web import admin, api_context, api_library, api_sop, oauth
+from sidebar_web.bodies import read_json
 from sidebar_web.common import SESSION, SidebarError, error_response, sessions
 from sidebar_web.pages import STATIC, origin, page, security_headers
 from sidebar_web.session import SESSION_COOKIE
@@ -77,6 +78,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         if api:
             await _authorise(request)
+            if request.method not in SAFE_METHODS:
+                await read_json(request)  # every body checked once, whether a handler reads it
         response = await handler(request)
     except SidebarError as exc:
         response = exc.response()

@@ -1,5 +1,5 @@
-"""What every sidebar handler shares: the session, errors as Chinese JSON, bounded bodies,
-and the services read from the bot's app."""
+"""What every sidebar handler shares: the session, errors as Chinese JSON, and the services
+read from the bot's app (request bodies: `sidebar_web.bodies`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from bot.directory import StaffDirectory
 from bot.wecom import WeComError
 from sidebar_web.session import Session, SessionStore
 
-MAX_BODY = 16 * 1024  # the longest request is free text of a chat message (≤ 4,000 bytes)
 SESSION = web.RequestKey("sidebar_session", Session)
 
 NOT_YOUR_CUSTOMER = "该客户不是您的客户，无法查看或发送"
@@ -59,26 +58,6 @@ async def departments(request: web.Request) -> list[int]:
     config = request.config_dict
     directory = StaffDirectory(config[REDIS], config[KEYS], config[WECOM].user)
     return await directory.departments(session_of(request).userid)
-
-
-async def read_json(request: web.Request, limit: int = MAX_BODY) -> dict[str, Any]:
-    """The request's JSON object, refused with a clear 4xx when missing, too big or malformed."""
-    if request.content_type != "application/json":
-        raise SidebarError(415, "请求内容应为 JSON（Content-Type: application/json）")
-    if request.content_length is not None and request.content_length > limit:
-        raise SidebarError(413, f"请求内容过大（上限 {limit // 1024} KB）")
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(4096):
-        body += chunk
-        if len(body) > limit:  # a chunked body has no Content-Length to check up front
-            raise SidebarError(413, f"请求内容过大（上限 {limit // 1024} KB）")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise SidebarError(400, "请求内容不是有效的 JSON") from None
-    if not isinstance(data, dict):
-        raise SidebarError(400, "请求内容应为 JSON 对象")
-    return data
 
 
 def text_field(data: dict[str, Any], name: str, label: str, max_chars: int) -> str:

@@ -1,8 +1,9 @@
 """Sign-in: OAuth2 with WeCom (docs 91022, 91023) into a server-side session.
 
-`/sidebar/` without a session redirects to WeCom's authorize page with a `state` bound to this
-browser by a short-lived cookie; WeCom redirects back to `/sidebar/auth/callback` with a
-single-use code, which `auth/getuserinfo` turns into the staff member's user id. A page other
+`/sidebar/` without a session redirects to WeCom's authorize page with a signed `state` bound to
+this browser by a short-lived cookie (`sidebar_web.oauth_state`: nothing is stored for a visitor);
+WeCom redirects back to `/sidebar/auth/callback` with a single-use code, which `auth/getuserinfo`
+turns into the staff member's user id; only then is the state marked used. A page other
 than `/sidebar/` (an SOP task's) names itself in the callback's `back`, to be returned to.
 """
 
@@ -19,10 +20,10 @@ from bot.config import Settings
 from bot.directory import StaffDirectory
 from bot.wecom import WeComError
 from sidebar_web.common import sessions
+from sidebar_web.oauth_state import OAUTH_SECONDS, StateSigner, state_key
 from sidebar_web.pages import error_page
 from sidebar_web.session import (
     OAUTH_COOKIE,
-    OAUTH_SECONDS,
     SESSION_COOKIE,
     Session,
     secure_cookies,
@@ -72,10 +73,10 @@ async def start(request: web.Request, back: str = "") -> web.Response:
     """Send the browser to WeCom's authorize page; once signed in it comes back to `back`
     (a path under `/sidebar/`, e.g. `sop/<task>`), or to the sidebar itself."""
     settings = request.config_dict[SETTINGS]
-    state, binding = await sessions(request).begin_oauth()
-    location = authorize_url(settings, state, back if _BACK.fullmatch(back) else "")
+    issued = signer(settings).issue()
+    location = authorize_url(settings, issued.state, back if _BACK.fullmatch(back) else "")
     response = web.Response(status=302, headers={"Location": location})
-    set_cookie(response, settings, OAUTH_COOKIE, binding, OAUTH_SECONDS)
+    set_cookie(response, settings, OAUTH_COOKIE, issued.binding, OAUTH_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -87,15 +88,10 @@ async def callback(request: web.Request) -> web.Response:
     code = request.query.get("code", "")
     if not _CODE.fullmatch(code):
         return error_page(400, "登录失败", "企业微信没有返回有效的登录码，请重新打开侧边栏。", home)
-    store = sessions(request)
-    state, binding = request.query.get("state", ""), request.cookies.get(OAUTH_COOKIE)
-    if not await store.finish_oauth(state, binding):
-        return error_page(
-            400,
-            "登录校验失败",
-            "登录请求已过期，或不是从这个窗口发起的。请关闭后重新打开侧边栏。",
-            home,
-        )
+    store, states = sessions(request), signer(settings)
+    state = request.query.get("state", "")
+    if not states.valid(state, request.cookies.get(OAUTH_COOKIE)):
+        return _state_refused(home)
     wecom = request.config_dict[WECOM]
     try:
         userid = await wecom.auth.get_user_id(code)
@@ -107,6 +103,9 @@ async def callback(request: web.Request) -> web.Response:
         return error_page(400 if exc.errcode == 40029 else 502, "登录失败", message, home)
     if userid is None:
         return error_page(403, "无法使用", "只有本企业的成员可以使用聊天工具栏。", home)
+    # WeCom's codes are single-use too; this also stops a state replayed with a new code
+    if not await store.spend_state(state, states.seconds_left(state)):
+        return _state_refused(home)
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # a shared device: the previous member's session ends here
         await store.delete(old)
@@ -124,6 +123,19 @@ async def callback(request: web.Request) -> web.Response:
     response.del_cookie(OAUTH_COOKIE, path=home)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def signer(settings: Settings) -> StateSigner:
+    return StateSigner(state_key(settings))
+
+
+def _state_refused(home: str) -> web.Response:
+    return error_page(
+        400,
+        "登录校验失败",
+        "登录请求已过期，或不是从这个窗口发起的。请关闭后重新打开侧边栏。",
+        home,
+    )
 
 
 COOKIE_LOOP_SECONDS = 60

@@ -1,7 +1,8 @@
-"""Signed-in sidebar sessions and OAuth2 `state`s, kept in Redis with a TTL.
+"""Signed-in sidebar sessions, kept in Redis with a TTL, and the OAuth2 states already used.
 
-The browser holds only random tokens (the session id, the OAuth binding) in HttpOnly cookies;
-Redis holds their SHA-256, so a copy of Redis gives nobody a usable cookie. Every session
+The browser holds only a random session id in an HttpOnly cookie; Redis holds its SHA-256, so a
+copy of Redis gives nobody a usable cookie. (States in flight are signed, not stored: see
+`sidebar_web.oauth_state`.) Every session
 carries its own CSRF token, which the page sends back as a header on every POST.
 """
 
@@ -21,7 +22,6 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 
 SESSION_SECONDS = 8 * 3600  # a working day: staff reopen the sidebar each morning
-OAUTH_SECONDS = 600  # the OAuth code itself lives 5 minutes
 SESSION_COOKIE = "scrm_sidebar"
 OAUTH_COOKIE = "scrm_sidebar_oauth"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -51,7 +51,7 @@ def well_formed(token: str | None) -> bool:
 
 
 class SessionStore:
-    """Sessions and OAuth states of one corp."""
+    """Sessions of one corp, and the OAuth states that opened them."""
 
     def __init__(self, redis: Redis, keys: RedisKeys, ttl: int = SESSION_SECONDS) -> None:
         self._redis = redis
@@ -78,29 +78,11 @@ class SessionStore:
     async def delete(self, session_id: str) -> None:
         await self._redis.delete(self._keys.sidebar_session(digest(session_id)))
 
-    async def begin_oauth(self) -> tuple[str, str]:
-        """(state for the authorize URL, binding for the browser's cookie).
-
-        The state alone would let an attacker log a victim's browser into the attacker's
-        account by sending them a callback URL; binding it to a cookie only this browser holds
-        makes the callback work only where the sign-in started.
-        """
-        state = secrets.token_hex(16)  # WeCom allows a-zA-Z0-9 only, up to 128 bytes
-        binding = secrets.token_urlsafe(32)
-        await self._redis.set(
-            self._keys.sidebar_oauth_state(state), digest(binding), ex=OAUTH_SECONDS
-        )
-        return state, binding
-
-    async def finish_oauth(self, state: str, binding: str | None) -> bool:
-        """Whether `state` is one we issued to the browser holding `binding`. Any attempt
-        spends the state, so a callback URL works at most once, wherever it is opened."""
-        if not re.fullmatch(r"[0-9a-f]{32}", state):
-            return False
-        stored = await self._redis.getdel(self._keys.sidebar_oauth_state(state))
-        if not stored or binding is None or not well_formed(binding):
-            return False
-        return hmac.compare_digest(str(stored), digest(binding))
+    async def spend_state(self, state: str, seconds: int) -> bool:
+        """Mark a verified OAuth `state` used; False when it was used already. Called only
+        once WeCom has vouched for the sign-in, so nothing anonymous ever writes here."""
+        key = self._keys.sidebar_oauth_state(digest(state))
+        return bool(await self._redis.set(key, "1", nx=True, ex=max(1, seconds)))
 
 
 def secure_cookies(public_url: str) -> bool:

@@ -1,11 +1,11 @@
 """The configuration file itself: reading it safely, and writing it stably.
 
-Reading: at most `MAX_FILE_BYTES`, UTF-8, YAML without aliases (a few lines of aliases can
-stand for billions of items), a mapping with `version: 1` and known sections only; a
-syntax error is named with its line and column. Writing: sections in a fixed order, items
-sorted by id, fields in the stores' order, multi-line texts as literal blocks, Chinese as is,
-and a comment header with the export time (the only line that differs between two exports
-of the same configuration).
+Reading: at most `MAX_FILE_BYTES`, UTF-8, YAML without aliases (`bot.yaml_input`: a few
+lines of aliases can stand for billions of items), a mapping with `version: 1` and known
+sections only; a syntax error is named with its line and column. Writing: sections in a fixed
+order, items sorted by id, fields in the stores' order, multi-line texts as literal blocks,
+Chinese as is, and a comment header with the export time (the only line that differs between
+two exports of the same configuration).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import yaml
 from bot.config_io.items import ConfigProblems, LineIndex
 from bot.config_io.schema import type_name
 from bot.welcome.templates import CORP_TIME
+from bot.yaml_input import YamlRefused, load_yaml
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -43,27 +44,6 @@ class ConfigFile:
 
     sections: dict[str, Any]
     lines: LineIndex
-
-
-# libyaml's parser when PyYAML was built with it (ten times faster on a large library)
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _refuse_aliases(root: yaml.Node) -> None:
-    """A node reached twice is an alias (`*name`) of an anchor: refused."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            raise yaml.composer.ComposerError(
-                None, None, "不支持锚点别名（*name），请把内容写全", node.start_mark
-            )
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(part for pair in node.value for part in pair)
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -96,20 +76,10 @@ def read_file(path: Path) -> ConfigFile:
 
 def parse_text(text: str) -> ConfigFile:
     """Parse a file's text: YAML, then the top level (version, known sections)."""
-    loader = _LOADER(text)
     try:
-        root = loader.get_single_node()
-        if root is not None:
-            _refuse_aliases(root)
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        at = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "未知位置"
-        raise ConfigProblems([f"YAML 格式错误（{at}）：{exc.problem or exc.context}"]) from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise ConfigProblems([f"YAML 格式错误：{exc}"]) from None
-    finally:
-        loader.dispose()
+        root, data = load_yaml(text)
+    except YamlRefused as exc:
+        raise ConfigProblems([str(exc)]) from None
     if not isinstance(data, dict):
         raise ConfigProblems([f"文件应是一个对象（version: 1 和各部分），而不是{type_name(data)}"])
     problems = []

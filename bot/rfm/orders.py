@@ -17,7 +17,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from redis.asyncio import Redis
@@ -31,6 +30,13 @@ WRITE_CHUNK = 1000  # commands per Redis round trip when a large file is applied
 
 _ORDER_ID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, as order systems' ids are
 _USER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+# ASCII digits only ([0-9], never \d): int(), float() and Decimal() also take "1_000", "１２３",
+# "1e9", "nan" and "+5", and Decimal("1e999999") * 100 overflows; at most 12 digits, 2 decimals
+_AMOUNT = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,2}))?")
+_NEGATIVE = re.compile(r"-[0-9.]+")
+_TOO_PRECISE = re.compile(r"[0-9]+\.[0-9]{3,}")
+_TOO_LONG = re.compile(r"[0-9]{13,}(?:\.[0-9]*)?")
+AMOUNT_FORMAT = "amount 应为金额（单位元），如 12.50"
 _YES = frozenset({"1", "true", "yes", "y", "是"})
 _NO = frozenset({"", "0", "false", "no", "n", "否"})
 
@@ -88,22 +94,29 @@ def _amount_cents(value: Any) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise OrderError("缺少 amount（金额，单位元）")
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise OrderError("amount 应为金额（单位元），如 12.50")
-    try:
-        # str() of a JSON float is its shortest repr, so 19.99 stays 19.99 and not 19.989999…
-        yuan = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise OrderError("amount 应为金额（单位元），如 12.50") from None
-    if not yuan.is_finite() or yuan < 0:
-        raise OrderError("amount 应为不小于 0 的金额；退款请用 refunded 列")
-    # compared before any arithmetic: "1e999999" * 100 overflows Decimal, and int() of
-    # "1e999990" builds a million-digit number (half a minute of CPU)
-    if yuan > Decimal(MAX_AMOUNT_CENTS) / 100:
+        raise OrderError(AMOUNT_FORMAT)
+    # str() of a JSON float is its shortest repr, so 19.99 stays 19.99 and not 19.989999…
+    text = str(value).strip()
+    found = _AMOUNT.fullmatch(text)
+    if found is None:
+        raise OrderError(_amount_problem(text))
+    cents = int(found.group(1)) * 100 + int((found.group(2) or "").ljust(2, "0"))
+    if cents > MAX_AMOUNT_CENTS:
         raise OrderError("amount 超过单笔上限（1 亿元）")
-    exponent = yuan.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise OrderError("amount 最多两位小数（到分）")
-    return int(yuan * 100)
+    return cents
+
+
+def _amount_problem(text: str) -> str:
+    """Why `text` is not an amount, in the words the sender needs to fix it."""
+    if _NEGATIVE.fullmatch(text):
+        return "amount 应为不小于 0 的金额；退款请用 refunded 列"
+    if _TOO_PRECISE.fullmatch(text):
+        return "amount 最多两位小数（到分）"
+    if _TOO_LONG.fullmatch(text):
+        return "amount 超过单笔上限（1 亿元）"
+    shown = text[:20] + ("…" if len(text) > 20 else "")
+    rule = "只用半角数字和小数点，不带正负号、千分位或科学计数法"
+    return f"{AMOUNT_FORMAT}，{rule}（收到 {shown!r}）"
 
 
 def parse_order(row: Any, now: float) -> OrderRow:

@@ -74,3 +74,21 @@ async def test_rfm_commands(
     report = json.loads(capsys.readouterr().out)
     assert (report["changed"], report["marked"]) == (0, 0)
     assert len(live_sandbox.calls_to("externalcontact/get")) == 4
+
+
+async def test_rfm_import_takes_only_plain_decimal_amounts(
+    sandbox_cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loose = ["1_000", "１２３", "1e9", "nan", "Infinity", "+5", '"1,000"', "٣", "12.5e1"]
+    now = int(time.time()) - 60
+    lines = [f"L{i},wmTea,{amount},{now}" for i, amount in enumerate(loose)]
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,external_userid,amount,paid_at\n" + "\n".join(lines) + "\n")
+    assert await cli("rfm", "import", str(path)) == 2
+    err = capsys.readouterr().err
+    assert "未导入任何订单" in err
+    for line in range(2, 2 + len(loose)):
+        assert f"第 {line} 行：amount 应为金额（单位元），如 12.50，只用半角数字" in err
+    assert "（收到 '１２３'）" in err
+    assert await cli("rfm", "show") == 0
+    assert json.loads(capsys.readouterr().out)["orders"] == 0

@@ -115,3 +115,23 @@ async def test_refusals_store_nothing(client: TestClient, store: OrderStore) -> 
     unsigned = await client.post(PATH, json={"orders": [order("X3")]})
     assert unsigned.status == 401
     assert await store.count() == 0
+
+
+# what int(), float() or Decimal() take but an amount is not
+LOOSE_AMOUNTS = ["1_000", "１２３", "1e9", "1E2", "nan", "inf", "+5", "1,000", "0x10", "12.", ".5"]
+
+
+async def test_amounts_are_plain_ascii_decimals(client: TestClient, store: OrderStore) -> None:
+    rows = [order(f"L{i}", amount=amount) for i, amount in enumerate(LOOSE_AMOUNTS)]
+    rows += [order("N1", amount=float("nan")), order("N2", amount=1e16), order("OK", amount="7.5")]
+    # json.dumps writes NaN as the bare word a sender's JSON library may also send
+    status, body = await post(client, {"orders": rows})
+    assert (status, body["accepted"], body["rejected"]) == (200, 1, len(rows) - 1)
+    errors = {e["order_id"]: e["error"] for e in body["errors"]}
+    for i, amount in enumerate(LOOSE_AMOUNTS):
+        assert errors[f"L{i}"].startswith("amount 应为金额（单位元），如 12.50，只用半角数字"), (
+            amount
+        )
+        assert repr(amount) in errors[f"L{i}"]  # the value is named, so the row can be found
+    assert "'nan'" in errors["N1"] and "'1e+16'" in errors["N2"]
+    assert [(o.order_id, o.amount_cents) for o in await store.all()] == [("OK", 750)]

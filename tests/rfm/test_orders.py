@@ -15,6 +15,9 @@ from bot.rfm.orders import OrderError, OrderRow, OrderStore, parse_order
 from bot.welcome.templates import CORP_TIME
 
 NOW = 1_800_000_000.0
+AMOUNT_RULE = (
+    "amount 应为金额（单位元），如 12.50，只用半角数字和小数点，不带正负号、千分位或科学计数法"
+)
 HEADER = "order_id,external_userid,amount,paid_at,refunded\n"
 
 
@@ -80,7 +83,7 @@ def test_amounts_times_and_refund_flags() -> None:
         ({"amount": ""}, "缺少 amount"),
         ({"amount": "12,50"}, "amount 应为金额"),
         ({"amount": "-1"}, "不小于 0"),
-        ({"amount": "NaN"}, "不小于 0"),
+        ({"amount": "NaN"}, "amount 应为金额"),
         ({"amount": "1.005"}, "最多两位小数"),
         ({"amount": True}, "amount 应为金额"),
         ({"amount": "200000000"}, "超过单笔上限"),
@@ -137,8 +140,8 @@ async def test_csv_bad_rows_are_named_by_line_and_nothing_is_stored(
     with pytest.raises(ImportProblems) as refused:
         await import_orders(store, path, NOW)
     assert refused.value.problems == [
-        "第 3 行：amount 应为金额（单位元），如 12.50",
-        "第 5 行：amount 应为金额（单位元），如 12.50",
+        f"第 3 行：{AMOUNT_RULE}（收到 'abc'）",
+        f"第 5 行：{AMOUNT_RULE}（收到 '5\\n0'）",
         "第 7 行：缺少 order_id",
     ]
     assert "未导入任何订单" in str(refused.value)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -142,8 +145,6 @@ async def test_unreadable_files(
 async def test_scripts_commands(
     sandbox_cli_env: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import asyncio
-
     async def cli(*argv: str) -> int:
         return await asyncio.to_thread(main, list(argv))
 
@@ -165,3 +166,86 @@ async def test_scripts_commands(
     assert json.loads(capsys.readouterr().out)["exported"] == 2
     assert await cli("scripts", "remove", "nope") == 2
     assert "没有话术 nope" in capsys.readouterr().err
+
+
+FORMULAS = {
+    "category": "@SUM(1+1)*cmd",
+    "title": '=HYPERLINK("http://evil.example","点我")',
+    "text": "+86 400-800-1234 来电咨询",
+    "keywords": "-2+3|'=已加引号",
+}
+
+
+async def test_csv_export_cannot_run_formulas_and_imports_back_unchanged(
+    sandbox_cli_env: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path, redis: Redis
+) -> None:
+    async def cli(*argv: str) -> int:
+        return await asyncio.to_thread(main, list(argv))
+
+    added = [
+        "scripts", "add", "--category", FORMULAS["category"], "--title", FORMULAS["title"],
+        "--text", FORMULAS["text"], "--keywords=" + FORMULAS["keywords"].replace("|", ","),
+    ]  # fmt: skip
+    assert await cli(*added) == 0, capsys.readouterr().err
+    stored = json.loads(capsys.readouterr().out)
+    plain = ["scripts", "add", "--category", "售后", "--title", "'引号开头", "--text", "\tx"]
+    assert await cli(*plain) == 0
+    capsys.readouterr()
+    out = tmp_path / "out.csv"
+    assert await cli("scripts", "export", str(out)) == 0
+    capsys.readouterr()
+
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    row = dict(zip(rows[0], next(r for r in rows if r[0] == stored["id"]), strict=True))
+    assert row["title"] == "'" + FORMULAS["title"]  # a spreadsheet shows it as text
+    assert row["keywords"] == "'" + FORMULAS["keywords"]
+
+    before = {s["id"]: s for s in await list_scripts(cli, capsys)}
+    assert await cli("scripts", "import", str(out)) == 0
+    assert json.loads(capsys.readouterr().out)["updated"] == 2
+    after = {s["id"]: s for s in await list_scripts(cli, capsys)}
+    for key in ("category", "title", "text", "keywords"):
+        assert [s[key] for s in after.values()] == [s[key] for s in before.values()]
+    assert after[stored["id"]]["keywords"] == ["-2+3", "'=已加引号"]
+
+
+async def list_scripts(cli: Any, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    assert await cli("scripts", "list") == 0
+    found: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+    return sorted(found, key=lambda s: s["id"])
+
+
+BILLION_LAUGHS = """\
+a: &a ["哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+scripts:
+  - category: 售后
+    title: 笑
+    text: 哈
+    keywords: *i
+"""
+
+
+async def test_scripts_import_refuses_yaml_aliases(
+    sandbox_cli_env: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path, redis: Redis
+) -> None:
+    source = tmp_path / "laughs.yaml"
+    source.write_text(BILLION_LAUGHS, encoding="utf-8")
+    prefix = sandbox_cli_env.key_prefix
+    code = await asyncio.to_thread(main, ["scripts", "import", str(source)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "不支持锚点别名（*name），请把内容写全" in err and "第 1 行" in err
+    scripts = ScriptStore(redis, RedisKeys(sandbox_cli_env.corp_id, prefix))
+    assert await scripts.all() == []
+    assert not [key async for key in redis.scan_iter(match=f"{prefix}:*:scripts*")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +16,15 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
-from sidebar_web.session import SESSION_SECONDS, digest, secure_cookies, sidebar_path
+from sidebar_web.oauth import authorize_url
+from sidebar_web.oauth_state import OAUTH_SECONDS, StateSigner, state_key
+from sidebar_web.session import (
+    OAUTH_COOKIE,
+    SESSION_SECONDS,
+    digest,
+    secure_cookies,
+    sidebar_path,
+)
 from tests.sidebar.conftest import Browser
 
 
@@ -38,7 +47,8 @@ async def test_sign_in_runs_the_real_oauth_flow(
     assert query["agentid"] == [str(live_sandbox.agent_id)]
     assert query["scope"] == ["snsapi_base"] and query["response_type"] == ["code"]
     assert query["redirect_uri"] == [f"{browser.base}/sidebar/auth/callback"]
-    assert re.fullmatch(r"[0-9a-f]{32}", query["state"][0])
+    # the expiry and an HMAC: WeCom passes back a-zA-Z0-9 of up to 128 bytes unchanged
+    assert re.fullmatch(r"[0-9]{10}[0-9a-f]{64}", query["state"][0])
     assert oauth_cookie["scrm_sidebar_oauth"]["httponly"]
 
     async with browser.http.get(authorize, allow_redirects=False) as sandbox_page:
@@ -76,30 +86,89 @@ def test_secure_cookies_everywhere_but_loopback_http() -> None:
     assert sidebar_path("https://example.com/scrm") == "/scrm/sidebar/"
 
 
+async def callback_for(settings: Settings, state: str) -> str:
+    """The callback URL the sandbox's authorize page sends a browser to, with a fresh code."""
+    async with (
+        jar() as http,
+        http.get(authorize_url(settings, state), allow_redirects=False) as page,
+    ):
+        assert page.status == 302
+        return page.headers["Location"]
+
+
+async def refused(url: str, binding: str) -> None:
+    """`url` opened with only the OAuth cookie `binding` is refused as a failed state check."""
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+        http.get(url, headers={"Cookie": f"{OAUTH_COOKIE}={binding}"}) as answer,
+    ):
+        assert answer.status == 400
+        assert "登录校验失败" in await answer.text()
+        assert "scrm_sidebar=" not in answer.headers.get("Set-Cookie", "")
+
+
 async def test_the_state_only_works_in_the_browser_that_started(
-    browser: Browser, live_sandbox: Sandbox
+    browser: Browser, live_sandbox: Sandbox, sidebar_settings: Settings
 ) -> None:
     live_sandbox.sign_in("zhangsan")
     async with browser.http.get(f"{browser.base}/sidebar/", allow_redirects=False) as first:
         authorize = first.headers["Location"]
+        binding = first.cookies[OAUTH_COOKIE].value
     async with browser.http.get(authorize, allow_redirects=False) as sandbox_page:
         callback = sandbox_page.headers["Location"]
 
-    # another browser, without the binding cookie
+    # another browser, without the binding cookie or with one of its own
     async with jar() as elsewhere, elsewhere.get(callback, allow_redirects=False) as answer:
         assert answer.status == 400
         assert "登录校验失败" in await answer.text()
         assert "scrm_sidebar=" not in answer.headers.get("Set-Cookie", "")
-    # the state is spent by the attempt: it can't be replayed, even by its own browser
-    async with browser.http.get(callback, allow_redirects=False) as again:
-        assert again.status == 400
+    await refused(callback, "B" * 43)
     assert not live_sandbox.calls_to("auth/getuserinfo")  # refused before the code was used
 
-    # a forged state never works
-    async with browser.http.get(
-        f"{browser.base}/sidebar/auth/callback", params={"code": "abc", "state": "f" * 32}
-    ) as forged:
-        assert forged.status == 400
+    # a refusal elsewhere stores and spends nothing: the browser that started still signs in
+    async with browser.http.get(callback, allow_redirects=False) as answer:
+        assert answer.status == 302
+        assert answer.headers["Location"].startswith("/sidebar/?signed_in=")
+    # once used, the state is spent: not even its own browser gets in with a new code
+    state = parse_qs(urlsplit(callback).query)["state"][0]
+    await refused(await callback_for(sidebar_settings, state), binding)
+    assert len(live_sandbox.calls_to("auth/getuserinfo")) == 2
+
+
+async def test_forged_and_expired_states_are_refused(
+    browser: Browser, live_sandbox: Sandbox, sidebar_settings: Settings
+) -> None:
+    live_sandbox.sign_in("zhangsan")
+    key = state_key(sidebar_settings)
+    issued = StateSigner(key).issue()
+    expires, mac = issued.state[:10], issued.state[10:]
+    flipped = mac[:-1] + ("0" if mac[-1] != "0" else "1")
+    later = f"{int(expires) + 300:010d}"  # the same MAC with a later expiry
+    other_corp = replace(sidebar_settings, aes_key="A" * 43)
+    forged = [
+        expires + flipped,
+        later + mac,
+        StateSigner(state_key(other_corp)).issue().state,  # signed, by another corp's key
+        "f" * 32,  # the shape of a stored state
+        "",
+    ]
+    for state in forged:
+        await refused(await callback_for(sidebar_settings, state), issued.binding)
+    # a genuine state, signed a moment over its lifetime ago
+    old = StateSigner(key, clock=lambda: time.time() - OAUTH_SECONDS - 2).issue()
+    await refused(await callback_for(sidebar_settings, old.state), old.binding)
+    assert not live_sandbox.calls_to("auth/getuserinfo")
+    # the same browser with a genuine state gets in
+    fresh = StateSigner(key).issue()
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+        http.get(
+            await callback_for(sidebar_settings, fresh.state),
+            headers={"Cookie": f"{OAUTH_COOKIE}={fresh.binding}"},
+            allow_redirects=False,
+        ) as answer,
+    ):
+        assert answer.status == 302
 
 
 async def test_a_used_code_and_a_non_member_are_refused(

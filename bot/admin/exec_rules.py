@@ -65,7 +65,7 @@ async def tag_rule_add(cmd: Parsed, call: Call) -> str:
 
 async def tag_rule_test(cmd: Parsed, call: Call) -> str:
     rules = await TagRuleStore(call.ctx.redis, call.ctx.keys).all()
-    # built off the event loop, as `MatcherCache` does: up to ~0.2 s at the per-corp bounds
+    # built off the event loop, as `MatcherCache` does: up to ~0.25 s at the per-corp bounds
     matcher = await asyncio.to_thread(RuleMatcher, rules)
     matches = matcher.match(cmd["text"])
     if not matches:

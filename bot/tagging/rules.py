@@ -26,9 +26,9 @@ from bot.text.normalize import normalize
 MODES = ("any", "all")
 MAX_KEYWORDS = 100  # per rule, and as many exclusions
 # Every serving process builds one matcher over all of a corp's rules, in time and memory
-# linear in their words' total length. At these bounds it builds in under 0.2 s and holds under
+# linear in their words' total length. At these bounds it builds in 0.25 s at most and holds under
 # 20 MB whatever the words (random CJK without shared prefixes is the worst), and a build in a
-# thread stalls the event loop for ~40 ms at most: the automaton's make holds the GIL
+# thread stalls the event loop for ~50 ms at most: the automaton's make holds the GIL
 # (benchmarks/tag_rules_build.py). Real rule sets are far below: 1,000 rules of 20
 # three-character keywords are ~60,000 characters.
 MAX_RULES = 1_000  # per corp
@@ -131,7 +131,7 @@ class Match:
 class RuleMatcher:
     """All enabled rules of a corp, compiled into one automaton.
 
-    Building is linear in the total length of the words: under 0.2 s at the bounds above
+    Building is linear in the total length of the words: 0.25 s at most at the bounds above
     (`rule_set_problem`), which a serving process still spends off the event loop
     (`MatcherCache`)."""
 

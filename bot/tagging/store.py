@@ -80,7 +80,7 @@ class TagRuleStore:
 class MatcherCache:
     """One compiled matcher per process, rebuilt only when the rules' version moved.
 
-    The rebuild runs in a thread: it is linear in the rules' words but takes up to ~0.2 s at
+    The rebuild runs in a thread: it is linear in the rules' words but takes up to ~0.25 s at
     the per-corp bounds, and the event loop must keep serving meanwhile. Messages arriving
     during a rebuild wait for it (one build, not one per message)."""
 

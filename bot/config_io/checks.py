@@ -19,6 +19,7 @@ from bot.config_io.items import Item
 from bot.config_io.mappings import snapshot_of
 from bot.keys import RedisKeys
 from bot.sop.rules import validate as validate_sop
+from bot.tagging.rules import rule_set_problem
 from bot.tagging.rules import validate as validate_rule
 from bot.text.guard import TextGuard
 from bot.text.library import LibrarySnapshot
@@ -96,6 +97,10 @@ def check_items(
             )
     if len(desired.get("group_welcomes", {})) > MAX_TEMPLATES:
         problems.append(f"group_welcomes: 企业微信最多保存 {MAX_TEMPLATES} 个入群欢迎语")
+    if "tag_rules" in desired:  # the file's rules replace the stored ones: the bound is on them
+        problem = rule_set_problem([item.model for item in desired["tag_rules"].values()])
+        if problem:
+            problems.append(f"tag_rules: {problem}")
     return problems
 
 

@@ -17,10 +17,9 @@ from bot.keys import RedisKeys
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS
 from bot.text.guard import CATEGORY_NAMES
-from bot.text.lexicon import word_problem
+from bot.text.lexicon import phrase_problem, word_problem
 from bot.text.library import WORD_CATEGORIES, LibraryError, LibrarySnapshot, category_of
 
-MAX_WORD_CHARS = 64  # as `WordLibrary.add`
 WORD_PARTS = ("by_category", "allow", "actions", "detectors")
 
 
@@ -78,15 +77,13 @@ class WordsSection:
                 )
                 continue
             for word in _strings(words, at, problems):
-                problem = word_problem(word) or (
-                    f"超过 {MAX_WORD_CHARS} 个字符" if len(word) > MAX_WORD_CHARS else None
-                )
+                problem = word_problem(word)
                 if problem:
                     problems.append(f"{at}: 「{word}」{problem}")
                 else:
                     items.append(_word(word, category))
         for phrase in _strings(value.get("allow") or [], "words.allow", problems):
-            problem = word_problem(phrase)
+            problem = phrase_problem(phrase)
             if problem:
                 problems.append(f"words.allow: 「{phrase}」{problem}")
             items.append(Item(f"allow:{phrase}", "放行短语", ""))

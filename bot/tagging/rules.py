@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 
 import jieba
@@ -24,7 +24,15 @@ from bot.text.lexicon import word_problem
 from bot.text.normalize import normalize
 
 MODES = ("any", "all")
-MAX_KEYWORDS = 100
+MAX_KEYWORDS = 100  # per rule, and as many exclusions
+# Every serving process builds one matcher over all of a corp's rules, in time and memory
+# linear in their words' total length. At these bounds it builds in 0.25 s at most and holds under
+# 20 MB whatever the words (random CJK without shared prefixes is the worst), and a build in a
+# thread stalls the event loop for ~50 ms at most: the automaton's make holds the GIL
+# (benchmarks/tag_rules_build.py). Real rule sets are far below: 1,000 rules of 20
+# three-character keywords are ~60,000 characters.
+MAX_RULES = 1_000  # per corp
+MAX_TOTAL_CHARS = 100_000  # keywords and exclusions of all of a corp's rules together
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -71,10 +79,13 @@ def validate(rule: TagRule) -> None:
         raise RuleError("规则需要名称")
     if not rule.keywords or len(rule.keywords) > MAX_KEYWORDS:
         raise RuleError(f"关键词需要 1–{MAX_KEYWORDS} 个")
-    for word in [*rule.keywords, *rule.exclusions]:
-        problem = word_problem(word)
-        if problem:
-            raise RuleError(f"关键词「{word}」{problem}")
+    if len(rule.exclusions) > MAX_KEYWORDS:
+        raise RuleError(f"排除词最多 {MAX_KEYWORDS} 个")
+    for kind, words in (("关键词", rule.keywords), ("排除词", rule.exclusions)):
+        for word in words:
+            problem = word_problem(word)
+            if problem:
+                raise RuleError(f"{kind}「{_quoted(word)}」{problem}")
     if rule.mode not in MODES:
         raise RuleError("匹配方式只能是 any（任一）或 all（全部）")
     if not 1 <= rule.threshold <= 1000:
@@ -85,6 +96,24 @@ def validate(rule: TagRule) -> None:
         raise RuleError("需要目标标签的标签组和名称")
     if len(rule.tag_name) > 30 or len(rule.tag_group) > 30:
         raise RuleError("标签组和标签名称不超过 30 个字")
+
+
+def rule_set_problem(rules: Collection[TagRule]) -> str | None:
+    """Why one corp can't hold all of `rules` at once (in Chinese), or None when it can."""
+    if len(rules) > MAX_RULES:
+        return f"每个企业最多 {MAX_RULES} 条标签规则（将有 {len(rules)} 条）"
+    chars = sum(len(word) for rule in rules for word in (*rule.keywords, *rule.exclusions))
+    if chars > MAX_TOTAL_CHARS:
+        return (
+            f"所有标签规则的关键词和排除词合计不超过 {MAX_TOTAL_CHARS} 个字（将有 {chars} 个），"
+            "请合并或删除一些规则"
+        )
+    return None
+
+
+def _quoted(word: str) -> str:
+    """`word` short enough to repeat in a message: a refused word may be very long."""
+    return word if len(word) <= 20 else f"{word[:20]}…"
 
 
 def new_rule_id() -> str:
@@ -100,75 +129,61 @@ class Match:
 
 
 class RuleMatcher:
-    """All enabled rules of a corp, compiled into one automaton."""
+    """All enabled rules of a corp, compiled into one automaton.
+
+    Building is linear in the total length of the words: 0.25 s at most at the bounds above
+    (`rule_set_problem`), which a serving process still spends off the event loop
+    (`MatcherCache`)."""
 
     def __init__(self, rules: Iterable[TagRule]) -> None:
         self.rules = [r for r in rules if r.enabled]
-        words = {w for r in self.rules for w in (*r.keywords, *r.exclusions)}
+        # words are compared by their folded form: the automaton keeps one spelling of each
+        # (蘋果 and 苹果 are one word to it), and either must fire a rule listing the other
+        self._form = {w: normalize(w) for r in self.rules for w in (*r.keywords, *r.exclusions)}
         # one category for every word: hits are looked up by word, the category is unused
         self._filter = SensitiveFilter.from_words(
-            ((w, "tag") for w in sorted(words)), actions={"tag": "flag"}
+            ((w, "tag") for w in sorted(self._form)), actions={"tag": "flag"}
         )
-        self._inside = _contained_words(words)
         # only rules listing a word that was found are looked at: a message is checked against
         # the handful of rules it concerns, not all of them
-        self._by_word: dict[str, list[int]] = defaultdict(list)
+        self._by_form: dict[str, list[int]] = defaultdict(list)
         for position, rule in enumerate(self.rules):
-            for word in rule.keywords:
-                self._by_word[word].append(position)
+            for form in dict.fromkeys(self._form[w] for w in rule.keywords):
+                self._by_form[form].append(position)
 
     def match(self, text: str, staff: str | None = None, channel: str = "") -> list[Match]:
         """The rules `text` fires for a customer of `staff` who came through `channel`
         (`staff` None: scope is left to the caller, who checks it per follower), in rule order."""
-        hits = self._filter.scan(text)
+        # every listed word, also one inside a longer listed word (苹果 in 苹果醋): whether a
+        # rule fires must not depend on the words other rules list
+        hits = self._filter.scan(text, overlapping=True)
         if not hits:
             return []
-        found = {hit.word for hit in hits}
-        for hit in hits:
-            found |= self._inside.get(hit.word, set())
-        candidates = sorted({i for word in found for i in self._by_word.get(word, ())})
+        found = {self._form[hit.word] for hit in hits}
+        candidates = sorted({i for form in found for i in self._by_form.get(form, ())})
         bounded: set[str] | None = None
         matches = []
         for position in candidates:
             rule = self.rules[position]
             if staff is not None and not rule.applies_to(staff, channel):
                 continue
-            if any(word in found for word in rule.exclusions):
+            if any(self._form[word] in found for word in rule.exclusions):
                 continue
-            words = found
+            forms = found
             if rule.word_boundary:
                 if bounded is None:
-                    bounded = _standalone(text, hits)
-                words = bounded
-            present = tuple(word for word in rule.keywords if word in words)
+                    bounded = {self._form[hit.word] for hit in _standalone(text, hits)}
+                forms = bounded
+            present = tuple(word for word in rule.keywords if self._form[word] in forms)
             if present and (rule.mode == "any" or len(present) == len(rule.keywords)):
                 matches.append(Match(rule, present))
         return matches
 
 
-def _contained_words(words: set[str]) -> dict[str, set[str]]:
-    """For each word, the other listed words inside it (after normalisation).
-
-    The automaton reports the longest of overlapping words; a rule listing a shorter word
-    inside it (苹果 in 苹果醋, listed by another rule) must still see it. Looking up each
-    substring keeps this linear in the number of words, where comparing pairs would take
-    minutes for a large rule set.
-    """
-    by_form: dict[str, set[str]] = defaultdict(set)
-    folded = {w: normalize(w) for w in words}
-    for word, form in folded.items():
-        by_form[form].add(word)
-    inside: dict[str, set[str]] = {}
-    for word, form in folded.items():
-        pieces = {form[i:j] for i in range(len(form)) for j in range(i + 1, len(form) + 1)}
-        inside[word] = {v for piece in pieces for v in by_form.get(piece, ()) if v != word}
-    return inside
-
-
-def _standalone(text: str, hits: list[Hit]) -> set[str]:
-    """Listed words whose hit starts and ends on jieba word boundaries of `text`."""
+def _standalone(text: str, hits: list[Hit]) -> list[Hit]:
+    """The hits that start and end on jieba word boundaries of `text`."""
     starts, ends = set(), set()
     for _word, start, end in jieba.tokenize(text, HMM=False):
         starts.add(start)
         ends.add(end)
-    return {hit.word for hit in hits if hit.start in starts and hit.end in ends}
+    return [hit for hit in hits if hit.start in starts and hit.end in ends]

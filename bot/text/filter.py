@@ -102,20 +102,24 @@ class SensitiveFilter:
     def __len__(self) -> int:
         return len(self._lexicon)
 
-    def scan(self, text: str) -> list[Hit]:
-        """Every hit in `text`, ordered by position; overlapping words give the longest."""
+    def scan(self, text: str, *, overlapping: bool = False) -> list[Hit]:
+        """Every hit in `text`, ordered by position; overlapping words give the longest, or
+        (`overlapping`) each of them: 苹果 as well as the 苹果醋 it is part of.
+
+        Both cost the same: the automaton reports every overlapping word either way, and at
+        most one per listed word length ends at each character."""
         if len(text) <= CHUNK:
-            return self._scan(text, 0)
+            return self._scan(text, 0, overlapping)
         hits: list[Hit] = []
         start = 0
         while start < len(text):
             cut = text.find("\n", start + CHUNK)
             end = len(text) if cut < 0 else cut + 1
-            hits.extend(self._scan(text[start:end], start))
+            hits.extend(self._scan(text[start:end], start, overlapping))
             start = end
         return hits
 
-    def _scan(self, text: str, offset: int) -> list[Hit]:
+    def _scan(self, text: str, offset: int, overlapping: bool) -> list[Hit]:
         norm = normalize(text)
         matched, repeats = norm, None
         if self._lexicon.collapse_repeats:  # words only: detectors read every digit
@@ -134,7 +138,7 @@ class SensitiveFilter:
         spans = [(chars[start], chars[end], index) for start, end, index in found]
         if repeats is not None:
             spans = [(*repeats.span(start, end), index) for start, end, index in spans]
-        hits = self._word_hits(text, spans, mapping, offset)
+        hits = self._word_hits(text, spans, mapping, offset, overlapping)
         for category, action in self._detectors.items():
             for start, end in DETECTORS[category](text, norm, mapping):
                 hits.append(
@@ -149,6 +153,7 @@ class SensitiveFilter:
         spans: list[tuple[int, int, int]],
         mapping: OffsetMap,
         offset: int,
+        overlapping: bool,
     ) -> list[Hit]:
         """Hits from (start, end, word index) spans in the normalised text."""
         lex = self._lexicon
@@ -156,7 +161,7 @@ class SensitiveFilter:
         candidates = []
         for start, end, index in spans:
             flags = lex.flags[index]
-            if flags & ALLOW or any(a <= start and end <= b for a, b in allowed):
+            if flags & ALLOW or (allowed and any(a <= start and end <= b for a, b in allowed)):
                 continue
             orig_start, orig_end = mapping.span(start, end)
             if flags & WHOLE_WORD and not _stands_alone(text, orig_start, orig_end):
@@ -166,7 +171,7 @@ class SensitiveFilter:
         hits: list[Hit] = []
         reach = -1
         for _start, end, orig_start, orig_end, index in candidates:
-            if end <= reach:
+            if end <= reach and not overlapping:
                 continue  # inside a longer hit already reported
             reach = end
             category = lex.category_ids[index]

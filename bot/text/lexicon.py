@@ -19,11 +19,23 @@ from bot.text.normalize import BREAKS, RepeatMap, normalize
 
 ALLOW = 1  # an allowed phrase: hits it covers are dropped
 WHOLE_WORD = 2  # ASCII letters/digits only: must not be part of a longer ASCII word
+# A listed word as written: sensitive words and tag-rule keywords alike. Real words are a few
+# characters; the cap bounds what one word costs every automaton built over it.
+MAX_WORD_CHARS = 64
 
 
 def word_problem(word: str) -> str | None:
-    """Why `word` can't be listed (in Chinese, for admins), or None when it can."""
-    return _problem(normalize(word))
+    """Why `word` can't be listed as a sensitive word or a tag keyword (in Chinese, for
+    admins), or None when it can."""
+    if len(word) > MAX_WORD_CHARS:
+        return f"超过 {MAX_WORD_CHARS} 个字符"
+    return phrase_problem(word)
+
+
+def phrase_problem(phrase: str) -> str | None:
+    """Why `phrase` can't be an allowed phrase: as for a word, without the length cap (allowed
+    phrases never had one, and stored ones must keep working)."""
+    return _problem(normalize(phrase))
 
 
 def _problem(folded: str) -> str | None:

@@ -19,7 +19,7 @@ from bot.keys import RedisKeys
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS, SensitiveFilter
 from bot.text.guard import TextGuard
-from bot.text.lexicon import word_problem
+from bot.text.lexicon import phrase_problem, word_problem
 
 WORD_CATEGORIES = (
     "competitor",
@@ -92,7 +92,7 @@ class LibrarySnapshot:
         """The filter of this snapshot. Entries written to Redis by hand that the filter
         can't use are skipped with a warning: a bad entry must not stop the server."""
         words = [(word, category) for word, category in self.words if word_problem(word) is None]
-        allow = [phrase for phrase in self.allow if word_problem(phrase) is None]
+        allow = [phrase for phrase in self.allow if phrase_problem(phrase) is None]
         actions = {name: action for name, action in self.actions.items() if action in ACTIONS}
         detectors = [name for name in self.detectors if name in DETECTORS]
         skipped = (
@@ -155,8 +155,6 @@ class WordLibrary:
             processed += 1
             word = word.strip()
             problem = word_problem(word) if word else "空行"
-            if problem is None and len(word) > 64:
-                problem = "超过 64 个字符"
             if problem is None:
                 try:
                     resolved = category_of(category)
@@ -196,7 +194,7 @@ class WordLibrary:
     async def allow(self, phrases: Iterable[str], *, remove: bool = False) -> int:
         names = [phrase.strip() for phrase in phrases if phrase.strip()]
         for phrase in names:
-            problem = word_problem(phrase)
+            problem = phrase_problem(phrase)
             if problem is not None:
                 raise LibraryError(f"「{phrase}」{problem}")
         if not names:

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
+from bot.text.lexicon import MAX_WORD_CHARS
 from scripts_library.scripts import ScriptStore
 from tests.pipeline_support import wait_until
 from tests.sidebar.conftest import Browser
@@ -153,3 +154,16 @@ async def test_typos_get_a_hint_and_change_nothing(
     refused = await say(live_sandbox, "admin1", "话术 新增 售后 | 对比 | 我们比某某牌好")
     assert "没有保存" in refused and "某某牌" in refused
     assert await ScriptStore(redis, keys).all() == []
+
+
+async def test_a_tag_rule_keyword_over_the_word_limit_is_refused(
+    admin_bot: TestServer, admin_settings: Settings, live_sandbox: Sandbox, redis: Redis
+) -> None:
+    keys = RedisKeys(admin_settings.corp_id, admin_settings.key_prefix)
+    word = "问" * (MAX_WORD_CHARS + 1)
+    refused = await say(live_sandbox, "admin1", f"标签规则 新增 长词 | 意向/高意向 | 价格 {word}")
+    assert refused == f"没有保存：关键词「{'问' * 20}…」超过 {MAX_WORD_CHARS} 个字符"
+    assert await redis.hlen(keys.tag_rules) == 0
+    added = await say(live_sandbox, "admin1", f"标签规则 新增 长词 | 意向/高意向 | 价格 {word[1:]}")
+    assert added.startswith("已新增标签规则")
+    assert await redis.hlen(keys.tag_rules) == 1

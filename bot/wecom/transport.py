@@ -191,14 +191,14 @@ def describe_failure(exc: BaseException, query: dict[str, Any]) -> str:
     if isinstance(exc, aiohttp.ClientResponseError):
         detail = f"HTTP {exc.status}" if exc.status else ""
     elif isinstance(exc, aiohttp.InvalidURL):
-        detail = "redirected to an invalid or non-HTTP address"
+        detail = "invalid or non-HTTP URL"
     elif isinstance(exc, TimeoutError):
         detail = "timed out"
     else:
         detail = _URL_TAIL.sub(r"\1?…", str(exc))
     for name in SECRET_PARAMS:
         value = str(query.get(name) or "")
-        if value:
+        if len(value) >= 8:  # real ones are 40+ characters; a short one would mangle the text
             detail = detail.replace(value, "***")
     return f"{type(exc).__name__}: {detail}"[:200] if detail else type(exc).__name__
 

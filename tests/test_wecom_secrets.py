@@ -47,13 +47,14 @@ CONTACT_SECRET = f"CONTACT-{uuid.uuid4().hex}"
 TOKEN = f"TOKEN-{uuid.uuid4().hex}"
 
 
-def looping_app(*, issue_tokens: bool) -> web.Application:
-    """Every request is redirected to itself; with `issue_tokens`, gettoken answers first."""
+def looping_app(*, issue_tokens: bool, to: str = "") -> web.Application:
+    """Every request is redirected to itself (or, with `to`, to the same path and query
+    there); with `issue_tokens`, gettoken answers first."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if issue_tokens and request.path.endswith("/gettoken"):
             return web.json_response({"errcode": 0, "access_token": TOKEN, "expires_in": 7200})
-        raise web.HTTPFound(request.rel_url)
+        raise web.HTTPFound(f"{to}{request.rel_url}")
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
@@ -125,9 +126,12 @@ async def test_no_secret_when_wecom_cannot_be_reached(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     loop_server = await aiohttp_server(looping_app(issue_tokens=False), access_log=None)
+    ftp_app = looping_app(issue_tokens=False, to="ftp://127.0.0.1")
+    to_ftp = await aiohttp_server(ftp_app, access_log=None)
     upstreams = {
         "refused": f"http://127.0.0.1:{free_port()}",
         "redirect loop": str(loop_server.make_url("")).rstrip("/"),
+        "redirect to ftp": str(to_ftp.make_url("")).rstrip("/"),
         "connect stalls": never_accepting,
         "answer stalls": never_answering,
     }

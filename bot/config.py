@@ -60,15 +60,19 @@ class PipelineSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The validated configuration of one bot process."""
+    """The validated configuration of one bot process.
+
+    Its repr leaves out every secret and the Redis URL (which may hold a password), so a
+    Settings that ends up in a log line, an error or a test report shows none of them.
+    """
 
     corp_id: str
-    token: str
-    aes_key: str
+    token: str = field(repr=False)
+    aes_key: str = field(repr=False)
     agent_id: int
-    agent_secret: str
-    contact_secret: str
-    redis_url: str | None = None
+    agent_secret: str = field(repr=False)
+    contact_secret: str = field(repr=False)
+    redis_url: str | None = field(default=None, repr=False)
     wecom_api_base: str = DEFAULT_API_BASE
     public_url: str = "http://127.0.0.1:8080"
     oauth_authorize_url: str = DEFAULT_OAUTH_AUTHORIZE_URL  # tests and the demo: the sandbox
@@ -80,7 +84,7 @@ class Settings:
     dedup_window_seconds: int = 600
     max_body_bytes: int = 64 * 1024
     digest_hour: int = 9  # corp time; the daily digest of welcome failures goes to admins then
-    ingest_secret: str = ""  # HMAC key of /ingest/*; empty = the ingest endpoints are off
+    ingest_secret: str = field(default="", repr=False)  # HMAC key of /ingest/*; "" = off
     rfm_window_days: int = 365  # orders counted for frequency and monetary value
     rfm_hour: int = 3  # corp time; RFM segments are recomputed (and synced as tags) daily then
     log_format: str = "text"  # text (time LEVEL logger: message) or json (one object a line)
@@ -141,7 +145,9 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     )
     return Settings(
         corp_id=_match("SCRM_CORP_ID", values["SCRM_CORP_ID"], _CORP_ID_RE, " 字母、数字、_ 或 -"),
-        token=_match("SCRM_TOKEN", values["SCRM_TOKEN"], _TOKEN_RE, " 1-32 位字母或数字"),
+        token=_match(
+            "SCRM_TOKEN", values["SCRM_TOKEN"], _TOKEN_RE, " 1-32 位字母或数字", secret=True
+        ),
         aes_key=_aes_key(values["SCRM_AES_KEY"]),
         agent_id=_int("SCRM_AGENT_ID", values["SCRM_AGENT_ID"], 1, 2**31 - 1),
         agent_secret=agent_secret,
@@ -183,10 +189,14 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     )
 
 
-def _match(key: str, value: Any, pattern: re.Pattern[str], what: str) -> str:
+def _match(
+    key: str, value: Any, pattern: re.Pattern[str], what: str, *, secret: bool = False
+) -> str:
     text = str(value)
     if not pattern.fullmatch(text):
-        raise ConfigError(key, f"应为{what}（当前为 {text[:40]!r}）")
+        # a secret's wrong value is close to the right one: say only how long it is
+        shown = f"{len(text)} 个字符" if secret else f"为 {text[:40]!r}"
+        raise ConfigError(key, f"应为{what}（当前{shown}）")
     return text
 
 

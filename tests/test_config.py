@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,29 @@ def test_the_same_corp_twice_is_refused(tmp_path: Path) -> None:
     # a different key prefix keeps them apart (a test corp beside the real one)
     apart = twice + 'SCRM_KEY_PREFIX = "staging"\n'
     assert len(load_corps(_corps_file(tmp_path, apart), environ={})) == 2
+
+
+def test_no_secret_in_how_settings_show() -> None:
+    """A Settings (or a corp's config) in a log line, an error or a test report."""
+    from bot.config_file import load_corps
+
+    password = f"PW{uuid.uuid4().hex}"
+    secrets = {
+        "SCRM_AGENT_SECRET": f"AGENT{uuid.uuid4().hex}",
+        "SCRM_CONTACT_SECRET": f"CONTACT{uuid.uuid4().hex}",
+        "SCRM_INGEST_SECRET": f"INGEST{uuid.uuid4().hex}",
+        "SCRM_REDIS_URL": f"redis://:{password}@127.0.0.1:6379/0",
+    }
+    [corp] = load_corps(environ=GOOD | secrets)
+    shown = f"{corp!r} {corp.settings} {corp.settings!r}"
+    assert VECTOR_CORP_ID in shown and "1000002" in shown
+    for value in (VECTOR_TOKEN, VECTOR_AES_KEY, password, *secrets.values()):
+        assert value not in shown
+
+
+def test_a_malformed_callback_token_is_not_repeated() -> None:
+    almost = VECTOR_TOKEN[:30] + "-!"  # a mistyped token is nearly the real one
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ=GOOD | {"SCRM_TOKEN": almost})
+    assert caught.value.key == "SCRM_TOKEN" and "32 个字符" in str(caught.value)
+    assert VECTOR_TOKEN[:30] not in str(caught.value)

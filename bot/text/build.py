@@ -1,7 +1,9 @@
-"""`python -m bot.text.build REDIS_URL PREFIX CORP_ID OUT`: build the filter in a child process.
+"""`python -m bot.text.build PREFIX CORP_ID OUT < REDIS_URL`: build the filter in a child process.
 
 Reads one snapshot of the word library, builds the filter and writes `(version, filter)` as a
-pickle to OUT, for `FilterReloader` to load.
+pickle to OUT, for `FilterReloader` to load. The Redis URL comes on the first line of stdin:
+it may hold a password, and a command line is readable by every user of the machine. (Stdin
+rather than the environment: it is read once, and nothing the child starts inherits it.)
 """
 
 from __future__ import annotations
@@ -30,5 +32,6 @@ async def build(redis_url: str, prefix: str, corp_id: str, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    url, key_prefix, corp, target = sys.argv[1:5]
+    key_prefix, corp, target = sys.argv[1:4]
+    url = sys.stdin.readline().strip()
     asyncio.run(build(url, key_prefix, corp, Path(target)))

@@ -23,6 +23,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from bot.keys import RedisKeys
+from bot.redis_url import redacted
 from bot.tasks import stop_tasks
 from bot.text.filter import SensitiveFilter
 from bot.text.library import WordLibrary
@@ -95,15 +96,20 @@ class FilterReloader:
                 sys.executable,
                 "-m",
                 "bot.text.build",
-                self._redis_url,
                 self.keys.prefix,
                 self.keys.corp_id,
                 str(out),
+                stdin=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
-            _, stderr = await child.communicate()
+            # the URL (and any password in it) goes through a pipe, not the command line,
+            # which every user of the machine can read (ps, /proc/<pid>/cmdline)
+            _, stderr = await child.communicate(self._redis_url.encode() + b"\n")
             if child.returncode != 0:
-                raise RuntimeError(f"filter build failed: {stderr.decode(errors='replace')[-500:]}")
+                failure = stderr.decode(errors="replace").replace(
+                    self._redis_url, redacted(self._redis_url)
+                )
+                raise RuntimeError(f"filter build failed: {failure[-500:]}")
             # our own child wrote this file a moment ago in our own temporary folder
             version, built = pickle.loads(out.read_bytes())
         return built, int(version)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,11 @@ from bot.wecom.errors import (
 
 JsonDict = dict[str, Any]
 FormFactory = Callable[[], aiohttp.FormData]
+
+# Query parameters that are credentials: no error message may repeat them.
+SECRET_PARAMS = ("corpsecret", "access_token")
+# Any URL quoted in an exception's text, up to its query or fragment (which is dropped).
+_URL_TAIL = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>?#]*)[?#][^\s'\"<>]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,7 @@ class WeComTransport:
         form: FormFactory | None,
     ) -> JsonDict:
         url = f"{self.base_url}/cgi-bin/{path}"
+        failure = ""
         try:
             async with self._session.request(
                 method,
@@ -153,7 +160,11 @@ class WeComTransport:
                     raise WeComTransportError(path, f"HTTP {response.status}")
                 data = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise WeComTransportError(path, f"{type(exc).__name__}: {exc}"[:200]) from None
+            failure = describe_failure(exc, query)
+        if failure:
+            # raised out here, so the aiohttp error (whose text and request_info hold the
+            # whole URL, corpsecret or access_token included) is not kept as __context__
+            raise WeComTransportError(path, failure)
         if not isinstance(data, dict):
             raise WeComTransportError(path, "answer is not a JSON object")
         return data
@@ -168,6 +179,28 @@ class WeComTransport:
     def _count(self, path: str, errcode: int) -> None:
         if self._metrics is not None:
             self._metrics.wecom_calls.labels(path=path, errcode=str(errcode)).inc()
+
+
+def describe_failure(exc: BaseException, query: dict[str, Any]) -> str:
+    """`exc` in a few words fit for logs and dead letters: never the request's query.
+
+    aiohttp puts the whole request URL in the text of TooManyRedirects (and every other
+    ClientResponseError), InvalidURL and ConnectionTimeoutError; those are described by their
+    kind instead, and any URL left in another's text loses its query.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        detail = f"HTTP {exc.status}" if exc.status else ""
+    elif isinstance(exc, aiohttp.InvalidURL):
+        detail = "invalid or non-HTTP URL"
+    elif isinstance(exc, TimeoutError):
+        detail = "timed out"
+    else:
+        detail = _URL_TAIL.sub(r"\1?…", str(exc))
+    for name in SECRET_PARAMS:
+        value = str(query.get(name) or "")
+        if len(value) >= 8:  # real ones are 40+ characters; a short one would mangle the text
+            detail = detail.replace(value, "***")
+    return f"{type(exc).__name__}: {detail}"[:200] if detail else type(exc).__name__
 
 
 def _errcode(data: JsonDict) -> int:

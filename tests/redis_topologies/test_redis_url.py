@@ -62,6 +62,8 @@ def test_one_server_urls_go_to_redis_py_as_they_are(url: str) -> None:
         ("redis+cluster://h1:7000,h2:x", "1 到 65535"),
         ("redis+cluster://h1 h2:7000", "host:port"),
         ("redis+cluster://h1:7000?sentinel_password=x", "此形式不接受参数"),
+        ("redis://:p?w@h1:6379/0", "? 写作 %3F"),
+        ("redis://:p/w@h1:6379/0", "/ 写作 %2F"),
     ],
 )
 def test_malformed_urls_name_the_key(url: str, fragment: str) -> None:

@@ -3,6 +3,7 @@ corp tag cache current when tags change in WeCom."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from bot.context import HandlerContext
@@ -12,6 +13,7 @@ from bot.sop.triggers import SopTriggers
 from bot.tagging.store import MatcherCache
 from bot.tagging.tagger import Tagger
 from bot.tagging.tags import CorpTags
+from bot.text.guard import INLINE_SCAN_CHARS
 
 router = Router(name=__name__)
 
@@ -26,7 +28,11 @@ def from_a_customer(event: ChatText, ctx: HandlerContext) -> bool:
 @router.on(ChatText, from_a_customer)
 async def tag_from_keywords(event: ChatText, ctx: HandlerContext) -> None:
     cache = _MATCHERS.setdefault(ctx.keys.base, MatcherCache())
-    matches = (await cache.current(ctx.redis, ctx.keys)).match(event.text)
+    matcher = await cache.current(ctx.redis, ctx.keys)
+    if len(event.text) <= INLINE_SCAN_CHARS:
+        matches = matcher.match(event.text)
+    else:  # as the word check does: a long message's hits are counted off the loop
+        matches = await asyncio.to_thread(matcher.match, event.text)
     if not matches:
         return
     tagger = Tagger(ctx.redis, ctx.keys, ctx.wecom.external_contact)

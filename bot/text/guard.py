@@ -9,6 +9,7 @@ and word an hour.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -36,6 +37,7 @@ CATEGORY_NAMES = {
 }
 SOURCE_NAMES = {"kf": "微信客服客户", "app": "成员", "archive": "会话存档中"}
 ALERT_EVERY_SECONDS = 3600
+INLINE_SCAN_CHARS = 2000  # longer chat text is scanned in a thread (see scan_off_loop)
 HIT_LOG_MAXLEN = 100_000
 Notify = Callable[[str], Awaitable[None]]
 
@@ -96,9 +98,16 @@ class TextGuard:
             return text
         return self._current().mask(text, actions=("block", "mask"))
 
+    async def scan_off_loop(self, text: str) -> list[Hit]:
+        """`scan`, in a thread for a long text: its cost is linear, but with many hits a long
+        message could hold the event loop for longer than a WeCom answer may wait."""
+        if len(text) <= INLINE_SCAN_CHARS:
+            return self.scan(text)
+        return await asyncio.to_thread(self.scan, text)
+
     async def inspect_incoming(self, text: str, source: str, sender: str) -> list[Hit]:
         """Log the hits in chat text from `sender` (via `source`) and alert admins once."""
-        hits = self.scan(text)
+        hits = await self.scan_off_loop(text)
         if not hits:
             return hits
         await self._redis.xadd(

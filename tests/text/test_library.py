@@ -157,3 +157,17 @@ async def test_entries_written_by_hand_never_stop_the_filter(
         assert [(h.word, h.action) for h in hits] == [("竞品甲", "block"), ("phone", "flag")]
     finally:
         await reloader.stop()
+
+
+async def test_a_long_message_is_scanned_whole_and_allowed_phrases_still_cover(
+    redis: Redis, keys: RedisKeys
+) -> None:
+    from bot.text import SensitiveFilter
+
+    current = SensitiveFilter.from_words([("苹果", "custom")], allow=["苹果醋"])
+    guard = TextGuard(lambda: current, redis, keys)
+    text = (
+        "苹果醋" * 10_000 + "买苹果"
+    )  # long: scanned in a thread; every 苹果 but the last allowed
+    hits = await guard.inspect_incoming(text, "kf", "wmLong")
+    assert [(hit.word, hit.start) for hit in hits] == [("苹果", 30_001)]

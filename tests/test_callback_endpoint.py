@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from wechatpy.crypto.cryptography import WeChatCipher
 
+import bot.callback.endpoint as endpoint_module
 from bot.app import create_app
 from bot.callback.crypto import CallbackCrypto
 from bot.config import Settings
@@ -134,7 +135,8 @@ def _bodies(crypto: CallbackCrypto) -> dict[str, tuple[str, str, int]]:
             "wrong_corp_id",
             403,
         ),
-        "bad base64": ("%%%not-base64%%%", "bad_base64", 400),
+        "bad base64": ("abc", "bad_base64", 400),
+        "not base64 at all": ("%%%not-base64%%%", "missing_encrypt", 400),
         "bad padding": (_cipher(crypto, bad_pad[:-1] + b"\x00"), "bad_padding", 400),
         "truncated cipher": (base64.b64encode(raw[:-7]).decode(), "truncated_cipher", 400),
         "malformed inner xml": (
@@ -160,6 +162,7 @@ def _bodies(crypto: CallbackCrypto) -> dict[str, tuple[str, str, int]]:
     [
         "wrong corp id",
         "bad base64",
+        "not base64 at all",
         "bad padding",
         "truncated cipher",
         "malformed inner xml",
@@ -197,10 +200,12 @@ async def test_bad_signature_enqueues_nothing(
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ("<xml><Encrypt>abc</Encrypt>", "malformed_xml"),
-        ('<!DOCTYPE x [<!ENTITY e "a">]><xml><Encrypt>&e;</Encrypt></xml>', "xml_entities"),
+        # the envelope is never parsed: only its signed Encrypt value is read
+        ("<xml><Encrypt>abc</Encrypt>", "bad_base64"),
+        ('<!DOCTYPE x [<!ENTITY e "a">]><xml><Encrypt>&e;</Encrypt></xml>', "missing_encrypt"),
         ("<xml><ToUserName>x</ToUserName></xml>", "missing_encrypt"),
-        ("", "malformed_xml"),
+        ("<xml><Encrypt>abc</Encrypt><Encrypt>abc</Encrypt></xml>", "missing_encrypt"),
+        ("", "missing_encrypt"),
     ],
 )
 async def test_bad_envelopes(
@@ -219,7 +224,27 @@ async def test_bad_envelopes(
 async def test_non_utf8_envelope(client: TestClient[Any, Any], crypto: CallbackCrypto) -> None:
     body = b"<xml><Encrypt>\xff\xfe\xfd</Encrypt></xml>"
     response = await client.post("/wecom/callback", params=signed_query(crypto, "x"), data=body)
-    assert (response.status, await response.text()) == (400, "malformed_xml")
+    assert (response.status, await response.text()) == (400, "missing_encrypt")
+
+
+@pytest.mark.parametrize("signed", [False, True])
+async def test_no_xml_parser_sees_an_unauthenticated_body(
+    signed: bool,
+    client: TestClient[Any, Any],
+    crypto: CallbackCrypto,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[object] = []
+    real = endpoint_module.parse_xml
+    monkeypatch.setattr(endpoint_module, "parse_xml", lambda xml: parsed.append(xml) or real(xml))
+    nested = "<a>" * 10_000 + "</a>" * 10_000  # cut to fit the 64 KiB cap below
+    query, body = signed_post(crypto, contact_event_xml(corp_id=VECTOR_CORP_ID))
+    if not signed:
+        query["msg_signature"] = "0" * 40
+    body = body.replace("</xml>", nested[: 60_000 - len(body)] + "</xml>")
+    response = await client.post("/wecom/callback", params=query, data=body)
+    assert response.status == (200 if signed else 403)
+    assert len(parsed) == (1 if signed else 0)  # only the decrypted, authenticated event
 
 
 async def test_missing_query_parameters(
@@ -301,3 +326,21 @@ async def test_body_still_trickling_after_the_deadline_is_408(
 
     response = await client.post("/wecom/callback", params=query, data=slow_loris())
     assert (response.status, await response.text()) == (408, "body_timeout")
+
+
+async def test_a_callback_dated_ahead_cannot_be_replayed_after_its_mark_expires(
+    client: TestClient[Any, Any],
+    crypto: CallbackCrypto,
+    redis: Redis,
+    settings: Settings,
+) -> None:
+    window = settings.dedup_window_seconds
+    dated = int(time.time()) + window - 5  # as far ahead as the endpoint still accepts
+    xml = contact_event_xml(corp_id=VECTOR_CORP_ID, create_time=dated)
+    query, body = signed_post(crypto, xml, timestamp=dated)
+    assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+    keys = RedisKeys(settings.corp_id, settings.key_prefix)
+    [mark] = [key async for key in redis.scan_iter(match=keys.dedup("*"))]
+    # the same request is accepted until its timestamp is a window behind our clock
+    accepted_until = dated + window - time.time()
+    assert await redis.ttl(mark) > accepted_until

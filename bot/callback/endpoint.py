@@ -26,6 +26,23 @@ log = logging.getLogger(__name__)
 
 BODY_READ_SECONDS = 5.0
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+# The envelope's one field we use, found by a scan that is linear in the body: no XML parser
+# sees a body before its signature is checked (expat on 20 clients' 63 KiB nested bodies held
+# the loop). The value is base64, as a CDATA section or as plain text.
+_ENCRYPT = re.compile(
+    rb"<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]+)\]\]>|([A-Za-z0-9+/=]+))\s*</Encrypt>"
+)
+
+
+def encrypt_of(body: bytes) -> str:
+    """The `Encrypt` value of a callback envelope; `CallbackError` unless there is exactly one."""
+    if body.count(b"<Encrypt>") != 1:
+        raise CallbackError("missing_encrypt")
+    found = _ENCRYPT.search(body)
+    if found is None:
+        raise CallbackError("missing_encrypt")
+    value: bytes = found.group(1) or found.group(2)
+    return value.decode("ascii")
 
 
 def _refuse(request: web.Request, reason: str, status: int = 400) -> web.Response:
@@ -88,10 +105,7 @@ async def receive(request: web.Request) -> web.Response:
         signature, timestamp, nonce = _query(request, "msg_signature", "timestamp", "nonce")
         _check_timestamp(request, timestamp)
         body = await _read_body(request, settings.max_body_bytes)
-        envelope = parse_xml(body)
-        encrypt = envelope.get("Encrypt")
-        if not isinstance(encrypt, str) or not encrypt:
-            raise CallbackError("missing_encrypt")
+        encrypt = encrypt_of(body)
         xml = crypto.verify_and_decrypt(signature, timestamp, nonce, encrypt)
         event = event_from_fields(parse_xml(xml))
     except CallbackError as exc:

@@ -35,12 +35,22 @@ def fingerprint(event: Event, xml: str) -> str:
     return event.dedup_id or "xml:" + hashlib.sha256(xml.encode()).hexdigest()
 
 
+MARK_MARGIN_SECONDS = 60
+
+
+def mark_seconds(dedup_window_seconds: int) -> int:
+    """How long a callback's dedup mark lives. The endpoint accepts a timestamp up to the
+    window behind *or ahead of* our clock, so a callback dated ahead can be replayed until
+    twice the window after it first arrived: the mark must outlive that."""
+    return 2 * dedup_window_seconds + MARK_MARGIN_SECONDS
+
+
 class EventIngest:
     """Adds callbacks to the stream unless the same one arrived within the dedup window."""
 
     def __init__(self, redis: Redis, keys: RedisKeys, dedup_window_seconds: int) -> None:
         self._keys = keys
-        self._window = dedup_window_seconds
+        self._window = mark_seconds(dedup_window_seconds)
         self._script = redis.register_script(_INGEST)
         self._batcher: GroupCommit[Callback, str | None] = GroupCommit(self._add_batch)
 

@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 
 from bot.admin.handoff import ReplyHandoff
 from bot.appkeys import (
+    BODY_GATE,
     CLIENT_SETTINGS,
     CRYPTO,
     DISPATCHER,
@@ -53,6 +54,7 @@ from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
 from bot.watchdog import LoopWatchdog
 from bot.web import health, ingest_messages, ingest_orders
+from bot.web.gate import BodyGate
 from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
@@ -128,6 +130,7 @@ def create_app(
     app[KEYS] = RedisKeys(settings.corp_id, settings.key_prefix)
     app[CRYPTO] = CallbackCrypto(settings.token, settings.aes_key, settings.corp_id)
     app[DISPATCHER] = Dispatcher(ROUTERS, MIDDLEWARES)
+    app[BODY_GATE] = BodyGate()
 
     app.cleanup_ctx.append(_watchdog_ctx)
     app.cleanup_ctx.append(_redis_ctx)

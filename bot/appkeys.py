@@ -17,6 +17,7 @@ from bot.redis_store import RedisOpener
 from bot.redis_topology import RedisClient
 from bot.routing import Dispatcher
 from bot.text.reloader import FilterReloader
+from bot.web.gate import BodyGate
 from bot.wecom import ClientSettings, WeComClient
 from scripts_library.search import ScriptIndex
 
@@ -38,3 +39,4 @@ HANDLER_CONTEXT = web.AppKey("handler_context", HandlerContext)
 PIPELINE = web.AppKey("pipeline", EventPipeline)
 SCRIPT_INDEX = web.AppKey("script_index", ScriptIndex)
 HANDOFF = web.AppKey("handoff", ReplyHandoff)
+BODY_GATE = web.AppKey("body_gate", BodyGate)  # unauthenticated /ingest bodies being read

@@ -26,11 +26,20 @@ from bot.chat_log import ChatLog
 from bot.events import ChatText
 from bot.events.chat_text import SENDERS
 from bot.timestamps import plausible_seconds
-from bot.web.signed import IngestError, batch_answer, batch_rows, signed_json
+from bot.web.signed import (
+    IngestError,
+    answers_refusals,
+    batch_answer,
+    batch_rows,
+    signed_json,
+)
 
 MAX_BATCH = 1000
 MAX_TEXT = 10_000  # characters; longer text is refused rather than cut
-MAX_BODY_BYTES = 8 * 1024 * 1024  # a full batch of long messages, JSON-escaped
+# A real batch is ~1,000 messages of tens of characters (~300 KB as JSON); 1 MiB also takes
+# ~30 messages of the longest text, escaped. It is read before the signature can be checked,
+# so it is kept small: a sender with more splits it (at most MAX_BATCH rows a batch anyway).
+MAX_BODY_BYTES = 1024 * 1024
 
 _MSGID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, as the archive's ids are
 _USER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
@@ -135,7 +144,8 @@ def parse_batch(payload: Any, now: float) -> tuple[list[ChatText], list[RowProbl
     return messages, problems
 
 
-async def ingest_messages(request: web.Request) -> web.Response:
+@answers_refusals
+async def ingest_messages(request: web.Request) -> web.StreamResponse:
     """Take a signed batch: 200 with counts and per-row errors; 422 when no row was valid."""
     config = request.config_dict
     async with signed_json(request, MAX_BODY_BYTES) as payload:

@@ -23,10 +23,17 @@ from redis.exceptions import RedisError
 
 from bot.appkeys import KEYS, REDIS
 from bot.rfm.orders import Applied, OrderError, OrderRow, OrderStore, parse_order
-from bot.web.signed import IngestError, batch_answer, batch_rows, signed_json
+from bot.web.signed import (
+    IngestError,
+    answers_refusals,
+    batch_answer,
+    batch_rows,
+    signed_json,
+)
 
 MAX_BATCH = 1000
-MAX_BODY_BYTES = 1024 * 1024  # a full batch of rows, with room for long ids and extra fields
+# 1,000 order rows are ~150 KB as JSON; room for long ids and extra fields, read unsigned
+MAX_BODY_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +60,8 @@ def parse_batch(payload: Any, now: float) -> tuple[list[OrderRow], list[RowProbl
     return valid, problems
 
 
-async def ingest_orders(request: web.Request) -> web.Response:
+@answers_refusals
+async def ingest_orders(request: web.Request) -> web.StreamResponse:
     """Take a signed batch: 200 with counts and per-row errors; 422 when no row was valid."""
     config = request.config_dict
     async with signed_json(request, MAX_BODY_BYTES) as payload:

@@ -64,7 +64,8 @@ def answers_refusals(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except IngestError as refusal:
-            return refusal.with_traceback(None)
+            # a new response: aiohttp deprecates returning the exception itself
+            return web.Response(status=refusal.status, body=refusal.body, headers=refusal.headers)
 
     return answering
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from redis.exceptions import RedisError
 
 from bot.admin.handoff import ReplyHandoff
@@ -122,7 +123,10 @@ def create_app(
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    app = web.Application(middlewares=[request_id_middleware])  # X-Request-Id, logged per line
+    middlewares: list[Middleware] = [request_id_middleware]  # X-Request-Id, logged per line
+    if settings.metrics_port:
+        middlewares.append(health.metrics_port_only(settings.metrics_port))
+    app = web.Application(middlewares=middlewares)
     app[SETTINGS] = settings
     app[CLIENT_SETTINGS] = client_settings or ClientSettings()
     app[METRICS] = metrics or Metrics()

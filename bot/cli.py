@@ -47,8 +47,22 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
         return sub
 
-    serve = with_config(commands.add_parser("serve", help="run the callback server and pipeline"))
-    serve.add_argument("--host", default="0.0.0.0")
+    serve = with_config(
+        commands.add_parser(
+            "serve",
+            help="run the callback server and pipeline",
+            description="Run the callback server, the sidebar and the pipeline. It listens on "
+            "all interfaces (0.0.0.0) unless --host says otherwise: put it behind a reverse "
+            "proxy (deploy/nginx) or pass --host 127.0.0.1. /healthz, /readyz and /metrics "
+            "answer on the same port unless SCRM_METRICS_PORT moves /metrics to its own "
+            "(on the same host) and SCRM_METRICS_TOKEN asks a bearer token for it.",
+        )
+    )
+    serve.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="address to listen on (default 0.0.0.0: every interface; 127.0.0.1: this machine)",
+    )
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument(
         "--role",
@@ -183,7 +197,15 @@ def _serve(corps: list[CorpConfig], host: str, port: int, role: str, *, supervis
     else:
         app = create_app(corps[0].settings, role=role)
     # supervised: one of `serve --workers N`, sharing the port and stopping with the supervisor
-    serve_app(app, host, port, supervised=supervised)
+    settings = corps[0].settings  # process-wide: the first corp's, as for the log format
+    serve_app(
+        app,
+        host,
+        port,
+        supervised=supervised,
+        header_timeout=settings.header_timeout_seconds,
+        metrics_port=settings.metrics_port,
+    )
     return 0
 
 

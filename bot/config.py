@@ -88,6 +88,12 @@ class Settings:
     rfm_window_days: int = 365  # orders counted for frequency and monetary value
     rfm_hour: int = 3  # corp time; RFM segments are recomputed (and synced as tags) daily then
     log_format: str = "text"  # text (time LEVEL logger: message) or json (one object a line)
+    # a connection must send a request's headers within this (idle keep-alive ends then too)
+    header_timeout_seconds: int = 10
+    metrics_token: str = field(default="", repr=False)  # /metrics wants "Bearer <token>"; "" = open
+    metrics_port: int = (
+        0  # /metrics only on this port, not on the public one; 0 = on the public one
+    )
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
 
@@ -114,6 +120,9 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_RFM_WINDOW_DAYS": ("rfm_window_days", False),
     "SCRM_RFM_HOUR": ("rfm_hour", False),
     "SCRM_LOG_FORMAT": ("log_format", False),
+    "SCRM_HEADER_TIMEOUT": ("header_timeout_seconds", False),
+    "SCRM_METRICS_TOKEN": ("metrics_token", False),
+    "SCRM_METRICS_PORT": ("metrics_port", False),
     "SCRM_PIPELINE_CONCURRENCY": ("concurrency", False),
     "SCRM_PIPELINE_MAX_ATTEMPTS": ("max_attempts", False),
 }
@@ -185,6 +194,11 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         ),
         rfm_hour=_int("SCRM_RFM_HOUR", values.get("SCRM_RFM_HOUR", 3), 0, 23),
         log_format=_choice("SCRM_LOG_FORMAT", values.get("SCRM_LOG_FORMAT", "text"), LOG_FORMATS),
+        header_timeout_seconds=_int(
+            "SCRM_HEADER_TIMEOUT", values.get("SCRM_HEADER_TIMEOUT", 10), 1, 300
+        ),
+        metrics_token=_metrics_token(values.get("SCRM_METRICS_TOKEN", "")),
+        metrics_port=_int("SCRM_METRICS_PORT", values.get("SCRM_METRICS_PORT", 0), 0, 65535),
         pipeline=pipeline,
     )
 
@@ -218,6 +232,13 @@ def _ingest_secret(value: Any) -> str:
     text = str(value)
     if text and (len(text) < 32 or len(text) > 256 or any(ch.isspace() for ch in text)):
         raise ConfigError("SCRM_INGEST_SECRET", "应为 32–256 个字符、不含空格的随机串")
+    return text
+
+
+def _metrics_token(value: Any) -> str:
+    text = str(value)
+    if text and (len(text) < 16 or len(text) > 256 or not text.isascii() or " " in text):
+        raise ConfigError("SCRM_METRICS_TOKEN", "应为 16–256 个不含空格的 ASCII 字符")
     return text
 
 

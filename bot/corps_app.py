@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot.app import create_app
+from bot.appkeys import SETTINGS
 from bot.config_file import CorpConfig
 from bot.metrics import MetricFamilies, Metrics
 from bot.shared_redis import SharedRedis
@@ -36,7 +37,8 @@ def create_corps_app(
     """The deployment's app: every corp mounted at its path, health and metrics at the top."""
     if not corps or any(not corp.slug for corp in corps):
         raise ValueError("every corp of a deployment needs a slug")
-    root = web.Application()
+    port = corps[0].settings.metrics_port
+    root = web.Application(middlewares=[health.metrics_port_only(port)] if port else [])
     shared = SharedRedis()
     families = MetricFamilies(per_corp=True)
     apps: dict[str, web.Application] = {}
@@ -69,4 +71,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    return await health.render_metrics(request.app[CORP_APPS].values())
+    apps = list(request.app[CORP_APPS].values())
+    # the deployment's listener and token follow the first corp's settings, as serve does
+    refused = health.metrics_refusal(request, apps[0][SETTINGS])
+    return refused or await health.render_metrics(apps)

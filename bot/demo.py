@@ -239,7 +239,7 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
         key_prefix=f"{DEMO_PREFIX}{int(time.time())}",
     )
     app = create_app(settings, sidebar_ww_stub=f"{api_base}/sandbox/static/ww-stub.js")
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=settings.header_timeout_seconds)
     try:
         await runner.setup()
         await _forget_previous_run(app)

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 
 from aiohttp import web
 from aiohttp.web_runner import GracefulExit
@@ -52,8 +53,21 @@ def _graceful_exit() -> None:
     raise GracefulExit()
 
 
-def serve_app(app: web.Application, host: str, port: int, *, supervised: bool = False) -> None:
-    """`web.run_app` with the stop handling described above; returns once drained."""
+def serve_app(
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    supervised: bool = False,
+    header_timeout: float = 10.0,
+    metrics_port: int = 0,
+) -> None:
+    """`web.run_app` with the stop handling described above; returns once drained.
+
+    `header_timeout`: a connection must send a complete request head within this from when it
+    opened (or since its last answer): aiohttp's keep-alive timer runs from the connection's
+    start and is not reset by bytes that trickle in, so a slow sender is cut off. `metrics_port`:
+    a second listener on the same host (see `bot.web.health.metrics_port_only`)."""
     loop = asyncio.new_event_loop()
     stop = StopRequest(os.getppid() if supervised else None)
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -82,9 +96,24 @@ def serve_app(app: web.Application, host: str, port: int, *, supervised: bool = 
         app,
         host=host,
         port=port,
+        sock=listening_socket(host, metrics_port, supervised) if metrics_port else None,
         print=None,
         access_log=None,
         handle_signals=False,
         reuse_port=supervised or None,
+        keepalive_timeout=header_timeout,
         loop=loop,
     )
+
+
+def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    """A socket listening on `host`:`port` (shared by the workers of `serve --workers N`)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock

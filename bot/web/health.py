@@ -7,19 +7,24 @@ A deployment serving several corps answers these at the top for all of them (see
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
-from bot.appkeys import KEYS, METRICS, REDIS
+from bot.appkeys import KEYS, METRICS, REDIS, SETTINGS
+from bot.config import Settings
 from bot.pipeline.consumer import GROUP
 
 # A probe must get its answer even when Redis hangs or the pool is exhausted (or a cluster
 # client retries): past this the answer is 503.
 READY_TIMEOUT_SECONDS = 2.0
+PORT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -75,7 +80,45 @@ async def render_metrics(apps: Iterable[web.Application]) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    return await render_metrics([_owner(request)])
+    refused = metrics_refusal(request, _owner(request)[SETTINGS])
+    return refused or await render_metrics([_owner(request)])
+
+
+def metrics_refusal(request: web.Request, settings: Settings) -> web.Response | None:
+    """Why this request may not read /metrics (as the answer), or None.
+
+    With `SCRM_METRICS_PORT` set, /metrics answers only on that port (404 on the public one);
+    with `SCRM_METRICS_TOKEN` set, only to `Authorization: Bearer <token>` (compared in
+    constant time)."""
+    if settings.metrics_port and local_port(request) != settings.metrics_port:
+        return web.Response(status=404, text="404: Not Found")
+    token = settings.metrics_token
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not (given.isascii() and hmac.compare_digest(given.encode(), token.encode())):
+            return web.Response(
+                status=401, text="401: Unauthorized", headers={"WWW-Authenticate": "Bearer"}
+            )
+    return None
+
+
+def local_port(request: web.Request) -> int | None:
+    """The port of ours the request came in on."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return int(sockname[1]) if isinstance(sockname, tuple) and len(sockname) >= 2 else None
+
+
+def metrics_port_only(port: int) -> Middleware:
+    """A middleware: on the metrics port (`SCRM_METRICS_PORT`), only the health and metrics
+    routes answer, so that port exposes nothing else."""
+
+    @web.middleware
+    async def only_metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if local_port(request) == port and request.path not in PORT_PATHS:
+            return web.Response(status=404, text="404: Not Found")
+        return await handler(request)
+
+    return only_metrics
 
 
 def _owner(request: web.Request) -> web.Application:

@@ -157,7 +157,7 @@ def create_app(
 async def _watchdog_ctx(app: web.Application) -> AsyncIterator[None]:
     """Log and count every stretch the event loop is blocked (see `bot.watchdog`)."""
     stalls = app[METRICS].loop_stalls
-    async with LoopWatchdog.watching(lambda seconds, _running: stalls.observe(seconds)):
+    with LoopWatchdog.watching(lambda seconds, _running: stalls.observe(seconds)):
         yield
 
 

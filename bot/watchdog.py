@@ -20,8 +20,8 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 TICK_SECONDS = 0.02
 STALL_SECONDS = 0.1
@@ -50,9 +50,12 @@ class LoopWatchdog:
         self._thread.start()
 
     @classmethod
-    @asynccontextmanager
-    async def watching(cls, listener: Listener) -> AsyncIterator[LoopWatchdog]:
-        """The running loop's watchdog (started if none), telling `listener` of each stall."""
+    @contextmanager
+    def watching(cls, listener: Listener) -> Iterator[LoopWatchdog]:
+        """The running loop's watchdog (started if none), telling `listener` of each stall.
+
+        A plain context manager, nothing awaited: it also ends cleanly when the loop closes
+        the generator of an app whose start-up failed."""
         loop = asyncio.get_running_loop()
         dog = _BY_LOOP.get(loop)
         if dog is None:

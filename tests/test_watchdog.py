@@ -41,13 +41,13 @@ async def test_a_blocked_loop_is_logged_with_what_ran_and_counted(
 
 async def test_apps_on_one_loop_share_one_watchdog_until_the_last_leaves() -> None:
     seen: list[float] = []
-    async with LoopWatchdog.watching(lambda s, _: seen.append(s)) as first:
-        async with LoopWatchdog.watching(lambda s, _: seen.append(s)) as second:
+    with LoopWatchdog.watching(lambda s, _: seen.append(s)) as first:
+        with LoopWatchdog.watching(lambda s, _: seen.append(s)) as second:
             assert first is second and len(first.listeners) == 2
             await asyncio.sleep(0.05)  # the heartbeat has started ticking
             block_the_loop_for_a_while(0.3)
             await asyncio.sleep(0.1)
         assert len(first.listeners) == 1
     assert len(seen) >= 2  # both listeners were told of the stall
-    async with LoopWatchdog.watching(lambda s, _: None) as third:
+    with LoopWatchdog.watching(lambda s, _: None) as third:
         assert third is not first  # the last one out stopped it; a new one starts

@@ -140,8 +140,12 @@ async def test_refusals_are_clear_and_store_nothing(
     assert unsigned.status == 401 and (await unsigned.json())["error"] == "unsigned"
     # the body is bounded before the signature over it is even computed
     headers = {TIMESTAMP_HEADER: str(int(time.time())), SIGNATURE_HEADER: "0" * 64}
-    huge = await client.post(PATH, data=b"x" * (8 * 1024 * 1024 + 1), headers=headers)
+    huge = await client.post(PATH, data=b"x" * (1024 * 1024 + 1), headers=headers)
     assert huge.status == 413
+    # what can't be a signature is refused before any of the body is read
+    headers[SIGNATURE_HEADER] = "not-a-hex-signature"
+    malformed = await client.post(PATH, json=batch, headers=headers)
+    assert malformed.status == 401 and (await malformed.json())["error"] == "bad_signature"
     assert await stream_messages(redis, ingest_settings) == []
 
 

@@ -291,4 +291,10 @@ def text_guard(reloader: FilterReloader, wecom: WeComClient, settings: Settings)
         except WeComError as exc:  # an alert is best effort: the message itself is kept
             logging.getLogger(__name__).warning("admin alert not sent: %s", exc)
 
-    return TextGuard(lambda: reloader.current, reloader.redis, reloader.keys, notify_admins)
+    return TextGuard(
+        lambda: reloader.current,
+        reloader.redis,
+        reloader.keys,
+        notify_admins,
+        version=lambda: reloader.version,
+    )

@@ -65,9 +65,9 @@ def serve_app(
     """`web.run_app` with the stop handling described above; returns once drained.
 
     `header_timeout`: a connection must send a complete request head within this from when it
-    opened (or since its last answer): aiohttp's keep-alive timer runs from the connection's
-    start and is not reset by bytes that trickle in, so a slow sender is cut off. `metrics_port`:
-    a second listener on the same host (see `bot.web.health.metrics_port_only`)."""
+    opened (or since its last answer): aiohttp's keep-alive timer (since 3.14.4) runs from the
+    connection's start and is not reset by bytes that trickle in, so a slow sender is cut off.
+    `metrics_port`: a second listener on the same host (`bot.web.health.metrics_port_only`)."""
     loop = asyncio.new_event_loop()
     stop = StopRequest(os.getppid() if supervised else None)
     for sig in (signal.SIGTERM, signal.SIGINT):

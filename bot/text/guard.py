@@ -66,8 +66,11 @@ class TextGuard:
         redis: Redis,
         keys: RedisKeys,
         notify_admins: Notify | None = None,
+        version: Callable[[], int] | None = None,
     ) -> None:
         self._current = current
+        # the library version `current` was built from, when known (the reloader's)
+        self.version = version
         self._redis = redis
         self._keys = keys
         self._notify_admins = notify_admins

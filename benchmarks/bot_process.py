@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import IO
 
 from benchmarks.callback_ingest import wait_for_port
 from bot.sandbox import Sandbox
@@ -36,8 +37,11 @@ def sandbox_env(sandbox: Sandbox, api_base: str, redis_url: str, **extra: str) -
     }
 
 
-async def start_bot(port: int, env: dict[str, str]) -> asyncio.subprocess.Process:
-    """`scrm-bot serve` on 127.0.0.1:`port`, returned once it accepts connections."""
+async def start_bot(
+    port: int, env: dict[str, str], stderr: IO[bytes] | None = None
+) -> asyncio.subprocess.Process:
+    """`scrm-bot serve` on 127.0.0.1:`port`, returned once it accepts connections; its log
+    lines (WARNING and up) go to `stderr` when given."""
     bot = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -51,6 +55,7 @@ async def start_bot(port: int, env: dict[str, str]) -> asyncio.subprocess.Proces
         str(port),
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     await asyncio.to_thread(wait_for_port, port)
     return bot

@@ -29,8 +29,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bot_process import AES_KEY, TOKEN, sandbox_env  # noqa: E402
-from benchmarks.callback_ingest import wait_for_port  # noqa: E402
+from benchmarks.bot_process import AES_KEY, TOKEN, sandbox_env, start_bot  # noqa: E402
 from bot.keys import RedisKeys  # noqa: E402
 from bot.redis_store import connect  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
@@ -108,15 +107,11 @@ async def main() -> None:
         redis = RedisServerProcess(Path(tmp) / "redis")
         redis.start()
         port = free_port()
-        env = sandbox_env(sandbox, api_base, redis.url, SCRM_DATA_DIR=str(Path(tmp) / "data"))
-        env["SCRM_ADMINS"] = "admin1"
+        data = str(Path(tmp) / "data")
+        env = sandbox_env(sandbox, api_base, redis.url, SCRM_DATA_DIR=data, SCRM_ADMINS="admin1")
         log = Path(tmp) / "bot.log"
         with log.open("wb") as stderr:
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "--log-level", "WARNING", "serve",
-                "--host", "127.0.0.1", "--port", str(port), cwd=ROOT, env=env, stderr=stderr,
-            )  # fmt: skip
-            await asyncio.to_thread(wait_for_port, port)
+            bot = await start_bot(port, env, stderr)
             sandbox.connect_bot(f"http://127.0.0.1:{port}/wecom/callback", TOKEN, AES_KEY)
             try:
                 result = await scenario(sandbox, redis.url, f"http://127.0.0.1:{port}/healthz")

@@ -90,10 +90,10 @@ class Settings:
     log_format: str = "text"  # text (time LEVEL logger: message) or json (one object a line)
     # a connection must send a request's headers within this (idle keep-alive ends then too)
     header_timeout_seconds: int = 10
-    metrics_token: str = field(default="", repr=False)  # /metrics wants "Bearer <token>"; "" = open
-    metrics_port: int = (
-        0  # /metrics only on this port, not on the public one; 0 = on the public one
-    )
+    # /metrics answers only "Bearer <token>" ("" = anyone), and only on this port (0 = the
+    # public one; set, the public port answers 404 for it)
+    metrics_token: str = field(default="", repr=False)
+    metrics_port: int = 0
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
 

@@ -19,13 +19,14 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import IO, Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.config import LOG_FORMATS
 
@@ -129,9 +130,6 @@ def sane_request_id(value: str | None) -> str | None:
     if value and _SANE_REQUEST_ID.fullmatch(value):
         return value
     return None
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware

@@ -3,7 +3,6 @@ corp tag cache current when tags change in WeCom."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from bot.context import HandlerContext
@@ -13,7 +12,7 @@ from bot.sop.triggers import SopTriggers
 from bot.tagging.store import MatcherCache
 from bot.tagging.tagger import Tagger
 from bot.tagging.tags import CorpTags
-from bot.text.guard import INLINE_SCAN_CHARS
+from bot.text.guard import off_loop_if_long
 
 router = Router(name=__name__)
 
@@ -29,10 +28,7 @@ def from_a_customer(event: ChatText, ctx: HandlerContext) -> bool:
 async def tag_from_keywords(event: ChatText, ctx: HandlerContext) -> None:
     cache = _MATCHERS.setdefault(ctx.keys.base, MatcherCache())
     matcher = await cache.current(ctx.redis, ctx.keys)
-    if len(event.text) <= INLINE_SCAN_CHARS:
-        matches = matcher.match(event.text)
-    else:  # as the word check does: a long message's hits are counted off the loop
-        matches = await asyncio.to_thread(matcher.match, event.text)
+    matches = await off_loop_if_long(matcher.match, event.text)
     if not matches:
         return
     tagger = Tagger(ctx.redis, ctx.keys, ctx.wecom.external_contact)

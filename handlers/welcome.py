@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 
 from bot.attachments import Attachment, materialize, references, texts_of
 from bot.context import HandlerContext
@@ -80,13 +81,12 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
     if template is None or content is None:
         await store.count(template.id if template else "", event.state, "blocked")
         return
-    text, attachments = content
     try:
         await ctx.wecom.external_contact.send_welcome_msg(
-            event.welcome_code, text=text or None, attachments=attachments or None
+            event.welcome_code, text=content.text or None, attachments=content.ready or None
         )
     except WeComError as exc:
-        media_refs = references(template.content_for(corp_now())[2])[0]
+        media_refs = references(content.saved)[0]
         if exc.errcode == MEDIA_GONE and media_refs and not _last_chance(event, ctx):
             await media.forget(media_refs)
             raise MediaGone("WeCom forgot a media id; the retry uploads it again") from exc
@@ -99,9 +99,19 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
     await store.count(template.id, event.state, "sent")
 
 
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """A welcome as it leaves: the checked text, the attachments as WeCom takes them, and
+    the attachments as saved (their media refs are uploaded again when WeCom forgot one)."""
+
+    text: str
+    ready: list[Attachment]
+    saved: list[Attachment]
+
+
 async def _checked_content(
     event: Added, ctx: HandlerContext, template: WelcomeTemplate, media: MediaLibrary
-) -> tuple[str, list[Attachment]] | None:
+) -> _Content | None:
     """The text and attachments as they leave the bot: rendered, then checked against the
     word library as it is now (the template's source was checked when it was saved, but a
     word may have been blocked since). None when a block word is in them."""
@@ -130,7 +140,7 @@ async def _checked_content(
     except BlockedText as exc:
         ctx.log.warning("%s not sent to %s: %s", where, event.external_user_id, exc)
         return None
-    return rendered, ready
+    return _Content(rendered, ready, attachments)
 
 
 def _last_chance(event: Added, ctx: HandlerContext) -> bool:

@@ -155,17 +155,8 @@ async def sandbox_wecom(sandbox_settings: Settings, redis: Redis) -> AsyncIterat
 @pytest.fixture
 def sandbox_cli_env(sandbox_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The environment a `scrm-bot` admin command needs to reach `live_sandbox` and Redis."""
-    env = {
-        "SCRM_CORP_ID": sandbox_settings.corp_id,
-        "SCRM_TOKEN": sandbox_settings.token,
-        "SCRM_AES_KEY": sandbox_settings.aes_key,
-        "SCRM_AGENT_ID": str(sandbox_settings.agent_id),
-        "SCRM_AGENT_SECRET": sandbox_settings.agent_secret,
-        "SCRM_CONTACT_SECRET": sandbox_settings.contact_secret,
-        "SCRM_WECOM_API_BASE": sandbox_settings.wecom_api_base,
-        "SCRM_REDIS_URL": sandbox_settings.redis_url or "",
-        "SCRM_KEY_PREFIX": sandbox_settings.key_prefix,
-    }
-    for key, value in env.items():
+    from tests.helpers import cli_env
+
+    for key, value in cli_env(sandbox_settings).items():
         monkeypatch.setenv(key, value)
     return sandbox_settings

@@ -158,6 +158,24 @@ async def outgoing_guard(redis: Redis, keys: RedisKeys) -> TextGuard:
     return (await WordLibrary(redis, keys).snapshot()).guard(redis, keys)
 
 
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The `SCRM_*` environment of a `scrm-bot` command run against `settings`."""
+    env = {
+        "SCRM_CORP_ID": settings.corp_id,
+        "SCRM_TOKEN": settings.token,
+        "SCRM_AES_KEY": settings.aes_key,
+        "SCRM_AGENT_ID": str(settings.agent_id),
+        "SCRM_AGENT_SECRET": settings.agent_secret,
+        "SCRM_CONTACT_SECRET": settings.contact_secret,
+        "SCRM_WECOM_API_BASE": settings.wecom_api_base,
+        "SCRM_REDIS_URL": settings.redis_url or "",
+        "SCRM_KEY_PREFIX": settings.key_prefix,
+    }
+    if settings.ingest_secret:
+        env["SCRM_INGEST_SECRET"] = settings.ingest_secret
+    return env
+
+
 def handler_context(
     settings: Settings,
     redis: Redis,

@@ -19,21 +19,9 @@ from bot.pipeline.consumer import GROUP
 from bot.pipeline.deadletter import move_to_dead_letters
 from bot.sandbox import Sandbox
 from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
-from tests.helpers import contact_event_xml
+from tests.helpers import cli_env, contact_event_xml
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def env_for(settings: Settings) -> dict[str, str]:
-    return {
-        "SCRM_CORP_ID": settings.corp_id,
-        "SCRM_TOKEN": settings.token,
-        "SCRM_AES_KEY": settings.aes_key,
-        "SCRM_AGENT_ID": str(settings.agent_id),
-        "SCRM_AGENT_SECRET": settings.agent_secret,
-        "SCRM_REDIS_URL": settings.redis_url or "",
-        "SCRM_KEY_PREFIX": settings.key_prefix,
-    }
 
 
 def test_invalid_config_is_one_line_naming_the_key(
@@ -88,7 +76,7 @@ async def test_deadletter_list_replay_purge(
         await move_to_dead_letters(
             redis, keys, GROUP, entry, {"xml": xml, "received_ms": "1"}, "boom", 5
         )
-    for key, value in env_for(settings).items():
+    for key, value in cli_env(settings).items():
         monkeypatch.setenv(key, value)
 
     code = await _run_cli(["deadletter", "list"])
@@ -156,7 +144,7 @@ async def test_words_commands(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    for key, value in env_for(settings).items():
+    for key, value in cli_env(settings).items():
         monkeypatch.setenv(key, value)
 
     assert await _run_cli(["words", "add", "竞品甲", "***", "--category", "竞品"]) == 1

@@ -32,7 +32,7 @@ from bot.sandbox import Sandbox
 from bot.web.signed import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.wecom import ClientSettings
 from tests.conftest import make_settings
-from tests.helpers import RedisServerProcess, exposed_text
+from tests.helpers import RedisServerProcess, cli_env, exposed_text
 from tests.pipeline_support import wait_until
 
 ServerFactory = Callable[..., Awaitable[TestServer]]
@@ -78,21 +78,6 @@ def locked_redis(tmp_path: Path) -> Iterator[RedisServerProcess]:
     server.start()
     yield server
     server.kill()
-
-
-def cli_env(settings: Settings) -> dict[str, str]:
-    return {
-        "SCRM_CORP_ID": settings.corp_id,
-        "SCRM_TOKEN": settings.token,
-        "SCRM_AES_KEY": settings.aes_key,
-        "SCRM_AGENT_ID": str(settings.agent_id),
-        "SCRM_AGENT_SECRET": settings.agent_secret,
-        "SCRM_CONTACT_SECRET": settings.contact_secret,
-        "SCRM_WECOM_API_BASE": settings.wecom_api_base,
-        "SCRM_REDIS_URL": settings.redis_url or "",
-        "SCRM_KEY_PREFIX": settings.key_prefix,
-        "SCRM_INGEST_SECRET": settings.ingest_secret,
-    }
 
 
 async def test_no_secret_anywhere_in_a_day_of_the_bot(

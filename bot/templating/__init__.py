@@ -11,7 +11,6 @@ from bot.templating.language import (
     TemplateProblem,
 )
 from bot.templating.render import (
-    ENV,
     compile_checked,
     plain_text,
     render,
@@ -22,7 +21,6 @@ from bot.templating.render import (
 )
 
 __all__ = [
-    "ENV",
     "MAX_OUTPUT_BYTES",
     "MAX_SOURCE_BYTES",
     "MAX_VALUE_CHARS",

@@ -48,8 +48,24 @@ class _Compiled:
 
 
 @functools.lru_cache(maxsize=1024)
-def _compile(text: str, allowed: tuple[str, ...]) -> _Compiled:
+def _compiled(text: str, allowed: tuple[str, ...]) -> _Compiled | str:
+    """The compiled template, or why it can't be (kept too: a template outside the language
+    that is still stored is not parsed again for every customer it falls back for)."""
     # a step or script is rendered for thousands of customers: parse, check and compile once
+    try:
+        return _compile(text, allowed)
+    except TemplateProblem as exc:
+        return str(exc)
+
+
+def _checked(text: str, allowed: Iterable[str]) -> _Compiled:
+    result = _compiled(text, tuple(sorted(allowed)))
+    if isinstance(result, str):
+        raise TemplateProblem(result)
+    return result
+
+
+def _compile(text: str, allowed: tuple[str, ...]) -> _Compiled:
     size = len(text.encode())
     if size > MAX_SOURCE_BYTES:
         raise TemplateProblem(f"模板共 {size} 字节，超过 {MAX_SOURCE_BYTES} 字节上限")
@@ -65,12 +81,12 @@ def _compile(text: str, allowed: tuple[str, ...]) -> _Compiled:
 
 def compile_checked(text: str, allowed: Iterable[str] = ALL_VARIABLES) -> Checked:
     """What a template uses and can produce; raises `TemplateProblem`."""
-    return _compile(text, tuple(sorted(allowed))).checked
+    return _checked(text, allowed).checked
 
 
 def render(text: str, variables: Mapping[str, str], allowed: Iterable[str] = ALL_VARIABLES) -> str:
     """Render a template; raises `TemplateProblem` (for trial renders at save time)."""
-    compiled = _compile(text, tuple(sorted(allowed)))
+    compiled = _checked(text, allowed)
     values = {name: str(value)[:MAX_VALUE_CHARS] for name, value in variables.items()}
     parts: list[str] = []
     size = 0
@@ -80,11 +96,11 @@ def render(text: str, variables: Mapping[str, str], allowed: Iterable[str] = ALL
             if size > MAX_OUTPUT_BYTES:  # the checked bound makes this a backstop
                 raise TemplateProblem(f"渲染结果超过 {MAX_OUTPUT_BYTES // 1024} KiB 上限")
             parts.append(part)
+    except TemplateProblem:
+        raise
     except SecurityError as exc:
         raise TemplateProblem(f"含有不允许的模板写法：{exc}") from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        if isinstance(exc, TemplateProblem):
-            raise
         raise TemplateProblem(f"无法渲染：{exc}") from None
     return "".join(parts)
 
@@ -153,8 +169,7 @@ def text_problem(
     size = len(body.encode("utf-8"))
     if size > max_bytes:  # before parsing: the size bounds what parsing costs
         return f"共 {size} 字节，超过企业微信 {max_bytes} 字节的上限"
-    try:
-        compile_checked(body, allowed)
+    try:  # each render checks the language first
         # with values and without: each `if` branch that prints literal text shows up once
         renders = [render(body, dict.fromkeys(allowed, SAMPLE), allowed)]
         renders.append(render(body, dict.fromkeys(allowed, ""), allowed))

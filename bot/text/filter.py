@@ -190,12 +190,19 @@ class SensitiveFilter:
 
     def mask(self, text: str, char: str = "*", actions: Iterable[str] = ("block", "mask")) -> str:
         """`text` with every hit of the given actions replaced by `char`, one per character."""
-        wanted = set(actions)
-        out = list(text)
-        for hit in self.scan(text):
-            if hit.action in wanted:
-                out[hit.start : hit.end] = char * (hit.end - hit.start)
-        return "".join(out)
+        return masked(text, self.scan(text), actions, char)
+
+
+def masked(
+    text: str, hits: Iterable[Hit], actions: Iterable[str] = ("block", "mask"), char: str = "*"
+) -> str:
+    """`text` with the `hits` (of `text`) of the given actions replaced by `char`."""
+    wanted = set(actions)
+    out = list(text)
+    for hit in hits:
+        if hit.action in wanted:
+            out[hit.start : hit.end] = char * (hit.end - hit.start)
+    return "".join(out)
 
 
 class _Cover:

@@ -14,11 +14,12 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
-from bot.text.filter import Hit, SensitiveFilter
+from bot.text.filter import Hit, SensitiveFilter, masked
 
 CATEGORY_NAMES = {
     "competitor": "竞品",
@@ -37,9 +38,18 @@ CATEGORY_NAMES = {
 }
 SOURCE_NAMES = {"kf": "微信客服客户", "app": "成员", "archive": "会话存档中"}
 ALERT_EVERY_SECONDS = 3600
-INLINE_SCAN_CHARS = 2000  # longer chat text is scanned in a thread (see scan_off_loop)
+INLINE_SCAN_CHARS = 2000  # longer chat text is matched in a thread (see off_loop_if_long)
 HIT_LOG_MAXLEN = 100_000
 Notify = Callable[[str], Awaitable[None]]
+T = TypeVar("T")
+
+
+async def off_loop_if_long(match: Callable[[str], T], text: str) -> T:
+    """`match(text)`, in a thread for a long text: matching is linear, but with many hits a
+    long message could hold the event loop for longer than a WeCom answer may wait."""
+    if len(text) <= INLINE_SCAN_CHARS:
+        return match(text)
+    return await asyncio.to_thread(match, text)
 
 
 def describe(hits: list[Hit]) -> str:
@@ -90,27 +100,17 @@ class TextGuard:
         """`text` as it may leave the bot, checked with the library as it is now: raises
         `BlockedText` for a block word, stars mask words, leaves flag words alone."""
         hits = self.check_outgoing(text)
-        if any(hit.action == "mask" for hit in hits):
-            return self._current().mask(text, actions=("mask",))
-        return text
+        return masked(text, hits, ("mask",)) if hits else text
 
     def quoted(self, text: str) -> str:
         """Stored content as an admin reply quotes it: block and mask words starred (a word
         blocked since the content was saved must not leave the bot, even to an admin)."""
-        if not any(hit.action in ("block", "mask") for hit in self.scan(text)):
-            return text
-        return self._current().mask(text, actions=("block", "mask"))
-
-    async def scan_off_loop(self, text: str) -> list[Hit]:
-        """`scan`, in a thread for a long text: its cost is linear, but with many hits a long
-        message could hold the event loop for longer than a WeCom answer may wait."""
-        if len(text) <= INLINE_SCAN_CHARS:
-            return self.scan(text)
-        return await asyncio.to_thread(self.scan, text)
+        hits = self.scan(text)
+        return masked(text, hits, ("block", "mask")) if hits else text
 
     async def inspect_incoming(self, text: str, source: str, sender: str) -> list[Hit]:
         """Log the hits in chat text from `sender` (via `source`) and alert admins once."""
-        hits = await self.scan_off_loop(text)
+        hits = await off_loop_if_long(self.scan, text)
         if not hits:
             return hits
         await self._redis.xadd(

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
@@ -24,7 +24,6 @@ from bot.pipeline.consumer import GROUP
 # client retries): past this the answer is 503.
 READY_TIMEOUT_SECONDS = 2.0
 PORT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -80,8 +79,8 @@ async def render_metrics(apps: Iterable[web.Application]) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    refused = metrics_refusal(request, _owner(request)[SETTINGS])
-    return refused or await render_metrics([_owner(request)])
+    owner = _owner(request)
+    return metrics_refusal(request, owner[SETTINGS]) or await render_metrics([owner])
 
 
 def metrics_refusal(request: web.Request, settings: Settings) -> web.Response | None:

@@ -21,11 +21,12 @@ import hmac
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from redis.exceptions import RedisError
 
 from bot.appkeys import BODY_GATE, KEYS, REDIS, SETTINGS
@@ -49,9 +50,6 @@ class IngestError(web.HTTPException):
         self.status_code = status
         body = json.dumps({"error": code, "message": message}, ensure_ascii=False)
         super().__init__(text=body, content_type="application/json", headers=headers)
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def answers_refusals(handler: Handler) -> Handler:

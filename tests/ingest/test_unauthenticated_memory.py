@@ -14,9 +14,8 @@ import aiohttp
 import pytest
 
 from bot.web.signed import SIGNATURE_HEADER, TIMESTAMP_HEADER
-from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
 from tests.helpers import free_port
-from tests.serving.support import ROOT, clean_environ
+from tests.serving.support import ROOT, serve_env
 
 REQUESTS = 120
 AT_ONCE = 30
@@ -35,17 +34,9 @@ def rss(pid: int) -> int:
 @pytest.fixture
 def server(redis_url: str, key_prefix: str, tmp_path: Path) -> Iterator[tuple[int, str]]:
     port = free_port()
-    env = clean_environ() | {
-        "SCRM_CORP_ID": VECTOR_CORP_ID,
-        "SCRM_TOKEN": VECTOR_TOKEN,
-        "SCRM_AES_KEY": VECTOR_AES_KEY,
-        "SCRM_AGENT_ID": "1",
-        "SCRM_AGENT_SECRET": "s",
-        "SCRM_REDIS_URL": redis_url,
-        "SCRM_KEY_PREFIX": key_prefix,
-        "SCRM_INGEST_SECRET": "ingest-secret-of-the-memory-test",
-        "SCRM_DATA_DIR": str(tmp_path),
-    }
+    env = serve_env(
+        redis_url, key_prefix, tmp_path, SCRM_INGEST_SECRET="ingest-secret-of-the-memory-test"
+    )
     command = [sys.executable, "-m", "bot", "--log-level", "ERROR", "serve", "--role", "callback"]
     process = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 STOP_WAIT_SECONDS = 40.0  # above the supervisor's 25 s grace: a clean stop always fits
 
@@ -24,6 +26,22 @@ def clean_environ() -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith("SCRM_") and key != "PROMETHEUS_MULTIPROC_DIR"
+    }
+
+
+def serve_env(redis_url: str, key_prefix: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `scrm-bot serve` subprocess for the official test corp, its
+    keys under `key_prefix`; `extra` adds or overrides `SCRM_*` settings."""
+    return clean_environ() | {
+        "SCRM_CORP_ID": VECTOR_CORP_ID,
+        "SCRM_TOKEN": VECTOR_TOKEN,
+        "SCRM_AES_KEY": VECTOR_AES_KEY,
+        "SCRM_AGENT_ID": "1",
+        "SCRM_AGENT_SECRET": "s",
+        "SCRM_REDIS_URL": redis_url,
+        "SCRM_KEY_PREFIX": key_prefix,
+        "SCRM_DATA_DIR": str(data_dir),
+        **extra,
     }
 
 

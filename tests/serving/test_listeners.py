@@ -16,9 +16,8 @@ import aiohttp
 import pytest
 import redis as sync_redis
 
-from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
 from tests.helpers import free_port
-from tests.serving.support import ROOT, clean_environ
+from tests.serving.support import ROOT, serve_env
 
 TOKEN = "metrics-token-0123456789"
 HEADER_TIMEOUT = 2
@@ -35,19 +34,14 @@ class Served:
 def served(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     public, metrics = free_port(), free_port()
     prefix = f"test-{uuid.uuid4().hex[:12]}"
-    env = clean_environ() | {
-        "SCRM_CORP_ID": VECTOR_CORP_ID,
-        "SCRM_TOKEN": VECTOR_TOKEN,
-        "SCRM_AES_KEY": VECTOR_AES_KEY,
-        "SCRM_AGENT_ID": "1",
-        "SCRM_AGENT_SECRET": "s",
-        "SCRM_REDIS_URL": redis_url,
-        "SCRM_KEY_PREFIX": prefix,
-        "SCRM_DATA_DIR": str(tmp_path_factory.mktemp("listeners")),
-        "SCRM_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
-        "SCRM_METRICS_PORT": str(metrics),
-        "SCRM_METRICS_TOKEN": TOKEN,
-    }
+    env = serve_env(
+        redis_url,
+        prefix,
+        tmp_path_factory.mktemp("listeners"),
+        SCRM_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
+        SCRM_METRICS_PORT=str(metrics),
+        SCRM_METRICS_TOKEN=TOKEN,
+    )
     command = [sys.executable, "-m", "bot", "--log-level", "ERROR", "serve", "--role", "callback"]
     process = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(public)], cwd=ROOT, env=env

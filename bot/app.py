@@ -67,6 +67,7 @@ from handlers import (
     chat,
     group_welcome,
     kf,
+    names,
     profiles,
     sensitive,
     sop,
@@ -86,6 +87,7 @@ ROUTERS: list[Router] = [
     sop.router,  # after profiles: a deletion needs the relation's added-at to cancel steps
     stats.router,  # operating statistics: adds, losses, group joins, counted once per event
     group_welcome.router,  # a record of joins for the SOP flow; nothing waits on it
+    names.router,  # cached group names dropped on a rename
     kf.router,
     admin.router,  # admin commands; the admin waits for the answer (passive reply)
     chat.router,  # chat text from every source: history, sensitive words

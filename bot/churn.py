@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.context import HandlerContext
 from bot.jobs import Done, Later, Outcome
+from bot.names import Names
 from bot.profiles.store import ProfileStore
 from bot.scheduler import Claimed
 from bot.wecom.member_quota import MemberQuota
@@ -59,7 +60,10 @@ class ChurnAlerts:
                 text += f"\n可以试试挽回话术「{script.title}」：{script.text[:200]}"
         else:
             recipients = sorted(self._ctx.settings.admins)
-            text = f"员工 {staff} 于 {when} 删除了客户「{who}」（{external_userid}）。"
+            names = Names(self._ctx.redis, self._ctx.keys, self._ctx.wecom)
+            member = await names.staff_for_admins(staff)
+            customer = f"「{who}」（{external_userid}）" if who != external_userid else who
+            text = f"员工 {member} 于 {when} 删除了客户{customer}。"
         if not recipients:
             return Done()
         for userid in recipients:

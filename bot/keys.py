@@ -223,6 +223,11 @@ class RedisKeys:
         """Hash: staff userid -> JSON {"departments": [main first…], "name", "at": time read}."""
         return f"{self.base}:staff:departments"
 
+    @property
+    def group_names(self) -> str:
+        """Hash: customer group chat id -> JSON {"name", "at": time read} (bot.names)."""
+        return f"{self.base}:groups:names"
+
     # -- group welcomes ------------------------------------------------------------------------
     @property
     def group_welcomes(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.chat_log import ChatLog
 from bot.context import HandlerContext
 from bot.events import ChatText, TextMessage
+from bot.names import Names
 from bot.routing import Router
 
 router = Router(name=__name__)
@@ -30,7 +31,15 @@ def from_customer(event: ChatText, ctx: HandlerContext) -> bool:
 
 @router.on(ChatText, from_customer)
 async def inspect_customer_text(event: ChatText, ctx: HandlerContext) -> None:
-    await ctx.text.inspect_incoming(event.text, event.source, event.external_userid)
+    names = Names(ctx.redis, ctx.keys, ctx.wecom)
+
+    async def who() -> str:
+        customer = await names.customer_for_admins(event.external_userid)
+        if not event.chat_id:
+            return f"客户 {customer}"
+        return f"客户 {customer}（在客户群 {await names.group_for_admins(event.chat_id)}）"
+
+    await ctx.text.inspect_incoming(event.text, event.source, event.external_userid, who)
 
 
 @router.on(TextMessage)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.context import HandlerContext
 from bot.events import TextMessage
+from bot.names import Names
 from bot.routing import Router
 
 router = Router(name=__name__)
@@ -11,4 +12,7 @@ router = Router(name=__name__)
 
 @router.on(TextMessage)
 async def inspect_app_text(event: TextMessage, ctx: HandlerContext) -> None:
-    await ctx.text.inspect_incoming(event.content, "app", event.user_id)
+    async def who() -> str:
+        return await Names(ctx.redis, ctx.keys, ctx.wecom).staff_for_admins(event.user_id)
+
+    await ctx.text.inspect_incoming(event.content, "app", event.user_id, who)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from bot.attachments import Attachment, materialize, references, texts_of
 from bot.context import HandlerContext
-from bot.directory import StaffDirectory
 from bot.events import AddExternalContact, AddHalfExternalContact
 from bot.media import MediaGone, MediaLibrary
+from bot.names import Names
 from bot.routing import Router
 from bot.templating import render_or_plain, uses_name
 from bot.text.guard import BlockedText
@@ -55,10 +55,10 @@ async def welcome_half_added_customer(event: AddHalfExternalContact, ctx: Handle
 
 async def _welcome(event: Added, ctx: HandlerContext) -> None:
     store = WelcomeStore(ctx.redis, ctx.keys)
-    directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
+    names = Names(ctx.redis, ctx.keys, ctx.wecom)
 
     async def departments() -> list[int]:
-        return await directory.departments(event.user_id)
+        return await names.directory.departments(event.user_id)
 
     template = await store.choose(event.state, event.user_id, departments)
     if template is None:
@@ -72,12 +72,12 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
         ctx.log.error("no welcome template at all for %s", event.external_user_id)
         return
     media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
-    content = await _checked_content(event, ctx, template, media)
+    content = await _checked_content(event, ctx, template, media, names)
     if content is None and template.scope != "default":
         # a word blocked since this template was saved: the customer still gets a welcome
         await store.count(template.id, event.state, "fallback")
         template = await store.ensure_default()
-        content = await _checked_content(event, ctx, template, media) if template else None
+        content = await _checked_content(event, ctx, template, media, names) if template else None
     if template is None or content is None:
         await store.count(template.id if template else "", event.state, "blocked")
         return
@@ -110,17 +110,23 @@ class _Content:
 
 
 async def _checked_content(
-    event: Added, ctx: HandlerContext, template: WelcomeTemplate, media: MediaLibrary
+    event: Added,
+    ctx: HandlerContext,
+    template: WelcomeTemplate,
+    media: MediaLibrary,
+    names: Names,
 ) -> _Content | None:
     """The text and attachments as they leave the bot: rendered, then checked against the
     word library as it is now (the template's source was checked when it was saved, but a
     word may have been blocked since). None when a block word is in them."""
     now = corp_now()
     text, without_name, attachments = template.content_for(now)
+    either = text + without_name  # a lookup only for a name the text can use
     variables = {
         "customer_name": "",
-        "staff_name": event.user_id,
-        "channel_name": event.state,
+        # names a customer can read: the member's display name, the channel code's name
+        "staff_name": await names.staff(event.user_id) if "staff_name" in either else "",
+        "channel_name": await names.channel(event.state) if "channel_name" in either else "",
         "date": now.strftime("%Y-%m-%d"),
     }
     if text and uses_name(text):

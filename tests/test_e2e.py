@@ -283,3 +283,27 @@ async def test_sensitive_customer_text_alerts_admins_once(
     content = alert.content["content"]
     # the two messages are handled concurrently: whichever came first alerted
     assert "wmNina" in content and ("竞品-甲便宜" in content or "竞品甲的更好" in content)
+
+
+async def test_a_members_sensitive_text_names_the_member(
+    bot_settings: Settings, sandbox: Sandbox, aiohttp_server: ServerFactory, redis: Redis
+) -> None:
+    settings = replace(bot_settings, admins=frozenset({"lisi"}))
+    app = create_app(settings)
+    server = await aiohttp_server(app)
+    sandbox.connect_bot(str(server.make_url("/wecom/callback")), settings.token, settings.aes_key)
+    reloader = app[FILTER]
+    reloader.reloaded.clear()
+    await WordLibrary(redis, keys_of(settings)).add([(1, "竞品甲", "competitor")])
+    await asyncio.wait_for(reloader.reloaded.wait(), timeout=2)
+    await sandbox.staff_sends_text("zhangsan", "我看竞品甲在打折")
+
+    def alerts() -> list[str]:
+        texts = [m.content.get("content", "") for m in sandbox.app_messages("lisi")]
+        return [t for t in texts if "敏感词提醒" in t]
+
+    async def alerted() -> bool:
+        return bool(alerts())
+
+    await wait_until(alerted)
+    assert alerts()[0].startswith("【敏感词提醒】张三（zhangsan） 在应用消息中发来的消息含有")

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from bot.attachments import materialize
 from bot.context import HandlerContext
-from bot.directory import StaffDirectory
 from bot.jobs import Done, Failed, Later, Outcome
 from bot.media import MediaLibrary
+from bot.names import Names
 from bot.profiles.model import from_hash
 from bot.scheduler import Claimed
 from bot.sop import jobs
@@ -65,7 +65,8 @@ class SopDelivery:
         self._store = SopStore(ctx.redis, ctx.keys)
         self._tasks = TaskStore(ctx.redis, ctx.keys)
         self._quota = MemberQuota(ctx.redis, ctx.keys)
-        self._directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
+        self._lookup = Names(ctx.redis, ctx.keys, ctx.wecom)
+        self._directory = self._lookup.directory
         self._pacer = CallPacer(ctx.redis, ctx.keys, "message/send", REMINDERS_PER_SECOND)
         self._rules: dict[str, SopRule] = {}
         self._names: dict[str, tuple[str, float]] = {}
@@ -140,6 +141,12 @@ class SopDelivery:
         self._names[userid] = (name, time.monotonic() + NAME_SECONDS)
         return name
 
+    async def _target_name(self, rule: SopRule, job: jobs.StepJob, target: Target) -> str:
+        """Whom the task is about, as the member knows them (a group by its name)."""
+        if rule.kind == "group" and job.target != "*":
+            return await self._lookup.group(job.target)
+        return target.name
+
     async def _send(
         self,
         rule: SopRule,
@@ -172,7 +179,7 @@ class SopDelivery:
             delivery=step.delivery,
             text=text,
             attachments=step.attachments,
-            target_name=target.name,
+            target_name=await self._target_name(rule, job, target),
         )
         await self._tasks.begin(task)
         msgid = ""

@@ -6,21 +6,34 @@ from bot.churn import KIND as ALERT
 from bot.churn import ChurnAlerts
 from bot.context import HandlerContext
 from bot.jobs import JobHandler, JobRunner
+from bot.names import Names, labeled
 from bot.scheduler import Claimed, Scheduler
 from bot.sop import jobs
 from bot.sop.deliver import SopDelivery
+from bot.sop.store import SopStore
 from bot.wecom import WeComError
 
 JOBS_POLL_SECONDS = 1.0
 
 
-def describe(job_id: str) -> str:
-    """A job in words, for the admins' failure report."""
+async def describe(job_id: str, ctx: HandlerContext) -> str:
+    """A job in words, for the admins' failure report: the SOP, member and customer or group by
+    name, their ids in brackets."""
+    names = Names(ctx.redis, ctx.keys, ctx.wecom)
     step = jobs.parse_step(job_id)
     if step is not None:
-        return f"SOP {step.rule_id} 第 {step.index + 1} 步（员工 {step.staff}，对象 {step.target}）"
+        rule = await SopStore(ctx.redis, ctx.keys).get(step.rule_id)
+        sop = labeled(rule.name if rule else "", step.rule_id)
+        member = await names.staff_for_admins(step.staff)
+        if step.target == "*":
+            about = "对象 员工的客户"
+        elif rule is not None and rule.kind == "group":
+            about = f"客户群 {await names.group_for_admins(step.target)}"
+        else:
+            about = f"客户 {await names.customer_for_admins(step.target)}"
+        return f"SOP「{sop}」第 {step.index + 1} 步（员工 {member}，{about}）"
     if job_id.startswith(f"{ALERT}|"):
-        return f"流失提醒（{job_id.split('|')[2]}）"
+        return f"流失提醒（员工 {await names.staff_for_admins(job_id.split('|')[2])}）"
     return job_id
 
 
@@ -31,7 +44,7 @@ def job_runner(ctx: HandlerContext, *, batch: int = 500) -> JobRunner:
     async def report(job: Claimed, reason: str) -> None:
         if not ctx.settings.admins:
             return
-        text = f"以下任务多次重试后仍未完成，已放弃：{describe(job.id)}。原因：{reason}"
+        text = f"以下任务多次重试后仍未完成，已放弃：{await describe(job.id, ctx)}。原因：{reason}"
         try:
             await ctx.wecom.message.send_text(sorted(ctx.settings.admins), text)
         except WeComError as exc:

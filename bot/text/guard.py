@@ -36,7 +36,7 @@ CATEGORY_NAMES = {
     "url": "网址",
     "email": "邮箱",
 }
-SOURCE_NAMES = {"kf": "微信客服客户", "app": "成员", "archive": "会话存档中"}
+SOURCE_NAMES = {"kf": "微信客服", "app": "应用消息", "ingest": "聊天记录", "archive": "会话存档"}
 ALERT_EVERY_SECONDS = 3600
 INLINE_SCAN_CHARS = 2000  # longer chat text is matched in a thread (see off_loop_if_long)
 HIT_LOG_MAXLEN = 100_000
@@ -108,8 +108,11 @@ class TextGuard:
         hits = self.scan(text)
         return masked(text, hits, ("block", "mask")) if hits else text
 
-    async def inspect_incoming(self, text: str, source: str, sender: str) -> list[Hit]:
-        """Log the hits in chat text from `sender` (via `source`) and alert admins once."""
+    async def inspect_incoming(
+        self, text: str, source: str, sender: str, who: Callable[[], Awaitable[str]] | None = None
+    ) -> list[Hit]:
+        """Log the hits in chat text from `sender` (via `source`) and alert admins once; the
+        alert names the sender as `who` says (looked up only when an alert goes out)."""
         hits = await off_loop_if_long(self.scan, text)
         if not hits:
             return hits
@@ -133,8 +136,9 @@ class TextGuard:
             self._keys.text_alert(fingerprint), "1", nx=True, ex=ALERT_EVERY_SECONDS
         ):
             excerpt = text if len(text) <= 200 else text[:200] + "…"
+            named = await who() if who else sender
             await self._notify_admins(
-                f"【敏感词提醒】{SOURCE_NAMES.get(source, source)} {sender} 发来的消息含有"
+                f"【敏感词提醒】{named} 在{SOURCE_NAMES.get(source, source)}中发来的消息含有"
                 f"{describe(hits)}：\n{excerpt}"
             )
         return hits

@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+from bot.names import labeled
 from bot.wecom import WeComError
 from bot.wecom.api.message import MessageAPI
 from bot.wecom.errors import explain
+from bot.welcome.channels import ChannelStore
 from bot.welcome.store import WelcomeStore
 
 MAX_BYTES = 2000  # an app text message takes 2048 bytes
@@ -32,8 +34,11 @@ FALLBACK = "含禁止使用的词，改发了默认欢迎语"
 log = logging.getLogger(__name__)
 
 
-def compose(day: str, tally: dict[str, int], names: dict[str, str]) -> str | None:
-    """The digest text for one day's tally, or None when nothing failed."""
+def compose(
+    day: str, tally: dict[str, int], names: dict[str, str], channels: dict[str, str] | None = None
+) -> str | None:
+    """The digest text for one day's tally, or None when nothing failed; templates by `names`,
+    channel codes by `channels` (State → name), each with its id in brackets."""
     failed = {outcome: tally.get(f"outcome:{outcome}", 0) for outcome in LABELS}
     fallback = tally.get("outcome:fallback", 0)
     if not any(failed.values()) and not fallback:
@@ -52,14 +57,20 @@ def compose(day: str, tally: dict[str, int], names: dict[str, str]) -> str | Non
     if errors:
         lines.append("错误码：")
         lines += [f"· {code} ×{n}：{explain(code)}" for code, n in errors[:TOP]]
-    for kind, title in (("template", "按模板"), ("channel", "按渠道")):
+    for kind, title, known in (
+        ("template", "按模板", names),
+        ("channel", "按渠道", channels or {}),
+    ):
         worst = _worst(tally, kind)
         if worst:
             lines.append(f"{title}：")
-            lines += [
-                f"· {names.get(key, key) if kind == 'template' else key}：{n}" for key, n in worst
-            ]
+            lines += [f"· {_label(kind, key, known)}：{n}" for key, n in worst]
     return _fit("\n".join(lines))
+
+
+def _label(kind: str, key: str, known: dict[str, str]) -> str:
+    """A template by its name; a channel by its name and State (which admin commands take)."""
+    return known.get(key) or key if kind == "template" else labeled(known.get(key, ""), key)
 
 
 def _worst(tally: dict[str, int], kind: str) -> list[tuple[str, int]]:
@@ -96,7 +107,8 @@ async def send_daily_digest(
         return False
     store = WelcomeStore(redis, keys)
     names = {template.id: template.name for template in await store.list()}
-    text = compose(day, await store.daily(day), names)
+    channels = {channel.state: channel.name for channel in await ChannelStore(redis, keys).list()}
+    text = compose(day, await store.daily(day), names, channels)
     if text is None:
         return False
     try:

@@ -136,7 +136,7 @@ async def test_guard_refuses_outgoing_and_alerts_incoming_once(
         await guard.inspect_incoming("你们比竞品甲贵", "kf", "wmCustomer")
     await guard.inspect_incoming("你们比竞品甲贵", "kf", "wmOther")
     assert len(alerts) == 2  # once per sender and word, per hour
-    assert "微信客服客户 wmCustomer" in alerts[0] and "「竞品甲」（竞品）" in alerts[0]
+    assert "wmCustomer 在微信客服中发来" in alerts[0] and "「竞品甲」（竞品）" in alerts[0]
     logged = await redis.xrange(keys.text_hits)
     assert len(logged) == 4
     assert json.loads(logged[0][1]["hits"])[0]["word"] == "竞品甲"

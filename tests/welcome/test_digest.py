@@ -29,7 +29,7 @@ def test_compose_names_outcomes_errors_templates_and_channels() -> None:
         "template:t2:no_code": 2,
         "channel:ch:poster:failed": 1,
     }
-    text = compose("2026-11-22", tally, {"t1": "春季海报", "t2": "默认"})
+    text = compose("2026-11-22", tally, {"t1": "春季海报", "t2": "默认"}, {"ch:poster": "地铁海报"})
     assert text is not None
     lines = text.splitlines()
     assert lines[0] == "【欢迎语日报】2026-11-22"
@@ -39,7 +39,7 @@ def test_compose_names_outcomes_errors_templates_and_channels() -> None:
         i for i, x in enumerate(lines) if x.startswith("· 41096 ×2")
     )
     assert "· 春季海报：3" in lines and "· 默认：2" in lines  # names, worst first
-    assert "· ch:poster：1" in lines
+    assert "· 地铁海报（ch:poster）：1" in lines  # a channel by its name, the id for admins
 
 
 def test_a_day_without_failures_sends_nothing() -> None:

@@ -1,0 +1,24 @@
+"""Keep the cached display names true: a renamed or dismissed customer group is read again."""
+
+from __future__ import annotations
+
+from bot.context import HandlerContext
+from bot.events import ExternalChatDismiss, ExternalChatUpdate
+from bot.names import GroupNames
+from bot.routing import Router
+
+router = Router(name=__name__)
+
+
+def renamed(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
+    return event.update_detail == "change_name"
+
+
+@router.on(ExternalChatUpdate, renamed)
+async def forget_renamed_group(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
+    await GroupNames(ctx.redis, ctx.keys, ctx.wecom).forget(event.chat_id)
+
+
+@router.on(ExternalChatDismiss)
+async def forget_dismissed_group(event: ExternalChatDismiss, ctx: HandlerContext) -> None:
+    await GroupNames(ctx.redis, ctx.keys, ctx.wecom).forget(event.chat_id)

@@ -7,15 +7,13 @@ per-member message limit, retries and failure reports; the job id makes each ale
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.context import HandlerContext
 from bot.jobs import Done, Later, Outcome
 from bot.names import Names
 from bot.profiles.store import ProfileStore
 from bot.scheduler import Claimed
 from bot.wecom.member_quota import MemberQuota
-from bot.welcome.templates import CORP_TIME
+from bot.welcome.templates import corp_clock
 from scripts_library.scripts import Script, ScriptStore
 
 KIND = "alert"
@@ -51,7 +49,7 @@ class ChurnAlerts:
         profile = await ProfileStore(self._ctx.redis, self._ctx.keys).get(external_userid)
         follow = profile.follows.get(staff)
         who = (follow.remark if follow else "") or profile.name or external_userid
-        when = datetime.fromtimestamp(int(at), CORP_TIME).strftime("%Y-%m-%d %H:%M")
+        when = corp_clock(int(at))
         if audience == "follow":
             recipients = [staff]
             text = f"客户「{who}」于 {when} 删除了您。"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +21,7 @@ from bot.rfm.runner import segment_of
 from bot.wecom import WeComError
 from bot.wecom.api.jsapi import jsapi_signature
 from bot.welcome.channels import STATE_PREFIX, ChannelStore
-from bot.welcome.templates import CORP_TIME
+from bot.welcome.templates import corp_clock
 from sidebar_web.common import (
     NOT_IN_GROUP,
     NOT_YOUR_CUSTOMER,
@@ -45,7 +44,7 @@ def checked_id(value: str, what: str) -> str:
 
 def corp_time(timestamp: Any) -> str:
     try:
-        return datetime.fromtimestamp(int(timestamp), CORP_TIME).strftime("%Y-%m-%d %H:%M")
+        return corp_clock(int(timestamp))
     except (TypeError, ValueError, OverflowError, OSError):
         return ""
 

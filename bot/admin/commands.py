@@ -7,7 +7,6 @@ back with `撤销`; long answers are paged (`下一页`).
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from bot.admin import exec_replace, exec_rules, exec_scripts, exec_welcome, exec_words
@@ -19,6 +18,7 @@ from bot.admin.specs import GRAMMAR, help_text
 from bot.context import HandlerContext
 from bot.stats.report import read_stats, summarize
 from bot.text.guard import BlockedText
+from bot.welcome.templates import corp_clock
 
 REFUSAL = "抱歉，只有管理员可以使用管理命令。如需开通，请联系企业微信管理员。"
 MAX_STATS_DAYS, AUDIT_DEFAULT, AUDIT_MAX = 90, 10, 100
@@ -64,7 +64,7 @@ async def _audit(cmd: Parsed, call: Call) -> str:
         return "还没有改动记录。"
     lines = [f"最近 {len(entries)} 条改动（新的在前）："]
     for entry in entries:
-        when = time.strftime("%m-%d %H:%M", time.localtime(entry.at))
+        when = corp_clock(entry.at, "%m-%d %H:%M")
         lines.append(f"{when} {entry.actor}（{entry.via}）{entry.summary}")
     return "\n".join(lines)
 

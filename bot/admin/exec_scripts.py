@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, replace
 
 from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
+from bot.welcome.templates import corp_clock
 from scripts_library.scripts import Script, ScriptError, ScriptStore
 from scripts_library.search import ScriptIndex
 
@@ -73,7 +73,7 @@ async def search(cmd: Parsed, call: Call) -> str:
 
 async def show(cmd: Parsed, call: Call) -> str:
     script = await _existing(call, cmd["id"])
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(script.updated_at))
+    when = corp_clock(script.updated_at)
     attachments = f"\n附件 {len(script.attachments)} 个" if script.attachments else ""
     return (
         f"话术 {script.id}（第 {script.version} 版，{script.updated_by} 于 {when} 修改）\n"
@@ -131,7 +131,7 @@ async def history(cmd: Parsed, call: Call) -> str:
         quoted = f"{call.quote(current.title)} · {call.quote(current.text, 60)}"
         lines.append(f"第 {current.version} 版（当前）· {quoted}")
     for old in versions:
-        when = time.strftime("%m-%d %H:%M", time.localtime(old.updated_at))
+        when = corp_clock(old.updated_at, "%m-%d %H:%M")
         lines.append(f"第 {old.version} 版 · {when} {old.updated_by} · {call.quote(old.text, 60)}")
     lines.append(f"恢复某一版：话术 恢复 {cmd['id']} <版本>")
     return "\n".join(lines)

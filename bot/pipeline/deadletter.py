@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+from bot.welcome.templates import corp_clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class DeadLetter:
 
 
 def _iso(ms: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(ms / 1000)) if ms else ""
+    return corp_clock(ms / 1000, "%Y-%m-%dT%H:%M:%S%z") if ms else ""
 
 
 async def move_to_dead_letters(

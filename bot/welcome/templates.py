@@ -34,6 +34,12 @@ def corp_now() -> datetime:
     return datetime.now(CORP_TIME)
 
 
+def corp_clock(at: float, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A Unix time as people read it: in the corp's clock, whatever the server's zone (a
+    container runs in UTC, eight hours off)."""
+    return datetime.fromtimestamp(at, CORP_TIME).strftime(fmt)
+
+
 class TemplateError(ValueError):
     """A template that can't be saved; the message says why, in Chinese, for the admin."""
 

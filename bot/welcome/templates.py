@@ -100,10 +100,16 @@ class WelcomeTemplate:
         return cls(**raw)
 
     def content_for(self, now: datetime) -> tuple[str, str, list[dict[str, Any]]]:
-        """(text, text without the name, attachments) of the first matching slot, else the base."""
+        """(text, text without the name, attachments) of the first matching slot, else the base.
+        A slot inherits what it does not set: a campaign slot that only changes the text keeps
+        the template's product cards, one that only adds a poster keeps its text."""
         for slot in self.slots:
             if slot.matches(now):
-                return slot.text, slot.text_without_name, slot.attachments
+                if slot.text.strip():
+                    text, without_name = slot.text, slot.text_without_name
+                else:
+                    text, without_name = self.text, self.text_without_name
+                return text, without_name, slot.attachments or self.attachments
         return self.text, self.text_without_name, self.attachments
 
 

@@ -126,7 +126,7 @@ def test_demo_once_plays_the_scenario(tmp_path: Path) -> None:
     assert "客户「赵小丽」收到渠道欢迎语：赵小丽您好！" in out
     assert "kf/sync_msg 拉取并保存了消息" in out
     assert "保存话术被拒：内容含有禁止使用的词：「某-竞品」（竞品）" in out
-    assert "【敏感词提醒】微信客服客户 wmDemoCustomer01" in out
+    assert "【敏感词提醒】客户 王小明（wmDemoCustomer01） 在微信客服中发来" in out
     assert "打开聊天工具栏 → OAuth2 登录成功" in out
     assert "ww.sendChatMessage：赵小丽您好，退货请在订单页" in out
     assert "422 已拦截，未发送：「最好」（广告法极限词）" in out

@@ -219,22 +219,32 @@ def build(
     return cls(**(defaults | checked))
 
 
-def read_json_object(path: Path) -> dict[str, Any]:
-    """A JSON file that must hold one object; `InputProblems` in Chinese otherwise."""
+def read_json(path: Path) -> Any:
+    """A JSON file's value; `InputProblems` in Chinese when it can't be read or parsed."""
     try:
         if path.stat().st_size > MAX_JSON_BYTES:
             raise InputProblems([f"{path} 超过 {MAX_JSON_BYTES >> 20} MiB"])
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputProblems([f"找不到文件 {path}"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "不是 UTF-8 文本"
-        raise InputProblems([f"无法读取 {path}：{reason}"]) from None
+    except IsADirectoryError:
+        raise InputProblems([f"{path} 是一个目录，不是文件"]) from None
+    except PermissionError:
+        raise InputProblems([f"没有读取 {path} 的权限"]) from None
+    except OSError as exc:
+        raise InputProblems([f"无法读取 {path}（错误号 {exc.errno}）"]) from None
+    except UnicodeDecodeError:
+        raise InputProblems([f"{path} 不是 UTF-8 文本"]) from None
     except json.JSONDecodeError as exc:
         at = f"第 {exc.lineno} 行第 {exc.colno} 列"
         raise InputProblems([f"{path} {at}不是有效的 JSON（请检查引号、逗号和括号）"]) from None
     except RecursionError:
         raise InputProblems([f"{path} 嵌套过深"]) from None
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file that must hold one object; `InputProblems` in Chinese otherwise."""
+    data = read_json(path)
     if not isinstance(data, dict):
         raise InputProblems([f"{path} 应是一个 JSON 对象（{{…}}），而不是{type_name(data)}"])
     return data

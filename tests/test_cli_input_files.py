@@ -135,3 +135,17 @@ async def test_template_syntax_through_the_cli(
 ) -> None:
     line = await refused(capsys, *argv)
     assert re.search(r"第 \d 行模板语法错误：.*缺少", line), line
+
+
+async def test_a_yaml_script_of_the_wrong_type_is_named_not_coerced(
+    sandbox_cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "scripts.yaml"
+    rows = "scripts:\n- {category: 售后, title: 退货, text: 123}\n- {category: 售后, title: 换货, text: 好, enabled: 是}\n"
+    path.write_text(rows, encoding="utf-8")
+    assert await cli("scripts", "import", str(path)) == 2
+    err = capsys.readouterr().err
+    assert "第 2 行：text：应是文本，而不是整数 123" in err
+    assert '第 3 行：enabled：应是true/false，而不是文本 "是"' in err
+    assert await cli("scripts", "list") == 0
+    assert json.loads(capsys.readouterr().out) == []

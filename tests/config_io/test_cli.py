@@ -62,13 +62,13 @@ async def test_export_then_import(
     [changed] = plan["sections"]["scripts"]["changed_items"]
     assert changed["fields"] == {"text": [old_content, "亲，七天无理由退货，运费我们出。"]}
 
-    assert await cli("import", str(edited)) == 0
+    assert await cli("--by", "wangfang", "import", str(edited)) == 0
     assert "已导入" in capsys.readouterr().out
     [kept] = await ScriptStore(redis, keys).all()
     assert (kept.id, kept.text) == (filled.scripts[0], "亲，七天无理由退货，运费我们出。")
     [entry] = await AuditLog(redis, keys).latest(5)
     assert (entry.actor, entry.via, entry.action, entry.target) == (
-        "cli",
+        "wangfang",
         "import",
         "config.import",
         "edited.yaml",

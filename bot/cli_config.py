@@ -58,8 +58,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         async with admin_services(settings) as services:
             if args.command == "export":
                 return await reporting(_export(services.redis, services.keys, args.file, only))
+            wecom = services.wecom
             importer = ConfigImporter(
-                services.redis, services.keys, services.wecom.external_contact
+                services.redis, services.keys, wecom.external_contact, users=wecom.user
             )
             return await reporting(_import(importer, args, only))
     except ConfigProblems as exc:

@@ -1,7 +1,9 @@
 """`scrm-bot welcome ...` and `scrm-bot channels ...`: templates and channel codes, JSON out.
 
 Simple cases take flags; time slots and attachments come in a JSON file with the fields of
-`WelcomeTemplate` / `Channel` (see docs/operator-guide.md).
+`WelcomeTemplate` / `Channel` (see docs/operator-guide.md), checked field by field. `channels
+update` changes only what it names (a flag, a field of its file); a channel's members and tags
+are looked up in WeCom before anything is saved.
 """
 
 from __future__ import annotations

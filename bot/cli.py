@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--by",
+        dest="actor",  # `stats --by staff|channel` is another option of the same name
         metavar="NAME",
         type=cli_audit.by_name,
         help="who the audit log records for a change (default: the operating-system user)",
@@ -150,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.set_format(settings.log_format)
         if args.command == "doctor":
             return asyncio.run(_doctor(settings, as_json=args.json))
-        args.by = args.by or cli_audit.operator()
+        args.actor = args.actor or cli_audit.operator()
         feature = FEATURES.get(args.command)
         if feature is not None:
             forwarded = sys.argv[1:] if argv is None else argv

@@ -97,7 +97,7 @@ async def record(settings: Settings, args: argparse.Namespace, argv: Sequence[st
     keys = RedisKeys(settings.corp_id, settings.key_prefix)
     async with open_redis(settings.redis_url, settings.data_dir) as (redis, _url):
         await AuditLog(redis, keys).record(
-            args.by, "cli", f"{args.command}.{args.action}", target, command_line(argv)
+            args.actor, "cli", f"{args.command}.{args.action}", target, command_line(argv)
         )
 
 

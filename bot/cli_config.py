@@ -110,7 +110,7 @@ async def _import(
         if not args.json:
             print("试运行：没有写入任何内容。")
         return 0
-    warnings = await importer.apply(plan, actor=args.by, target=args.file.name)
+    warnings = await importer.apply(plan, actor=args.actor, target=args.file.name)
     for warning in warnings:
         print(f"注意：{warning}", file=sys.stderr)
     if not args.json:

@@ -46,10 +46,9 @@ from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
 from bot.redis_store import RedisOpener, open_redis
 from bot.redis_url import redacted
-from bot.rfm.runner import RfmRunner
+from bot.rfm.corp_run import corp_runner
 from bot.routing import Dispatcher, Router
 from bot.sop.runner import JOBS_POLL_SECONDS, job_runner
-from bot.sop.triggers import segment_entered
 from bot.tasks import stop_tasks
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
@@ -237,13 +236,7 @@ async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
     redis, keys, wecom, settings = app[REDIS], app[KEYS], app[WECOM], app[SETTINGS]
     channels = ChannelManager(ChannelStore(redis, keys), wecom.external_contact)
     media = MediaLibrary(redis, keys, wecom.media)
-    rfm = RfmRunner(
-        redis,
-        keys,
-        wecom.external_contact,
-        window_days=settings.rfm_window_days,
-        on_segment=segment_entered(app[HANDLER_CONTEXT]),
-    )
+    rfm = corp_runner(redis, keys, wecom, settings)
     due_jobs = job_runner(app[HANDLER_CONTEXT])
 
     async def digest() -> bool:

@@ -8,9 +8,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from bot import (
+    cli_audit,
     cli_config,
     cli_group_welcome,
     cli_products,
@@ -30,6 +32,23 @@ from bot.redis_store import EmbeddedRedisError, open_redis
 
 log = logging.getLogger("scrm")
 
+# the commands of each feature: `run(settings, args) -> exit code`
+FEATURES: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "words": cli_words.run_words,
+    "welcome": cli_welcome.run,
+    "channels": cli_welcome.run,
+    "tags": cli_tags.run,
+    "rfm": cli_rfm.run,
+    "scripts": cli_scripts.run,
+    "products": cli_products.run,
+    "sop": cli_sop.run,
+    "profile": cli_profiles.run,
+    "group-welcome": cli_group_welcome.run,
+    "stats": cli_stats.run,
+    "export": cli_config.run,
+    "import": cli_config.run,
+}
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -40,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
         "--corp",
         metavar="SLUG",
         help="with a config file of several corps ([corps.<slug>]): the corp a command is for",
+    )
+    parser.add_argument(
+        "--by",
+        dest="actor",  # `stats --by staff|channel` is another option of the same name
+        metavar="NAME",
+        type=cli_audit.by_name,
+        help="who the audit log records for a change (default: the operating-system user)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -125,28 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.set_format(settings.log_format)
         if args.command == "doctor":
             return asyncio.run(_doctor(settings, as_json=args.json))
-        if args.command == "words":
-            return asyncio.run(cli_words.run_words(settings, args))
-        if args.command in ("welcome", "channels"):
-            return asyncio.run(cli_welcome.run(settings, args))
-        if args.command == "tags":
-            return asyncio.run(cli_tags.run(settings, args))
-        if args.command == "rfm":
-            return asyncio.run(cli_rfm.run(settings, args))
-        if args.command == "scripts":
-            return asyncio.run(cli_scripts.run(settings, args))
-        if args.command == "products":
-            return asyncio.run(cli_products.run(settings, args))
-        if args.command == "sop":
-            return asyncio.run(cli_sop.run(settings, args))
-        if args.command == "profile":
-            return asyncio.run(cli_profiles.run(settings, args))
-        if args.command == "group-welcome":
-            return asyncio.run(cli_group_welcome.run(settings, args))
-        if args.command == "stats":
-            return asyncio.run(cli_stats.run(settings, args))
-        if args.command in ("export", "import"):
-            return asyncio.run(cli_config.run(settings, args))
+        args.actor = args.actor or cli_audit.operator()
+        feature = FEATURES.get(args.command)
+        if feature is not None:
+            forwarded = sys.argv[1:] if argv is None else argv
+            return asyncio.run(
+                cli_audit.audited(feature(settings, args), settings, args, forwarded)
+            )
         return asyncio.run(_deadletter(settings, args))
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)

@@ -58,8 +58,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         async with admin_services(settings) as services:
             if args.command == "export":
                 return await reporting(_export(services.redis, services.keys, args.file, only))
+            wecom = services.wecom
             importer = ConfigImporter(
-                services.redis, services.keys, services.wecom.external_contact
+                services.redis, services.keys, wecom.external_contact, users=wecom.user
             )
             return await reporting(_import(importer, args, only))
     except ConfigProblems as exc:
@@ -109,7 +110,7 @@ async def _import(
         if not args.json:
             print("试运行：没有写入任何内容。")
         return 0
-    warnings = await importer.apply(plan, actor="cli", target=args.file.name)
+    warnings = await importer.apply(plan, actor=args.actor, target=args.file.name)
     for warning in warnings:
         print(f"注意：{warning}", file=sys.stderr)
     if not args.json:

@@ -8,7 +8,6 @@ the joins of a group (or every group) under a template, for the SOP / mass-messa
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from bot.cli_output import admin_services, print_json, reporting
 from bot.config import Settings
 from bot.text.guard import TextGuard
+from bot.typed_input import read_json
 from bot.welcome.group import EVERY_GROUP, GroupWelcome, GroupWelcomeStore, single_attachment
 from bot.welcome.templates import TemplateError
 
@@ -47,10 +47,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _attachment(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TemplateError(f"无法读取 {path}：{exc}") from None
+    data = read_json(path)
     if isinstance(data, list) and all(isinstance(item, dict) for item in data):
         return single_attachment(data)
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from bot.tagging.rules import RuleError
 from bot.text.guard import TextGuard
 from bot.text.library import LibraryError, WordLibrary
 from bot.text.starter import seed_starter_words
+from bot.typed_input import InputProblems
 from bot.wecom import WeComClient, WeComError
 from bot.welcome.templates import TemplateError
 from scripts_library.products import ProductError
@@ -50,6 +51,7 @@ async def reporting(work: Awaitable[int]) -> int:
         ScriptError,
         RuleError,
         SopError,
+        InputProblems,
     ) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -10,9 +10,10 @@ from pathlib import Path
 from bot.cli_output import AdminServices, admin_services, print_json, reporting
 from bot.config import Settings
 from bot.locks import LockTimeout
+from bot.rfm.corp_run import corp_runner
 from bot.rfm.csv_import import import_orders
 from bot.rfm.orders import OrderError, OrderStore
-from bot.rfm.runner import RfmRunner, latest_summary, segment_of
+from bot.rfm.runner import latest_summary, segment_of
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,9 +51,7 @@ async def _action(settings: Settings, services: AdminServices, args: argparse.Na
         store = OrderStore(redis, keys)
         print_json(await import_orders(store, args.file, time.time(), dry_run=args.dry_run))
     elif args.action == "run":
-        runner = RfmRunner(
-            redis, keys, services.wecom.external_contact, window_days=settings.rfm_window_days
-        )
+        runner = corp_runner(redis, keys, services.wecom, settings)  # as the daily run: SOPs too
         report = await runner.run(time.time(), resync_all=args.all)
         print_json(report.as_dict())
     elif args.external_userid:

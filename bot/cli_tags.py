@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 from bot.cli_output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
-from bot.tagging.rules import RuleError, RuleMatcher, TagRule
+from bot.tagging.rules import RuleMatcher, TagRule
 from bot.tagging.store import TagRuleStore
+from bot.typed_input import build, read_json_object
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,10 +78,8 @@ async def _rules(args: argparse.Namespace, store: TagRuleStore) -> int:
 
 def _rule(args: argparse.Namespace) -> TagRule:
     if args.file:
-        try:
-            return TagRule(**json.loads(args.file.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            raise RuleError(f"无法读取规则文件 {args.file}：{exc}") from None
+        raw = read_json_object(args.file)
+        return build(TagRule, raw, what=f"{args.file.name}：", defaults={"id": args.id})
     return TagRule(
         id=args.id,
         name=args.name,

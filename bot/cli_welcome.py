@@ -1,13 +1,14 @@
 """`scrm-bot welcome ...` and `scrm-bot channels ...`: templates and channel codes, JSON out.
 
 Simple cases take flags; time slots and attachments come in a JSON file with the fields of
-`WelcomeTemplate` / `Channel` (see docs/operator-guide.md).
+`WelcomeTemplate` / `Channel` (see docs/operator-guide.md), checked field by field. `channels
+update` changes only what it names (a flag, a field of its file); a channel's members and tags
+are looked up in WeCom before anything is saved.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -17,10 +18,12 @@ from bot.cli_output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.media import MediaError, MediaLibrary
 from bot.text.guard import TextGuard
-from bot.welcome.channels import Channel, ChannelStore, StaffSlot
+from bot.typed_input import build, read_json_object
+from bot.welcome.channel_refs import ChannelReferences
+from bot.welcome.channels import Channel, ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import SCOPES, TemplateError, TimeSlot, WelcomeTemplate
+from bot.welcome.templates import SCOPES, WelcomeTemplate
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,38 +51,26 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     actions.add_parser("list", help="every channel as JSON")
     show = actions.add_parser("show", help="one channel with its stats")
     show.add_argument("id")
-    for name, text in (("create", "create a channel code"), ("update", "change a channel")):
-        sub = actions.add_parser(name, help=text)
+    for name, text in (
+        ("create", "create a channel code"),
+        ("update", "change a channel: only the fields given (a flag, or a field of --file)"),
+    ):
+        sub = actions.add_parser(name, help=text, description=text)
         if name == "update":
             sub.add_argument("id")
-        sub.add_argument("--file", type=Path, help="JSON with every field (slots)")
-        sub.add_argument("--name", default="")
-        sub.add_argument("--users", type=csv_list, default=[], help="comma-separated userids")
-        sub.add_argument("--backup", type=csv_list, default=[])
-        sub.add_argument("--daily-limit", type=int, default=0)
-        sub.add_argument("--tags", type=csv_list, default=[], help="corp tag ids to mark")
+        sub.add_argument("--file", type=Path, help="JSON with fields of a channel (slots …)")
+        sub.add_argument("--name")
+        sub.add_argument("--users", type=csv_list, help="comma-separated userids")
+        sub.add_argument("--backup", type=csv_list, help="comma-separated userids ('' = none)")
+        sub.add_argument("--daily-limit", type=int, help="adds per member per day (0 = no limit)")
+        sub.add_argument("--tags", type=csv_list, help="corp tag ids to mark ('' = none)")
     actions.add_parser("delete", help="delete a channel and its code").add_argument("id")
-
-
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TemplateError(f"无法读取 {path}：{exc}") from None
-    if not isinstance(data, dict):
-        raise TemplateError(f"{path} 应是一个 JSON 对象")
-    return data
 
 
 def _template(args: argparse.Namespace) -> WelcomeTemplate:
     if args.file:
-        raw = _load(args.file)
-        raw.setdefault("id", args.id)
-        try:
-            raw["slots"] = [TimeSlot(**slot) for slot in raw.get("slots", [])]
-            return WelcomeTemplate(**raw)
-        except TypeError as exc:
-            raise TemplateError(f"{args.file} 的字段不对：{exc}") from None
+        raw = read_json_object(args.file)
+        return build(WelcomeTemplate, raw, what=f"{args.file.name}：", defaults={"id": args.id})
     return WelcomeTemplate(
         args.id,
         args.name or args.scope,
@@ -90,23 +81,28 @@ def _template(args: argparse.Namespace) -> WelcomeTemplate:
     )
 
 
-def _channel(args: argparse.Namespace, channel_id: str) -> Channel:
+CHANNEL_FLAGS = ("name", "users", "backup", "daily_limit", "tags")
+# what `channels show` prints beside the fields one sets: accepted in a file, never taken from it
+CHANNEL_OUTPUT = frozenset({"id", "config_id", "qr_code", "active", "stats"})
+
+
+def _channel(args: argparse.Namespace, stored: Channel | None) -> Channel:
+    """The channel the command asks for: the stored one (update) with only the fields the
+    command names changed — a field of `--file`, then a flag given (flags win)."""
+    fields: dict[str, Any] = {}
+    if stored is not None:
+        fields = {k: v for k, v in asdict(stored).items() if k not in CHANNEL_OUTPUT}
     if args.file:
-        raw = _load(args.file)
-        raw["id"] = channel_id
-        try:
-            raw["slots"] = [StaffSlot(**slot) for slot in raw.get("slots", [])]
-            return Channel(**raw)
-        except TypeError as exc:
-            raise TemplateError(f"{args.file} 的字段不对：{exc}") from None
-    return Channel(
-        channel_id,
-        args.name,
-        args.users,
-        backup=args.backup,
-        daily_limit=args.daily_limit,
-        tags=args.tags,
-    )
+        fields |= {k: v for k, v in read_json_object(args.file).items() if k not in CHANNEL_OUTPUT}
+    fields |= {f: getattr(args, f) for f in CHANNEL_FLAGS if getattr(args, f) is not None}
+    fields.setdefault("name", "")
+    fields.setdefault("users", [])
+    what = f"{args.file.name}：" if args.file else ""
+    channel = build(Channel, fields, what=what, defaults={"id": ""})
+    if stored is not None:
+        channel.id, channel.config_id = stored.id, stored.config_id
+        channel.qr_code, channel.active = stored.qr_code, stored.active
+    return channel
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -117,9 +113,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             media = MediaLibrary(redis, keys, services.wecom.media)
             return await reporting(_welcome(args, WelcomeStore(redis, keys), guard, media))
         store = ChannelStore(redis, keys)
-        return await reporting(
-            _channels(args, store, ChannelManager(store, services.wecom.external_contact))
-        )
+        contact = services.wecom.external_contact
+        references = ChannelReferences(redis, keys, services.wecom.user, contact)
+        manager = ChannelManager(store, contact, references=references)
+        return await reporting(_channels(args, store, manager))
 
 
 async def _welcome(
@@ -174,7 +171,7 @@ async def _channels(args: argparse.Namespace, store: ChannelStore, manager: Chan
         print_json([asdict(c) for c in await store.list()])
         return 0
     if args.action == "create":
-        print_json(asdict(await manager.create(_channel(args, ""))))
+        print_json(asdict(await manager.create(_channel(args, None))))
         return 0
     existing = await store.get(args.id)
     if existing is None:
@@ -183,13 +180,7 @@ async def _channels(args: argparse.Namespace, store: ChannelStore, manager: Chan
     if args.action == "show":
         print_json(asdict(existing) | {"stats": await store.stats(existing.id)})
     elif args.action == "update":
-        changed = _channel(args, existing.id)
-        changed.config_id, changed.qr_code, changed.active = (
-            existing.config_id,
-            existing.qr_code,
-            existing.active,
-        )
-        print_json(asdict(await manager.update(changed)))
+        print_json(asdict(await manager.update(_channel(args, existing))))
     else:
         await manager.delete(existing)
         print_json({"deleted": existing.id})

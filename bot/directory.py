@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -21,6 +22,9 @@ from bot.wecom.api.user import UserAPI
 
 FRESH_SECONDS = 86400.0  # moving staff between departments is rare; a day's lag is acceptable
 LOOKUP_SECONDS = 2.0
+NO_SUCH_MEMBER = frozenset({40003, 60111, 46004})  # invalid userid / not found / no such user
+CANT_TELL = frozenset({60011})  # outside the app's visible range: exists or not, WeCom decides
+CONCURRENT_LOOKUPS = 8
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,9 @@ class StaffDirectory:
         except (WeComError, TimeoutError) as exc:
             log.info("member %s not available: %s", userid, exc)
             return known
+        return await self._remember(userid, member)
+
+    async def _remember(self, userid: str, member: dict[str, Any]) -> dict[str, Any]:
         entry = {
             "departments": _main_first(member.get("department", []), member.get("main_department")),
             "name": str(member.get("name") or ""),
@@ -62,6 +69,29 @@ class StaffDirectory:
         }
         await self._redis.hset(self._keys.staff_departments, userid, json.dumps(entry))
         return entry
+
+    async def missing(self, userids: Iterable[str]) -> list[str]:
+        """The user ids WeCom says are no member of the corp, in the order given. Asked afresh
+        (a cached member may have left since); an answer that can't tell (60011) counts as a
+        member, any other error is raised."""
+        unique = list(dict.fromkeys(userids))
+        limit = asyncio.Semaphore(CONCURRENT_LOOKUPS)
+
+        async def absent(userid: str) -> bool:
+            async with limit:
+                try:
+                    member = await self._users.get(userid)
+                except WeComError as exc:
+                    if exc.errcode in NO_SUCH_MEMBER:
+                        return True
+                    if exc.errcode in CANT_TELL:
+                        return False
+                    raise
+            await self._remember(userid, member)
+            return False
+
+        found = await asyncio.gather(*(absent(userid) for userid in unique))
+        return [userid for userid, gone in zip(unique, found, strict=True) if gone]
 
     async def forget(self, userid: str) -> None:
         """Drop a cached answer, e.g. when WeCom reports the member changed."""

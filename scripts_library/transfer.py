@@ -23,6 +23,7 @@ import yaml
 
 from bot.csv_cells import csv_text, restored
 from bot.text.guard import TextGuard
+from bot.typed_input import Checker
 from bot.yaml_input import YamlRefused, load_yaml
 from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility, validate
 
@@ -108,9 +109,7 @@ def to_script(raw: Any) -> Script:
     if not isinstance(raw, dict):
         raise ScriptError("应是一个对象（键: 值）")
     known = {"id", "category", "title", "text", "attachments", "keywords", "visibility", "enabled"}
-    unknown = sorted(
-        set(raw) - known - {"version", "created_by", "created_at", "updated_by", "updated_at"}
-    )
+    unknown = sorted(set(raw) - known - BOOKKEEPING)
     if unknown:
         raise ScriptError(f"未知字段 {', '.join(unknown)}")
     visibility = raw.get("visibility") or {}
@@ -136,6 +135,17 @@ def to_script(raw: Any) -> Script:
     )
 
 
+BOOKKEEPING = frozenset({"version", "created_by", "created_at", "updated_by", "updated_at"})
+
+
+def type_problems(raw: Any) -> list[str]:
+    """A YAML row's fields against `Script`'s types (`text: 123` is named, not turned into
+    "123"); CSV cells are all text and are read by `to_script` itself."""
+    checker = Checker()
+    checker.fields(Script, raw, ignored=BOOKKEEPING, optional=frozenset({"id"}))
+    return checker.problems
+
+
 async def import_file(
     store: ScriptStore, path: Path, by: str, guard: TextGuard | None, *, dry_run: bool = False
 ) -> dict[str, int]:
@@ -145,7 +155,12 @@ async def import_file(
     by_title = {(s.category, s.title): s for s in existing}
     scripts: list[Script] = []
     problems: list[str] = []
+    typed = path.suffix.lower() in (".yaml", ".yml")
     for line, raw in read_rows(path):
+        wrong = type_problems(raw) if typed else []
+        if wrong:
+            problems += [f"第 {line} 行：{problem}" for problem in wrong]
+            continue
         try:
             script = to_script(raw)
             validate(script, guard)

@@ -13,6 +13,8 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 
 AUDIT_MAXLEN = 100_000
+# how a change was made, as `审计` says it
+VIA_NAMES = {"chat": "管理员对话", "cli": "命令行", "import": "配置导入"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,17 +23,23 @@ class AuditEntry:
 
     id: str
     at: int
-    actor: str  # the admin's userid, or "cli" / "import"
-    via: str  # chat / cli / import
+    actor: str  # the admin's userid; the CLI's --by, else the OS user running it
+    via: str  # chat / cli / import (see VIA_NAMES)
     action: str  # e.g. script.add, word.remove, sop.pause
     target: str  # the item's id (or word, or file name)
     summary: str  # one line in Chinese, for 审计
     before: Any = None
     after: Any = None
 
+    @property
+    def how(self) -> str:
+        """How the change was made, in words: 管理员对话 / 命令行 / 配置导入."""
+        return VIA_NAMES.get(self.via, self.via)
+
 
 class AuditLog:
-    """Writes and reads the audit stream of one corp."""
+    """Writes and reads the audit stream of one corp: the one writer of it, for admin chat, the
+    CLI (`bot.cli_audit`) and configuration imports alike."""
 
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis

@@ -65,7 +65,7 @@ async def _audit(cmd: Parsed, call: Call) -> str:
     lines = [f"最近 {len(entries)} 条改动（新的在前）："]
     for entry in entries:
         when = corp_clock(entry.at, "%m-%d %H:%M")
-        lines.append(f"{when} {entry.actor}（{entry.via}）{entry.summary}")
+        lines.append(f"{when} {entry.actor}（{entry.how}）{entry.summary}")
     return "\n".join(lines)
 
 

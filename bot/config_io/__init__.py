@@ -2,8 +2,8 @@
 back — checked as a whole, diffed, applied in one Redis transaction.
 
 - `fileio`: the file (reading with bounds, YAML errors by line; stable writing).
-- `schema`, `items`, `sections`, `mappings`: sections and their items, type-checked against the
-  stores' dataclasses.
+- `items`, `sections`, `mappings`: sections and their items, type-checked against the
+  stores' dataclasses (`bot.typed_input`, shared with the CLI's JSON files).
 - `checks`, `plan`: the whole file's checks and the diff per section.
 - `remote`, `apply`: the WeCom side (contact ways, group welcome templates) and the transaction.
 - `importer`: export, and `ConfigImporter` (plan, apply, audit) for the CLI.

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from bot.config_io.items import ConfigProblems, LineIndex
-from bot.config_io.schema import type_name
+from bot.typed_input import type_name
 from bot.welcome.templates import CORP_TIME
 from bot.yaml_input import YamlRefused, load_yaml
 

@@ -18,6 +18,7 @@ from bot.config_io.remote import RemoteSide
 from bot.keys import RedisKeys
 from bot.text.starter import seed_starter_words
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.api.user import UserAPI
 from bot.welcome.store import WelcomeStore
 
 IMPORT_AUTHOR = "import"  # created_by / updated_by of scripts and SOPs an import writes
@@ -72,11 +73,12 @@ class ConfigImporter:
         keys: RedisKeys,
         contact: ExternalContactAPI | None = None,
         *,
+        users: UserAPI | None = None,
         by: str = IMPORT_AUTHOR,
     ) -> None:
         self._redis = redis
         self._keys = keys
-        self._remote = RemoteSide(redis, keys, contact)
+        self._remote = RemoteSide(redis, keys, contact, users)
         self._by = by
 
     async def plan(self, config: ConfigFile, only: Collection[str] | None = None) -> Plan:

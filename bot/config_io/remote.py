@@ -28,6 +28,8 @@ from bot.config_io.sections import LIST_SECTIONS
 from bot.keys import RedisKeys
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.api.user import UserAPI
+from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import Channel, ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.group import GONE_ERRCODES, KINDS, GroupWelcome
@@ -62,14 +64,27 @@ def _wecom_fields(channel: Channel) -> tuple[Any, ...]:
     )
 
 
-class RemoteSide:
-    """Looks up, writes and undoes the WeCom objects behind channels and group welcomes."""
+def _named(channel: Channel) -> tuple[list[str], list[str]]:
+    """What a channel names in WeCom besides its code: members and tags."""
+    return channel.staff(), channel.tags
 
-    def __init__(self, redis: Redis, keys: RedisKeys, api: ExternalContactAPI | None) -> None:
+
+class RemoteSide:
+    """Looks up, writes and undoes the WeCom objects behind channels and group welcomes.
+    With `users`, the staff and tags of each new or changed channel are looked up too."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        api: ExternalContactAPI | None,
+        users: UserAPI | None = None,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._api = api
         self._channels = ChannelManager(ChannelStore(redis, keys), api) if api else None
+        self._references = ChannelReferences(redis, keys, users, api) if api and users else None
 
     def missing_client(self, sections: dict[str, SectionPlan]) -> str | None:
         """Why this plan can't be applied without a WeCom client, if it can't."""
@@ -112,6 +127,7 @@ class RemoteSide:
                 found.ways[item.key] = way
                 channel.qr_code = str(way.get("qr_code", ""))
             item.data = EXPORT["channels"](channel)
+        problems += await self._channel_references(desired, current)
         for item in desired.get("group_welcomes", {}).values():
             stored = current["group_welcomes"].get(item.key)
             welcome: GroupWelcome = item.model
@@ -134,6 +150,21 @@ class RemoteSide:
                 welcome.template_id = ""
                 item.data = EXPORT["group_welcomes"](welcome)
         return found, problems, notes
+
+    async def _channel_references(
+        self, desired: dict[str, dict[str, Item]], current: dict[str, dict[str, Item]]
+    ) -> list[str]:
+        """Members and tags WeCom lacks, of each channel whose staff or tags the file changes."""
+        if self._references is None:
+            return []
+        problems = []
+        for item in desired.get("channels", {}).values():
+            channel: Channel = item.model
+            stored = current["channels"].get(item.key)
+            if stored is not None and _named(stored.model) == _named(channel):
+                continue
+            problems += [f"{item.where}: {p}" for p in await self._references.problems(channel)]
+        return problems
 
     async def prepare(self, plan: Plan) -> Undo:
         """Write the added and changed channels and group welcomes to WeCom (their models get

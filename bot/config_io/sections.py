@@ -3,7 +3,7 @@
 Each section reads its Redis hash (id → JSON, as the store writes it), turns records into
 items in the file's form (the store's dataclass as a dict, minus bookkeeping such as versions
 and timestamps, which the import sets itself), and parses the file's items back into the
-store's dataclass, type-checked field by field (`schema.Checker`).
+store's dataclass, type-checked field by field (`bot.typed_input.Checker`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.config_io.items import Item, LineIndex, where
-from bot.config_io.schema import Checker, type_name
 from bot.keys import RedisKeys
 from bot.sop.rules import SopRule
 from bot.tagging.rules import TagRule
+from bot.typed_input import Checker, type_name
 from bot.welcome.channels import Channel
 from bot.welcome.group import GroupWelcome
 from bot.welcome.templates import WelcomeTemplate

@@ -16,6 +16,7 @@ from bot.scheduler import Scheduler
 from bot.sop import jobs
 from bot.sop.rules import SopRule, step_due
 from bot.sop.store import SopStore
+from bot.wecom.api.user import UserAPI
 
 
 class SopTriggers:
@@ -82,12 +83,12 @@ class SopTriggers:
 SegmentHook = Callable[[str, str, str], Awaitable[None]]
 
 
-def segment_entered(ctx: HandlerContext) -> SegmentHook:
-    """What the RFM run calls when a follower's customer enters a segment."""
+def segment_entered(redis: Redis, keys: RedisKeys, users: UserAPI) -> SegmentHook:
+    """What the RFM run calls when a follower's customer enters a segment: the SOPs waiting
+    for that segment start for them (wired by `bot.rfm.corp_run` for every run)."""
+    triggers = SopTriggers(redis, keys, StaffDirectory(redis, keys, users))
 
     async def entered(staff: str, external_userid: str, segment: str) -> None:
-        await SopTriggers.of(ctx).fire(
-            "segment", staff, external_userid, time.time(), value=segment
-        )
+        await triggers.fire("segment", staff, external_userid, time.time(), value=segment)
 
     return entered

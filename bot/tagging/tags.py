@@ -69,6 +69,18 @@ class CorpTags:
         rows = await self._redis.hmget(self._keys.corp_tags, [f"id:{t}" for t in tag_ids])
         return {t: name for t, name in zip(tag_ids, rows, strict=True) if name}
 
+    async def unknown(self, tag_ids: list[str]) -> list[str]:
+        """The ids among `tag_ids` that are no corp tag, in the order given; the cache is read
+        from WeCom again first when it doesn't know one (a tag added in the console since)."""
+        wanted = list(dict.fromkeys(tag_ids))
+        cached = await self.names(wanted)
+        missing = [t for t in wanted if t not in cached]
+        if missing:
+            await self.refresh()
+            known = await self.names(missing)
+            missing = [t for t in missing if t not in known]
+        return missing
+
     async def forget(self) -> None:
         """Drop the cache (a tag changed in WeCom); the next lookup reads the list again."""
         await self._redis.delete(self._keys.corp_tags)

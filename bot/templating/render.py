@@ -22,6 +22,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.templating.language import (
+    ALLOWED_HELP,
     MAX_OUTPUT_BYTES,
     MAX_SOURCE_BYTES,
     MAX_VALUE_CHARS,
@@ -29,6 +30,7 @@ from bot.templating.language import (
     TemplateProblem,
     check_tree,
 )
+from bot.templating.syntax import syntax_problem
 from bot.text.guard import BlockedText, TextGuard
 
 # plain text, not HTML; the sandbox stays as a second wall behind the language check
@@ -72,7 +74,7 @@ def _compile(text: str, allowed: tuple[str, ...]) -> _Compiled:
     try:
         tree = ENV.parse(text)
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(f"第 {exc.lineno} 行模板语法错误：{exc.message}") from None
+        raise TemplateProblem(syntax_problem(exc)) from None
     except (RecursionError, ValueError, OverflowError):  # "((((…", a 5000-digit number
         raise TemplateProblem("模板写法过于复杂，无法解析") from None
     checked = check_tree(tree, allowed)
@@ -98,10 +100,10 @@ def render(text: str, variables: Mapping[str, str], allowed: Iterable[str] = ALL
             parts.append(part)
     except TemplateProblem:
         raise
-    except SecurityError as exc:
-        raise TemplateProblem(f"含有不允许的模板写法：{exc}") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise TemplateProblem(f"无法渲染：{exc}") from None
+    except SecurityError:  # the language check refuses all of it first: a backstop
+        raise TemplateProblem(f"含有不允许的模板写法；{ALLOWED_HELP}") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError):
+        raise TemplateProblem("无法渲染，请检查变量和过滤器的写法") from None
     return "".join(parts)
 
 

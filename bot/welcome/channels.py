@@ -66,6 +66,11 @@ class Channel:
         raw["slots"] = [StaffSlot(**slot) for slot in raw.get("slots", [])]
         return cls(**raw)
 
+    def staff(self) -> list[str]:
+        """Every member the channel names (default staff, each slot's, the backup), once."""
+        everyone = [*self.users, *(u for slot in self.slots for u in slot.users), *self.backup]
+        return list(dict.fromkeys(everyone))
+
     def scheduled(self, now: datetime) -> list[str]:
         for slot in self.slots:
             if slot.matches(now):
@@ -85,15 +90,13 @@ class Channel:
 def validate_channel(channel: Channel) -> None:
     if not channel.name.strip() or len(channel.name) > MAX_REMARK_CHARS:
         raise TemplateError(f"渠道名称需要 1-{MAX_REMARK_CHARS} 个字符")
-    everyone = set(channel.users) | set(channel.backup)
     for n, slot in enumerate(channel.slots, 1):
         if not slot.users:
             raise TemplateError(f"第 {n} 个时段没有员工")
-        everyone |= set(slot.users)
         check_slot(n, TimeSlot("", weekdays=slot.weekdays, start=slot.start, end=slot.end))
     if not channel.users and not channel.slots:
         raise TemplateError("渠道至少需要一名员工")
-    if len(everyone) > MAX_USERS:
+    if len(channel.staff()) > MAX_USERS:
         raise TemplateError(f"一个渠道最多 {MAX_USERS} 名员工（企业微信限制）")
     if channel.daily_limit < 0:
         raise TemplateError("每日添加上限不能为负数")
@@ -106,9 +109,16 @@ class ChannelStore:
         self._redis = redis
         self._keys = keys
 
+    async def new_id(self) -> str:
+        """A channel id no stored channel has."""
+        while True:
+            channel_id = secrets.token_hex(3)
+            if not await self._redis.hexists(self._keys.channels, channel_id):
+                return channel_id
+
     async def save(self, channel: Channel) -> Channel:
         if not channel.id:
-            channel.id = secrets.token_hex(3)
+            channel.id = await self.new_id()
         await self._redis.hset(self._keys.channels, channel.id, channel.to_json())
         return channel
 

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import MAX_REMARK_CHARS, Channel, ChannelStore, validate_channel
-from bot.welcome.templates import corp_now
+from bot.welcome.templates import TemplateError, corp_now
 
 log = logging.getLogger(__name__)
 
@@ -17,23 +18,41 @@ MULTI_USER, QR_CODE = 2, 2  # add_contact_way type and scene
 
 
 class ChannelManager:
-    """Creates, updates and deletes channels, in WeCom and in Redis together."""
+    """Creates, updates and deletes channels, in WeCom and in Redis together. With
+    `references`, a channel naming a member or tag WeCom doesn't have is refused first."""
 
     def __init__(
-        self, store: ChannelStore, api: ExternalContactAPI, now: Callable[[], datetime] = corp_now
+        self,
+        store: ChannelStore,
+        api: ExternalContactAPI,
+        now: Callable[[], datetime] = corp_now,
+        *,
+        references: ChannelReferences | None = None,
     ) -> None:
         self.store = store
         self._api = api
         self._now = now
+        self._references = references
 
     def day(self) -> str:
         return self._now().strftime("%Y-%m-%d")
 
     async def create(self, channel: Channel) -> Channel:
-        validate_channel(channel)
-        channel = await self.store.save(channel)  # an id, so the State exists
+        """Check, create the contact way, then store: a channel WeCom refused is not kept
+        (it would have no code, and the rotation would retry it every minute)."""
+        await self.check(channel)
+        channel.id = channel.id or await self.store.new_id()  # the State needs it
         await self.add_remote(channel)
         return await self.store.save(channel)
+
+    async def check(self, channel: Channel) -> None:
+        """`TemplateError` naming every problem: the channel's own rules, then (with
+        `references`) each member and tag WeCom doesn't have."""
+        validate_channel(channel)
+        if self._references is not None:
+            problems = await self._references.problems(channel)
+            if problems:
+                raise TemplateError("；".join(problems))
 
     async def add_remote(self, channel: Channel) -> None:
         """Create the channel's contact way in WeCom (only there): sets `active`, `config_id`
@@ -51,7 +70,10 @@ class ChannelManager:
         channel.qr_code = str(data.get("qr_code", ""))
 
     async def update(self, channel: Channel) -> Channel:
-        validate_channel(channel)
+        await self.check(channel)
+        if not channel.config_id:  # stored without a code by an older version: make one now
+            await self.add_remote(channel)
+            return await self.store.save(channel)
         await self.refresh(channel, force=True)
         return channel
 
@@ -90,6 +112,8 @@ class ChannelManager:
         """Follow every channel's rotation and the new day's limits; returns how many changed."""
         changed = 0
         for channel in await self.store.list():
+            if not channel.config_id:  # no code to point (see `update`): nothing to refresh
+                continue
             try:
                 changed += await self.refresh(channel)
             except WeComError as exc:  # one broken channel must not hold up the others

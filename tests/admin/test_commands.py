@@ -389,9 +389,9 @@ async def test_audit_shows_who_changed_what_newest_first(
     assert lines[0] == "最近 3 条改动（新的在前）："
     stamp = r"\d\d-\d\d \d\d:\d\d "
     expected = [
-        "admin2（chat）撤销：暂停 SOP newcare「新客关怀」",
-        "admin2（chat）暂停 SOP newcare「新客关怀」",
-        "admin1（chat）新增敏感词（竞品）1 个",
+        "admin2（管理员对话）撤销：暂停 SOP newcare「新客关怀」",
+        "admin2（管理员对话）暂停 SOP newcare「新客关怀」",
+        "admin1（管理员对话）新增敏感词（竞品）1 个",
     ]
     for line, want in zip(lines[1:], expected, strict=True):
         assert re.fullmatch(stamp + re.escape(want), line), line
@@ -466,7 +466,7 @@ async def test_department_admins_are_accepted_other_departments_refused(
     assert paused.startswith("已暂停 SOP newcare")
     assert await enabled(ctx, "newcare") is False
     entry = (await say(commands, "审计 1", "boss")).split("\n")[1]
-    assert entry.endswith("boss（chat）暂停 SOP newcare「新客关怀」")
+    assert entry.endswith("boss（管理员对话）暂停 SOP newcare「新客关怀」")
 
 
 async def test_a_confirmation_code_works_only_for_the_admin_it_was_given_to(

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.config_io import ConfigChanged, ConfigImporter
 from bot.config_io.fileio import dump_text
 from bot.keys import RedisKeys
+from bot.sandbox import Sandbox
 from bot.wecom import WeComClient
 from scripts_library.scripts import ScriptStore
 from tests.config_io.conftest import fill
@@ -62,13 +63,13 @@ async def test_export_then_import(
     [changed] = plan["sections"]["scripts"]["changed_items"]
     assert changed["fields"] == {"text": [old_content, "亲，七天无理由退货，运费我们出。"]}
 
-    assert await cli("import", str(edited)) == 0
+    assert await cli("--by", "wangfang", "import", str(edited)) == 0
     assert "已导入" in capsys.readouterr().out
     [kept] = await ScriptStore(redis, keys).all()
     assert (kept.id, kept.text) == (filled.scripts[0], "亲，七天无理由退货，运费我们出。")
     [entry] = await AuditLog(redis, keys).latest(5)
     assert (entry.actor, entry.via, entry.action, entry.target) == (
-        "cli",
+        "wangfang",
         "import",
         "config.import",
         "edited.yaml",
@@ -118,3 +119,27 @@ async def test_a_change_meanwhile_exits_3(
     path.write_text(dump_text({"tag_rules": []}), encoding="utf-8")
     assert await cli("import", str(path)) == 3
     assert "请重新运行导入" in capsys.readouterr().err
+
+
+async def test_an_import_naming_members_or_tags_wecom_lacks_changes_nothing(
+    sandbox_cli_env: Settings,
+    live_sandbox: Sandbox,
+    redis: Redis,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    keys = RedisKeys(sandbox_cli_env.corp_id, sandbox_cli_env.key_prefix)
+    path = tmp_path / "channels.yaml"
+    channels = [
+        {"name": "直播间", "users": ["lisi", "ghost_user"], "tags": ["etNoSuchTag"]},
+        {"name": "门店", "users": ["zhangsan"], "backup": ["ghost_two"]},
+    ]
+    path.write_text(dump_text({"channels": channels}), encoding="utf-8")
+    before = await redis.hgetall(keys.channels)
+    assert await cli("import", str(path)) == 2
+    err = capsys.readouterr().err
+    assert "channels[0] (新建, 第 " in err and "员工账号（userid）：ghost_user" in err
+    assert "企业标签 id：etNoSuchTag" in err and "ghost_two" in err and "lisi" not in err
+    assert await redis.hgetall(keys.channels) == before == {}
+    assert not live_sandbox.calls_to("externalcontact/add_contact_way")
+    assert not await AuditLog(redis, keys).latest(1)

@@ -8,10 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.cli import main
 from bot.config import Settings
+from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
+from bot.sop.jobs import parse_step
+from bot.sop.store import SopStore
 
 
 async def cli(*argv: str) -> int:
@@ -92,3 +96,53 @@ async def test_rfm_import_takes_only_plain_decimal_amounts(
     assert "（收到 '１２３'）" in err
     assert await cli("rfm", "show") == 0
     assert json.loads(capsys.readouterr().out)["orders"] == 0
+
+
+async def test_a_segment_entered_by_a_cli_run_starts_its_sop_once(
+    sandbox_cli_env: Settings,
+    live_sandbox: Sandbox,
+    redis: Redis,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`rfm run` is the daily run: a customer entering a segment starts the SOPs waiting for
+    it (the next run sees no change, so a run without the hook would lose the start)."""
+    await live_sandbox.customer_adds_staff("zhangsan", "wmTea")
+    await live_sandbox.customer_adds_staff("lisi", "wmTea")
+    await live_sandbox.customer_adds_staff("lisi", "wmCup")
+    rule = tmp_path / "vip.json"
+    steps = [{"text": "{{ customer_name }}，感谢支持！", "days": 1, "at": "10:10"}]
+    rule.write_text(
+        json.dumps(
+            {"name": "头部关怀", "trigger": "segment", "segment": "头部活跃", "steps": steps}
+        ),
+        encoding="utf-8",
+    )
+    assert await cli("sop", "set", str(rule)) == 0
+    rule_id = json.loads(capsys.readouterr().out)["id"]
+    now, day = int(time.time()), 86_400
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,external_userid,amount,paid_at\n"
+        f"T1,wmTea,300,{now - day}\nT2,wmTea,300,{now - 2 * day}\n"
+        f"T3,wmCup,9.9,{now - 200 * day}\n",
+        encoding="utf-8",
+    )
+    assert await cli("rfm", "import", str(orders)) == 0
+    capsys.readouterr()
+    keys = RedisKeys(sandbox_cli_env.corp_id, sandbox_cli_env.key_prefix)
+    store = SopStore(redis, keys)
+
+    async def started() -> list[tuple[str, str]]:
+        found = [parse_step(job_id) for job_id in await store.jobs_of(rule_id)]
+        return sorted((job.staff, job.target) for job in found if job is not None)
+
+    assert await cli("rfm", "run") == 0
+    assert json.loads(capsys.readouterr().out)["changed"] == 2
+    assert await started() == [("lisi", "wmTea"), ("zhangsan", "wmTea")]  # wmCup: 尾部流失
+    for again in (["rfm", "run"], ["rfm", "run", "--all"]):
+        assert await cli(*again) == 0
+        capsys.readouterr()
+        assert await started() == [("lisi", "wmTea"), ("zhangsan", "wmTea")]  # not twice
+    assert await cli("sop", "status") == 0
+    assert json.loads(capsys.readouterr().out)["scheduled"] == 2

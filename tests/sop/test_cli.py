@@ -26,7 +26,7 @@ async def test_sop_commands(
     assert "未知变量" in capsys.readouterr().err
     rule.write_text(json.dumps({"name": "新客关怀", "stepz": []}))
     assert await cli("sop", "set", str(rule)) == 2
-    assert "规则字段有误" in capsys.readouterr().err
+    assert "未知字段 stepz（应为 steps？）" in capsys.readouterr().err
     body = {
         "name": "新客关怀",
         "steps": [{"text": "您好，{{ customer_name }}", "days": 3, "at": "10:10"}],

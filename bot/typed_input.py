@@ -1,20 +1,31 @@
-"""Type checks of the items in a configuration file, against the stores' own dataclasses.
+"""Input that people hand the bot as JSON or YAML, checked against the stores' own dataclasses.
 
-YAML hands us plain dicts, lists and scalars; every field of an item is checked against the type
-its dataclass declares (str, int, float, bool, lists, dicts, nested dataclasses, `X | None`), and
-every wrong one is named with its path — `steps[1].days 应是整数，而不是文本 "3"` — instead of
-being coerced. Unknown fields are refused, fields without a default are required. Items are then
-built with the dataclasses themselves, so the file and the stores can't drift apart.
+The one place such input becomes a dataclass: `scrm-bot import`'s items and the JSON files of
+`sop set`, `welcome set`, `channels create/update` and `tags set` alike. JSON and YAML hand us
+plain dicts, lists and scalars; every field is checked against the type its dataclass declares
+(str, int, float, bool, lists, dicts, nested dataclasses, `X | None`), and every wrong one is
+named with its path — `steps[1].days：应是整数，而不是文本 "3"` — instead of being coerced (or
+reaching a comparison as a TypeError). Unknown fields are refused, naming the field it probably
+meant; fields without a default are required. Objects are then built with the dataclasses
+themselves, so the files and the stores can't drift apart.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import math
 import types
 import typing
+from collections.abc import Collection
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+SHOWN_PROBLEMS = 5  # on the one line a command prints; the rest are counted
+MAX_JSON_BYTES = 1 << 20  # a rule or template file; attachments are files beside it, not inline
 
 TYPE_NAMES: dict[Any, str] = {
     str: "文本",
@@ -77,7 +88,7 @@ class Checker:
         declared = {f.name: f for f in dataclasses.fields(cls)}
         unknown = [str(k) for k in raw if k not in declared and k not in ignored]
         if unknown:
-            self.problem(path, f"未知字段 {', '.join(sorted(unknown))}")
+            self.problem(path, f"未知字段 {', '.join(_meant(sorted(unknown), declared))}")
         result: dict[str, Any] = {}
         for name, spec in declared.items():
             where = f"{path}.{name}" if path else name
@@ -164,3 +175,76 @@ class Checker:
             return result
         self.problem(path, f"不支持的值（{type_name(value)}）")
         return value
+
+
+def _meant(unknown: list[str], declared: Collection[str]) -> list[str]:
+    """Unknown field names, each with the declared one it is closest to: "dayz（应为 days？）"."""
+    names = []
+    for name in unknown:
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        close = difflib.get_close_matches(name[:40], declared, n=1, cutoff=0.75)
+        names.append(f"{shown}（应为 {close[0]}？）" if close else shown)
+    return names
+
+
+class InputProblems(ValueError):
+    """Input that doesn't fit its dataclass; every problem names its field's path."""
+
+    def __init__(self, problems: list[str], what: str = "") -> None:
+        self.problems = problems
+        shown = "；".join(problems[:SHOWN_PROBLEMS])
+        more = len(problems) - SHOWN_PROBLEMS
+        if more > 0:
+            shown += f"；……另有 {more} 处"
+        super().__init__(f"{what}{shown}")
+
+
+def build(
+    cls: type[T],
+    raw: Any,
+    *,
+    what: str = "",
+    defaults: dict[str, Any] | None = None,
+    ignored: frozenset[str] = frozenset(),
+) -> T:
+    """`raw` as a `cls` (a dataclass), checked field by field (see `Checker.fields`);
+    `InputProblems` naming every wrong field, prefixed by `what` (e.g. "rule.json：").
+    `defaults` fill fields the dataclass requires but the input may leave out (a new item's
+    id); `ignored` fields are accepted and dropped (bookkeeping the store sets itself)."""
+    defaults = defaults or {}
+    checker = Checker()
+    checked = checker.fields(cls, raw, optional=frozenset(defaults), ignored=ignored)
+    if checked is None or checker.problems:
+        raise InputProblems(checker.problems, what)
+    return cls(**(defaults | checked))
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file's value; `InputProblems` in Chinese when it can't be read or parsed."""
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise InputProblems([f"{path} 超过 {MAX_JSON_BYTES >> 20} MiB"])
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputProblems([f"找不到文件 {path}"]) from None
+    except IsADirectoryError:
+        raise InputProblems([f"{path} 是一个目录，不是文件"]) from None
+    except PermissionError:
+        raise InputProblems([f"没有读取 {path} 的权限"]) from None
+    except OSError as exc:
+        raise InputProblems([f"无法读取 {path}（错误号 {exc.errno}）"]) from None
+    except UnicodeDecodeError:
+        raise InputProblems([f"{path} 不是 UTF-8 文本"]) from None
+    except json.JSONDecodeError as exc:
+        at = f"第 {exc.lineno} 行第 {exc.colno} 列"
+        raise InputProblems([f"{path} {at}不是有效的 JSON（请检查引号、逗号和括号）"]) from None
+    except RecursionError:
+        raise InputProblems([f"{path} 嵌套过深"]) from None
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file that must hold one object; `InputProblems` in Chinese otherwise."""
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise InputProblems([f"{path} 应是一个 JSON 对象（{{…}}），而不是{type_name(data)}"])
+    return data

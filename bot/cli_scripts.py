@@ -15,8 +15,6 @@ from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility
 from scripts_library.search import ScriptIndex
 from scripts_library.transfer import export_text, import_file
 
-CLI_AUTHOR = "cli"  # recorded as created_by / updated_by for changes made here
-
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scripts = commands.add_parser("scripts", help="script library (话术库)")
@@ -72,10 +70,10 @@ async def _scripts(args: argparse.Namespace, store: ScriptStore, guard: TextGuar
         print_json([asdict(s) for s in rows])
     elif args.action == "add":
         print_json(
-            asdict(await store.save(_changed(Script("", "", "", ""), args), CLI_AUTHOR, guard))
+            asdict(await store.save(_changed(Script("", "", "", ""), args), _author(args), guard))
         )
     elif args.action == "import":
-        result = await import_file(store, args.file, CLI_AUTHOR, guard, dry_run=args.dry_run)
+        result = await import_file(store, args.file, _author(args), guard, dry_run=args.dry_run)
         print_json(result | {"dry_run": args.dry_run})
     elif args.action == "export":
         fmt = "csv" if args.file.suffix.lower() == ".csv" else "yaml"
@@ -85,9 +83,9 @@ async def _scripts(args: argparse.Namespace, store: ScriptStore, guard: TextGuar
     elif args.action == "history":
         print_json([asdict(s) for s in await store.history(args.id)])
     elif args.action == "restore":
-        print_json(asdict(await store.restore(args.id, args.version, CLI_AUTHOR)))
+        print_json(asdict(await store.restore(args.id, args.version, _author(args))))
     elif args.action == "remove":
-        print_json({"removed": (await store.delete(args.id, CLI_AUTHOR)).id})
+        print_json({"removed": (await store.delete(args.id, _author(args))).id})
     else:
         script = await store.get(args.id)
         if script is None:
@@ -96,7 +94,7 @@ async def _scripts(args: argparse.Namespace, store: ScriptStore, guard: TextGuar
         if args.action == "show":
             print_json(asdict(script))
         else:
-            print_json(asdict(await store.save(_changed(script, args), CLI_AUTHOR, guard)))
+            print_json(asdict(await store.save(_changed(script, args), _author(args), guard)))
     return 0
 
 
@@ -113,3 +111,8 @@ def _changed(script: Script, args: argparse.Namespace) -> Script:
         script.visibility = Visibility(not departments and not staff, departments, staff)
     script.enabled = not args.disable
     return script
+
+
+def _author(args: argparse.Namespace) -> str:
+    """Who a change made here is recorded as made by: `--by NAME`, else the OS user."""
+    return str(getattr(args, "actor", "") or "cli")

@@ -14,7 +14,6 @@ from bot.sop.store import SopStore
 from bot.sop.tasks import TaskStore
 from bot.typed_input import build, read_json_object
 
-CLI_AUTHOR = "cli"
 BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})  # the store sets these
 
 
@@ -55,9 +54,9 @@ async def _run(services: AdminServices, args: argparse.Namespace) -> int:
         print_json(asdict(rule))
     elif args.action == "set":
         guard = await services.outgoing_guard()
-        print_json(asdict(await store.save(_from_file(args.file), CLI_AUTHOR, guard)))
+        print_json(asdict(await store.save(_from_file(args.file), _author(args), guard)))
     elif args.action in ("pause", "resume"):
-        rule = await store.set_enabled(args.id, args.action == "resume", CLI_AUTHOR)
+        rule = await store.set_enabled(args.id, args.action == "resume", _author(args))
         print_json({"id": rule.id, "enabled": rule.enabled})
     elif args.action == "remove":
         await store.delete(args.id)
@@ -81,3 +80,8 @@ def _from_file(path: Path) -> SopRule:
         defaults={"id": ""},
         ignored=BOOKKEEPING,
     )
+
+
+def _author(args: argparse.Namespace) -> str:
+    """Who a change made here is recorded as made by: `--by NAME`, else the OS user."""
+    return str(getattr(args, "actor", "") or "cli")

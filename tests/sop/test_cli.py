@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from pathlib import Path
 
@@ -34,7 +35,7 @@ async def test_sop_commands(
     rule.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     assert await cli("sop", "set", str(rule)) == 0
     saved = json.loads(capsys.readouterr().out)
-    assert (saved["version"], saved["updated_by"], saved["enabled"]) == (1, "cli", True)
+    assert (saved["version"], saved["updated_by"], saved["enabled"]) == (1, getpass.getuser(), True)
     assert await cli("sop", "pause", saved["id"]) == 0
     assert json.loads(capsys.readouterr().out) == {"id": saved["id"], "enabled": False}
     assert await cli("sop", "list") == 0

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from bot.admin.call import Call, CommandError, short
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
+from bot.quoting import echo
 from bot.sop.rules import SopError, SopRule
 from bot.sop.store import SopStore
 from bot.tagging.rules import RuleError, RuleMatcher, TagRule
@@ -29,7 +30,7 @@ async def _tag_rule(call: Call, rule_id: str) -> TagRule:
     rule = await TagRuleStore(call.ctx.redis, call.ctx.keys).get(rule_id)
     if rule is not None:
         return rule
-    raise CommandError(f"没有编号为 {rule_id} 的标签规则。发送「标签规则 列表」查看。")
+    raise CommandError(f"没有编号为 {echo(rule_id)} 的标签规则。发送「标签规则 列表」查看。")
 
 
 async def tag_rules(cmd: Parsed, call: Call) -> str:

@@ -7,6 +7,7 @@ from dataclasses import asdict, replace
 from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
+from bot.quoting import echo
 from bot.welcome.templates import corp_clock
 from scripts_library.scripts import Script, ScriptError, ScriptStore
 from scripts_library.search import ScriptIndex
@@ -30,7 +31,7 @@ def _store(call: Call) -> ScriptStore:
 async def _existing(call: Call, script_id: str) -> Script:
     script = await _store(call).get(script_id)
     if script is None:
-        raise CommandError(f"没有编号为 {script_id} 的话术。可先「话术 搜索 关键词」查编号。")
+        raise CommandError(f"没有编号为 {echo(script_id)} 的话术。可先「话术 搜索 关键词」查编号。")
     return script
 
 
@@ -63,7 +64,7 @@ async def search(cmd: Parsed, call: Call) -> str:
         cmd["query"], userid=call.admin, departments=[], limit=SEARCH_LIMIT, every_script=True
     )
     if not found:
-        return f"没有找到和「{cmd['query']}」相关的话术。"
+        return f"没有找到和「{echo(cmd['query'])}」相关的话术。"
     lines = [f"找到 {len(found)} 条话术（编号 · 分类 · 标题）："]
     for script in found:
         off = "（已停用）" if not script.enabled else ""
@@ -125,7 +126,7 @@ async def history(cmd: Parsed, call: Call) -> str:
     current = await _store(call).get(cmd["id"])
     versions = await _store(call).history(cmd["id"])
     if current is None and not versions:
-        raise CommandError(f"没有编号为 {cmd['id']} 的话术，也没有它的历史。")
+        raise CommandError(f"没有编号为 {echo(cmd['id'])} 的话术，也没有它的历史。")
     lines = [f"话术 {cmd['id']} 的版本（新的在前）："]
     if current is not None:
         quoted = f"{call.quote(current.title)} · {call.quote(current.text, 60)}"

@@ -14,6 +14,7 @@ from dataclasses import replace
 from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
+from bot.quoting import echo
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import TemplateError, WelcomeTemplate
 
@@ -37,7 +38,7 @@ def _store(call: Call) -> WelcomeStore:
 async def _template(call: Call, template_id: str) -> WelcomeTemplate:
     template = await _store(call).get(template_id)
     if template is None:
-        raise CommandError(f"没有编号为 {template_id} 的欢迎语。发送「欢迎语 列表」查看。")
+        raise CommandError(f"没有编号为 {echo(template_id)} 的欢迎语。发送「欢迎语 列表」查看。")
     return template
 
 

@@ -7,6 +7,7 @@ import re
 from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
+from bot.quoting import echo
 from bot.text.guard import describe
 from bot.text.library import CATEGORY_ALIASES, LibraryError, WordLibrary, category_of
 
@@ -25,6 +26,12 @@ def _words(text: str) -> list[str]:
     return words
 
 
+def _listed(words: list[str], most: int = 10) -> str:
+    """Words someone typed, each echoed short, at most `most` of them."""
+    shown = "、".join(echo(w) for w in words[:most])
+    return shown + (f" 等共 {len(words)} 个" if len(words) > most else "")
+
+
 def category_name(category: str) -> str:
     return CATEGORY_NAMES.get(category, category)
 
@@ -41,7 +48,9 @@ async def add(cmd: Parsed, call: Call) -> str:
     moved = [w for w, c in before.items() if c != category]
     report = await library.add((n, w, category) for n, w in enumerate(words, 1))
     if report.refused:
-        refused = "；".join(f"「{word}」{why}" for _, word, why in report.refused)
+        refused = "；".join(f"「{echo(word)}」{why}" for _, word, why in report.refused[:10])
+        if len(report.refused) > 10:
+            refused += f"；等共 {len(report.refused)} 个"
         if not report.added and not report.already:
             raise CommandError(f"没有新增：{refused}")
     accepted = [w for w in words if w not in {word for _, word, _ in report.refused}]
@@ -71,9 +80,9 @@ async def preview_remove(cmd: Parsed, call: Call) -> str:
     known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
     present = [w for w, c in zip(words, known, strict=True) if c is not None]
     if not present:
-        raise CommandError(f"词库里没有：{'、'.join(words)}")
+        raise CommandError(f"词库里没有：{_listed(words)}")
     missing = [w for w in words if w not in present]
-    note = f"（词库里没有：{'、'.join(missing)}）" if missing else ""
+    note = f"（词库里没有：{_listed(missing)}）" if missing else ""
     return f"将删除 {len(present)} 个敏感词：{'、'.join(present)}{note}"
 
 
@@ -82,7 +91,7 @@ async def remove(cmd: Parsed, call: Call) -> str:
     known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
     before = {w: c for w, c in zip(words, known, strict=True) if c is not None}
     if not before:
-        raise CommandError(f"词库里没有：{'、'.join(words)}")
+        raise CommandError(f"词库里没有：{_listed(words)}")
     await WordLibrary(call.ctx.redis, call.ctx.keys).remove(before)
     await call.session.changed(
         "word.remove", Change("words", "", before, None, f"删除敏感词 {len(before)} 个")

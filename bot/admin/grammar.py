@@ -13,6 +13,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from bot.quoting import echo
+
 MAX_COMMAND_CHARS = 20_000  # text beyond this is refused before it is parsed
 
 _SPACE = re.compile(r"[ \t\u3000]+")
@@ -173,7 +175,7 @@ def _bind(spec: Spec, rest: str, text: str) -> ParseResult:
     for index, allowed in spec.choices.items():
         value = bound.get(spec.args[index], "")
         if value and value not in allowed:
-            return Usage(f"「{value}」不是可选项（{'、'.join(allowed)}）。用法：{spec.usage}")
+            return Usage(f"「{echo(value)}」不是可选项（{'、'.join(allowed)}）。用法：{spec.usage}")
     return Parsed(spec, bound, text)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+from bot.quoting import echo
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS, SensitiveFilter
 from bot.text.guard import TextGuard
@@ -58,7 +59,7 @@ def category_of(name: str) -> str:
     category = CATEGORY_ALIASES.get(name.strip(), name.strip().lower())
     if category not in WORD_CATEGORIES:
         known = "、".join(f"{c}（{a}）" for a, c in CATEGORY_ALIASES.items())
-        raise LibraryError(f"未知分类「{name}」，可用：{known}")
+        raise LibraryError(f"未知分类「{echo(name)}」，可用：{known}")
     return category
 
 
@@ -196,7 +197,7 @@ class WordLibrary:
         for phrase in names:
             problem = phrase_problem(phrase)
             if problem is not None:
-                raise LibraryError(f"「{phrase}」{problem}")
+                raise LibraryError(f"「{echo(phrase)}」{problem}")
         if not names:
             return 0
         key = self._keys.words_allow

@@ -31,7 +31,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     allow.add_argument("--remove", action="store_true", help="stop allowing them")
     imp = actions.add_parser("import", help="import a txt (word per line) or CSV (word,category)")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--category", required=True, help="category of lines that name none")
+    imp.add_argument("--category", default="", help="category of lines that name none")
     listing = actions.add_parser("list", help="print the library as JSON")
     listing.add_argument("--category")
     action = actions.add_parser("set-action", help="block, mask or flag a category")

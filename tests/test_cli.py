@@ -165,6 +165,11 @@ async def test_words_commands(
     assert await _run_cli(["words", "import", str(source), "--category", "custom"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["added"] == 2 and [r["line"] for r in report["refused"]] == [4]
+    # the documented header, as a spreadsheet saves it (with a BOM), is a header, not a word
+    source.write_text("\ufeffword,category\n竞品乙,competitor\n", encoding="utf-8")
+    assert await _run_cli(["words", "import", str(source)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["added"], report["refused"]) == (1, [])
 
     assert await _run_cli(["words", "allow", "竞品甲乙"]) == 0
     capsys.readouterr()

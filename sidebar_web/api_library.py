@@ -19,7 +19,7 @@ from bot.attachments import texts_of
 from bot.media import MediaLibrary
 from bot.templating import render_or_plain
 from bot.text.filter import Hit
-from bot.text.guard import CATEGORY_NAMES, BlockedText
+from bot.text.guard import CATEGORY_NAMES, CATEGORY_REASONS, BlockedText
 from bot.welcome.templates import corp_now
 from scripts_library.products import ProductStore
 from scripts_library.scripts import Script, ScriptStore
@@ -63,6 +63,7 @@ def hits_json(hits: list[Hit]) -> list[dict[str, Any]]:
             "text": hit.text,
             "word": hit.word,
             "category": CATEGORY_NAMES.get(hit.category, hit.category),
+            "reason": CATEGORY_REASONS.get(hit.category, ""),
             "action": hit.action,
         }
         for hit in hits

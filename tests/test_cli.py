@@ -129,7 +129,7 @@ def test_demo_once_plays_the_scenario(tmp_path: Path) -> None:
     assert "【敏感词提醒】客户 王小明（wmDemoCustomer01） 在微信客服中发来" in out
     assert "打开聊天工具栏 → OAuth2 登录成功" in out
     assert "ww.sendChatMessage：赵小丽您好，退货请在订单页" in out
-    assert "422 已拦截，未发送：「最好」（广告法极限词）" in out
+    assert "422 已拦截，未发送：「全网最好」（广告法极限词）" in out
     assert "403 该客户不是您的客户" in out
     assert "在聊天工具栏搜索「换货」→ 换货流程" in out  # a script an admin added by chat
     assert "只有管理员可以使用管理命令" in out
@@ -156,7 +156,7 @@ async def test_words_commands(
     assert verdict["blocked"] is True
     assert [(h["word"], h["text"], h["start"], h["end"]) for h in verdict["hits"]] == [
         ("竞品甲", "竞品-甲", 2, 6),
-        ("最好", "最好", 9, 11),  # from the starter ad-law list
+        ("全网最好", "全网最好", 7, 11),  # from the starter ad-law list
     ]
     assert set(verdict["hits"][0]) == {"word", "category", "action", "start", "end", "text"}
 
@@ -197,7 +197,7 @@ async def test_welcome_and_channels_commands(
     assert await _run_cli(["welcome", "set", "--text", "好" * 1700]) == 2
     assert "5100 字节，超过企业微信 4000 字节的上限" in capsys.readouterr().err
     assert await _run_cli(["welcome", "set", "--text", "全网最好的顾问为您服务"]) == 2
-    assert "「最好」（广告法极限词）" in capsys.readouterr().err  # the starter list applies
+    assert "「全网最好」（广告法极限词）" in capsys.readouterr().err  # the starter list applies
 
     assert (
         await _run_cli(

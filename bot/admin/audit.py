@@ -14,7 +14,7 @@ from bot.keys import RedisKeys
 
 AUDIT_MAXLEN = 100_000
 # how a change was made, as `审计` says it
-VIA_NAMES = {"chat": "管理员对话", "cli": "命令行", "import": "配置导入"}
+VIA_NAMES = {"chat": "管理员对话", "cli": "命令行", "import": "配置导入", "upgrade": "系统升级"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ EXECUTORS: dict[str, Executor] = {
     "word.remove": exec_words.remove,
     "word.list": exec_words.listing,
     "word.test": exec_words.test,
+    "word.allow": exec_words.allow,
     "tagrule.list": exec_rules.tag_rules,
     "tagrule.add": exec_rules.tag_rule_add,
     "tagrule.test": exec_rules.tag_rule_test,
@@ -113,6 +114,7 @@ UNDO_BY_KIND = {
     "script": exec_scripts.undo,
     "scripts": exec_replace.undo,
     "words": exec_words.undo,
+    "allow": exec_words.undo_allow,
     "welcome": exec_welcome.undo,
 }
 

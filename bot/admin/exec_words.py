@@ -133,6 +133,30 @@ async def test(cmd: Parsed, call: Call) -> str:
     return f"命中{describe(hits)}：{verdict}。"
 
 
+async def allow(cmd: Parsed, call: Call) -> str:
+    """Allow one phrase: the words inside it no longer count there (a false block in one step)."""
+    phrase = cmd["phrase"].strip()
+    library = WordLibrary(call.ctx.redis, call.ctx.keys)
+    before = await library.snapshot()
+    if phrase in before.allow:
+        return f"「{echo(phrase)}」已经放行过了。"
+    hits = before.build().scan(phrase)
+    try:
+        await library.allow([phrase])
+    except LibraryError as exc:
+        raise CommandError(str(exc)) from None
+    await call.session.changed(
+        "word.allow", Change("allow", phrase, None, phrase, f"放行短语「{echo(phrase)}」")
+    )
+    inside = f"，其中的{describe(hits)}在这个短语里不再拦截" if hits else ""
+    return f"已放行「{echo(phrase)}」{inside}。发送「撤销」可取消。"
+
+
+async def undo_allow(change: Change, call: Call) -> str:
+    await WordLibrary(call.ctx.redis, call.ctx.keys).allow([change.target], remove=True)
+    return f"已撤销：「{echo(change.target)}」不再放行。"
+
+
 async def undo(change: Change, call: Call) -> str:
     library = WordLibrary(call.ctx.redis, call.ctx.keys)
     if change.after:  # an add: drop the new words, give the old ones their category back

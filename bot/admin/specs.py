@@ -118,6 +118,15 @@ SPECS = [
     ),
     Spec(
         "word",
+        "allow",
+        ("放行", "allow"),
+        ("phrase",),
+        usage="敏感词 放行 唯一的缺点",
+        help="放行一个短语：短语里的词不再算命中（误拦时用；其他地方照常拦截；可撤销）。",
+        changes=True,
+    ),
+    Spec(
+        "word",
         "list",
         ("列表", "list"),
         ("category",),

@@ -27,6 +27,7 @@ from bot.redis_topology import watched_exists
 from bot.sop.store import Reschedule, SopStore
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
+from bot.text.starter import SEED_VERSION
 from bot.welcome.store import scope_key
 from scripts_library.scripts import ScriptStore
 
@@ -170,7 +171,7 @@ def _queue_words(tx: Any, library: WordLibrary, keys: RedisKeys, plan: Plan) -> 
         if removed[kind]:
             (tx.hdel if is_hash else tx.srem)(key, *removed[kind])
     if plan.mark_seeded:
-        tx.set(keys.words_seeded, "1")
+        tx.set(keys.words_seeded, SEED_VERSION)  # the file is the list now: no seed, no upgrade
     if section.has_changes:
         library.queue_bump(tx)
 

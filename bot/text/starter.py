@@ -1,18 +1,111 @@
-"""A starter list of advertising-law absolute terms (广告法极限词), written for this project.
+"""A starter list of advertising-law claims (广告法极限词), written for this project.
 
-Article 9 of the PRC Advertising Law forbids "national-level", "highest-level", "best" and
-similar absolute terms. These phrases are the common ones in product copy; single characters
-like 最 alone would flag too much ordinary text, so only phrases are listed. Admins extend or
-trim the list like any other words.
+Article 9 of the PRC Advertising Law forbids absolute claims: "national-level", "the best",
+"the lowest price on the web". The list holds *claims*, not the characters they are made of:
+最大, 唯一, 绝对, 首选 or 永久 alone are everyday words ("有最大码吗", "唯一的缺点是有点重",
+"绝对正品", "首选快递是顺丰", "永久会员卡"), and a filter that blocks them stops staff answering
+customers. So 最 and friends appear only inside the claim they make: 最好的, 全网最低, 效果最佳,
+全网唯一, 绝对有效. Admins extend or trim the list like any other words.
+
+The first version of this list (`FIRST_TERMS`) had the bare words. A corp seeded with it is
+upgraded once (`seed_starter_words`): the bare words it still has *as ad-law words* go, the new
+claims come, and the change is written to the audit log, so an admin who wanted a bare word sees
+it went and adds it back in one command.
 """
 
 from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from bot.admin.audit import AuditLog
 from bot.keys import RedisKeys
 
+SEED_VERSION = "2"  # the words_seeded marker: "1" = FIRST_TERMS, "2" = AD_LAW_TERMS
+
 AD_LAW_TERMS = (
+    # level and rank
+    "国家级",
+    "世界级",
+    "全球级",
+    "宇宙级",
+    "最高级",
+    "第一品牌",
+    "销量第一",
+    "全国第一",
+    "全网第一",
+    "行业第一",
+    "排名第一",
+    "绝对第一",
+    "冠军品牌",
+    "领袖品牌",
+    "领导品牌",
+    "首选品牌",
+    "全球领先",
+    "世界领先",
+    "遥遥领先",
+    "顶级品牌",
+    "顶尖品牌",
+    "顶级品质",
+    "王牌产品",
+    "驰名商标",
+    "中国驰名",
+    # the best, the most
+    "最好的",
+    "效果最好",
+    "质量最好",
+    "全网最好",
+    "全国最好",
+    "世界最好",
+    "最佳品质",
+    "最佳效果",
+    "效果最佳",
+    "最先进",
+    "最权威",
+    "最高端",
+    "最受欢迎",
+    "最时尚",
+    "最新科技",
+    "全网最大",
+    "全国最大",
+    "世界最大",
+    "全网最强",
+    "史上最强",
+    # price
+    "最低价",
+    "全网最低",
+    "史上最低",
+    "全网最便宜",
+    "秒杀全网",
+    # unique, first
+    "全网唯一",
+    "全国唯一",
+    "国内唯一",
+    "唯一指定",
+    "独一无二",
+    "全国首家",
+    "史无前例",
+    "前无古人",
+    "绝无仅有",
+    # guarantees and health claims
+    "100%有效",
+    "百分之百有效",
+    "绝对有效",
+    "绝对安全",
+    "零风险",
+    "无副作用",
+    "根治",
+    "包治百病",
+    "药到病除",
+    "特效药",
+    "万能药",
+    "国家免检",
+    "质量免检",
+    "无需国家质量检测",
+    "祖传秘方",
+)
+
+# the first starter list, for the one-time upgrade of corps seeded with it
+FIRST_TERMS = [
     "国家级",
     "世界级",
     "全球级",
@@ -81,16 +174,50 @@ AD_LAW_TERMS = (
     "秒杀全网",
     "史上最低",
     "错过就没",
-)
+]
+RETIRED = tuple(term for term in FIRST_TERMS if term not in AD_LAW_TERMS)
 
 
 async def seed_starter_words(redis: Redis, keys: RedisKeys) -> bool:
-    """Add the starter list once per corp (the first process to start does it)."""
-    if not await redis.set(keys.words_seeded, "1", nx=True):
+    """Add the starter list once per corp (the first process to start does it), or upgrade a
+    corp seeded with the first list; returns whether the library changed."""
+    seeded = await redis.get(keys.words_seeded)
+    if seeded == SEED_VERSION:
         return False
+    if seeded is None:
+        if not await redis.set(keys.words_seeded, SEED_VERSION, nx=True):
+            return False
+        return await _write(redis, keys, dict.fromkeys(AD_LAW_TERMS, "ad_law"), [])
+    # seeded with the first list: one process upgrades (the marker's compare-and-set)
+    if await redis.getset(keys.words_seeded, SEED_VERSION) == SEED_VERSION:
+        return False
+    stored = await redis.hmget(keys.words, [*RETIRED, *AD_LAW_TERMS])
+    now = dict(zip([*RETIRED, *AD_LAW_TERMS], stored, strict=True))
+    retired = [term for term in RETIRED if now[term] == "ad_law"]  # kept unless still ad-law
+    added = {term: "ad_law" for term in AD_LAW_TERMS if now[term] is None}
+    if not retired and not added:
+        return False
+    await _write(redis, keys, added, retired)
+    await AuditLog(redis, keys).record(
+        "系统",
+        "upgrade",
+        "word.starter",
+        "ad_law",
+        f"广告法起始词表升级：移除单独的常用词 {len(retired)} 个（{'、'.join(retired[:12])}…），"
+        f"新增宣传用语 {len(added)} 个；需要可用「敏感词 新增」加回",
+        before=dict.fromkeys(retired, "ad_law"),
+        after=added,
+    )
+    return True
+
+
+async def _write(redis: Redis, keys: RedisKeys, added: dict[str, str], retired: list[str]) -> bool:
     async with redis.pipeline(transaction=True) as tx:
-        tx.hset(keys.words, mapping=dict.fromkeys(AD_LAW_TERMS, "ad_law"))
+        if added:
+            tx.hset(keys.words, mapping=added)
+        if retired:
+            tx.hdel(keys.words, *retired)
         tx.incr(keys.words_version)
-        _, version = await tx.execute()
+        version = (await tx.execute())[-1]
     await redis.publish(keys.words_changed, version)
     return True

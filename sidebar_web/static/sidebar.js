@@ -305,8 +305,11 @@
   }
 
   function blockedText(error) {
-    const words = (error.data.hits || []).map((h) => `「${h.text}」（${h.category}）`).join("、");
-    return "已拦截，未发送：含有禁止发送的词 " + words;
+    const hits = error.data.hits || [];
+    const words = hits.map((h) => `「${h.text}」（${h.category}）`).join("、");
+    const reasons = [...new Set(hits.map((h) => h.reason).filter(Boolean))].join("；");
+    return "已拦截，未发送：含有禁止发送的词 " + words + (reasons ? "。原因：" + reasons : "") +
+      "。如属误拦，请管理员把整句中的短语放行（发给应用「敏感词 放行 短语」）。";
   }
 
   // -- products --------------------------------------------------------------------------

@@ -98,8 +98,8 @@ async def test_text_is_checked_with_the_stored_words_when_the_file_has_none(
 ) -> None:
     await fill(redis, keys, wecom)
     data = await export_sections(redis, keys, ["scripts"])
-    data["scripts"][0]["text"] = "全网最好的售后"  # 最好: the starter list's ad-law word
-    with pytest.raises(ConfigProblems, match="「最好」（广告法极限词）"):
+    data["scripts"][0]["text"] = "全网最好的售后"  # 全网最好: the starter list's ad-law claim
+    with pytest.raises(ConfigProblems, match="「全网最好」（广告法极限词）"):
         await importer(redis, keys, wecom).plan(parse_text(dump_text(data)))
 
 

@@ -209,11 +209,17 @@ async def test_products(browser: Browser, library: Library) -> None:
 
 async def test_free_text_is_checked(browser: Browser) -> None:
     await browser.sign_in("zhangsan")
-    status, body = await browser.post("api/text/check", {"text": "这是全网最好的价格"})
+    status, body = await browser.post("api/text/check", {"text": "这款面霜销量第一"})
     assert status == 422
     assert body["error"] == "内容含有禁止发送的词，已拦截，未发送"
     assert body["hits"] == [
-        {"text": "最好", "word": "最好", "category": "广告法极限词", "action": "block"}
+        {
+            "text": "销量第一",
+            "word": "销量第一",
+            "category": "广告法极限词",
+            "reason": "《广告法》第九条禁止绝对化用语，请换成不绝对的说法（如「很受欢迎」）",
+            "action": "block",
+        }
     ]
     status, body = await browser.post("api/text/check", {"text": "明天发货"})
     assert (status, body) == (

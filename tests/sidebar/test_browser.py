@@ -199,14 +199,18 @@ async def test_banned_word_is_blocked_and_nothing_is_sent(
 ) -> None:
     page = await open_sidebar(chromium, sidebar_settings, live_sandbox)
     await page.wait_for_selector("#library:not([hidden])")
-    await page.fill("#free-text", "这是全网最好的价格")
+    await page.fill("#free-text", "这款面霜销量第一")
     await page.click("#compose button")
     note = page.locator("#compose-note.error")
     await note.wait_for()
     assert "已拦截，未发送" in await note.inner_text()
-    assert "「最好」（广告法极限词）" in await note.inner_text()
+    shown = await note.inner_text()
+    assert "「销量第一」（广告法极限词）" in shown  # which word…
+    assert (
+        "原因：《广告法》第九条禁止绝对化用语" in shown and "敏感词 放行" in shown
+    )  # …why, and the fix
     assert await calls_to(page, "sendChatMessage") == []
-    assert await page.input_value("#free-text") == "这是全网最好的价格"  # kept, to be edited
+    assert await page.input_value("#free-text") == "这款面霜销量第一"  # kept, to be edited
 
     await page.fill("#free-text", "这是今天的价格")
     await page.click("#compose button")

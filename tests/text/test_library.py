@@ -88,7 +88,7 @@ async def test_reloader_swaps_soon_after_a_change(
     reloader = FilterReloader(redis, keys, redis_url, poll_seconds=30)
     await reloader.start()
     try:
-        assert reloader.current.scan("最佳选择")  # the starter ad-law list is in
+        assert reloader.current.scan("全网最低价")  # the starter ad-law list is in
         assert len(reloader.current) == len(AD_LAW_TERMS)
         before = reloader.current
         reloader.reloaded.clear()

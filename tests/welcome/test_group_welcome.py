@@ -338,7 +338,7 @@ async def test_group_welcome_commands(
     assert await _cli(["group-welcome", "set", "--name", "n", "--text", "好" * 1001]) == 2
     assert "3003 字节，超过企业微信入群欢迎语 3000 字节的上限" in capsys.readouterr().err
     assert await _cli(["group-welcome", "set", "--name", "n", "--text", "全网最好的群"]) == 2
-    assert "「最好」（广告法极限词）" in capsys.readouterr().err  # the starter list applies
+    assert "「全网最好」（广告法极限词）" in capsys.readouterr().err  # the starter list applies
     live_sandbox.faults.add(ADD, errcode=48002, times=1)
     assert await _cli(["group-welcome", "set", "--name", "n", "--text", "欢迎"]) == 1
     assert "企业微信接口错误 48002" in capsys.readouterr().err

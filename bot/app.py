@@ -51,6 +51,8 @@ from bot.routing import Dispatcher, Router
 from bot.sop.runner import JOBS_POLL_SECONDS, job_runner
 from bot.tasks import stop_tasks
 from bot.text.guard import TextGuard
+from bot.text.intercept_auto import CHECK_SECONDS as INTERCEPT_CHECK_SECONDS
+from bot.text.intercept_auto import InterceptSyncer
 from bot.text.reloader import FilterReloader
 from bot.watchdog import LoopWatchdog
 from bot.web import health, ingest_messages, ingest_orders
@@ -238,6 +240,7 @@ async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
     media = MediaLibrary(redis, keys, wecom.media)
     rfm = corp_runner(redis, keys, wecom, settings)
     due_jobs = job_runner(app[HANDLER_CONTEXT])
+    intercept = InterceptSyncer(redis, keys, wecom.intercept)
 
     async def digest() -> bool:
         return await send_daily_digest(
@@ -270,6 +273,9 @@ async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
         # SOP steps, calendar occurrences, churn alerts: every process claims due jobs
         # atomically, so all of them poll and each job still runs once
         PeriodicJob("due-jobs", JOBS_POLL_SECONDS, due_jobs.run_due),
+        # block words reach WeCom's intercept rules a few seconds after any change; the sync
+        # takes its own lock, so every process may look
+        PeriodicJob("intercept-sync", INTERCEPT_CHECK_SECONDS, intercept.tick),
     ]
     async with running(jobs, redis):
         yield

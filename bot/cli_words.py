@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 import aiohttp
+from redis.asyncio import Redis
 
 from bot.cli_output import print_json, reporting
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.redis_store import open_redis
-from bot.text.intercept_sync import sync_intercept_rules
+from bot.text.intercept_auto import InterceptSyncer, read_state
 from bot.text.library import WordLibrary, category_of, read_word_file
 from bot.text.starter import seed_starter_words
 from bot.wecom import WeComClient
@@ -69,7 +70,7 @@ async def _run(
     args: argparse.Namespace,
     library: WordLibrary,
     settings: Settings,
-    redis: object,
+    redis: Redis,
     keys: RedisKeys,
 ) -> int:
     if args.action == "add":
@@ -111,7 +112,7 @@ async def _run(
     if args.action == "sync":
         async with aiohttp.ClientSession() as session:
             client = WeComClient.from_settings(settings, session, redis)
-            synced = await sync_intercept_rules(snapshot, client.intercept, redis, keys)
+            synced = await InterceptSyncer(redis, keys, client.intercept).sync_now()
         print_json(synced.as_dict())
         return 0
     only = category_of(args.category) if args.action == "list" and args.category else None
@@ -127,6 +128,7 @@ async def _run(
             "allow": snapshot.allow,
             "actions": snapshot.actions,
             "detectors": snapshot.detectors,
+            "intercept_sync": (await read_state(redis, keys)).as_dict(),
         }
     )
     return 0

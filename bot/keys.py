@@ -104,6 +104,17 @@ class RedisKeys:
         return f"{self.base}:words:intercept"
 
     @property
+    def intercept_sync(self) -> str:
+        """Hash: the intercept rules' sync state (bot.text.intercept_auto): synced_version,
+        synced_at, words, rejected, error, retry_at, attempts, seen_version, seen_at."""
+        return f"{self.base}:words:intercept:sync"
+
+    @property
+    def intercept_sync_lock(self) -> str:
+        """Held by the one process writing WeCom's intercept rules."""
+        return f"{self.base}:words:intercept:lock"
+
+    @property
     def text_hits(self) -> str:
         """Stream: sensitive-word hits in inbound chat text."""
         return f"{self.base}:text:hits"

@@ -9,6 +9,7 @@ from bot.admin.grammar import Parsed
 from bot.admin.session import Change
 from bot.quoting import echo
 from bot.text.guard import describe
+from bot.text.intercept_auto import read_state
 from bot.text.library import CATEGORY_ALIASES, LibraryError, WordLibrary, category_of
 
 CATEGORY_NAMES = {english: chinese for chinese, english in reversed(CATEGORY_ALIASES.items())}
@@ -113,7 +114,7 @@ async def listing(cmd: Parsed, call: Call) -> str:
             by_category.setdefault(category, []).append(word)
     if not by_category:
         return "词库里还没有这一类的词。" if wanted else "词库是空的。"
-    lines = []
+    lines = [] if wanted else [(await read_state(call.ctx.redis, call.ctx.keys)).describe()]
     for category, words in sorted(by_category.items()):
         lines.append(f"【{category_name(category)}】{len(words)} 个：")
         # a line of words at a time, so a page never splits a word

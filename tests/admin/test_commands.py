@@ -110,7 +110,8 @@ async def test_word_list_everything_or_one_category(
     assert await say(commands, "敏感词 列表") == "词库是空的。"
     await say(commands, "敏感词 新增 竞品 | 某某牌 另一家")
     await say(commands, "敏感词 新增 广告法 | 最好 第一")
-    everything = await say(commands, "敏感词 列表")
+    sync, everything = (await say(commands, "敏感词 列表")).split("\n", 1)
+    assert sync == "企业微信事前拦截：有改动待同步（改动停止约 5 秒后自动同步）"
     assert everything == "【广告法】2 个：\n最好、第一\n【竞品】2 个：\n另一家、某某牌"
     assert await say(commands, "敏感词 列表 竞品") == "【竞品】2 个：\n另一家、某某牌"
     assert await say(commands, "word list ad_law") == "【广告法】2 个：\n最好、第一"
@@ -429,7 +430,8 @@ async def test_a_long_reply_comes_in_pages_in_order(
 
     for page in pages:
         assert len(page.encode()) <= 1800  # each fits one app message with its footer
-    whole = "\n".join(pages)  # pages end at line ends: no word is ever split
+    sync, whole = "\n".join(pages).split("\n", 1)  # pages end at line ends: no split word
+    assert sync.startswith("企业微信事前拦截：")
     assert whole.startswith("【自定义】200 个：\n测试词000、")
     assert "【行业】100 个：\n测试词200、" in whole
     assert re.findall(r"测试词\d{3}", whole) == custom + industry  # all, once, in order

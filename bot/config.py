@@ -132,15 +132,18 @@ KNOWN_KEYS = tuple(_KEYS)
 def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     """Validate a mapping of `SCRM_*` keys into `Settings`."""
     values: dict[str, Any] = {}
+    missing: list[str] = []
     for key, (_, required) in _KEYS.items():
         value = raw.get(key)
         if isinstance(value, str):
             value = value.strip()
         if value is None or value == "":
             if required:
-                raise ConfigError(key, "必须设置，但当前为空")
+                missing.append(key)
             continue
         values[key] = value
+    if missing:  # every one at once: a newcomer fixes them in one go, not one per run
+        raise ConfigError("、".join(missing), "必须设置，但当前为空（环境变量或配置文件中）")
 
     agent_secret = _secret("SCRM_AGENT_SECRET", values["SCRM_AGENT_SECRET"])
     contact_secret = values.get("SCRM_CONTACT_SECRET")

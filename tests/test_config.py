@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -230,3 +233,19 @@ def test_a_malformed_callback_token_is_not_repeated() -> None:
         load_settings(environ=GOOD | {"SCRM_TOKEN": almost})
     assert caught.value.key == "SCRM_TOKEN" and "32 个字符" in str(caught.value)
     assert VECTOR_TOKEN[:30] not in str(caught.value)
+
+
+def test_a_newcomer_hears_of_every_missing_key_at_once(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRM_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor"],
+        cwd=tmp_path,  # no scrm.toml here either
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()  # one line, no traceback
+    for key in ("SCRM_CORP_ID", "SCRM_TOKEN", "SCRM_AES_KEY", "SCRM_AGENT_ID", "SCRM_AGENT_SECRET"):
+        assert key in line

@@ -55,7 +55,7 @@ from bot.text.intercept_auto import CHECK_SECONDS as INTERCEPT_CHECK_SECONDS
 from bot.text.intercept_auto import InterceptSyncer
 from bot.text.reloader import FilterReloader
 from bot.watchdog import LoopWatchdog
-from bot.web import health, ingest_messages, ingest_orders
+from bot.web import health, home, ingest_messages, ingest_orders
 from bot.web.gate import BodyGate
 from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
@@ -154,6 +154,7 @@ def create_app(
         ingest_orders.setup_routes(app)  # orders for RFM, signed the same way
         app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
     health.setup_routes(app)
+    home.setup_routes(app, public=role != "worker")  # "/" and the domain verification file
     return app
 
 

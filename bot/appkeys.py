@@ -40,3 +40,5 @@ PIPELINE = web.AppKey("pipeline", EventPipeline)
 SCRIPT_INDEX = web.AppKey("script_index", ScriptIndex)
 HANDOFF = web.AppKey("handoff", ReplyHandoff)
 BODY_GATE = web.AppKey("body_gate", BodyGate)  # unauthenticated /ingest bodies being read
+# extra (url, label) links on the root page: the demo adds its chat window and sandbox
+HOME_LINKS: web.AppKey[list[tuple[str, str]]] = web.AppKey("home_links")

@@ -94,6 +94,7 @@ class Settings:
     # public one; set, the public port answers 404 for it)
     metrics_token: str = field(default="", repr=False)
     metrics_port: int = 0
+    domain_verify_file: Path | None = None  # WeCom's WW_verify_*.txt, served at the root
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
 
@@ -123,6 +124,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_HEADER_TIMEOUT": ("header_timeout_seconds", False),
     "SCRM_METRICS_TOKEN": ("metrics_token", False),
     "SCRM_METRICS_PORT": ("metrics_port", False),
+    "SCRM_DOMAIN_VERIFY_FILE": ("domain_verify_file", False),
     "SCRM_PIPELINE_CONCURRENCY": ("concurrency", False),
     "SCRM_PIPELINE_MAX_ATTEMPTS": ("max_attempts", False),
 }
@@ -201,6 +203,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             "SCRM_HEADER_TIMEOUT", values.get("SCRM_HEADER_TIMEOUT", 10), 1, 300
         ),
         metrics_token=_metrics_token(values.get("SCRM_METRICS_TOKEN", "")),
+        domain_verify_file=_verify_file(values.get("SCRM_DOMAIN_VERIFY_FILE", "")),
         metrics_port=_int("SCRM_METRICS_PORT", values.get("SCRM_METRICS_PORT", 0), 0, 65535),
         pipeline=pipeline,
     )
@@ -316,3 +319,25 @@ def _admins(value: Any) -> frozenset[str]:
         if not _USER_ID_RE.fullmatch(user_id):
             raise ConfigError("SCRM_ADMINS", f"{user_id!r} 不是有效的企业微信成员账号")
     return admins
+
+
+VERIFY_NAME = re.compile(r"WW_verify_[A-Za-z0-9]{1,64}\.txt")
+MAX_VERIFY_BYTES = 1024
+
+
+def _verify_file(value: Any) -> Path | None:
+    """The trusted-domain verification file WeCom's admin console hands out, checked now so a
+    typo shows at start, not when WeCom fetches it."""
+    if not value:
+        return None
+    path = Path(str(value)).expanduser()
+    key = "SCRM_DOMAIN_VERIFY_FILE"
+    if not VERIFY_NAME.fullmatch(path.name):
+        raise ConfigError(key, "文件名应是企业微信给的 WW_verify_xxxxxxxx.txt（不要改名）")
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ConfigError(key, f"找不到文件 {path}") from None
+    if not path.is_file() or size > MAX_VERIFY_BYTES:
+        raise ConfigError(key, f"{path} 不是企业微信的校验文件（应为不超过 1 KiB 的文本文件）")
+    return path

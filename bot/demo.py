@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import create_app
-from bot.appkeys import FILTER, HANDLER_CONTEXT, KEYS, REDIS, WECOM
+from bot.appkeys import FILTER, HANDLER_CONTEXT, HOME_LINKS, KEYS, REDIS, WECOM
 from bot.config import Settings
 from bot.demo_admin import scene_admin_chat
 from bot.demo_sidebar import chat_window_url, scene_sidebar
@@ -239,6 +239,10 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
         key_prefix=f"{DEMO_PREFIX}{int(time.time())}",
     )
     app = create_app(settings, sidebar_ww_stub=f"{api_base}/sandbox/static/ww-stub.js")
+    window = chat_window_url(api_base, bot_url)
+    chat = "模拟聊天窗口（张三 ↔ 赵小丽，右侧是真实的侧边栏）"
+    app[HOME_LINKS] = [(window, chat), (api_base + "/", "企业微信沙箱")]
+    sandbox.links = [(window, chat), (bot_url + "/", "机器人")]
     runner = web.AppRunner(app, access_log=None, keepalive_timeout=settings.header_timeout_seconds)
     try:
         await runner.setup()

@@ -13,6 +13,7 @@ Tests serve `create_sandbox_app(sandbox)` with pytest-aiohttp instead of `start`
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Iterable
 
@@ -112,6 +113,7 @@ class Sandbox(Scenarios):
         self.base_url: str | None = None
         self.signed_in: str | None = None  # who the OAuth2 authorize page signs in
         self.kf_page_size: int | None = None  # kf/sync_msg answers at most this many per page
+        self.links: list[tuple[str, str]] = []  # extra (url, label) on the root page (the demo's)
         for member in staff:
             if isinstance(member, Staff):
                 self.state.staff[member.userid] = member
@@ -303,6 +305,7 @@ def create_sandbox_app(sandbox: Sandbox) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     app[SANDBOX_KEY] = sandbox
     app.router.add_route("*", "/cgi-bin/{path:.+}", handle_api)
+    app.router.add_get("/", sandbox_home)
     add_control_routes(app)
     add_client_routes(app)
 
@@ -311,3 +314,26 @@ def create_sandbox_app(sandbox: Sandbox) -> web.Application:
 
     app.on_cleanup.append(close_drivers)
     return app
+
+
+async def sandbox_home(request: web.Request) -> web.Response:
+    """The sandbox's root: what it is and where to look (instead of a bare 404)."""
+    sandbox = request.app[SANDBOX_KEY]
+    links = [
+        ("/sandbox/calls", "企业微信 API 调用记录（JSON）"),
+        ("/sandbox/welcomes", "客户收到的欢迎语（JSON）"),
+        ("/sandbox/app_messages", "员工收到的应用消息（JSON）"),
+        *sandbox.links,
+    ]
+    items = "\n".join(
+        f'<li><a href="{html.escape(url)}">{html.escape(url[:120])}</a> — {html.escape(label)}</li>'
+        for url, label in links
+    )
+    page = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        "<title>企业微信沙箱</title></head><body><h1>企业微信沙箱</h1>"
+        "<p>本地模拟的企业微信接口（/cgi-bin/…），供演示和测试使用，带企业微信的限制和错误码。</p>"
+        f"<p>企业 ID：{html.escape(sandbox.corp_id)}，应用 AgentId：{sandbox.agent_id}</p>"
+        f"<ul>{items}</ul></body></html>"
+    )
+    return web.Response(text=page, content_type="text/html")

@@ -28,6 +28,7 @@ from bot import (
 )
 from bot.config import ConfigError, Settings
 from bot.config_file import CorpConfig, load_corps, load_settings
+from bot.lifecycle import check_free_port
 from bot.redis_store import EmbeddedRedisError, open_redis
 
 log = logging.getLogger("scrm")
@@ -198,11 +199,19 @@ def _serve(corps: list[CorpConfig], host: str, port: int, role: str, *, supervis
     from bot.lifecycle import serve_app
 
     paths = [corp.path for corp in corps] if corps[0].slug else ["/"]
-    if role != "worker":
-        for path in paths:
-            log.info("serving WeCom callbacks on http://%s:%d%swecom/callback", host, port, path)
-    if role != "callback":
-        log.info("pipeline consumer running (role %s)", role)
+    if not supervised:  # a worker shares the port its supervisor checked
+        check_free_port(host, port)
+    log.info("starting (role %s, pid %d)", role, os.getpid())
+
+    def serving() -> None:  # once Redis answered and the port is bound, not before
+        if role != "worker":
+            for path in paths:
+                log.info(
+                    "serving WeCom callbacks on http://%s:%d%swecom/callback", host, port, path
+                )
+        if role != "callback":
+            log.info("pipeline consumer running (role %s)", role)
+
     if corps[0].slug:
         app = create_corps_app(corps, role=role)
     else:
@@ -216,6 +225,7 @@ def _serve(corps: list[CorpConfig], host: str, port: int, role: str, *, supervis
         supervised=supervised,
         header_timeout=settings.header_timeout_seconds,
         metrics_port=settings.metrics_port,
+        on_serving=serving,
     )
     return 0
 

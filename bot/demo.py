@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from bot.config import Settings
 from bot.demo_admin import scene_admin_chat
 from bot.demo_sidebar import chat_window_url, scene_sidebar
 from bot.demo_sop import scene_churn, scene_sop_reminder, scene_sop_rule
+from bot.embedded_redis import refuse_if_taken
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
@@ -215,6 +217,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
 
 async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
     """Run the scenario and print its transcript; then serve until Ctrl-C unless `once`."""
+    refuse_if_taken(Path(data_dir))  # another demo runs here: refuse before printing anything
     sandbox = Sandbox(staff=[])
     sandbox.add_staff("zhangsan", "张三")
     sandbox.add_staff("lisi", "李四")
@@ -267,12 +270,22 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
             f"  {chat_window_url(api_base, bot_url)}",
             flush=True,
         )
-        await asyncio.Event().wait()
+        await _stopped()
         return 0
     finally:
         await runner.cleanup()
         sock.close()  # already closed when the site started; not when start-up failed
         await sandbox.stop()
+
+
+async def _stopped() -> None:
+    """Until SIGTERM or SIGHUP (Ctrl-C raises KeyboardInterrupt): then the demo stops in order,
+    the bot, the sandbox and its embedded Redis (which also dies with us if we are killed)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
 
 
 def _listen(host: str, port: int) -> socket.socket:

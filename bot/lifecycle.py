@@ -15,10 +15,12 @@ its supervisor is gone (SIGKILLed, OOM-killed), so no worker outlives it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 
 from aiohttp import web
 from aiohttp.web_runner import GracefulExit
@@ -61,16 +63,19 @@ def serve_app(
     supervised: bool = False,
     header_timeout: float = 10.0,
     metrics_port: int = 0,
+    on_serving: Callable[[], None] | None = None,
 ) -> None:
     """`web.run_app` with the stop handling described above; returns once drained.
 
     `header_timeout`: a connection must send a complete request head within this from when it
     opened (or since its last answer): aiohttp's keep-alive timer (since 3.14.4) runs from the
     connection's start and is not reset by bytes that trickle in, so a slow sender is cut off.
-    `metrics_port`: a second listener on the same host (`bot.web.health.metrics_port_only`)."""
+    `metrics_port`: a second listener on the same host (`bot.web.health.metrics_port_only`).
+    `on_serving`: called once the app has started (Redis answers) and the port is bound."""
     loop = asyncio.new_event_loop()
     stop = StopRequest(os.getppid() if supervised else None)
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    # SIGHUP (the terminal closed) stops as SIGTERM does: drained, the embedded Redis stopped
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.on_signal, sig)
     watcher: list[asyncio.Task[None]] = []
 
@@ -97,7 +102,7 @@ def serve_app(
         host=host,
         port=port,
         sock=listening_socket(host, metrics_port, supervised) if metrics_port else None,
-        print=None,
+        print=(lambda _message: on_serving()) if on_serving else None,
         access_log=None,
         handle_signals=False,
         reuse_port=supervised or None,
@@ -117,3 +122,23 @@ def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     sock.listen(128)
     sock.setblocking(False)
     return sock
+
+
+class PortBusy(RuntimeError):
+    """The port to serve on can't be listened on; the message (Chinese) says why."""
+
+
+def check_free_port(host: str, port: int) -> None:
+    """Refuse in one line, before anything starts, a port another process listens on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        reason = (
+            "已被占用（是否已有一个 scrm-bot 在运行？）"
+            if exc.errno == errno.EADDRINUSE
+            else str(exc)
+        )
+        raise PortBusy(f"无法在 {host}:{port} 上监听：{reason}") from None

@@ -68,6 +68,13 @@ def environ_of(pid: int) -> dict[str, str]:
     return {key.decode(): value.decode() for key, value in pairs}
 
 
+def is_redis(pid: int) -> bool:
+    try:
+        return b"redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -114,7 +121,8 @@ class ServeProcess:
         return self.process.pid
 
     def worker_pids(self) -> set[int]:
-        pids = {pid for pid in children_of(self.pid) if alive(pid)}
+        """The supervisor's live children but its embedded redis-server."""
+        pids = {pid for pid in children_of(self.pid) if alive(pid) and not is_redis(pid)}
         self.seen_workers |= pids
         return pids
 

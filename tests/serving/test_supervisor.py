@@ -163,7 +163,7 @@ async def test_sigterm_during_start_up_still_stops_everything(
         bot.start()
 
         async def starting() -> bool:
-            return bot.log_path.read_text().count("pipeline consumer running") == 2
+            return bot.log_path.read_text().count("starting (role") == 2
 
         await eventually(starting, f"both workers starting:\n{bot.log_tail()}")
         workers = bot.worker_pids()

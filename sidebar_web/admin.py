@@ -1,7 +1,8 @@
 """The admins' statistics page, `/sidebar/admin/stats`: charts drawn on the server as SVG.
 
 It rides on the sidebar's sign-in (the same session cookie), so an admin opens it in the WeCom
-client or any browser signed in through OAuth2. Only the user ids in SCRM_ADMINS may see it;
+client or any browser signed in through OAuth2. Only admins may see it (the one admin policy:
+SCRM_ADMINS ids, SCRM_ADMIN_DEPARTMENTS and SCRM_ADMIN_TAGS members, as for admin chat);
 there is no script on the page and no file from elsewhere.
 """
 
@@ -18,6 +19,7 @@ from bot.stats.report import RETENTION_DAYS, StatsRow, day_range, read_stats, su
 from bot.welcome.templates import corp_now
 from sidebar_web import oauth
 from sidebar_web.charts import Chart, Series, bar_chart, hbar_chart, line_chart
+from sidebar_web.common import is_admin
 from sidebar_web.pages import STATIC, error_page, page
 from sidebar_web.session import sidebar_path
 
@@ -41,12 +43,13 @@ async def stats_page(request: web.Request) -> web.StreamResponse:
     session = await oauth.page_session(request, PATH)
     if isinstance(session, web.StreamResponse):
         return session
-    if session.userid not in settings.admins:
+    if not await is_admin(request, session.userid):  # admin chat's policy: ids, depts, tags
         return error_page(
             403,
             "无权查看",
-            "运营统计只对管理员开放。如需查看，请联系系统管理员把您的账号加入 SCRM_ADMINS。",
+            "运营统计只对管理员开放。如需查看，请联系管理员把您加入管理员名单。",
             home,
+            action="返回侧边栏",
         )
     days = requested_days(request.query.get("days", ""))
     today = corp_now().date()

@@ -26,7 +26,15 @@ from scripts_library.scripts import Script, ScriptStore
 from scripts_library.search import ScriptIndex
 from sidebar_web.api_context import checked_id, followed_customer, joined_group
 from sidebar_web.bodies import read_json
-from sidebar_web.common import SidebarError, departments, ok, session_of, text_field
+from sidebar_web.common import (
+    SidebarError,
+    admin_names,
+    departments,
+    is_admin,
+    ok,
+    session_of,
+    text_field,
+)
 from sidebar_web.messages import MediaUrl, content_messages, product_message
 
 PAGE = 30
@@ -119,8 +127,11 @@ async def scripts_home(request: web.Request) -> web.Response:
     ]
     most_used = index.most_used(session.userid, deps, SHORT_LIST)
     everything = index.search("", userid=session.userid, departments=deps, limit=PAGE)
+    admin = await is_admin(request, session.userid)
     return ok(
         {
+            "admin": admin,  # an empty library then says how to add scripts, else whom to ask
+            "admins": [] if admin else await admin_names(request),
             "categories": index.categories(session.userid, deps),
             "recent": [summary(s, session.name) for s in shown],
             "most_used": [summary(s, session.name) for s in most_used],

@@ -123,6 +123,6 @@ def create_sidebar_app(*, ww_stub_url: str = "") -> web.Application:
     api_context.setup_routes(app)
     api_library.setup_routes(app)
     api_sop.setup_routes(app)
-    admin.setup_routes(app)  # admin/stats: the statistics page, for SCRM_ADMINS only
+    admin.setup_routes(app)  # admin/stats: the statistics page, for admins only
     app.router.add_static("/static/", STATIC)
     return app

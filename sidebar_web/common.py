@@ -8,15 +8,20 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import KEYS, REDIS, WECOM
+from bot.admin.admins import AdminCheck
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS, WECOM
 from bot.directory import StaffDirectory
 from bot.wecom import WeComError
 from sidebar_web.session import Session, SessionStore
 
 SESSION = web.RequestKey("sidebar_session", Session)
 
-NOT_YOUR_CUSTOMER = "该客户不是您的客户，无法查看或发送"
-NOT_IN_GROUP = "您不在该客户群中，无法查看或发送"
+NOT_YOUR_CUSTOMER = (
+    "这位客户不在您的客户列表里（您没有添加过 TA，或 TA 已删除您），侧边栏只显示您自己的客户。"
+    "如需跟进，请让负责 TA 的同事或管理员把客户转交给您。"
+)
+NOT_IN_GROUP = "您不在这个客户群里，侧边栏只显示您所在的客户群。如需跟进，请让群主把您拉进群。"
+ADMINS_NAMED = 3  # admins named on a member's empty library, by display name
 
 
 class SidebarError(Exception):
@@ -78,3 +83,16 @@ def wecom_failure(exc: WeComError) -> SidebarError:
     if exc.retryable:
         return SidebarError(503, "企业微信暂时无法访问，请稍后重试")
     return SidebarError(502, f"企业微信返回错误 {exc.errcode}：{exc.explanation}")
+
+
+async def is_admin(request: web.Request, userid: str) -> bool:
+    """The one admin policy (ids, departments, contact tags), as admin chat applies it."""
+    return await AdminCheck(request.config_dict[HANDLER_CONTEXT]).is_admin(userid)
+
+
+async def admin_names(request: web.Request) -> list[str]:
+    """Display names of a few admins by id, for "ask 张三 or 李四"; [] when none are named."""
+    config = request.config_dict
+    directory = StaffDirectory(config[REDIS], config[KEYS], config[WECOM].user)
+    ids = sorted(config[SETTINGS].admins)[:ADMINS_NAMED]
+    return [await directory.name(userid, budget=1.0) for userid in ids]

@@ -30,9 +30,14 @@ def page(name: str, status: int = 200, **context: Any) -> web.Response:
     )
 
 
-def error_page(status: int, title: str, message: str, retry_url: str) -> web.Response:
-    """A plain-Chinese error with a retry link, for browser navigations (OAuth, the page)."""
-    return page("error.html", status, title=title, message=message, retry_url=retry_url)
+def error_page(
+    status: int, title: str, message: str, retry_url: str, *, action: str = "重试"
+) -> web.Response:
+    """A plain-Chinese error with a link (to retry, or back where a retry can't help), for
+    browser navigations (OAuth, the page)."""
+    return page(
+        "error.html", status, title=title, message=message, retry_url=retry_url, action=action
+    )
 
 
 def origin(url: str) -> str:

@@ -130,7 +130,7 @@ def test_demo_once_plays_the_scenario(tmp_path: Path) -> None:
     assert "打开聊天工具栏 → OAuth2 登录成功" in out
     assert "ww.sendChatMessage：赵小丽您好，退货请在订单页" in out
     assert "422 已拦截，未发送：「全网最好」（广告法极限词）" in out
-    assert "403 该客户不是您的客户" in out
+    assert "403 这位客户不在您的客户列表里" in out
     assert "在聊天工具栏搜索「换货」→ 换货流程" in out  # a script an admin added by chat
     assert "只有管理员可以使用管理命令" in out
     assert "已撤销：话术" in out

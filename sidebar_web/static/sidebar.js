@@ -158,11 +158,9 @@
   }
 
   function refuse(message) {
-    const again = el("button", "button", "重试");
-    again.type = "button";
-    again.onclick = start;
+    // not this member's customer or group: trying again can't change that, so no 重试 here
     const who = $("who");
-    who.replaceChildren(el("p", "", message), again);
+    who.replaceChildren(el("p", "", message));
     who.className = "who refused";
     $("library").hidden = true;
     $("sop").hidden = true;
@@ -248,11 +246,22 @@
     }
   }
 
+  function emptyLibrary() {
+    if (view.chip === "recent") return "还没有最近使用的话术";
+    if (view.chip === "most") return "还没有常用的话术";
+    if (home && home.admin) {
+      return "还没有话术。给应用发送「话术 新增 分类 | 标题 | 内容」即可新增一条，" +
+        "批量导入请用 scrm-bot scripts import。";
+    }
+    const who = home && home.admins && home.admins.length ? "管理员（" + home.admins.join("、") + "）" : "管理员";
+    return "还没有您可用的话术。请联系" + who + "添加，添加后这里会直接显示。";
+  }
+
   function showList(scripts, query) {
     const list = $("script-list");
     list.dataset.query = query;
     if (!scripts.length) {
-      list.replaceChildren(el("li", "empty", query ? "没有找到相关话术" : "暂无话术"));
+      list.replaceChildren(el("li", "empty", query ? "没有找到相关话术" : emptyLibrary()));
       return;
     }
     list.replaceChildren(...scripts.map((s) => {

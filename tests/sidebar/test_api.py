@@ -23,6 +23,7 @@ from bot.wecom import WeComClient
 from bot.wecom.api.jsapi import jsapi_signature
 from scripts_library.scripts import ScriptStore
 from sidebar_web.api_context import corp_time
+from sidebar_web.common import NOT_IN_GROUP, NOT_YOUR_CUSTOMER
 from tests.sidebar.conftest import (
     CUSTOMER,
     GROUP,
@@ -94,7 +95,7 @@ async def test_another_members_customer_is_refused(
     browser: Browser, library: Library, live_sandbox: Sandbox
 ) -> None:
     await browser.sign_in("zhangsan")
-    refused = (403, {"error": "该客户不是您的客户，无法查看或发送"})
+    refused = (403, {"error": NOT_YOUR_CUSTOMER})
     assert await browser.get(f"api/customers/{OTHERS_CUSTOMER}") == refused
     # nor can a script be rendered with their name
     path = f"api/scripts/{library.returns}/messages"
@@ -113,7 +114,7 @@ async def test_groups_need_the_member_in_them(browser: Browser, library: Library
     assert group["name"] == "老客户福利群" and group["owner"] == "李四"
     assert (group["customers"], group["staff"], group["is_owner"]) == (1, 2, False)
     status, body = await browser.get(f"api/groups/{LISI_GROUP}")
-    assert (status, body["error"]) == (403, "您不在该客户群中，无法查看或发送")
+    assert (status, body["error"]) == (403, NOT_IN_GROUP)
     status, payload = await browser.get(f"api/scripts/{library.returns}/messages", chat_id=GROUP)
     assert status == 200
     assert payload["messages"][0]["text"]["content"].startswith("大家您好，退货请在")

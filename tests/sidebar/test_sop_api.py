@@ -24,6 +24,7 @@ from bot.sop.store import SopStore
 from bot.sop.tasks import SopTask, TaskStore
 from bot.sop.triggers import SopTriggers
 from bot.stats.report import read_stats
+from sidebar_web.common import NOT_YOUR_CUSTOMER
 from tests.sidebar.conftest import CUSTOMER, OTHERS_CUSTOMER, Browser, Library
 
 CARE_LINK = {
@@ -143,7 +144,7 @@ async def test_another_members_task_and_customer_are_refused(
     status, body = await browser.post(f"api/sop/tasks/{tasks.lisi.id}/done")
     assert status == 403
     status, body = await browser.get("api/sop/tasks", external_userid=OTHERS_CUSTOMER)
-    assert (status, body["error"]) == (403, "该客户不是您的客户，无法查看或发送")
+    assert (status, body["error"]) == (403, NOT_YOUR_CUSTOMER)
     # zhangsan's own list never shows lisi's task
     assert [t["id"] for t in (await browser.get("api/sop/tasks"))[1]["tasks"]] == [tasks.care.id]
     stored = await TaskStore(redis, keys).get(tasks.lisi.id)

@@ -255,9 +255,10 @@ async def test_callback_and_worker_roles_split_the_work(
     await wait_until(welcomed)  # received by one process, sent by the other
 
 
-async def test_sensitive_customer_text_alerts_admins_once(
+async def bot_with_a_word(
     bot_settings: Settings, sandbox: Sandbox, aiohttp_server: ServerFactory, redis: Redis
-) -> None:
+) -> Settings:
+    """A bot alerting lisi (an admin), whose filter already holds the block word 竞品甲."""
     settings = replace(bot_settings, admins=frozenset({"lisi"}))
     app = create_app(settings)
     server = await aiohttp_server(app)
@@ -266,6 +267,13 @@ async def test_sensitive_customer_text_alerts_admins_once(
     reloader.reloaded.clear()
     await WordLibrary(redis, keys_of(settings)).add([(1, "竞品甲", "competitor")])
     await asyncio.wait_for(reloader.reloaded.wait(), timeout=2)
+    return settings
+
+
+async def test_sensitive_customer_text_alerts_admins_once(
+    bot_settings: Settings, sandbox: Sandbox, aiohttp_server: ServerFactory, redis: Redis
+) -> None:
+    settings = await bot_with_a_word(bot_settings, sandbox, aiohttp_server, redis)
 
     open_kfid = sandbox.add_kf_account()
     await sandbox.kf_message("wmNina", "你们比竞品-甲便宜吗", open_kfid)
@@ -296,14 +304,7 @@ async def test_sensitive_customer_text_alerts_admins_once(
 async def test_a_members_sensitive_text_names_the_member(
     bot_settings: Settings, sandbox: Sandbox, aiohttp_server: ServerFactory, redis: Redis
 ) -> None:
-    settings = replace(bot_settings, admins=frozenset({"lisi"}))
-    app = create_app(settings)
-    server = await aiohttp_server(app)
-    sandbox.connect_bot(str(server.make_url("/wecom/callback")), settings.token, settings.aes_key)
-    reloader = app[FILTER]
-    reloader.reloaded.clear()
-    await WordLibrary(redis, keys_of(settings)).add([(1, "竞品甲", "competitor")])
-    await asyncio.wait_for(reloader.reloaded.wait(), timeout=2)
+    await bot_with_a_word(bot_settings, sandbox, aiohttp_server, redis)
     await sandbox.staff_sends_text("zhangsan", "我看竞品甲在打折")
 
     def alerts() -> list[str]:

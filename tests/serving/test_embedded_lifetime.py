@@ -14,7 +14,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
 from tests.serving.support import (
     ROOT,
     alive,
@@ -22,6 +21,7 @@ from tests.serving.support import (
     clean_environ,
     eventually,
     is_redis,
+    serve_env,
 )
 
 BOT_URL = re.compile(r"机器人 (http://[0-9.:]+)")
@@ -39,6 +39,18 @@ def demo(cwd: Path, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+    )
+
+
+async def demo_once(cwd: Path) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "demo", "--once", "--port", "0"],
+        cwd=cwd,
+        env=clean_environ() | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
@@ -71,15 +83,7 @@ async def test_a_second_demo_in_the_same_folder_refuses_and_the_first_runs_on(
 ) -> None:
     first, url, redis_pid = await running_demo(tmp_path)
     try:
-        second = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "bot", "demo", "--once", "--port", "0"],
-            cwd=tmp_path,
-            env=clean_environ() | {"PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        second = await demo_once(tmp_path)
         assert second.returncode == 1 and second.stdout == ""
         [line] = second.stderr.strip().splitlines()
         assert f"正被另一个 scrm-bot 进程（pid {first.pid}）使用" in line
@@ -99,30 +103,15 @@ async def test_the_embedded_redis_ends_with_its_demo(tmp_path: Path, sig: signal
     await asyncio.to_thread(process.wait, 60)
     await eventually(lambda: gone(redis_pid), f"the embedded Redis gone after {sig.name}")
     # the next run starts its own server in the folder, with the data kept
-    again = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "demo", "--once", "--port", "0"],
-        cwd=tmp_path,
-        env=clean_environ() | {"PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    again = await demo_once(tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
 
 
 def serve_environ(data_dir: Path) -> dict[str, str]:
     """A `serve` with the embedded Redis (no SCRM_REDIS_URL) in `data_dir`."""
-    return clean_environ() | {
-        "PYTHONPATH": str(ROOT),
-        "SCRM_CORP_ID": VECTOR_CORP_ID,
-        "SCRM_TOKEN": VECTOR_TOKEN,
-        "SCRM_AES_KEY": VECTOR_AES_KEY,
-        "SCRM_AGENT_ID": "1",
-        "SCRM_AGENT_SECRET": "s",
-        "SCRM_WECOM_API_BASE": "http://127.0.0.1:9",
-        "SCRM_DATA_DIR": str(data_dir),
-    }
+    environ = serve_env("", "embedded", data_dir, PYTHONPATH=str(ROOT))
+    del environ["SCRM_REDIS_URL"]  # the embedded one
+    return environ
 
 
 async def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:

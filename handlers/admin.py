@@ -14,7 +14,7 @@ from bot.context import HandlerContext
 from bot.events import TextMessage
 from bot.routing import Router
 
-router = Router(name=__name__)
+router = Router(name="handlers.admin")  # pinned: handler names are stored as done-marks
 
 SEEN_SECONDS = 86400
 RUNNING, ANSWERED, SILENT = "running", "answered:", "silent"

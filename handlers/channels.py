@@ -12,7 +12,7 @@ from bot.routing import Router
 from bot.welcome.channels import STATE_PREFIX, ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 
-router = Router(name=__name__)
+router = Router(name="handlers.channels")  # pinned: handler names are stored as done-marks
 
 Added = AddExternalContact | AddHalfExternalContact
 

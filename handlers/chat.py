@@ -10,7 +10,7 @@ from bot.events import ChatText, TextMessage
 from bot.names import Names
 from bot.routing import Router
 
-router = Router(name=__name__)
+router = Router(name="handlers.chat")  # pinned: handler names are stored as done-marks
 
 HISTORY_MAXLEN = 200_000
 

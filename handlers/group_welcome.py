@@ -17,7 +17,7 @@ from bot.events import ExternalChatUpdate
 from bot.routing import Router
 from bot.welcome.group import GroupWelcomeStore
 
-router = Router(name=__name__)
+router = Router(name="handlers.group_welcome")  # pinned: handler names are stored as done-marks
 
 GREETING_LOG_MAXLEN = 100_000
 SEEN_SECONDS = 86_400  # longer than any retry or take-over of one event

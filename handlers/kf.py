@@ -16,7 +16,7 @@ from bot.events import ChatText, KfMsgOrEvent
 from bot.locks import RedisLock
 from bot.routing import Router
 
-router = Router(name=__name__)
+router = Router(name="handlers.kf")  # pinned: handler names are stored as done-marks
 
 MAX_PAGES_PER_EVENT = 50
 SENDERS = {3: "customer", 5: "staff"}  # msg_list origin: 3 customer, 4 system, 5 servicer

@@ -7,7 +7,7 @@ from bot.events import ExternalChatDismiss, ExternalChatUpdate
 from bot.names import GroupNames
 from bot.routing import Router
 
-router = Router(name=__name__)
+router = Router(name="handlers.names")  # pinned: handler names are stored as done-marks
 
 
 def renamed(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:

@@ -19,7 +19,7 @@ from bot.profiles.store import ProfileStore
 from bot.routing import Router
 from bot.wecom import WeComError
 
-router = Router(name=__name__)
+router = Router(name="handlers.profiles")  # pinned: handler names are stored as done-marks
 
 
 async def read_contact(external_userid: str, ctx: HandlerContext) -> None:

@@ -11,7 +11,7 @@ from bot.scheduler import Scheduler
 from bot.sop.triggers import SopTriggers
 from bot.welcome.channels import STATE_PREFIX
 
-router = Router(name=__name__)
+router = Router(name="handlers.sop")  # pinned: handler names are stored as done-marks
 
 
 @router.on(AddExternalContact)

@@ -17,7 +17,7 @@ from bot.routing import Router
 from bot.stats.recorder import StatsRecorder
 from bot.welcome.channels import STATE_PREFIX
 
-router = Router(name=__name__)
+router = Router(name="handlers.stats")  # pinned: handler names are stored as done-marks
 
 TRANSFER = "DELETE_BY_TRANSFER"
 MEMBER_CHANGES = ("add_member", "del_member")

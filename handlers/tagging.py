@@ -14,7 +14,7 @@ from bot.tagging.tagger import Tagger
 from bot.tagging.tags import CorpTags
 from bot.text.guard import off_loop_if_long
 
-router = Router(name=__name__)
+router = Router(name="handlers.tagging")  # pinned: handler names are stored as done-marks
 
 # one compiled matcher per process and corp: rebuilt when an admin changes the rules
 _MATCHERS: dict[str, MatcherCache] = {}

@@ -6,7 +6,7 @@ from bot.context import HandlerContext
 from bot.events import UnknownEvent
 from bot.routing import Router
 
-router = Router(name=__name__)
+router = Router(name="handlers.unhandled")  # pinned: handler names are stored as done-marks
 
 
 @router.on(UnknownEvent)

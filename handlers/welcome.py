@@ -31,7 +31,7 @@ from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import WelcomeTemplate, corp_now
 from scripts_library.products import ProductStore
 
-router = Router(name=__name__)
+router = Router(name="handlers.welcome")  # pinned: handler names are stored as done-marks
 
 NAME_LOOKUP_SECONDS = 3.0  # of the 20 s window; the welcome must not wait longer for a name
 # a retry cannot help: 41050 the code expired, 41051 already sent or the chat started

@@ -1,0 +1,51 @@
+"""Handler names are stored in Redis as done-marks (which handlers of an event already ran), so a
+name must not change when a module moves or a function is renamed: an event mid-retry would run
+that handler again. The names are pinned in each router; this list catches an accidental change
+(a deliberate one updates this list and says in its commit how stored marks are carried over)."""
+
+from __future__ import annotations
+
+from bot.app import ROUTERS
+
+PINNED = [
+    "handlers.welcome.welcome_new_customer",
+    "handlers.welcome.welcome_half_added_customer",
+    "handlers.channels.customer_came_through_channel",
+    "handlers.channels.customer_half_came_through_channel",
+    "handlers.channels.customer_left",
+    "handlers.channels.staff_removed_customer",
+    "handlers.profiles.customer_added",
+    "handlers.profiles.customer_half_added",
+    "handlers.profiles.customer_edited",
+    "handlers.profiles.staff_deleted_customer",
+    "handlers.profiles.customer_deleted_staff",
+    "handlers.profiles.count_message",
+    "handlers.sop.start_customer_sops",
+    "handlers.sop.customer_left_staff",
+    "handlers.sop.staff_removed_customer",
+    "handlers.stats.count_new_customer",
+    "handlers.stats.count_lost_by_customer",
+    "handlers.stats.count_lost_by_staff",
+    "handlers.stats.count_group_members",
+    "handlers.group_welcome.record_join_greeting",
+    "handlers.names.forget_renamed_group",
+    "handlers.names.forget_dismissed_group",
+    "handlers.kf.pull_kf_messages",
+    "handlers.admin.run_admin_command",
+    "handlers.chat.keep_chat_history",
+    "handlers.chat.inspect_customer_text",
+    "handlers.chat.app_text_is_chat_text",
+    "handlers.tagging.tag_from_keywords",
+    "handlers.tagging.corp_tags_changed",
+    "handlers.sensitive.inspect_app_text",
+    "handlers.unhandled.log_unknown",
+]
+
+
+def test_handler_names_are_pinned_in_order() -> None:
+    assert [spec.name for router in ROUTERS for spec in router.handlers] == PINNED
+
+
+def test_no_router_takes_its_name_from_its_module() -> None:
+    for router in ROUTERS:
+        assert router.name.startswith("handlers."), router.name

@@ -35,6 +35,7 @@ from bot.appkeys import (
 from bot.callback import endpoint
 from bot.callback.crypto import CallbackCrypto
 from bot.callback.ingest import EventIngest
+from bot.clock import corp_now
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
@@ -61,7 +62,6 @@ from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
-from bot.welcome.templates import corp_now
 from handlers import (
     admin,
     channels,

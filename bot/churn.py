@@ -7,13 +7,13 @@ per-member message limit, retries and failure reports; the job id makes each ale
 
 from __future__ import annotations
 
+from bot.clock import corp_clock
 from bot.context import HandlerContext
 from bot.jobs import Done, Later, Outcome
 from bot.names import Names
 from bot.profiles.store import ProfileStore
 from bot.scheduler import Claimed
 from bot.wecom.member_quota import MemberQuota
-from bot.welcome.templates import corp_clock
 from scripts_library.scripts import Script, ScriptStore
 
 KIND = "alert"

@@ -8,9 +8,9 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.cli_output import admin_services, print_json
+from bot.clock import corp_now
 from bot.config import Settings
 from bot.stats.report import BY, MAX_DAYS, RETENTION_DAYS, StatsRow, day_range, read_stats
-from bot.welcome.templates import corp_now
 
 MISSING = "—"
 BY_TITLE = {"staff": "员工", "channel": "渠道"}

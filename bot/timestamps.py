@@ -18,7 +18,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.welcome.templates import CORP_TIME
+from bot.clock import CORP_TIME
 
 MS_THRESHOLD = 10**11  # a number above this is in milliseconds (10**11 s is the year 5138)
 EARLIEST = 1_262_304_000  # 2010-01-01: older times are typos

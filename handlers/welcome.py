@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from bot.attachments import Attachment, materialize, references, texts_of
+from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.events import AddExternalContact, AddHalfExternalContact
 from bot.media import MediaGone, MediaLibrary
@@ -28,7 +29,7 @@ from bot.templating import render_or_plain, uses_name
 from bot.text.guard import BlockedText
 from bot.wecom import WeComError
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import WelcomeTemplate, corp_now
+from bot.welcome.templates import WelcomeTemplate
 from scripts_library.products import ProductStore
 
 router = Router(name="handlers.welcome")  # pinned: handler names are stored as done-marks

@@ -15,8 +15,8 @@ from datetime import date
 from aiohttp import web
 
 from bot.appkeys import KEYS, REDIS, SETTINGS
+from bot.clock import corp_now
 from bot.stats.report import RETENTION_DAYS, StatsRow, day_range, read_stats, summarize
-from bot.welcome.templates import corp_now
 from sidebar_web import oauth
 from sidebar_web.charts import Chart, Series, bar_chart, hbar_chart, line_chart
 from sidebar_web.common import is_admin

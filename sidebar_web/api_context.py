@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.appkeys import KEYS, REDIS, SETTINGS, WECOM
+from bot.clock import corp_clock
 from bot.config import Settings
 from bot.profiles.store import ProfileStore
 from bot.rfm.runner import segment_of
 from bot.wecom import WeComError
 from bot.wecom.api.jsapi import jsapi_signature
 from bot.welcome.channels import STATE_PREFIX, ChannelStore
-from bot.welcome.templates import corp_clock
 from sidebar_web.common import (
     NOT_IN_GROUP,
     NOT_YOUR_CUSTOMER,

@@ -16,11 +16,11 @@ from aiohttp import web
 
 from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SCRIPT_INDEX, SETTINGS, WECOM
 from bot.attachments import texts_of
+from bot.clock import corp_now
 from bot.media import MediaLibrary
 from bot.templating import render_or_plain
 from bot.text.filter import Hit
 from bot.text.guard import CATEGORY_NAMES, CATEGORY_REASONS, BlockedText
-from bot.welcome.templates import corp_now
 from scripts_library.products import ProductStore
 from scripts_library.scripts import Script, ScriptStore
 from scripts_library.search import ScriptIndex

@@ -15,10 +15,10 @@ from bot.admin.call import Call, CommandError, Confirmation, Executor, Preview
 from bot.admin.grammar import Parsed, Usage
 from bot.admin.session import CONFIRM_SECONDS, MAX_WRONG_CODES, AdminSession, Change
 from bot.admin.specs import GRAMMAR, help_text
+from bot.clock import corp_clock
 from bot.context import HandlerContext
 from bot.stats.report import read_stats, summarize
 from bot.text.guard import BlockedText
-from bot.welcome.templates import corp_clock
 
 REFUSAL = "抱歉，只有管理员可以使用管理命令。如需开通，请联系企业微信管理员。"
 MAX_STATS_DAYS, AUDIT_DEFAULT, AUDIT_MAX = 90, 10, 100

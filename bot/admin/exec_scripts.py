@@ -7,8 +7,8 @@ from dataclasses import asdict, replace
 from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
+from bot.clock import corp_clock
 from bot.quoting import echo
-from bot.welcome.templates import corp_clock
 from scripts_library.scripts import Script, ScriptError, ScriptStore
 from scripts_library.search import ScriptIndex
 

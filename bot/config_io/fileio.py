@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
+from bot.clock import CORP_TIME
 from bot.config_io.items import ConfigProblems, LineIndex
 from bot.typed_input import type_name
-from bot.welcome.templates import CORP_TIME
 from bot.yaml_input import YamlRefused, load_yaml
 
 FORMAT_VERSION = 1

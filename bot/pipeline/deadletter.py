@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from bot.clock import corp_clock
 from bot.keys import RedisKeys
-from bot.welcome.templates import corp_clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from bot.attachments import materialize
+from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.jobs import Done, Failed, Later, Outcome
 from bot.media import MediaLibrary
@@ -29,7 +30,6 @@ from bot.templating import render_or_plain
 from bot.text.guard import BlockedText
 from bot.wecom.member_quota import MemberQuota
 from bot.wecom.pacing import CallPacer
-from bot.welcome.templates import corp_now
 from scripts_library.products import ProductStore
 
 TITLE_BYTES, DESCRIPTION_BYTES = 128, 512

@@ -22,9 +22,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.attachments import AttachmentError, check
+from bot.clock import CORP_TIME
 from bot.templating import text_problem
 from bot.text.guard import TextGuard
-from bot.welcome.templates import CORP_TIME
 
 KINDS = ("customer", "group")
 TRIGGERS = ("added", "tag", "segment", "schedule")

@@ -18,13 +18,12 @@ that is still so; otherwise it is planned again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 
 from redis.asyncio import Redis
 
+from bot.clock import corp_date
 from bot.keys import RedisKeys
 from bot.stats.script import Change, Count, apply
-from bot.welcome.templates import CORP_TIME
 
 MAX_COHORT_DAYS = 30  # the longest retention reported; later losses leave cohorts alone
 PLAN_ATTEMPTS = 5  # each retry means another event of the same relation just landed
@@ -38,11 +37,6 @@ SOP = {"sent": "sop_sent", "completed": "sop_completed"}
 LOSSES = frozenset(LOST_BY.values())
 
 Plan = Callable[[str, str], Change]  # (relation as read, ended note as read) -> the change
-
-
-def corp_date(at: int) -> date:
-    """The corp-time calendar day of a unix time."""
-    return datetime.fromtimestamp(at, CORP_TIME).date()
 
 
 def field_of(who: str, metric: str) -> str:

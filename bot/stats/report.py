@@ -14,6 +14,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.clock import corp_now
 from bot.keys import RedisKeys
 from bot.stats.recorder import (
     GROUP_JOIN,
@@ -25,7 +26,6 @@ from bot.stats.recorder import (
     TRANSFERRED,
     lost_after,
 )
-from bot.welcome.templates import corp_now
 
 RETENTION_DAYS = (1, 7, 30)
 BY = ("staff", "channel")

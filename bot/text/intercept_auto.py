@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from bot.clock import corp_clock
 from bot.keys import RedisKeys
 from bot.locks import LockTimeout, RedisLock
 from bot.text.intercept_sync import SyncReport, sync_intercept_rules
 from bot.text.library import WordLibrary
 from bot.wecom import WeComError
 from bot.wecom.api.intercept import InterceptAPI
-from bot.welcome.templates import corp_clock
 
 DEBOUNCE_SECONDS = 5.0  # the library must be this quiet before a sync
 CHECK_SECONDS = 2.0  # how often each process looks

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.clock import corp_now
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import MAX_REMARK_CHARS, Channel, ChannelStore, validate_channel
-from bot.welcome.templates import TemplateError, corp_now
+from bot.welcome.templates import TemplateError
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 
 from bot.attachments import references
+from bot.clock import corp_now
 from bot.keys import RedisKeys
 from bot.text.guard import TextGuard
-from bot.welcome.templates import TemplateError, WelcomeTemplate, corp_now, validate
+from bot.welcome.templates import TemplateError, WelcomeTemplate, validate
 
 DEFAULT_WELCOME_TEXT = "您好，很高兴认识您！我是您的专属顾问，有任何问题随时在这里找我。"
 # blocked: nothing sent, a block word in the text; fallback: the template held a block word and

@@ -14,7 +14,6 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.attachments import AttachmentError
 from bot.attachments import check as check_attachments
@@ -26,18 +25,6 @@ from bot.wecom.limits import WELCOME_TEXT_BYTES as MAX_TEXT_BYTES
 VARIABLES = ("customer_name", "staff_name", "channel_name", "date")
 SCOPES = ("default", "channel", "staff", "department")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-CORP_TIME = ZoneInfo("Asia/Shanghai")  # time slots, rotations and daily limits: the corp's clock
-
-
-def corp_now() -> datetime:
-    return datetime.now(CORP_TIME)
-
-
-def corp_clock(at: float, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A Unix time as people read it: in the corp's clock, whatever the server's zone (a
-    container runs in UTC, eight hours off)."""
-    return datetime.fromtimestamp(at, CORP_TIME).strftime(fmt)
 
 
 class TemplateError(ValueError):

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.clock import CORP_TIME
 from bot.sandbox import Sandbox
-from bot.welcome.templates import CORP_TIME
 from tests.admin.test_admin_chat_e2e import ADD, admin_bot, admin_settings, say
 
 __all__ = ["admin_bot", "admin_settings"]  # fixtures shared with the end-to-end admin tests

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from redis.asyncio import Redis
 
+from bot.clock import CORP_TIME
 from bot.config_io import ConfigChanged, Plan, export_sections, parse_text
 from bot.config_io.fileio import dump_text
 from bot.config_io.remote import RemoteSide, Undo
@@ -24,7 +25,6 @@ from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
 from bot.wecom import WeComClient
-from bot.welcome.templates import CORP_TIME
 from scripts_library.scripts import ScriptStore
 from tests.config_io.conftest import fill, importer, snapshot
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from bot.clock import CORP_TIME
 from bot.keys import RedisKeys
 from bot.rfm.csv_import import ImportProblems, import_orders, read_orders
 from bot.rfm.model import Order
 from bot.rfm.orders import OrderError, OrderRow, OrderStore, parse_order
-from bot.welcome.templates import CORP_TIME
 
 NOW = 1_800_000_000.0
 AMOUNT_RULE = (

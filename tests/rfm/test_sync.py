@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from redis.asyncio import Redis
 
+from bot.clock import CORP_TIME
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.locks import LockTimeout, RedisLease
@@ -21,7 +22,6 @@ from bot.rfm.sync import TAG_GROUP
 from bot.sandbox import Sandbox
 from bot.tagging.tags import CorpTags
 from bot.wecom import WeComClient
-from bot.welcome.templates import CORP_TIME
 
 NOW = float(int(time.time()))
 

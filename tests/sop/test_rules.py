@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from redis.asyncio import Redis
 
+from bot.clock import CORP_TIME
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sop.jobs import fire_id, step_id
@@ -23,7 +24,6 @@ from bot.sop.rules import (
     validate,
 )
 from bot.sop.store import SopStore
-from bot.welcome.templates import CORP_TIME
 
 
 def at(text: str) -> float:

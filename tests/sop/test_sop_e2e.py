@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.appkeys import HANDLER_CONTEXT
+from bot.clock import CORP_TIME
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
@@ -22,7 +23,6 @@ from bot.sop.runner import job_runner
 from bot.sop.store import SopStore
 from bot.sop.tasks import TaskStore
 from bot.sop.triggers import SopTriggers
-from bot.welcome.templates import CORP_TIME
 from tests.pipeline_support import wait_until
 
 

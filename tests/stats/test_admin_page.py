@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from redis.asyncio import Redis
 
+from bot.clock import corp_date
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from bot.stats import record_sop
-from bot.stats.recorder import corp_date
 from bot.welcome.channels import Channel, ChannelStore
 from tests.sidebar.conftest import Browser
 from tests.stats.conftest import seed_day

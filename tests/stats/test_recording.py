@@ -7,13 +7,13 @@ import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
+from bot.clock import corp_date
 from bot.config import Settings
 from bot.context import Delivery
 from bot.events import AddExternalContact, DelFollowUser, ExternalChatUpdate, parse_event
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from bot.stats import read_stats, record_sop
-from bot.stats.recorder import corp_date
 from bot.wecom import WeComClient
 from bot.welcome.channels import Channel, ChannelStore
 from handlers.stats import count_group_members, count_lost_by_customer, count_new_customer

@@ -10,12 +10,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
+from bot.clock import CORP_TIME, corp_date
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from bot.stats import StatsRecorder, read_stats
-from bot.stats.recorder import corp_date
-from bot.welcome.templates import CORP_TIME
 from tests.stats.conftest import drained
 
 DAY = 86_400

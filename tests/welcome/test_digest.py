@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
+from bot.clock import CORP_TIME, corp_now
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from bot.wecom import WeComClient
 from bot.welcome.digest import compose, send_daily_digest
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import CORP_TIME, WelcomeTemplate, corp_now
+from bot.welcome.templates import WelcomeTemplate
 from tests.pipeline_support import wait_until
 
 

@@ -8,13 +8,14 @@ import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
+from bot.clock import corp_now
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.media import MediaLibrary
 from bot.sandbox import Sandbox
 from bot.wecom import WeComClient
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import TemplateError, WelcomeTemplate, corp_now
+from bot.welcome.templates import TemplateError, WelcomeTemplate
 from scripts_library.products import Product, ProductStore
 from tests.pipeline_support import wait_until
 

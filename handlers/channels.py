@@ -7,14 +7,20 @@ hurry, the welcome is.
 from __future__ import annotations
 
 from bot.context import HandlerContext
-from bot.events import AddExternalContact, AddHalfExternalContact, DelExternalContact, DelFollowUser
+from bot.events import (
+    AddExternalContact,
+    AddHalfExternalContact,
+    ContactAdded,
+    DelExternalContact,
+    DelFollowUser,
+)
 from bot.routing import Router
 from bot.welcome.channels import STATE_PREFIX, ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 
 router = Router(name="handlers.channels")  # pinned: handler names are stored as done-marks
 
-Added = AddExternalContact | AddHalfExternalContact
+Added = ContactAdded
 
 
 def from_a_channel(event: Added, ctx: HandlerContext) -> bool:

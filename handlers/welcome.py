@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from bot.attachments import Attachment, materialize, references, texts_of
 from bot.clock import corp_now
 from bot.context import HandlerContext
-from bot.events import AddExternalContact, AddHalfExternalContact
+from bot.events import AddExternalContact, AddHalfExternalContact, ContactAdded
 from bot.media import MediaGone, MediaLibrary
 from bot.names import Names
 from bot.routing import Router
@@ -41,7 +41,7 @@ MEDIA_GONE = 40007  # WeCom no longer knows a media id (older than 3 days, or lo
 WINDOW_SECONDS = 20.0
 LAST_TRY_SECONDS = 17.0  # a failure later than this can't be retried inside the window
 
-Added = AddExternalContact | AddHalfExternalContact
+Added = ContactAdded
 
 
 @router.on(AddExternalContact)

@@ -16,6 +16,7 @@ from bot.events.chat_text import ChatText
 from bot.events.contact import (
     AddExternalContact,
     AddHalfExternalContact,
+    ContactAdded,
     DelExternalContact,
     DelFollowUser,
     EditExternalContact,
@@ -31,6 +32,7 @@ __all__ = [
     "AddHalfExternalContact",
     "AppMessage",
     "ChatText",
+    "ContactAdded",
     "DelExternalContact",
     "DelFollowUser",
     "EditExternalContact",

@@ -17,25 +17,26 @@ class ExternalContactEvent(Event):
     external_user_id: str = xml_field("ExternalUserID")
 
 
-@register("event", "change_external_contact", "add_external_contact")
 @dataclass(frozen=True, kw_only=True)
-class AddExternalContact(ExternalContactEvent):
-    """A staff member added a customer; `state` is the channel code's state, if any.
-
-    `welcome_code` is empty when a native welcome is configured or the chat already began.
-    """
+class ContactAdded(ExternalContactEvent):
+    """A customer and a staff member became contacts, fully or half (the two events below);
+    `state` is the channel code's state, if any. `welcome_code` is empty when a native welcome
+    is configured or the chat already began."""
 
     state: str = xml_field("State")
     welcome_code: str = xml_field("WelcomeCode")
+
+
+@register("event", "change_external_contact", "add_external_contact")
+@dataclass(frozen=True, kw_only=True)
+class AddExternalContact(ContactAdded):
+    """A staff member added a customer."""
 
 
 @register("event", "change_external_contact", "add_half_external_contact")
 @dataclass(frozen=True, kw_only=True)
-class AddHalfExternalContact(ExternalContactEvent):
+class AddHalfExternalContact(ContactAdded):
     """A customer added a no-verify staff member who has not confirmed yet."""
-
-    state: str = xml_field("State")
-    welcome_code: str = xml_field("WelcomeCode")
 
 
 @register("event", "change_external_contact", "edit_external_contact")

@@ -38,6 +38,7 @@ from bot.callback.ingest import EventIngest
 from bot.clock import corp_now
 from bot.config import Settings
 from bot.context import HandlerContext
+from bot.errors import StartError
 from bot.keys import RedisKeys
 from bot.logs import request_id_middleware
 from bot.media import MediaLibrary
@@ -98,7 +99,7 @@ ROUTERS: list[Router] = [
 ]
 
 
-class StartupError(RuntimeError):
+class StartupError(StartError, RuntimeError):
     """A resource needed at start-up is unavailable; the message says which and why."""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.errors import UserError
 from bot.media import MediaError, MediaLibrary
 from bot.wecom import WeComError
 from bot.wecom.limits import LINK_DESC_BYTES, LINK_TITLE_BYTES, MINIPROGRAM_TITLE_BYTES
@@ -36,7 +37,7 @@ REQUIRED_ONE_OF = {
 log = logging.getLogger(__name__)
 
 
-class AttachmentError(ValueError):
+class AttachmentError(UserError, ValueError):
     """An attachment list that can't be saved; the message says which item and why."""
 
 

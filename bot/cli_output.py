@@ -12,21 +12,14 @@ from dataclasses import dataclass
 import aiohttp
 from redis.asyncio import Redis
 
-from bot.attachments import AttachmentError
 from bot.config import Settings
+from bot.errors import UserError
 from bot.keys import RedisKeys
-from bot.media import MediaError
 from bot.redis_store import open_redis
-from bot.sop.rules import SopError
-from bot.tagging.rules import RuleError
 from bot.text.guard import TextGuard
-from bot.text.library import LibraryError, WordLibrary
+from bot.text.library import WordLibrary
 from bot.text.starter import seed_starter_words
-from bot.typed_input import InputProblems
 from bot.wecom import WeComClient, WeComError
-from bot.welcome.templates import TemplateError
-from scripts_library.products import ProductError
-from scripts_library.scripts import ScriptError
 
 
 def csv_list(value: str) -> list[str]:
@@ -39,22 +32,13 @@ def print_json(data: object) -> None:
 
 
 async def reporting(work: Awaitable[int]) -> int:
-    """Run a command; refused input exits 2, a WeCom error 1, each with one readable line."""
+    """Run a command; refused input (any `UserError`) exits 2, a WeCom error 1, each with one
+    readable line."""
     try:
         return await work
-    except (
-        LibraryError,
-        TemplateError,
-        ProductError,
-        MediaError,
-        AttachmentError,
-        ScriptError,
-        RuleError,
-        SopError,
-        InputProblems,
-    ) as exc:
+    except UserError as exc:  # refused input: said as it is, in one line
         print(f"错误：{exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except WeComError as exc:
         print(f"企业微信接口错误 {exc.errcode}（{exc.path}）：{exc.explanation}", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.errors import UserError
 from bot.redis_url import RedisUrlError, parse_redis_url
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
@@ -27,7 +28,7 @@ _USER_ID_RE = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 _PREFIX_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration value is missing or invalid; `key` names it."""
 
     def __init__(self, key: str, problem: str) -> None:

@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from bot.errors import StartError
+
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "embedded-redis.lock"
@@ -46,7 +48,7 @@ POLL_SECONDS = 0.05
 PR_SET_PDEATHSIG = 1
 
 
-class EmbeddedRedisError(RuntimeError):
+class EmbeddedRedisError(StartError, RuntimeError):
     """The embedded Redis could not be started; the message (Chinese) says why."""
 
 

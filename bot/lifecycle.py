@@ -25,6 +25,8 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
+from bot.errors import StartError
+
 log = logging.getLogger("scrm")
 
 POLL_SECONDS = 0.2
@@ -124,7 +126,7 @@ def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-class PortBusy(RuntimeError):
+class PortBusy(StartError, RuntimeError):
     """The port to serve on can't be listened on; the message (Chinese) says why."""
 
 

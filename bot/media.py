@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
+from bot.errors import UserError
 from bot.keys import RedisKeys
 from bot.wecom import WeComError
 from bot.wecom.api.media import MediaAPI
@@ -29,7 +30,7 @@ REFRESH_AFTER = 2.5 * 86400.0  # half a day of slack for a failed or late refres
 log = logging.getLogger(__name__)
 
 
-class MediaError(ValueError):
+class MediaError(UserError, ValueError):
     """A file that can't be attached; the message says why, in Chinese."""
 
 

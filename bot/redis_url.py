@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl, unquote
 
+from bot.errors import UserError
+
 SENTINEL_SCHEME = "redis+sentinel"
 CLUSTER_SCHEME = "redis+cluster"
 SINGLE_SCHEMES = ("redis", "rediss", "unix")
@@ -33,7 +35,7 @@ _PASSWORD_PARAM_RE = re.compile(r"((?:^|&)[^=&]*password=)[^&]*", re.IGNORECASE)
 Kind = Literal["single", "sentinel", "cluster"]
 
 
-class RedisUrlError(ValueError):
+class RedisUrlError(UserError, ValueError):
     """`SCRM_REDIS_URL` is malformed; the message (Chinese) says how."""
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from bot.config import Settings
+from bot.errors import StartError
 from bot.metrics import MULTIPROCESS_ENV
 from bot.redis_store import EmbeddedRedis
 
@@ -39,7 +40,7 @@ BACKOFF_MAX_SECONDS = 10.0
 POLL_SECONDS = 0.1
 
 
-class SupervisorError(RuntimeError):
+class SupervisorError(StartError, RuntimeError):
     """The workers cannot be started or kept running; the message says why (in Chinese)."""
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import CORP_TIME
+from bot.errors import UserError
 
 MS_THRESHOLD = 10**11  # a number above this is in milliseconds (10**11 s is the year 5138)
 EARLIEST = 1_262_304_000  # 2010-01-01: older times are typos
@@ -28,7 +29,7 @@ _DIGITS = re.compile(r"\d{1,16}(\.\d+)?")
 _SLASHED = ("%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 
 
-class TimeValueError(ValueError):
+class TimeValueError(UserError, ValueError):
     """A time that can't be read or is out of range; the message (Chinese) says which."""
 
 

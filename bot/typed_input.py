@@ -23,6 +23,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.errors import UserError
+
 T = TypeVar("T")
 SHOWN_PROBLEMS = 5  # on the one line a command prints; the rest are counted
 MAX_JSON_BYTES = 1 << 20  # a rule or template file; attachments are files beside it, not inline
@@ -187,7 +189,7 @@ def _meant(unknown: list[str], declared: Collection[str]) -> list[str]:
     return names
 
 
-class InputProblems(ValueError):
+class InputProblems(UserError, ValueError):
     """Input that doesn't fit its dataclass; every problem names its field's path."""
 
     def __init__(self, problems: list[str], what: str = "") -> None:

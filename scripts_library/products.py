@@ -17,6 +17,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.errors import UserError
 from bot.keys import RedisKeys
 from bot.text.guard import BlockedText, TextGuard
 from bot.wecom.limits import LINK_DESC_BYTES, LINK_TITLE_BYTES, MINIPROGRAM_TITLE_BYTES
@@ -24,7 +25,7 @@ from bot.wecom.limits import LINK_DESC_BYTES, LINK_TITLE_BYTES, MINIPROGRAM_TITL
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
-class ProductError(ValueError):
+class ProductError(UserError, ValueError):
     """A product that can't be saved; the message says why, in Chinese."""
 
 

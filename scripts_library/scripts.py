@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from bot.attachments import AttachmentError
 from bot.attachments import check as check_attachments
+from bot.errors import UserError
 from bot.keys import RedisKeys
 from bot.templating import text_problem
 from bot.text.guard import TextGuard
@@ -32,7 +33,7 @@ VARIABLES = ("customer_name", "staff_name", "date")
 MAX_DEPTH, MAX_SEGMENT, MAX_TITLE, MAX_KEYWORDS = 4, 20, 64, 20
 
 
-class ScriptError(ValueError):
+class ScriptError(UserError, ValueError):
     """A script that can't be saved, or a request about one that can't be met; in Chinese."""
 
 

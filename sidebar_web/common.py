@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.admin.admins import AdminCheck
 from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS, WECOM
 from bot.directory import StaffDirectory
+from bot.errors import UserError
 from bot.wecom import WeComError
 from sidebar_web.session import Session, SessionStore
 
@@ -24,7 +25,7 @@ NOT_IN_GROUP = "您不在这个客户群里，侧边栏只显示您所在的客�
 ADMINS_NAMED = 3  # admins named on a member's empty library, by display name
 
 
-class SidebarError(Exception):
+class SidebarError(UserError):
     """A request that can't be met: the HTTP status and a message for staff, in Chinese."""
 
     def __init__(self, status: int, message: str, **extra: Any) -> None:

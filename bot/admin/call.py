@@ -10,11 +10,12 @@ from typing import Any
 from bot.admin.grammar import Parsed
 from bot.admin.session import AdminSession
 from bot.context import HandlerContext
+from bot.errors import UserError
 from bot.text.guard import TextGuard
 from bot.text.library import WordLibrary
 
 
-class CommandError(ValueError):
+class CommandError(UserError, ValueError):
     """A command that can't be done as asked; the message goes back to the admin as is."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.errors import UserError
 from bot.keys import RedisKeys
 from bot.rfm.model import Order
 from bot.timestamps import TimeValueError, parse_time
@@ -43,7 +44,7 @@ _NO = frozenset({"", "0", "false", "no", "n", "否"})
 log = logging.getLogger(__name__)
 
 
-class OrderError(ValueError):
+class OrderError(UserError, ValueError):
     """An order row (or a file of them) that can't be taken; the message (Chinese) says why."""
 
 

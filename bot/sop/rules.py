@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.attachments import AttachmentError, check
 from bot.clock import CORP_TIME
+from bot.errors import UserError
 from bot.templating import text_problem
 from bot.text.guard import TextGuard
 
@@ -37,7 +38,7 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class SopError(ValueError):
+class SopError(UserError, ValueError):
     """A rule that can't be saved; the message says why, in Chinese."""
 
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import jieba
 
+from bot.errors import UserError
 from bot.text.filter import Hit, SensitiveFilter
 from bot.text.lexicon import word_problem
 from bot.text.normalize import normalize
@@ -36,7 +37,7 @@ MAX_TOTAL_CHARS = 100_000  # keywords and exclusions of all of a corp's rules to
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
-class RuleError(ValueError):
+class RuleError(UserError, ValueError):
     """A rule that can't be saved; the message says why, in Chinese."""
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from jinja2 import nodes
 
+from bot.errors import UserError
+
 MAX_SOURCE_BYTES = 8 * 1024  # any template text, before it is parsed (WeCom takes 4000 bytes)
 MAX_OUTPUT_BYTES = 64 * 1024
 MAX_VALUE_CHARS = 128  # each variable's value is cut to this before rendering
@@ -62,7 +64,7 @@ _REFUSED = {
 ALLOWED_HELP = "可用写法：{{ 变量 }}、{{ 变量|default('…') }}、{% if 条件 %}…{% else %}…{% endif %}"
 
 
-class TemplateProblem(ValueError):
+class TemplateProblem(UserError, ValueError):
     """A template outside the language, in Chinese for the operator who wrote it."""
 
 

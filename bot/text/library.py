@@ -15,6 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.errors import UserError
 from bot.keys import RedisKeys
 from bot.quoting import echo
 from bot.text.detectors import DETECTORS
@@ -50,7 +51,7 @@ WRITE_BATCH = 5000
 Transaction = Any  # a redis-py transaction pipeline (redis-py is untyped here)
 
 
-class LibraryError(ValueError):
+class LibraryError(UserError, ValueError):
     """A request the library refuses; the message is for the admin (Chinese)."""
 
 

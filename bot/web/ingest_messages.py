@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from bot.appkeys import KEYS, REDIS
 from bot.chat_log import ChatLog
+from bot.errors import UserError
 from bot.events import ChatText
 from bot.events.chat_text import SENDERS
 from bot.timestamps import plausible_seconds
@@ -45,7 +46,7 @@ _MSGID = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, as the archive's 
 _USER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
-class RowError(ValueError):
+class RowError(UserError, ValueError):
     """One message row that can't be taken; the message says why."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.attachments import AttachmentError
 from bot.attachments import check as check_attachments
+from bot.errors import UserError
 from bot.templating import text_problem, uses_name
 from bot.text.guard import TextGuard
 from bot.wecom.limits import MAX_WELCOME_ATTACHMENTS as MAX_ATTACHMENTS
@@ -27,7 +28,7 @@ SCOPES = ("default", "channel", "staff", "department")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-class TemplateError(ValueError):
+class TemplateError(UserError, ValueError):
     """A template that can't be saved; the message says why, in Chinese, for the admin."""
 
 

@@ -19,11 +19,12 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 from bot.wecom import WeComError
 from bot.wecom.api.user import UserAPI
+from bot.wecom.errors import ErrCode
 
 FRESH_SECONDS = 86400.0  # moving staff between departments is rare; a day's lag is acceptable
 LOOKUP_SECONDS = 2.0
-NO_SUCH_MEMBER = frozenset({40003, 60111, 46004})  # invalid userid / not found / no such user
-CANT_TELL = frozenset({60011})  # outside the app's visible range: exists or not, WeCom decides
+NO_SUCH_MEMBER = frozenset({ErrCode.INVALID_USERID, ErrCode.NO_SUCH_MEMBER, ErrCode.NO_SUCH_USER})
+CANT_TELL = frozenset({ErrCode.OUTSIDE_VISIBLE_RANGE})  # exists or not: WeCom decides
 CONCURRENT_LOOKUPS = 8
 
 log = logging.getLogger(__name__)

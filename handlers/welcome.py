@@ -28,6 +28,7 @@ from bot.routing import Router
 from bot.templating import render_or_plain, uses_name
 from bot.text.guard import BlockedText
 from bot.wecom import WeComError
+from bot.wecom.errors import ErrCode
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import WelcomeTemplate
 from scripts_library.products import ProductStore
@@ -36,8 +37,11 @@ router = Router(name="handlers.welcome")  # pinned: handler names are stored as 
 
 NAME_LOOKUP_SECONDS = 3.0  # of the 20 s window; the welcome must not wait longer for a name
 # a retry cannot help: 41050 the code expired, 41051 already sent or the chat started
-FINAL_OUTCOMES = {41050: "expired", 41051: "already_sent"}
-MEDIA_GONE = 40007  # WeCom no longer knows a media id (older than 3 days, or lost)
+FINAL_OUTCOMES: dict[int, str] = {
+    ErrCode.WELCOME_CODE_EXPIRED: "expired",
+    ErrCode.WELCOME_ALREADY_SENT: "already_sent",
+}
+MEDIA_GONE = ErrCode.INVALID_MEDIA_ID  # older than 3 days, or lost
 WINDOW_SECONDS = 20.0
 LAST_TRY_SECONDS = 17.0  # a failure later than this can't be retried inside the window
 

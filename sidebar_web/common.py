@@ -13,6 +13,7 @@ from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS, WECOM
 from bot.directory import StaffDirectory
 from bot.errors import UserError
 from bot.wecom import WeComError
+from bot.wecom.errors import ErrCode
 from sidebar_web.session import Session, SessionStore
 
 SESSION = web.RequestKey("sidebar_session", Session)
@@ -77,9 +78,9 @@ def text_field(data: dict[str, Any], name: str, label: str, max_chars: int) -> s
 
 def wecom_failure(exc: WeComError) -> SidebarError:
     """A WeCom error as the staff member should read it."""
-    if exc.errcode == 84061:
+    if exc.errcode == ErrCode.NOT_A_CONTACT:
         return SidebarError(403, NOT_YOUR_CUSTOMER)
-    if exc.errcode in (40096, 40050):
+    if exc.errcode in (ErrCode.INVALID_EXTERNAL_USERID, ErrCode.INVALID_EXTERNAL_ID):
         return SidebarError(404, "找不到该客户或客户群，可能已被删除")
     if exc.retryable:
         return SidebarError(503, "企业微信暂时无法访问，请稍后重试")

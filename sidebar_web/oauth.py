@@ -19,6 +19,7 @@ from bot.appkeys import KEYS, REDIS, SETTINGS, WECOM
 from bot.config import Settings
 from bot.directory import StaffDirectory
 from bot.wecom import WeComError
+from bot.wecom.errors import ErrCode
 from sidebar_web.common import sessions
 from sidebar_web.oauth_state import OAUTH_SECONDS, StateSigner, state_key
 from sidebar_web.pages import error_page
@@ -96,11 +97,13 @@ async def callback(request: web.Request) -> web.Response:
     try:
         userid = await wecom.auth.get_user_id(code)
     except WeComError as exc:
-        if exc.errcode == 40029:
+        if exc.errcode == ErrCode.INVALID_OAUTH_CODE:
             message = "登录码无效或已被使用，请重新打开侧边栏。"
         else:
             message = f"企业微信暂时无法完成登录（错误码 {exc.errcode}）：{exc.explanation}"
-        return error_page(400 if exc.errcode == 40029 else 502, "登录失败", message, home)
+        return error_page(
+            400 if exc.errcode == ErrCode.INVALID_OAUTH_CODE else 502, "登录失败", message, home
+        )
     if userid is None:
         return error_page(403, "无法使用", "只有本企业的成员可以使用聊天工具栏。", home)
     # WeCom's codes are single-use too; this also stops a state replayed with a new code

@@ -29,6 +29,7 @@ from bot.keys import RedisKeys
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.user import UserAPI
+from bot.wecom.errors import ErrCode
 from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import Channel, ChannelStore
 from bot.welcome.contact_ways import ChannelManager
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WAY_GONE_ERRCODES = frozenset({41044})  # the sandbox's answer for an unknown config_id
+WAY_GONE_ERRCODES = frozenset({ErrCode.CONTACT_WAY_GONE})
 EXPORT = {s.name: s.export for s in LIST_SECTIONS}
 Step = Callable[[], Awaitable[object]]
 

@@ -35,13 +35,13 @@ from bot.rfm.model import SEGMENT_NAMES
 from bot.tagging.tags import CorpTags
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.errors import NOT_A_CONTACT, ErrCode
 from bot.wecom.pacing import MARK_TAG_PER_SECOND, CallPacer
 
 TAG_GROUP = "RFM分层"
 # (staff, customer, segment): called when a follower's customer enters a segment
 SegmentHook = Callable[[str, str, str], Awaitable[None]]
-NOT_A_CONTACT = frozenset({84061, 40096})
-INVALID_TAG = 40068
+INVALID_TAG = ErrCode.INVALID_TAG
 DEFAULT_CALLS_PER_SECOND = 20
 
 

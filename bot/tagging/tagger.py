@@ -25,10 +25,10 @@ from bot.tagging.rules import Match, TagRule
 from bot.tagging.tags import CorpTags
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.errors import NOT_A_CONTACT
 from bot.wecom.pacing import MARK_TAG_PER_SECOND, CallPacer
 
 LOG_MAXLEN = 100_000
-NOT_A_CONTACT = frozenset({84061, 40096})  # nobody's contact (any more), or an unknown id
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,46 @@
-"""Typed WeCom API errors and what each documented errcode means (REFERENCE.md §6)."""
+"""Typed WeCom API errors, the errcodes the bot acts on by name, and what each documented
+errcode means (the global errcode page, doc 90313)."""
 
 from __future__ import annotations
 
-TOKEN_ERRCODES = frozenset({40014, 42001})
-BACKOFF_ERRCODES = frozenset({-1, 45009, 45033})
-TRANSPORT_ERRCODE = -1000  # ours, not WeCom's: no JSON answer came back (timeout, 5xx, ...)
+from enum import IntEnum
+
+
+class ErrCode(IntEnum):
+    """The WeCom errcodes the bot acts on, by name (the global errcode page, doc 90313). An
+    IntEnum compares equal to the number WeCom sends, so `exc.errcode == ErrCode.EXPIRED_CODE`."""
+
+    TRANSPORT = -1000  # ours, not WeCom's: no JSON answer came back (timeout, 5xx, ...)
+    BUSY = -1
+    INVALID_SECRET = 40001
+    INVALID_USERID = 40003
+    INVALID_MEDIA_ID = 40007  # unknown media id (older than 3 days, or lost)
+    INVALID_TOKEN = 40014
+    INVALID_OAUTH_CODE = 40029
+    INVALID_EXTERNAL_ID = 40050  # no such external contact / chat id
+    INVALID_GROUP_WELCOME = 40058  # a group welcome template id WeCom no longer has
+    INVALID_TAG = 40068
+    INVALID_EXTERNAL_USERID = 40096
+    CONTACT_WAY_GONE = 41044  # the sandbox's answer for an unknown config_id
+    WELCOME_CODE_EXPIRED = 41050
+    WELCOME_ALREADY_SENT = 41051
+    WELCOME_CODE_PENDING = 41096
+    TOKEN_EXPIRED = 42001
+    RATE_LIMITED = 45009
+    TOO_MANY_CONCURRENT = 45033
+    NO_SUCH_USER = 46004
+    NO_API_PERMISSION = 48002
+    OUTSIDE_VISIBLE_RANGE = 60011
+    IP_NOT_TRUSTED = 60020
+    NO_SUCH_MEMBER = 60111
+    NOT_A_CONTACT = 84061
+
+
+TOKEN_ERRCODES = frozenset({ErrCode.INVALID_TOKEN, ErrCode.TOKEN_EXPIRED})
+BACKOFF_ERRCODES = frozenset({ErrCode.BUSY, ErrCode.RATE_LIMITED, ErrCode.TOO_MANY_CONCURRENT})
+TRANSPORT_ERRCODE = ErrCode.TRANSPORT
+# nobody's contact (any more), or an id WeCom doesn't know: the customer is skipped, not retried
+NOT_A_CONTACT = frozenset({ErrCode.NOT_A_CONTACT, ErrCode.INVALID_EXTERNAL_USERID})
 
 # Plain-language explanations, shown by `scrm-bot doctor` and in logs.
 EXPLANATIONS: dict[int, str] = {
@@ -56,7 +92,10 @@ class WeComError(Exception):
     @property
     def retryable(self) -> bool:
         """Whether trying again later may succeed (busy, rate-limited, no answer)."""
-        return self.errcode in BACKOFF_ERRCODES or self.errcode in (TRANSPORT_ERRCODE, 41096)
+        return self.errcode in BACKOFF_ERRCODES or self.errcode in (
+            TRANSPORT_ERRCODE,
+            ErrCode.WELCOME_CODE_PENDING,
+        )
 
     @property
     def explanation(self) -> str:

@@ -30,6 +30,7 @@ from bot.locks import RedisLock
 from bot.text.guard import BlockedText, TextGuard
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.errors import ErrCode
 from bot.wecom.limits import GROUP_WELCOME_TEXT_BYTES
 from bot.welcome.templates import TemplateError
 
@@ -41,7 +42,7 @@ EVERY_GROUP = "*"
 # WeCom documents no errcode for an unknown template_id. The sandbox answers 40058 (invalid
 # parameter); get and del take nothing but the template_id, so from them 40058 can only mean
 # that id is not (or no longer) in WeCom. Unconfirmed against the real API.
-GONE_ERRCODES = frozenset({40058})
+GONE_ERRCODES = frozenset({ErrCode.INVALID_GROUP_WELCOME})
 WHERE = "群欢迎语"
 _PLACEHOLDER = re.compile(r"%[A-Za-z_]+%")
 SyncReport = list[tuple[str, str]]  # (group welcome id, "ok" | "recreated" | "updated")

@@ -19,8 +19,9 @@ from bot.attachments import texts_of
 from bot.clock import corp_now
 from bot.media import MediaLibrary
 from bot.templating import render_or_plain
+from bot.text.categories import CATEGORY_NAMES, CATEGORY_REASONS
 from bot.text.filter import Hit
-from bot.text.guard import CATEGORY_NAMES, CATEGORY_REASONS, BlockedText
+from bot.text.guard import BlockedText
 from scripts_library.products import ProductStore
 from scripts_library.scripts import Script, ScriptStore
 from scripts_library.search import ScriptIndex

@@ -8,11 +8,11 @@ from bot.admin.call import Call, CommandError
 from bot.admin.grammar import Parsed
 from bot.admin.session import Change
 from bot.quoting import echo
+from bot.text.categories import label
 from bot.text.guard import describe
 from bot.text.intercept_auto import read_state
-from bot.text.library import CATEGORY_ALIASES, LibraryError, WordLibrary, category_of
+from bot.text.library import LibraryError, WordLibrary, category_of
 
-CATEGORY_NAMES = {english: chinese for chinese, english in reversed(CATEGORY_ALIASES.items())}
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 MAX_WORDS_PER_COMMAND = 200
 WORDS_PER_LINE = 20
@@ -34,7 +34,7 @@ def _listed(words: list[str], most: int = 10) -> str:
 
 
 def category_name(category: str) -> str:
-    return CATEGORY_NAMES.get(category, category)
+    return label(category)
 
 
 async def add(cmd: Parsed, call: Call) -> str:

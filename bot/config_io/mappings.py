@@ -13,11 +13,11 @@ from typing import Any
 
 from bot.config_io.items import Item, LineIndex
 from bot.keys import RedisKeys
+from bot.text.categories import CATEGORY_NAMES, WORD_CATEGORIES
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS
-from bot.text.guard import CATEGORY_NAMES
 from bot.text.lexicon import phrase_problem, word_problem
-from bot.text.library import WORD_CATEGORIES, LibraryError, LibrarySnapshot, category_of
+from bot.text.library import LibraryError, LibrarySnapshot, category_of
 from bot.typed_input import type_name
 
 WORD_PARTS = ("by_category", "allow", "actions", "detectors")

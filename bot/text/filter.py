@@ -14,26 +14,12 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.text.categories import DEFAULT_ACTIONS
 from bot.text.detectors import DETECTORS
 from bot.text.lexicon import ALLOW, WHOLE_WORD, Lexicon
 from bot.text.normalize import OffsetMap, RepeatMap, normalize
 
 ACTIONS = ("block", "mask", "flag")
-DEFAULT_ACTIONS: dict[str, str] = {
-    "competitor": "block",
-    "insult": "block",
-    "ad_law": "block",
-    "uncivil": "mask",
-    "political": "block",
-    "superstition": "block",
-    "industry": "flag",
-    "custom": "block",
-    "phone": "flag",
-    "wechat": "flag",
-    "qq": "flag",
-    "url": "flag",
-    "email": "flag",
-}
 CHUNK = 1 << 16  # long texts are scanned in pieces cut at line breaks, which no match spans
 
 

@@ -19,39 +19,9 @@ from typing import TypeVar
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+from bot.text.categories import CATEGORY_NAMES
 from bot.text.filter import Hit, SensitiveFilter, masked
 
-CATEGORY_NAMES = {
-    "competitor": "竞品",
-    "insult": "辱骂",
-    "ad_law": "广告法极限词",
-    "uncivil": "不文明用语",
-    "political": "政治敏感",
-    "superstition": "封建迷信",
-    "industry": "行业敏感",
-    "custom": "自定义",
-    "phone": "手机号",
-    "wechat": "微信号",
-    "qq": "QQ 号",
-    "url": "网址",
-    "email": "邮箱",
-}
-# why a category is blocked, as staff who hit it read it (with what to do about it)
-CATEGORY_REASONS = {
-    "competitor": "对客户的消息里不提竞品",
-    "insult": "辱骂用语",
-    "ad_law": "《广告法》第九条禁止绝对化用语，请换成不绝对的说法（如「很受欢迎」）",
-    "uncivil": "不文明用语",
-    "political": "政治敏感内容",
-    "superstition": "封建迷信内容",
-    "industry": "行业监管不允许的说法",
-    "custom": "管理员设定的禁用词",
-    "phone": "不在消息里留联系方式",
-    "wechat": "不在消息里留联系方式",
-    "qq": "不在消息里留联系方式",
-    "url": "不在消息里发外部网址",
-    "email": "不在消息里留联系方式",
-}
 SOURCE_NAMES = {"kf": "微信客服", "app": "应用消息", "ingest": "聊天记录", "archive": "会话存档"}
 ALERT_EVERY_SECONDS = 3600
 INLINE_SCAN_CHARS = 2000  # longer chat text is matched in a thread (see off_loop_if_long)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
-from bot.text.filter import DEFAULT_ACTIONS
+from bot.text.categories import DEFAULT_ACTIONS
 from bot.text.library import LibrarySnapshot
 from bot.wecom.api.intercept import INTERCEPT_WARN_AND_BLOCK, InterceptAPI
 

@@ -18,33 +18,12 @@ from redis.asyncio import Redis
 from bot.errors import UserError
 from bot.keys import RedisKeys
 from bot.quoting import echo
+from bot.text.categories import CATEGORY_ALIASES, WORD_CATEGORIES, label
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS, SensitiveFilter
 from bot.text.guard import TextGuard
 from bot.text.lexicon import phrase_problem, word_problem
 
-WORD_CATEGORIES = (
-    "competitor",
-    "insult",
-    "ad_law",
-    "uncivil",
-    "political",
-    "superstition",
-    "industry",
-    "custom",
-)
-# What admins may type instead of the English names
-CATEGORY_ALIASES = {
-    "竞品": "competitor",
-    "辱骂": "insult",
-    "广告法": "ad_law",
-    "极限词": "ad_law",
-    "不文明": "uncivil",
-    "政治": "political",
-    "迷信": "superstition",
-    "行业": "industry",
-    "自定义": "custom",
-}
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 5000
@@ -57,9 +36,9 @@ class LibraryError(UserError, ValueError):
 
 def category_of(name: str) -> str:
     """The category `name` stands for (English name or Chinese alias)."""
-    category = CATEGORY_ALIASES.get(name.strip(), name.strip().lower())
+    category = CATEGORY_ALIASES.get(name.strip(), name.strip().lower())  # label, alias or key
     if category not in WORD_CATEGORIES:
-        known = "、".join(f"{c}（{a}）" for a, c in CATEGORY_ALIASES.items())
+        known = "、".join(f"{key}（{label(key)}）" for key in WORD_CATEGORIES)
         raise LibraryError(f"未知分类「{echo(name)}」，可用：{known}")
     return category
 

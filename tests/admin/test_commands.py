@@ -40,7 +40,7 @@ async def test_words_add_test_remove_confirmed_and_undo_restores_categories(
     added = await say(commands, "敏感词 新增 竞品 | 某某牌 另一家，第三家")
     assert added == "已加入「竞品」：某某牌、另一家、第三家"
     added = await say(commands, "敏感词 新增 广告法 | 最好")
-    assert added == "已加入「广告法」：最好"
+    assert added == "已加入「广告法极限词」：最好"
     assert await words(ctx) == {
         "某某牌": "competitor",
         "另一家": "competitor",
@@ -112,9 +112,9 @@ async def test_word_list_everything_or_one_category(
     await say(commands, "敏感词 新增 广告法 | 最好 第一")
     sync, everything = (await say(commands, "敏感词 列表")).split("\n", 1)
     assert sync == "企业微信事前拦截：有改动待同步（改动停止约 5 秒后自动同步）"
-    assert everything == "【广告法】2 个：\n最好、第一\n【竞品】2 个：\n另一家、某某牌"
+    assert everything == "【广告法极限词】2 个：\n最好、第一\n【竞品】2 个：\n另一家、某某牌"
     assert await say(commands, "敏感词 列表 竞品") == "【竞品】2 个：\n另一家、某某牌"
-    assert await say(commands, "word list ad_law") == "【广告法】2 个：\n最好、第一"
+    assert await say(commands, "word list ad_law") == "【广告法极限词】2 个：\n最好、第一"
     assert await say(commands, "敏感词 列表 迷信") == "词库里还没有这一类的词。"
     assert (await say(commands, "敏感词 列表 火星")).startswith("未知分类「火星」")
 
@@ -433,7 +433,7 @@ async def test_a_long_reply_comes_in_pages_in_order(
     sync, whole = "\n".join(pages).split("\n", 1)  # pages end at line ends: no split word
     assert sync.startswith("企业微信事前拦截：")
     assert whole.startswith("【自定义】200 个：\n测试词000、")
-    assert "【行业】100 个：\n测试词200、" in whole
+    assert "【行业敏感】100 个：\n测试词200、" in whole
     assert re.findall(r"测试词\d{3}", whole) == custom + industry  # all, once, in order
 
     # a new command's answer replaces what was left of the old one

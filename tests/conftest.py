@@ -21,7 +21,7 @@ from bot.redis_store import EmbeddedRedis, connect
 from bot.sandbox import Sandbox
 from bot.wecom import WeComClient
 
-# The official test vector of REFERENCE.md §1
+# The official test vector of the callback crypto (doc 90968)
 VECTOR_TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
 VECTOR_AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 VECTOR_CORP_ID = "ww1436e0e65a779aee"

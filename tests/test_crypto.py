@@ -1,4 +1,4 @@
-"""Callback crypto against the official test vector (REFERENCE.md §1) and hostile input."""
+"""Callback crypto against the official test vector (doc 90968) and hostile input."""
 
 from __future__ import annotations
 

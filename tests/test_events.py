@@ -1,4 +1,4 @@
-"""Every event and message of REFERENCE.md §3 parses to its typed class."""
+"""Every event and message WeCom sends (docs 90240, 92130, 94670) parses to its typed class."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WeCom callback crypto (REFERENCE.md §1), strict about every byte it accepts.
+"""WeCom callback crypto (加解密方案, doc 90968), strict about every byte it accepts.
 
 wechatpy supplies the cipher and the encrypt framing. Decryption is unframed here because
 wechatpy's `decrypt` neither checks the PKCS#7 padding nor the length field and leaks raw

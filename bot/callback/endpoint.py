@@ -1,4 +1,4 @@
-"""`/wecom/callback`: GET URL verification and POST event delivery (REFERENCE.md §1-2).
+"""`/wecom/callback`: GET URL verification and POST event delivery (docs 90930, 90968).
 
 Every refusal is a 4xx with a one-word body and nothing enqueued; 200 is sent only once the
 event is in the Redis stream, 503 when Redis cannot take it (WeCom then retries).
@@ -139,7 +139,7 @@ def is_command_text(content: str) -> bool:
 
 
 async def _passive_reply(request: web.Request, event: TextMessage, nonce: str) -> web.Response:
-    """Wait briefly for the worker's answer and send it back encrypted (REFERENCE.md §2)."""
+    """Wait briefly for the worker's answer and send it back encrypted (doc 90930)."""
     try:
         answer = await request.config_dict[HANDOFF].wait(event.msg_id)
     except (RedisError, OSError) as exc:  # the event is stored: the answer will be sent

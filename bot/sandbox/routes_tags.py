@@ -1,6 +1,6 @@
 """Corp tags: `get_corp_tag_list`, `add_corp_tag` (doc 92117) and `mark_tag` (doc 92118).
 
-Marking through the API fires no `edit_external_contact` callback (REFERENCE.md §2), so
+Marking through the API fires no `edit_external_contact` callback (doc 92130), so
 nothing here touches the callback driver.
 """
 

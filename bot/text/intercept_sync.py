@@ -1,4 +1,4 @@
-"""Sync the block-action words to WeCom's own intercept rules (事前拦截, REFERENCE.md §4).
+"""Sync the block-action words to WeCom's own intercept rules (事前拦截, doc 95097).
 
 WeCom takes at most 100 rules of at most 300 words, each word 1-32 characters. The sync is a
 diff against what it last wrote (kept in Redis): words that stay keep their rule, removed words

@@ -1,6 +1,6 @@
 """HTTP transport to the WeCom API: tokens, timeouts, retries and typed errors.
 
-Retry policy (REFERENCE.md §6): 40014/42001 refresh the token and retry once; -1, 45009,
+Retry policy (errcodes: doc 90313): 40014/42001 refresh the token and retry once; -1, 45009,
 45033 and answers that never arrived back off with full jitter, a bounded number of times;
 every other errcode raises `WeComError` at once.
 """

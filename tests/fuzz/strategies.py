@@ -36,7 +36,7 @@ def fuzz(examples: int | None = None) -> settings:
 
 
 def vector_crypto() -> CallbackCrypto:
-    """The crypto of the official test vector (REFERENCE.md §1)."""
+    """The crypto of the official test vector (doc 90968)."""
     return CallbackCrypto(VECTOR_TOKEN, VECTOR_AES_KEY, VECTOR_CORP_ID)
 
 

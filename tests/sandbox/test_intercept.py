@@ -1,4 +1,4 @@
-"""Sensitive-word intercept rules (REFERENCE.md §4)."""
+"""Sensitive-word intercept rules (doc 95097)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""gettoken and access-token checks (REFERENCE.md §4, §6)."""
+"""gettoken and access-token checks (docs 91039, 90313)."""
 
 from __future__ import annotations
 

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bot_process import AES_KEY, TOKEN, sandbox_env, start_bot  # noqa: E402
 from bot.keys import RedisKeys  # noqa: E402
-from bot.redis_store import connect  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
+from bot.storage.client import connect  # noqa: E402
 from bot.tagging.rules import TagRule  # noqa: E402
 from bot.tagging.store import TagRuleStore  # noqa: E402
 from tests.helpers import RedisServerProcess, free_port  # noqa: E402

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bot_process import sandbox_env, start_bot  # noqa: E402
 from bot.keys import RedisKeys  # noqa: E402
-from bot.redis_store import connect  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
+from bot.storage.client import connect  # noqa: E402
 from scripts_library.scripts import Script, ScriptStore, Visibility  # noqa: E402
 from scripts_library.search import ScriptIndex, tokens  # noqa: E402
 from tests.helpers import free_port  # noqa: E402

@@ -55,7 +55,6 @@ from bot.config import Settings  # noqa: E402
 from bot.directory import StaffDirectory  # noqa: E402
 from bot.keys import RedisKeys  # noqa: E402
 from bot.profiles.store import ProfileStore  # noqa: E402
-from bot.redis_store import connect  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
 from bot.sop.deliver import REMINDERS_PER_SECOND  # noqa: E402
@@ -63,6 +62,7 @@ from bot.sop.jobs import step_id  # noqa: E402
 from bot.sop.rules import SopRule, SopStep  # noqa: E402
 from bot.sop.store import SopStore  # noqa: E402
 from bot.sop.triggers import SopTriggers  # noqa: E402
+from bot.storage.client import connect  # noqa: E402
 from bot.wecom import WeComClient  # noqa: E402
 from tests.helpers import RedisServerProcess, free_port  # noqa: E402
 

@@ -39,6 +39,7 @@ from bot.clock import corp_now
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.errors import StartError
+from bot.features import routers
 from bot.keys import RedisKeys
 from bot.logs import request_id_middleware
 from bot.media import MediaLibrary
@@ -46,11 +47,11 @@ from bot.metrics import Metrics
 from bot.periodic import PeriodicJob, running
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
-from bot.redis_store import RedisOpener, open_redis
-from bot.redis_url import redacted
 from bot.rfm.corp_run import corp_runner
 from bot.routing import Dispatcher, Router
 from bot.sop.runner import JOBS_POLL_SECONDS, job_runner
+from bot.storage.client import RedisOpener, open_redis
+from bot.storage.url import redacted
 from bot.tasks import stop_tasks
 from bot.text.guard import TextGuard
 from bot.text.intercept_auto import CHECK_SECONDS as INTERCEPT_CHECK_SECONDS
@@ -63,40 +64,11 @@ from bot.wecom import ClientSettings, WeComClient, WeComError
 from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
-from handlers import (
-    admin,
-    channels,
-    chat,
-    group_welcome,
-    kf,
-    names,
-    profiles,
-    sensitive,
-    sop,
-    stats,
-    tagging,
-    unhandled,
-    welcome,
-)
 from scripts_library.search import ScriptIndex
 from sidebar_web.app import create_sidebar_app
 
 # Order is priority: every handler matching an event runs in this order.
-ROUTERS: list[Router] = [
-    welcome.router,  # first: the welcome code expires 20 s after the event
-    channels.router,  # after the welcome: tags, daily limits and stats can wait
-    profiles.router,  # adds, edits, deletions and message counts; reads WeCom's record
-    sop.router,  # after profiles: a deletion needs the relation's added-at to cancel steps
-    stats.router,  # operating statistics: adds, losses, group joins, counted once per event
-    group_welcome.router,  # a record of joins for the SOP flow; nothing waits on it
-    names.router,  # cached group names dropped on a rename
-    kf.router,
-    admin.router,  # admin commands; the admin waits for the answer (passive reply)
-    chat.router,  # chat text from every source: history, sensitive words
-    tagging.router,  # keyword rules → mark_tag, after the history is kept
-    sensitive.router,
-    unhandled.router,  # last: logs event types nothing else handles
-]
+ROUTERS: list[Router] = routers()  # every feature's, in dispatch order (bot/features.py)
 
 
 class StartupError(StartError, RuntimeError):

@@ -13,9 +13,9 @@ from bot.context import HandlerContext
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
-from bot.redis_store import RedisOpener
-from bot.redis_topology import RedisClient
 from bot.routing import Dispatcher
+from bot.storage.client import RedisOpener
+from bot.storage.topology import RedisClient
 from bot.text.reloader import FilterReloader
 from bot.web.gate import BodyGate
 from bot.wecom import ClientSettings, WeComClient

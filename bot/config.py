@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.errors import UserError
-from bot.redis_url import RedisUrlError, parse_redis_url
+from bot.storage.url import RedisUrlError, parse_redis_url
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 DEFAULT_OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
@@ -284,7 +284,7 @@ def _http_url(key: str, value: Any) -> str:
 
 def _redis_url(value: Any) -> str:
     text = str(value)
-    try:  # one server, redis+sentinel:// or redis+cluster:// (see bot/redis_url.py)
+    try:  # one server, redis+sentinel:// or redis+cluster:// (see bot/storage/url.py)
         parse_redis_url(text)
     except RedisUrlError as exc:
         raise ConfigError("SCRM_REDIS_URL", str(exc)) from None

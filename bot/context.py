@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
-from bot.redis_topology import RedisClient
+from bot.storage.topology import RedisClient
 from bot.text.guard import TextGuard
 from bot.wecom import WeComClient
 

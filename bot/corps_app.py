@@ -21,7 +21,7 @@ from bot.app import create_app
 from bot.appkeys import SETTINGS
 from bot.config_file import CorpConfig
 from bot.metrics import MetricFamilies, Metrics
-from bot.shared_redis import SharedRedis
+from bot.storage.shared import SharedRedis
 from bot.web import health
 from bot.wecom import ClientSettings
 

@@ -9,9 +9,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.config import Settings
-from bot.redis_store import EmbeddedRedisError, open_redis
-from bot.redis_topology import server_infos
-from bot.redis_url import redacted
+from bot.storage.client import EmbeddedRedisError, open_redis
+from bot.storage.topology import server_infos
+from bot.storage.url import redacted
 from bot.wecom import WeComClient, WeComError
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.locks import LockTimeout, RedisLock
+from bot.storage.locks import LockTimeout, RedisLock
 from bot.tasks import stop_tasks
 from bot.wecom import WeComError
 

@@ -19,7 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
-from bot.redis_topology import queue_script
+from bot.storage.topology import queue_script
 
 LEASE_SECONDS = 120.0
 FAILED_MAXLEN = 100_000

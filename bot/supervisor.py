@@ -28,7 +28,7 @@ from types import FrameType
 from bot.config import Settings
 from bot.errors import StartError
 from bot.metrics import MULTIPROCESS_ENV
-from bot.redis_store import EmbeddedRedis
+from bot.storage.client import EmbeddedRedis
 
 log = logging.getLogger("scrm.supervisor")
 

@@ -13,8 +13,8 @@ from typing import Any
 from bot.chat_log import ChatLog
 from bot.context import HandlerContext
 from bot.events import ChatText, KfMsgOrEvent
-from bot.locks import RedisLock
 from bot.routing import Router
+from bot.storage.locks import RedisLock
 
 router = Router(name="handlers.kf")  # pinned: handler names are stored as done-marks
 

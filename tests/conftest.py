@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.config import PipelineSettings, Settings
-from bot.redis_store import EmbeddedRedis, connect
 from bot.sandbox import Sandbox
+from bot.storage.client import EmbeddedRedis, connect
 from bot.wecom import WeComClient
 
 # The official test vector of the callback crypto (doc 90968)

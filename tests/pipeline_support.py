@@ -21,8 +21,8 @@ from bot.keys import RedisKeys
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
-from bot.redis_store import connect
 from bot.routing import Dispatcher, Router
+from bot.storage.client import connect
 from bot.wecom import WeComClient
 from tests.conftest import VECTOR_CORP_ID, make_settings
 from tests.helpers import handler_context

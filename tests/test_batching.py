@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.batching import GroupCommit
+from bot.storage.batching import GroupCommit
 
 
 async def test_concurrent_calls_share_batches_in_order() -> None:

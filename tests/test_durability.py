@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import create_app
 from bot.callback.crypto import CallbackCrypto
 from bot.keys import RedisKeys
-from bot.redis_store import connect
+from bot.storage.client import connect
 from tests.conftest import VECTOR_CORP_ID, make_settings
 from tests.helpers import RedisServerProcess, contact_event_xml, signed_post
 

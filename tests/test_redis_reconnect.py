@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.redis_store import connect
+from bot.storage.client import connect
 from tests.helpers import RedisServerProcess
 
 

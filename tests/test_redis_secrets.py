@@ -22,7 +22,7 @@ from bot.app import create_app
 from bot.cli import main
 from bot.config import Settings
 from bot.keys import RedisKeys
-from bot.redis_store import connect
+from bot.storage.client import connect
 from bot.text.library import WordLibrary
 from bot.text.reloader import FilterReloader
 from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN

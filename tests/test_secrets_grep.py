@@ -27,8 +27,8 @@ from bot.cli import main
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.pipeline.deadletter import list_dead_letters
-from bot.redis_store import connect
 from bot.sandbox import Sandbox
+from bot.storage.client import connect
 from bot.web.signed import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.wecom import ClientSettings
 from tests.conftest import make_settings

@@ -14,7 +14,7 @@ FOR_PEOPLE = [
     "bot.attachments.AttachmentError",
     "bot.config.ConfigError",
     "bot.media.MediaError",
-    "bot.redis_url.RedisUrlError",
+    "bot.storage.url.RedisUrlError",
     "bot.rfm.orders.OrderError",
     "bot.sop.rules.SopError",
     "bot.tagging.rules.RuleError",
@@ -30,7 +30,7 @@ FOR_PEOPLE = [
 ]
 CANNOT_START = [
     "bot.app.StartupError",
-    "bot.embedded_redis.EmbeddedRedisError",
+    "bot.storage.embedded.EmbeddedRedisError",
     "bot.lifecycle.PortBusy",
     "bot.supervisor.SupervisorError",
 ]

@@ -169,7 +169,7 @@ Bugs the harness found on its way to this run, each fixed with a regression test
    scope and send nothing (`ensure_default` wrote the two in separate commands).
 7. After a Redis restart every pooled connection failed once (the client had no retry), so
    callbacks got 503s and welcomes came seconds late. A command on a broken connection is now
-   retried on a fresh one, up to 3 times within half a second (`bot/redis_store.py`).
+   retried on a fresh one, up to 3 times within half a second (`bot/storage/client.py`).
 8. A SIGTERM landing while a background task was inside a Redis call could leave a worker
    draining forever (on Python 3.11 redis-py's `wait_for` can swallow the cancellation); tasks
    are now cancelled until they end (`bot/tasks.py`). Found by the multi-corp serving test.

@@ -39,7 +39,7 @@ class AuditEntry:
 
 class AuditLog:
     """Writes and reads the audit stream of one corp: the one writer of it, for admin chat, the
-    CLI (`bot.cli_audit`) and configuration imports alike."""
+    CLI (`bot.cli.audit`) and configuration imports alike."""
 
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis

@@ -6,9 +6,9 @@ import hashlib
 
 from redis.asyncio import Redis
 
-from bot.batching import GroupCommit
 from bot.events import Event
 from bot.keys import RedisKeys
+from bot.storage.batching import GroupCommit
 
 # Dedup mark and XADD in one script, for a batch of callbacks: one round trip, and no window
 # in which a mark exists without its event (or the reverse). All keys share the corp's hash tag.

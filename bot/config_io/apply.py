@@ -23,8 +23,8 @@ from bot.config_io.items import ConfigChanged
 from bot.config_io.plan import LISTS, SECTIONS, Plan, SectionPlan
 from bot.config_io.remote import RemoteSide
 from bot.keys import RedisKeys
-from bot.redis_topology import watched_exists
 from bot.sop.store import Reschedule, SopStore
+from bot.storage.topology import watched_exists
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
 from bot.text.starter import SEED_VERSION

@@ -26,10 +26,10 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
-from bot.locks import LockTimeout, RedisLease
 from bot.rfm.model import DAY, Score, segment
 from bot.rfm.orders import OrderStore
 from bot.rfm.sync import DEFAULT_CALLS_PER_SECOND, SegmentHook, TagSync
+from bot.storage.locks import LockTimeout, RedisLease
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 

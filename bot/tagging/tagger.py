@@ -18,9 +18,9 @@ from redis.asyncio import Redis
 
 from bot.events import ChatText
 from bot.keys import RedisKeys
-from bot.locks import RedisLock
 from bot.profiles.model import ProfileTag
 from bot.profiles.store import ProfileStore
+from bot.storage.locks import RedisLock
 from bot.tagging.rules import Match, TagRule
 from bot.tagging.tags import CorpTags
 from bot.wecom import WeComError

@@ -11,7 +11,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
-from bot.locks import RedisLock
+from bot.storage.locks import RedisLock
 from bot.wecom.api.external_contact import ExternalContactAPI
 
 SEP = "\x1f"

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from bot.keys import RedisKeys
-from bot.redis_store import connect
+from bot.storage.client import connect
 from bot.text.library import WordLibrary
 
 

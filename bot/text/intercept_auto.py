@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from bot.clock import corp_clock
 from bot.keys import RedisKeys
-from bot.locks import LockTimeout, RedisLock
+from bot.storage.locks import LockTimeout, RedisLock
 from bot.text.intercept_sync import SyncReport, sync_intercept_rules
 from bot.text.library import WordLibrary
 from bot.wecom import WeComError

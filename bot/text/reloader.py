@@ -23,7 +23,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from bot.keys import RedisKeys
-from bot.redis_url import redacted
+from bot.storage.url import redacted
 from bot.tasks import stop_tasks
 from bot.text.filter import SensitiveFilter
 from bot.text.library import WordLibrary

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
-from bot.locks import DELETE_IF_EQUAL
+from bot.storage.locks import DELETE_IF_EQUAL
 from bot.wecom.errors import WeComError
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]

@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from bot.attachments import AttachmentError
 from bot.attachments import check as check_attachments
 from bot.keys import RedisKeys
-from bot.locks import RedisLock
+from bot.storage.locks import RedisLock
 from bot.text.guard import BlockedText, TextGuard
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI

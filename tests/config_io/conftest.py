@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from redis.asyncio import Redis
 
-from bot.cli_output import AdminServices
+from bot.cli.output import AdminServices
 from bot.config import Settings
 from bot.config_io import ConfigImporter
 from bot.keys import RedisKeys

@@ -19,9 +19,9 @@ from aiohttp.test_utils import TestServer
 
 from bot.config import Settings
 from bot.keys import RedisKeys
-from bot.redis_store import connect
-from bot.redis_topology import RedisClient
 from bot.sandbox import Sandbox
+from bot.storage.client import connect
+from bot.storage.topology import RedisClient
 from tests.conftest import make_settings
 from tests.pipeline_support import wait_until
 from tests.redis_topologies.servers import (

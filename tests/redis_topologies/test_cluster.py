@@ -22,13 +22,13 @@ from bot.config_io.remote import RemoteSide, Undo
 from bot.doctor import run_doctor
 from bot.keys import RedisKeys
 from bot.media import MediaLibrary
-from bot.redis_store import connect
-from bot.redis_topology import RedisClient
 from bot.sandbox import Sandbox
 from bot.scheduler import Scheduler
 from bot.sop import jobs
 from bot.sop.rules import Schedule, SopRule, SopStep
 from bot.sop.store import SopStore
+from bot.storage.client import connect
+from bot.storage.topology import RedisClient
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, settings_from_mapping
-from bot.redis_store import MAX_CONNECTIONS, SOCKET_TIMEOUT_SECONDS, connect
-from bot.redis_topology import ClusterClient, SentinelBlockingPool, SentinelMasterClient
-from bot.redis_url import RedisTarget, parse_redis_url, redacted
+from bot.storage.client import MAX_CONNECTIONS, SOCKET_TIMEOUT_SECONDS, connect
+from bot.storage.topology import ClusterClient, SentinelBlockingPool, SentinelMasterClient
+from bot.storage.url import RedisTarget, parse_redis_url, redacted
 from tests.conftest import VECTOR_AES_KEY, VECTOR_CORP_ID, VECTOR_TOKEN
 
 REQUIRED = {

@@ -16,10 +16,10 @@ from aiohttp.test_utils import TestServer
 
 from bot.appkeys import FILTER
 from bot.keys import RedisKeys
-from bot.redis_store import connect
-from bot.redis_topology import SentinelMasterClient
 from bot.sandbox import Sandbox
 from bot.sandbox.scenarios import ScenarioResult
+from bot.storage.client import connect
+from bot.storage.topology import SentinelMasterClient
 from bot.text.library import WordLibrary
 from scripts_library.scripts import ScriptStore
 from tests.pipeline_support import wait_until

@@ -12,7 +12,6 @@ from redis.asyncio import Redis
 from bot.clock import CORP_TIME
 from bot.config import Settings
 from bot.keys import RedisKeys
-from bot.locks import LockTimeout, RedisLease
 from bot.profiles.model import ProfileTag
 from bot.profiles.store import ProfileStore
 from bot.rfm.model import DAY, SEGMENT_NAMES, Order
@@ -20,6 +19,7 @@ from bot.rfm.orders import OrderRow, OrderStore
 from bot.rfm.runner import RfmRunner, latest_summary, segment_of
 from bot.rfm.sync import TAG_GROUP
 from bot.sandbox import Sandbox
+from bot.storage.locks import LockTimeout, RedisLease
 from bot.tagging.tags import CorpTags
 from bot.wecom import WeComClient
 

@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from bot.keys import RedisKeys
-from bot.redis_store import connect
 from bot.sandbox import Sandbox
+from bot.storage.client import connect
 from tests.helpers import free_port
 from tests.serving.support import (
     ACCEPTED,

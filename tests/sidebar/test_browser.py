@@ -279,7 +279,7 @@ async def test_demo_chat_window_shows_the_sent_script(
     """The demo's simulated chat window: the real sidebar framed by the sandbox, whose stub
     `ww` (no init script here) turns a tap into a sent bubble in the chat."""
     from bot.app import create_app
-    from bot.demo_sidebar import chat_window_url
+    from bot.demo.sidebar import chat_window_url
 
     assert live_sandbox.base_url is not None
     stub = f"{live_sandbox.base_url}/sandbox/static/ww-stub.js"

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.errors import UserError
 from bot.keys import RedisKeys
-from bot.redis_store import open_redis
+from bot.storage.client import open_redis
 from bot.text.guard import TextGuard
 from bot.text.library import WordLibrary
 from bot.text.starter import seed_starter_words

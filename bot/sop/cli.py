@@ -6,7 +6,7 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli_output import AdminServices, admin_services, print_json, reporting
+from bot.cli.output import AdminServices, admin_services, print_json, reporting
 from bot.config import Settings
 from bot.scheduler import Scheduler
 from bot.sop.rules import SopError, SopRule

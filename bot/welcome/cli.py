@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.cli_output import admin_services, csv_list, print_json, reporting
+from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.media import MediaError, MediaLibrary
 from bot.text.guard import TextGuard

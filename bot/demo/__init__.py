@@ -20,11 +20,11 @@ from aiohttp import web
 from bot.app import create_app
 from bot.appkeys import FILTER, HANDLER_CONTEXT, HOME_LINKS, KEYS, REDIS, WECOM
 from bot.config import Settings
-from bot.demo_admin import scene_admin_chat
-from bot.demo_sidebar import chat_window_url, scene_sidebar
-from bot.demo_sop import scene_churn, scene_sop_reminder, scene_sop_rule
-from bot.embedded_redis import refuse_if_taken
+from bot.demo.admin import scene_admin_chat
+from bot.demo.sidebar import chat_window_url, scene_sidebar
+from bot.demo.sop import scene_churn, scene_sop_reminder, scene_sop_rule
 from bot.sandbox import Sandbox, ScenarioResult
+from bot.storage.embedded import refuse_if_taken
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
 from bot.text.guard import BlockedText

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli_output import admin_services, csv_list, print_json, reporting
+from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.directory import StaffDirectory
 from bot.text.guard import TextGuard

@@ -26,10 +26,10 @@ from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelMan
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bot.redis_url import RedisTarget
+from bot.storage.url import RedisTarget
 
 RedisClient: TypeAlias = Redis | RedisCluster
-"""What `bot.redis_store.connect` returns; code typed `Redis` takes either (same commands)."""
+"""What `bot.storage.client.connect` returns; code typed `Redis` takes either (same commands)."""
 
 # Retries of a command whose connection broke: a restart, a failover (the master changed, or
 # a cluster node moved), not an outage. Short, so a callback still answers well inside WeCom's 5 s.

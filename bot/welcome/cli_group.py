@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.cli_output import admin_services, print_json, reporting
+from bot.cli.output import admin_services, print_json, reporting
 from bot.config import Settings
 from bot.text.guard import TextGuard
 from bot.typed_input import read_json

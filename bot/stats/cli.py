@@ -7,7 +7,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 
-from bot.cli_output import admin_services, print_json
+from bot.cli.output import admin_services, print_json
 from bot.clock import corp_now
 from bot.config import Settings
 from bot.stats.report import BY, MAX_DAYS, RETENTION_DAYS, StatsRow, day_range, read_stats

@@ -9,10 +9,10 @@ from pathlib import Path
 import aiohttp
 from redis.asyncio import Redis
 
-from bot.cli_output import print_json, reporting
+from bot.cli.output import print_json, reporting
 from bot.config import Settings
 from bot.keys import RedisKeys
-from bot.redis_store import open_redis
+from bot.storage.client import open_redis
 from bot.text.intercept_auto import InterceptSyncer, read_state
 from bot.text.library import WordLibrary, category_of, read_word_file
 from bot.text.starter import seed_starter_words

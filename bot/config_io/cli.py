@@ -18,7 +18,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.cli_output import admin_services, csv_list, print_json, reporting
+from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.config_io import (
     SECTION_ORDER,

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli_output import admin_services, csv_list, print_json, reporting
+from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.tagging.rules import RuleMatcher, TagRule
 from bot.tagging.store import TagRuleStore

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.cli_output import admin_services, print_json, reporting
+from bot.cli.output import admin_services, print_json, reporting
 from bot.config import Settings
 from bot.media import MediaError, MediaLibrary
 from bot.text.guard import TextGuard

@@ -1,4 +1,5 @@
-"""The `scrm-bot` command line: serve, demo, doctor, deadletter."""
+"""The `scrm-bot` command line: serve, demo, doctor, deadletter, and every feature's commands
+(from its record in `bot.features`)."""
 
 from __future__ import annotations
 
@@ -8,47 +9,20 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from bot import (
-    cli_audit,
-    cli_config,
-    cli_group_welcome,
-    cli_products,
-    cli_profiles,
-    cli_rfm,
-    cli_scripts,
-    cli_sop,
-    cli_stats,
-    cli_tags,
-    cli_welcome,
-    cli_words,
-    logs,
-)
+from bot import logs
+from bot.cli import audit as cli_audit
 from bot.config import ConfigError, Settings
 from bot.config_file import CorpConfig, load_corps, load_settings
+from bot.features import Run, cli_groups
 from bot.lifecycle import check_free_port
-from bot.redis_store import EmbeddedRedisError, open_redis
+from bot.storage.client import EmbeddedRedisError, open_redis
 
 log = logging.getLogger("scrm")
 
-# the commands of each feature: `run(settings, args) -> exit code`
-FEATURES: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
-    "words": cli_words.run_words,
-    "welcome": cli_welcome.run,
-    "channels": cli_welcome.run,
-    "tags": cli_tags.run,
-    "rfm": cli_rfm.run,
-    "scripts": cli_scripts.run,
-    "products": cli_products.run,
-    "sop": cli_sop.run,
-    "profile": cli_profiles.run,
-    "group-welcome": cli_group_welcome.run,
-    "stats": cli_stats.run,
-    "export": cli_config.run,
-    "import": cli_config.run,
-}
+# the commands of each feature, from its record: `run(settings, args) -> exit code`
+FEATURES: dict[str, Run] = {name: group.run for group in cli_groups() for name in group.commands}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,17 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--all", action="store_true", help="replay every dead letter")
     purge = dead_commands.add_parser("purge", help="delete dead letters for good")
     purge.add_argument("ids", nargs="+")
-    cli_words.add_parser(commands)
-    cli_welcome.add_parsers(commands)
-    cli_group_welcome.add_parsers(commands)
-    cli_products.add_parsers(commands)
-    cli_scripts.add_parsers(commands)
-    cli_tags.add_parsers(commands)
-    cli_rfm.add_parsers(commands)
-    cli_profiles.add_parsers(commands)
-    cli_sop.add_parsers(commands)
-    cli_stats.add_parsers(commands)
-    cli_config.add_parsers(commands)
+    for group in cli_groups():
+        group.add_parsers(commands)
     return parser
 
 

@@ -9,7 +9,7 @@
   from any of the listed nodes (a cluster has only database 0).
 
 Checked once in `bot.config` (a malformed value stops start-up with one Chinese line) and read
-again by `bot.redis_store.connect`. Messages never repeat a password.
+again by `bot.storage.client.connect`. Messages never repeat a password.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The process's Redis client and its bounded pool (one server, a Sentinel-managed master or a
-Redis Cluster, see `bot.redis_url`), and the embedded Redis used when none is configured.
+Redis Cluster, see `bot.storage.url`), and the embedded Redis used when none is configured.
 
-The embedded server (`bot.embedded_redis`) is a real redis-server child of this process with
+The embedded server (`bot.storage.embedded`) is a real redis-server child of this process with
 AOF in the data folder, so configuration survives restarts and a newcomer needs nothing but
 pip; one run owns a data folder at a time.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from bot.embedded_redis import EmbeddedRedis, EmbeddedRedisError
-from bot.redis_topology import RedisClient, connect_cluster, connect_sentinel, failover_retry
-from bot.redis_url import parse_redis_url
+from bot.storage.embedded import EmbeddedRedis, EmbeddedRedisError
+from bot.storage.topology import RedisClient, connect_cluster, connect_sentinel, failover_retry
+from bot.storage.url import parse_redis_url
 
 __all__ = ["EmbeddedRedis", "EmbeddedRedisError", "connect", "open_redis"]
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.demo_sidebar import signed_in
+from bot.demo.sidebar import signed_in
 
 if TYPE_CHECKING:
     from bot.demo import Demo

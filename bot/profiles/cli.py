@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bot.cli_output import admin_services, print_json
+from bot.cli.output import admin_services, print_json
 from bot.config import Settings
 from bot.profiles.store import ProfileStore
 from bot.rfm.runner import segment_of

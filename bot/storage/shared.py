@@ -13,8 +13,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.redis_store import connect, open_redis
-from bot.redis_topology import RedisClient
+from bot.storage.client import connect, open_redis
+from bot.storage.topology import RedisClient
 
 
 def _folder(data_dir: Path) -> Path:

@@ -7,13 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from bot.cli_output import AdminServices, admin_services, print_json, reporting
+from bot.cli.output import AdminServices, admin_services, print_json, reporting
 from bot.config import Settings
-from bot.locks import LockTimeout
 from bot.rfm.corp_run import corp_runner
 from bot.rfm.csv_import import import_orders
 from bot.rfm.orders import OrderError, OrderStore
 from bot.rfm.runner import latest_summary, segment_of
+from bot.storage.locks import LockTimeout
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

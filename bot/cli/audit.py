@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Sequence
 from bot.admin.audit import AuditLog
 from bot.config import Settings
 from bot.keys import RedisKeys
-from bot.redis_store import open_redis
+from bot.storage.client import open_redis
 
 # the actions that change what admins configure (reads, checks and dry runs are not logged)
 CHANGES: dict[str, frozenset[str]] = {

@@ -1,0 +1,126 @@
+"""Every feature of the bot, one record each: what it plugs into the app and the command line.
+
+`bot/app.py` builds the dispatcher from the routers listed here (in priority order), and
+`scrm-bot` its commands from the CLI groups. A new feature is its own folder plus one line in
+`FEATURES`. (Admin chat commands, periodic jobs, config-as-code sections and console pages join
+the record as the layout work of issue 18 goes on; until then they have their own tables.)
+
+Router priorities leave gaps so a feature can slot in between; their order is the dispatch order
+of one event's handlers: the welcome first (WeCom's 20-second window), the catch-all last.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Settings
+from bot.config_io import cli as config_cli
+from bot.profiles import cli as profiles_cli
+from bot.rfm import cli as rfm_cli
+from bot.routing import Router
+from bot.sop import cli as sop_cli
+from bot.stats import cli as stats_cli
+from bot.tagging import cli as tags_cli
+from bot.text import cli as words_cli
+from bot.welcome import cli as welcome_cli
+from bot.welcome import cli_group as group_welcome_cli
+from handlers import (
+    admin,
+    channels,
+    chat,
+    group_welcome,
+    kf,
+    names,
+    profiles,
+    sensitive,
+    sop,
+    stats,
+    tagging,
+    unhandled,
+    welcome,
+)
+from scripts_library import cli_products, cli_scripts
+
+Subparsers = Any  # argparse's private _SubParsersAction
+Run = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class CliGroup:
+    """Top-level `scrm-bot` commands: who adds their parsers, which names they take, who runs
+    them (`run(settings, args) -> exit code`)."""
+
+    commands: tuple[str, ...]
+    add_parsers: Callable[[Subparsers], object]
+    run: Run
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One feature: its event routers with their dispatch priority, and its commands."""
+
+    name: str
+    routers: tuple[tuple[int, Router], ...] = ()
+    cli: tuple[CliGroup, ...] = ()
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "welcome",
+        ((10, welcome.router), (20, channels.router), (60, group_welcome.router)),
+        (
+            CliGroup(("welcome", "channels"), welcome_cli.add_parsers, welcome_cli.run),
+            CliGroup(("group-welcome",), group_welcome_cli.add_parsers, group_welcome_cli.run),
+        ),
+    ),
+    Feature(
+        "profiles",
+        ((30, profiles.router),),
+        (CliGroup(("profile",), profiles_cli.add_parsers, profiles_cli.run),),
+    ),
+    Feature("sop", ((40, sop.router),), (CliGroup(("sop",), sop_cli.add_parsers, sop_cli.run),)),
+    Feature(
+        "stats",
+        ((50, stats.router),),
+        (CliGroup(("stats",), stats_cli.add_parsers, stats_cli.run),),
+    ),
+    Feature("names", ((65, names.router),)),
+    Feature("kf", ((70, kf.router),)),
+    Feature("admin", ((80, admin.router),)),
+    Feature("chat", ((90, chat.router),)),
+    Feature(
+        "tagging",
+        ((100, tagging.router),),
+        (CliGroup(("tags",), tags_cli.add_parsers, tags_cli.run),),
+    ),
+    Feature(
+        "words",
+        ((110, sensitive.router),),
+        (CliGroup(("words",), words_cli.add_parser, words_cli.run_words),),
+    ),
+    Feature("rfm", cli=(CliGroup(("rfm",), rfm_cli.add_parsers, rfm_cli.run),)),
+    Feature(
+        "scripts",
+        cli=(
+            CliGroup(("scripts",), cli_scripts.add_parsers, cli_scripts.run),
+            CliGroup(("products",), cli_products.add_parsers, cli_products.run),
+        ),
+    ),
+    Feature(
+        "config", cli=(CliGroup(("export", "import"), config_cli.add_parsers, config_cli.run),)
+    ),
+    Feature("unhandled", ((999, unhandled.router),)),  # last: logs what nothing else handles
+)
+
+
+def routers() -> list[Router]:
+    """Every feature's routers, in dispatch order."""
+    ranked = sorted((rank, router.name, router) for f in FEATURES for rank, router in f.routers)
+    return [router for _, _, router in ranked]
+
+
+def cli_groups() -> list[CliGroup]:
+    return [group for feature in FEATURES for group in feature.cli]

@@ -35,35 +35,26 @@ from bot.appkeys import (
 from bot.callback import endpoint
 from bot.callback.crypto import CallbackCrypto
 from bot.callback.ingest import EventIngest
-from bot.clock import corp_now
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.errors import StartError
-from bot.features import routers
+from bot.features import periodic_jobs, routers
 from bot.keys import RedisKeys
 from bot.logs import request_id_middleware
-from bot.media import MediaLibrary
 from bot.metrics import Metrics
-from bot.periodic import PeriodicJob, running
+from bot.periodic import running
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
-from bot.rfm.corp_run import corp_runner
 from bot.routing import Dispatcher, Router
-from bot.sop.runner import JOBS_POLL_SECONDS, job_runner
 from bot.storage.client import RedisOpener, open_redis
 from bot.storage.url import redacted
 from bot.tasks import stop_tasks
 from bot.text.guard import TextGuard
-from bot.text.intercept_auto import CHECK_SECONDS as INTERCEPT_CHECK_SECONDS
-from bot.text.intercept_auto import InterceptSyncer
 from bot.text.reloader import FilterReloader
 from bot.watchdog import LoopWatchdog
 from bot.web import health, home, ingest_messages, ingest_orders
 from bot.web.gate import BodyGate
 from bot.wecom import ClientSettings, WeComClient, WeComError
-from bot.welcome.channels import ChannelStore
-from bot.welcome.contact_ways import ChannelManager
-from bot.welcome.digest import send_daily_digest
 from scripts_library.search import ScriptIndex
 from sidebar_web.app import create_sidebar_app
 
@@ -200,58 +191,10 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     await pipeline.stop()
 
 
-CHANNEL_REFRESH_SECONDS = 60.0
-MEDIA_REFRESH_SECONDS = 3600.0
-DIGEST_CHECK_SECONDS = 60.0
-RFM_CHECK_SECONDS = 60.0
-
-
 async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Channel rotation, media re-uploads, the welcome digest and the daily RFM run, each by one
-    process a round; due jobs (SOP steps, alerts) in every process."""
-    redis, keys, wecom, settings = app[REDIS], app[KEYS], app[WECOM], app[SETTINGS]
-    channels = ChannelManager(ChannelStore(redis, keys), wecom.external_contact)
-    media = MediaLibrary(redis, keys, wecom.media)
-    rfm = corp_runner(redis, keys, wecom, settings)
-    due_jobs = job_runner(app[HANDLER_CONTEXT])
-    intercept = InterceptSyncer(redis, keys, wecom.intercept)
-
-    async def digest() -> bool:
-        return await send_daily_digest(
-            redis, keys, wecom.message, settings.admins, settings.digest_hour, corp_now()
-        )
-
-    jobs = [
-        # each channel code serves the staff its time slots and daily limits say, within a minute
-        PeriodicJob(
-            "channel-rotation",
-            CHANNEL_REFRESH_SECONDS,
-            channels.refresh_all,
-            keys.channels_lock,
-            lock_ttl=50,
-        ),
-        # media ids live 3 days; files are uploaded again after 2.5
-        PeriodicJob(
-            "media-refresh",
-            MEDIA_REFRESH_SECONDS,
-            media.refresh_due,
-            keys.media_lock,
-            lock_ttl=3000,
-        ),
-        # the day's marker in Redis makes it one digest per day across processes
-        PeriodicJob("welcome-digest", DIGEST_CHECK_SECONDS, digest),
-        # RFM segments once a day from SCRM_RFM_HOUR; the run takes rfm_lock and marks the day
-        PeriodicJob(
-            "rfm-segments", RFM_CHECK_SECONDS, lambda: rfm.run_daily(settings.rfm_hour, corp_now())
-        ),
-        # SOP steps, calendar occurrences, churn alerts: every process claims due jobs
-        # atomically, so all of them poll and each job still runs once
-        PeriodicJob("due-jobs", JOBS_POLL_SECONDS, due_jobs.run_due),
-        # block words reach WeCom's intercept rules a few seconds after any change; the sync
-        # takes its own lock, so every process may look
-        PeriodicJob("intercept-sync", INTERCEPT_CHECK_SECONDS, intercept.tick),
-    ]
-    async with running(jobs, redis):
+    """Every feature's periodic work (bot/features.py): most by one process a round under a
+    lock, due jobs (SOP steps, alerts) polled in every process."""
+    async with running(periodic_jobs(app[HANDLER_CONTEXT]), app[REDIS]):
         yield
 
 

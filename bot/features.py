@@ -16,17 +16,24 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from bot import media
 from bot.config import Settings
 from bot.config_io import cli as config_cli
+from bot.context import HandlerContext
+from bot.periodic import PeriodicJob
 from bot.profiles import cli as profiles_cli
 from bot.rfm import cli as rfm_cli
+from bot.rfm import periodic as rfm_periodic
 from bot.routing import Router
 from bot.sop import cli as sop_cli
+from bot.sop import periodic as sop_periodic
 from bot.stats import cli as stats_cli
 from bot.tagging import cli as tags_cli
 from bot.text import cli as words_cli
+from bot.text import periodic as words_periodic
 from bot.welcome import cli as welcome_cli
 from bot.welcome import cli_group as group_welcome_cli
+from bot.welcome import periodic as welcome_periodic
 from handlers import (
     admin,
     channels,
@@ -58,13 +65,18 @@ class CliGroup:
     run: Run
 
 
+Jobs = Callable[[HandlerContext], list[PeriodicJob]]
+
+
 @dataclass(frozen=True, slots=True)
 class Feature:
-    """One feature: its event routers with their dispatch priority, and its commands."""
+    """One feature: its event routers with their dispatch priority, its commands, and its
+    periodic work (built once per app from the app's services)."""
 
     name: str
     routers: tuple[tuple[int, Router], ...] = ()
     cli: tuple[CliGroup, ...] = ()
+    jobs: Jobs | None = None
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -75,13 +87,19 @@ FEATURES: tuple[Feature, ...] = (
             CliGroup(("welcome", "channels"), welcome_cli.add_parsers, welcome_cli.run),
             CliGroup(("group-welcome",), group_welcome_cli.add_parsers, group_welcome_cli.run),
         ),
+        welcome_periodic.periodic,
     ),
     Feature(
         "profiles",
         ((30, profiles.router),),
         (CliGroup(("profile",), profiles_cli.add_parsers, profiles_cli.run),),
     ),
-    Feature("sop", ((40, sop.router),), (CliGroup(("sop",), sop_cli.add_parsers, sop_cli.run),)),
+    Feature(
+        "sop",
+        ((40, sop.router),),
+        (CliGroup(("sop",), sop_cli.add_parsers, sop_cli.run),),
+        sop_periodic.periodic,
+    ),
     Feature(
         "stats",
         ((50, stats.router),),
@@ -100,8 +118,14 @@ FEATURES: tuple[Feature, ...] = (
         "words",
         ((110, sensitive.router),),
         (CliGroup(("words",), words_cli.add_parser, words_cli.run_words),),
+        words_periodic.periodic,
     ),
-    Feature("rfm", cli=(CliGroup(("rfm",), rfm_cli.add_parsers, rfm_cli.run),)),
+    Feature(
+        "rfm",
+        cli=(CliGroup(("rfm",), rfm_cli.add_parsers, rfm_cli.run),),
+        jobs=rfm_periodic.periodic,
+    ),
+    Feature("media", jobs=media.periodic),  # uploads shared by welcomes, scripts and SOP steps
     Feature(
         "scripts",
         cli=(
@@ -120,6 +144,11 @@ def routers() -> list[Router]:
     """Every feature's routers, in dispatch order."""
     ranked = sorted((rank, router.name, router) for f in FEATURES for rank, router in f.routers)
     return [router for _, _, router in ranked]
+
+
+def periodic_jobs(ctx: HandlerContext) -> list[PeriodicJob]:
+    """Every feature's periodic work, built from the app's services."""
+    return [job for feature in FEATURES if feature.jobs for job in feature.jobs(ctx)]
 
 
 def cli_groups() -> list[CliGroup]:

@@ -17,8 +17,10 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
+from bot.context import HandlerContext
 from bot.errors import UserError
 from bot.keys import RedisKeys
+from bot.periodic import PeriodicJob
 from bot.wecom import WeComError
 from bot.wecom.api.media import MediaAPI
 
@@ -122,3 +124,20 @@ class MediaLibrary:
         entry = json.dumps({"media_id": media_id, "uploaded_at": self._clock()})
         await self._redis.hset(self._keys.media_ids, ref, entry)
         return media_id
+
+
+MEDIA_REFRESH_SECONDS = 3600.0
+
+
+def periodic(ctx: HandlerContext) -> list[PeriodicJob]:
+    """Media ids live 3 days: files are uploaded again after 2.5, by one process a round."""
+    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    return [
+        PeriodicJob(
+            "media-refresh",
+            MEDIA_REFRESH_SECONDS,
+            media.refresh_due,
+            ctx.keys.media_lock,
+            lock_ttl=3000,
+        )
+    ]

@@ -1,0 +1,13 @@
+"""Block words reach WeCom's intercept rules seconds after any change (`intercept_auto`); the
+sync takes its own lock, so every process may look."""
+
+from __future__ import annotations
+
+from bot.context import HandlerContext
+from bot.periodic import PeriodicJob
+from bot.text.intercept_auto import CHECK_SECONDS, InterceptSyncer
+
+
+def periodic(ctx: HandlerContext) -> list[PeriodicJob]:
+    syncer = InterceptSyncer(ctx.redis, ctx.keys, ctx.wecom.intercept)
+    return [PeriodicJob("intercept-sync", CHECK_SECONDS, syncer.tick)]

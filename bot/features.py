@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import media
+from bot.admin.call import AdminPart
 from bot.config import Settings
 from bot.config_io import cli as config_cli
 from bot.context import HandlerContext
@@ -25,12 +26,16 @@ from bot.profiles import cli as profiles_cli
 from bot.rfm import cli as rfm_cli
 from bot.rfm import periodic as rfm_periodic
 from bot.routing import Router
+from bot.sop import admin as sop_admin
 from bot.sop import cli as sop_cli
 from bot.sop import periodic as sop_periodic
 from bot.stats import cli as stats_cli
+from bot.tagging import admin as tagging_admin
 from bot.tagging import cli as tags_cli
+from bot.text import admin as words_admin
 from bot.text import cli as words_cli
 from bot.text import periodic as words_periodic
+from bot.welcome import admin as welcome_admin
 from bot.welcome import cli as welcome_cli
 from bot.welcome import cli_group as group_welcome_cli
 from bot.welcome import periodic as welcome_periodic
@@ -49,6 +54,7 @@ from handlers import (
     unhandled,
     welcome,
 )
+from scripts_library import admin as scripts_admin
 from scripts_library import cli_products, cli_scripts
 
 Subparsers = Any  # argparse's private _SubParsersAction
@@ -77,9 +83,32 @@ class Feature:
     routers: tuple[tuple[int, Router], ...] = ()
     cli: tuple[CliGroup, ...] = ()
     jobs: Jobs | None = None
+    admin: AdminPart | None = None  # its admin chat commands
 
 
 FEATURES: tuple[Feature, ...] = (
+    # the features with admin chat commands first: 帮助 lists them in this order
+    Feature(
+        "scripts",
+        cli=(
+            CliGroup(("scripts",), cli_scripts.add_parsers, cli_scripts.run),
+            CliGroup(("products",), cli_products.add_parsers, cli_products.run),
+        ),
+        admin=scripts_admin.PART,
+    ),
+    Feature(
+        "words",
+        ((110, sensitive.router),),
+        (CliGroup(("words",), words_cli.add_parser, words_cli.run_words),),
+        words_periodic.periodic,
+        words_admin.PART,
+    ),
+    Feature(
+        "tagging",
+        ((100, tagging.router),),
+        (CliGroup(("tags",), tags_cli.add_parsers, tags_cli.run),),
+        admin=tagging_admin.PART,
+    ),
     Feature(
         "welcome",
         ((10, welcome.router), (20, channels.router), (60, group_welcome.router)),
@@ -88,6 +117,14 @@ FEATURES: tuple[Feature, ...] = (
             CliGroup(("group-welcome",), group_welcome_cli.add_parsers, group_welcome_cli.run),
         ),
         welcome_periodic.periodic,
+        welcome_admin.PART,
+    ),
+    Feature(
+        "sop",
+        ((40, sop.router),),
+        (CliGroup(("sop",), sop_cli.add_parsers, sop_cli.run),),
+        sop_periodic.periodic,
+        sop_admin.PART,
     ),
     Feature(
         "profiles",
@@ -95,44 +132,20 @@ FEATURES: tuple[Feature, ...] = (
         (CliGroup(("profile",), profiles_cli.add_parsers, profiles_cli.run),),
     ),
     Feature(
-        "sop",
-        ((40, sop.router),),
-        (CliGroup(("sop",), sop_cli.add_parsers, sop_cli.run),),
-        sop_periodic.periodic,
-    ),
-    Feature(
         "stats",
         ((50, stats.router),),
         (CliGroup(("stats",), stats_cli.add_parsers, stats_cli.run),),
-    ),
-    Feature("names", ((65, names.router),)),
-    Feature("kf", ((70, kf.router),)),
-    Feature("admin", ((80, admin.router),)),
-    Feature("chat", ((90, chat.router),)),
-    Feature(
-        "tagging",
-        ((100, tagging.router),),
-        (CliGroup(("tags",), tags_cli.add_parsers, tags_cli.run),),
-    ),
-    Feature(
-        "words",
-        ((110, sensitive.router),),
-        (CliGroup(("words",), words_cli.add_parser, words_cli.run_words),),
-        words_periodic.periodic,
     ),
     Feature(
         "rfm",
         cli=(CliGroup(("rfm",), rfm_cli.add_parsers, rfm_cli.run),),
         jobs=rfm_periodic.periodic,
     ),
+    Feature("names", ((65, names.router),)),
+    Feature("kf", ((70, kf.router),)),
+    Feature("admin", ((80, admin.router),)),
+    Feature("chat", ((90, chat.router),)),
     Feature("media", jobs=media.periodic),  # uploads shared by welcomes, scripts and SOP steps
-    Feature(
-        "scripts",
-        cli=(
-            CliGroup(("scripts",), cli_scripts.add_parsers, cli_scripts.run),
-            CliGroup(("products",), cli_products.add_parsers, cli_products.run),
-        ),
-    ),
     Feature(
         "config", cli=(CliGroup(("export", "import"), config_cli.add_parsers, config_cli.run),)
     ),
@@ -149,6 +162,11 @@ def routers() -> list[Router]:
 def periodic_jobs(ctx: HandlerContext) -> list[PeriodicJob]:
     """Every feature's periodic work, built from the app's services."""
     return [job for feature in FEATURES if feature.jobs for job in feature.jobs(ctx)]
+
+
+def admin_parts() -> list[AdminPart]:
+    """Every feature's admin chat commands, in the records' order (as 帮助 lists them)."""
+    return [feature.admin for feature in FEATURES if feature.admin]
 
 
 def cli_groups() -> list[CliGroup]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.admin.grammar import Parsed
-from bot.admin.session import AdminSession
+from bot.admin.grammar import Noun, Parsed, Spec
+from bot.admin.session import AdminSession, Change
 from bot.context import HandlerContext
 from bot.errors import UserError
 from bot.text.guard import TextGuard
@@ -73,3 +73,19 @@ def short(text: str, limit: int = 60) -> str:
     """One line of `text`, cut to `limit` characters, for lists and confirmations."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+Undo = Callable[[Change, Call], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPart:
+    """A feature's admin chat commands: its nouns, their specs (the parser's and 帮助's one
+    source), who runs each (`noun.verb` -> executor), who previews a destructive one, and who
+    takes back each kind of change it records (`Change.kind` -> undo)."""
+
+    nouns: tuple[Noun, ...]
+    specs: tuple[Spec, ...]
+    executors: Mapping[str, Executor]
+    previews: Mapping[str, Preview] = field(default_factory=dict)
+    undo: Mapping[str, Undo] = field(default_factory=dict)

@@ -7,14 +7,14 @@ back with `撤销`; long answers are paged (`下一页`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
-from bot.admin import exec_replace, exec_rules, exec_scripts, exec_welcome, exec_words
 from bot.admin.admins import AdminCheck
-from bot.admin.call import Call, CommandError, Confirmation, Executor, Preview
+from bot.admin.call import Call, CommandError, Confirmation, Executor, Preview, Undo
 from bot.admin.grammar import Parsed, Usage
 from bot.admin.session import CONFIRM_SECONDS, MAX_WRONG_CODES, AdminSession, Change
-from bot.admin.specs import GRAMMAR, help_text
+from bot.admin.specs import grammar, help_text
 from bot.clock import corp_clock
 from bot.context import HandlerContext
 from bot.stats.report import read_stats, summarize
@@ -74,49 +74,23 @@ async def _next(cmd: Parsed, call: Call) -> str:
     return page if page is not None else "没有更多内容了。"
 
 
-EXECUTORS: dict[str, Executor] = {
-    "script.add": exec_scripts.add,
-    "script.search": exec_scripts.search,
-    "script.show": exec_scripts.show,
-    "script.edit": exec_scripts.edit,
-    "script.delete": exec_scripts.delete,
-    "script.history": exec_scripts.history,
-    "script.restore": exec_scripts.restore,
-    "script.replace": exec_replace.replace_text,
-    "word.add": exec_words.add,
-    "word.remove": exec_words.remove,
-    "word.list": exec_words.listing,
-    "word.test": exec_words.test,
-    "word.allow": exec_words.allow,
-    "tagrule.list": exec_rules.tag_rules,
-    "tagrule.add": exec_rules.tag_rule_add,
-    "tagrule.test": exec_rules.tag_rule_test,
-    "tagrule.delete": exec_rules.tag_rule_delete,
-    "welcome.list": exec_welcome.welcomes,
-    "welcome.show": exec_welcome.welcome_show,
-    "welcome.add": exec_welcome.welcome_add,
-    "welcome.edit": exec_welcome.welcome_edit,
-    "sop.list": exec_rules.sops,
-    "sop.pause": exec_rules.sop_pause,
-    "sop.resume": exec_rules.sop_resume,
-    "stats": _stats,
-    "audit": _audit,
-    "next": _next,
-    "help": _help,
-}
-PREVIEWS: dict[str, Preview] = {
-    "script.delete": exec_scripts.preview_delete,
-    "script.replace": exec_replace.preview,
-    "word.remove": exec_words.preview_remove,
-    "tagrule.delete": exec_rules.preview_tag_rule_delete,
-}
-UNDO_BY_KIND = {
-    "script": exec_scripts.undo,
-    "scripts": exec_replace.undo,
-    "words": exec_words.undo,
-    "allow": exec_words.undo_allow,
-    "welcome": exec_welcome.undo,
-}
+CORE: dict[str, Executor] = {"stats": _stats, "audit": _audit, "next": _next, "help": _help}
+
+
+@functools.cache
+def _tables() -> tuple[dict[str, Executor], dict[str, Preview], dict[str, Undo]]:
+    """Executors, previews and undos: the core ones and every feature's (its record's
+    AdminPart); built on first use, as the grammar is."""
+    from bot.features import admin_parts
+
+    executors: dict[str, Executor] = dict(CORE)
+    previews: dict[str, Preview] = {}
+    undos: dict[str, Undo] = {}
+    for part in admin_parts():
+        executors.update(part.executors)
+        previews.update(part.previews)
+        undos.update(part.undo)
+    return executors, previews, undos
 
 
 class AdminCommands:
@@ -131,7 +105,7 @@ class AdminCommands:
         return await self._admins.is_admin(userid)
 
     async def answer(self, userid: str, text: str) -> str | None:
-        parsed = GRAMMAR.parse(text)
+        parsed = grammar().parse(text)
         if not isinstance(parsed, Parsed | Usage):
             return None
         if not await self.is_admin(userid):
@@ -157,14 +131,14 @@ class AdminCommands:
         if key == "confirm":
             return await self._confirm(parsed, call)
         if parsed.spec.destructive:
-            preview = await PREVIEWS[key](parsed, call)
+            preview = await _tables()[1][key](parsed, call)
             ask = preview if isinstance(preview, Confirmation) else Confirmation(preview)
             code = await call.session.ask_confirmation(parsed.text, ask.seen)
             minutes = CONFIRM_SECONDS // 60
             head, _, details = ask.what.partition("\n")  # the code first, then any list
             reply = f"{head}。\n请在 {minutes} 分钟内回复「确认 {code}」执行；不回复则不执行。"
             return f"{reply}\n{details}" if details else reply
-        return await EXECUTORS[key](parsed, call)
+        return await _tables()[0][key](parsed, call)
 
     async def _confirm(self, parsed: Parsed, call: Call) -> str:
         confirmed = await call.session.confirm(parsed["code"])
@@ -177,16 +151,19 @@ class AdminCommands:
             )
         if confirmed.status != "ok":
             return "没有等待确认的操作（确认码已过期或已用过），请重新发送命令。"
-        command = GRAMMAR.parse(confirmed.text)
+        command = grammar().parse(confirmed.text)
         if not isinstance(command, Parsed):  # parked only after it parsed: can't happen
             return "这条命令已无法执行，请重新发送。"
-        return await EXECUTORS[command.spec.key](command, replace(call, seen=confirmed.seen))
+        execute = _tables()[0][command.spec.key]
+        return await execute(command, replace(call, seen=confirmed.seen))
 
     async def _undo(self, call: Call) -> str:
         change = await call.session.take_last_change()
         if change is None:
             return "没有可以撤销的改动。"
-        undo = UNDO_BY_KIND.get(change.kind, exec_rules.undo)
+        undo = _tables()[2].get(change.kind)
+        if undo is None:
+            raise CommandError(f"这类改动（{change.kind}）不能撤销。")
         try:
             reply = await undo(change, call)
         except CommandError as exc:  # e.g. the item was deleted since: skip it, don't block

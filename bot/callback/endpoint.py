@@ -15,7 +15,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.admin.grammar import NotCommand
-from bot.admin.specs import GRAMMAR
+from bot.admin.specs import grammar
 from bot.appkeys import CRYPTO, HANDOFF, INGEST, METRICS, SETTINGS
 from bot.callback.crypto import CallbackError
 from bot.callback.ingest import fingerprint
@@ -135,7 +135,7 @@ async def receive(request: web.Request) -> web.Response:
 
 
 def is_command_text(content: str) -> bool:
-    return not isinstance(GRAMMAR.parse(content), NotCommand)
+    return not isinstance(grammar().parse(content), NotCommand)
 
 
 async def _passive_reply(request: web.Request, event: TextMessage, nonce: str) -> web.Response:

@@ -1,4 +1,4 @@
-"""The `scrm-bot` command line: `main` parses and runs one command (`bot.cli.main`); `output`
+"""The `scrm-bot` command line: `run` parses and runs one command; `output`
 prints results and reports refusals; `audit` records the changes commands make. Each feature's
 commands live in its own folder (`bot/sop/cli.py`…) and are listed by its feature record.
 """
@@ -11,6 +11,6 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script: imported lazily, so a feature's CLI module may import `bot.cli.output`
     without importing every other feature first."""
-    from bot.cli.main import main as run
+    from bot.cli.run import main as run
 
     return run(argv)

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from bot.admin.commands import AdminCommands
 from bot.admin.grammar import NotCommand, Parsed, Usage
-from bot.admin.specs import GRAMMAR, SPECS
+from bot.admin.specs import all_specs, grammar
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
@@ -22,7 +22,8 @@ from scripts_library.scripts import Script, ScriptStore
 from tests.helpers import handler_context
 
 WORDS = sorted(
-    {w for spec in SPECS for w in spec.words} | {w for n in GRAMMAR.nouns.values() for w in n.words}
+    {w for spec in all_specs() for w in spec.words}
+    | {w for n in grammar().nouns.values() for w in n.words}
 )
 PIECES = [
     *WORDS,
@@ -48,7 +49,7 @@ anything = st.text(max_size=300) | commandish
 @given(anything)
 @examples(max_examples=2000, deadline=None)
 def test_parse_never_fails(text: str) -> None:
-    result = GRAMMAR.parse(text)
+    result = grammar().parse(text)
     assert isinstance(result, Parsed | Usage | NotCommand)
     if isinstance(result, Parsed):  # a complete command has all its required arguments
         required = result.spec.args[: len(result.spec.args) - result.spec.optional]
@@ -83,5 +84,5 @@ async def test_only_complete_commands_change_state(ctx: HandlerContext, texts: l
             before = await snapshot(ctx.redis, ctx.keys)
             await commands.answer(who, text)
             after = await snapshot(ctx.redis, ctx.keys)
-            if who != "admin1" or not isinstance(GRAMMAR.parse(text), Parsed):
+            if who != "admin1" or not isinstance(grammar().parse(text), Parsed):
                 assert after == before, (who, text)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.admin.grammar import NotCommand, Parsed, Usage
-from bot.admin.specs import GRAMMAR, help_text
+from bot.admin.specs import grammar, help_text
 
 
 def parsed(text: str) -> Parsed:
-    result = GRAMMAR.parse(text)
+    result = grammar().parse(text)
     assert isinstance(result, Parsed), result
     return result
 
@@ -49,14 +49,14 @@ def test_word_arguments_last_takes_the_rest() -> None:
     ],
 )
 def test_incomplete_or_wrong_commands_get_a_hint(text: str, hint: str) -> None:
-    result = GRAMMAR.parse(text)
+    result = grammar().parse(text)
     assert isinstance(result, Usage), result
     assert hint in result.message
 
 
 @pytest.mark.parametrize("text", ["", "   ", "你好", "统一下单了吗", "话述很好", "帮忙看下"])
 def test_ordinary_text_is_not_a_command(text: str) -> None:
-    assert isinstance(GRAMMAR.parse(text), NotCommand)
+    assert isinstance(grammar().parse(text), NotCommand)
 
 
 def test_optional_arguments() -> None:
@@ -67,8 +67,8 @@ def test_optional_arguments() -> None:
 
 def test_help_lists_every_command_and_explains_one() -> None:
     everything = help_text()
-    for noun in GRAMMAR.nouns.values():
+    for noun in grammar().nouns.values():
         assert noun.title in everything
     scripts = help_text("话术")
-    assert all(spec.usage in scripts for spec in GRAMMAR.specs["script"])
+    assert all(spec.usage in scripts for spec in grammar().specs["script"])
     assert "没有「天气」" in help_text("天气")

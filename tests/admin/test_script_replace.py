@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import redis as sync_redis
 
-from bot.admin import exec_replace
 from bot.admin.commands import AdminCommands
 from bot.context import HandlerContext
+from scripts_library import admin_replace
 from scripts_library.scripts import Script, ScriptStore
 from tests.admin.conftest import NOTHING_TO_UNDO, audit_entries, code_in, say
 
@@ -236,7 +236,7 @@ async def test_nothing_to_replace_gets_an_answer_and_no_code(
 async def test_too_many_matches_are_refused(
     commands: AdminCommands, store: ScriptStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(exec_replace, "MAX_SCRIPTS", 1)
+    monkeypatch.setattr(admin_replace, "MAX_SCRIPTS", 1)
     refused = await say(commands, "话术 替换 运费 | 邮费")
     assert refused.startswith("有 2 条话术含「运费」，一次最多替换 1 条。")
     assert await state(store) == ORIGINAL

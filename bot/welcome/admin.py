@@ -11,8 +11,8 @@ import json
 import re
 from dataclasses import replace
 
-from bot.admin.call import Call, CommandError
-from bot.admin.grammar import Parsed
+from bot.admin.call import AdminPart, Call, CommandError
+from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.quoting import echo
 from bot.welcome.store import WelcomeStore
@@ -133,3 +133,58 @@ async def undo(change: Change, call: Call) -> str:
     template = WelcomeTemplate.from_json(json.dumps(change.before))
     await _save_template(call, template)
     return f"已撤销：欢迎语 {template.id} 已改回。"
+
+
+PART = AdminPart(
+    nouns=(Noun("welcome", ("欢迎语", "welcome"), "欢迎语"),),
+    specs=(
+        Spec(
+            "welcome",
+            "list",
+            ("列表", "list"),
+            (),
+            usage="欢迎语 列表",
+            help="列出欢迎语模板和它们的适用范围。",
+        ),
+        Spec(
+            "welcome",
+            "show",
+            ("查看", "show"),
+            ("id",),
+            usage="欢迎语 查看 <编号>",
+            help="看一个欢迎语模板的全文。",
+        ),
+        Spec(
+            "welcome",
+            "add",
+            ("新增", "添加", "add"),
+            ("scope", "name", "text"),
+            usage="欢迎语 新增 渠道 live2024 | 直播渠道 | 欢迎从直播间来的朋友！",
+            help=(
+                "新增欢迎语：范围（默认，或 渠道 <state>、员工 <账号>、部门 <部门ID>）"
+                "| 名称 | 内容；每个范围一个；可撤销。"
+            ),
+            pipe=True,
+            changes=True,
+        ),
+        Spec(
+            "welcome",
+            "edit",
+            ("修改", "edit"),
+            ("id", "text"),
+            usage="欢迎语 修改 <编号> <新内容>",
+            help=(
+                "改欢迎语的文字；可撤销。含客户称呼变量的模板还需不含称呼的版本，"
+                "请用 scrm-bot welcome 修改。"
+            ),
+            changes=True,
+        ),
+    ),
+    executors={
+        "welcome.list": welcomes,
+        "welcome.show": welcome_show,
+        "welcome.add": welcome_add,
+        "welcome.edit": welcome_edit,
+    },
+    undo={"welcome": undo},
+)

@@ -21,8 +21,10 @@ from bot.storage.client import EmbeddedRedisError, open_redis
 
 log = logging.getLogger("scrm")
 
-# the commands of each feature, from its record: `run(settings, args) -> exit code`
-FEATURES: dict[str, Run] = {name: group.run for group in cli_groups() for name in group.commands}
+
+def feature_commands() -> dict[str, Run]:
+    """`scrm-bot <name>` -> who runs it, from the feature records."""
+    return {name: group.run for group in cli_groups() for name in group.commands}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,12 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(args.host, args.port, args.data_dir, once=args.once))
         if args.command == "serve":
             return _serve_command(args, argv)
-        settings = load_settings(args.config, corp=args.corp)
+        # a command without its own --config reads the environment (and ./scrm.toml if any)
+        settings = load_settings(getattr(args, "config", None), corp=args.corp)
         logs.set_format(settings.log_format)
         if args.command == "doctor":
             return asyncio.run(_doctor(settings, as_json=args.json))
         args.actor = args.actor or cli_audit.operator()
-        feature = FEATURES.get(args.command)
+        feature = feature_commands().get(args.command)
         if feature is not None:
             forwarded = sys.argv[1:] if argv is None else argv
             return asyncio.run(

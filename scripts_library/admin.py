@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 
-from bot.admin.call import Call, CommandError
-from bot.admin.grammar import Parsed
+from bot.admin.call import AdminPart, Call, CommandError
+from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.clock import corp_clock
 from bot.quoting import echo
+from scripts_library import admin_replace
 from scripts_library.scripts import Script, ScriptError, ScriptStore
 from scripts_library.search import ScriptIndex
 
@@ -173,3 +174,98 @@ async def undo(change: Change, call: Call) -> str:
     script.version = current.version if current else script.version
     await _save(call, script)
     return f"已撤销：话术 {change.target} 已恢复为改动前的样子。"
+
+
+SCRIPT_FIELDS = ("内容", "标题", "分类", "content", "title", "category")
+
+PART = AdminPart(
+    nouns=(Noun("script", ("话术", "script", "scripts"), "话术"),),
+    specs=(
+        Spec(
+            "script",
+            "add",
+            ("新增", "添加", "add"),
+            ("category", "title", "text"),
+            usage="话术 新增 售后/退货 | 退货流程 | 亲，七天无理由退货…",
+            help="新增一条话术：分类（用 / 分级）| 标题 | 内容（可多行）。",
+            pipe=True,
+            changes=True,
+        ),
+        Spec(
+            "script",
+            "search",
+            ("搜索", "查找", "search"),
+            ("query",),
+            usage="话术 搜索 退货",
+            help="按关键词搜索话术（拼音首字母也行），列出编号。",
+        ),
+        Spec(
+            "script",
+            "show",
+            ("查看", "show"),
+            ("id",),
+            usage="话术 查看 <编号>",
+            help="看一条话术的全部内容和版本。",
+        ),
+        Spec(
+            "script",
+            "edit",
+            ("修改", "edit"),
+            ("id", "field", "value"),
+            usage="话术 修改 <编号> 内容 <新内容>",
+            choices={1: SCRIPT_FIELDS},
+            help="改一条话术的内容、标题或分类；旧版本留在历史里。",
+            changes=True,
+        ),
+        Spec(
+            "script",
+            "delete",
+            ("删除", "delete"),
+            ("id",),
+            usage="话术 删除 <编号>",
+            help="删除一条话术（要确认；可撤销，也可从历史恢复）。",
+            changes=True,
+            destructive=True,
+        ),
+        Spec(
+            "script",
+            "history",
+            ("历史", "history"),
+            ("id",),
+            usage="话术 历史 <编号>",
+            help="列出一条话术的历史版本。",
+        ),
+        Spec(
+            "script",
+            "restore",
+            ("恢复", "restore"),
+            ("id", "version"),
+            usage="话术 恢复 <编号> <版本>",
+            help="把话术恢复到某个历史版本（存为新版本）。",
+            changes=True,
+        ),
+        Spec(
+            "script",
+            "replace",
+            ("替换", "replace"),
+            ("old", "new"),
+            usage="话术 替换 <旧文本> | <新文本>",
+            help="把标题或内容含旧文本的话术一起改掉（要确认；每条存为新版本；一次「撤销」全部改回）。",
+            pipe=True,
+            changes=True,
+            destructive=True,
+        ),
+    ),
+    executors={
+        "script.add": add,
+        "script.search": search,
+        "script.show": show,
+        "script.edit": edit,
+        "script.delete": delete,
+        "script.history": history,
+        "script.restore": restore,
+        "script.replace": admin_replace.replace_text,
+    },
+    previews={"script.delete": preview_delete, "script.replace": admin_replace.preview},
+    undo={"script": undo, "scripts": admin_replace.undo},
+)

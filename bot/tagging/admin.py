@@ -1,5 +1,4 @@
-"""`标签规则 …` and `SOP …`: list, look at and change tag rules and SOP rules (`欢迎语 …` is in
-`exec_welcome`)."""
+"""Admin chat commands of keyword tag rules: 列表, 新增, 测试, 删除 (audited, undoable)."""
 
 from __future__ import annotations
 
@@ -8,12 +7,10 @@ import json
 import re
 from dataclasses import asdict
 
-from bot.admin.call import Call, CommandError, short
-from bot.admin.grammar import Parsed
+from bot.admin.call import AdminPart, Call, CommandError, short
+from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.quoting import echo
-from bot.sop.rules import SopError, SopRule
-from bot.sop.store import SopStore
 from bot.tagging.rules import RuleError, RuleMatcher, TagRule
 from bot.tagging.store import TagRuleStore
 
@@ -96,57 +93,6 @@ async def tag_rule_delete(cmd: Parsed, call: Call) -> str:
 
 
 # -- SOP --------------------------------------------------------------------------------------
-async def sops(cmd: Parsed, call: Call) -> str:
-    rules = await SopStore(call.ctx.redis, call.ctx.keys).all()
-    if not rules:
-        return "还没有 SOP 规则（用 scrm-bot sop set 或配置文件导入）。"
-    lines = [f"SOP {len(rules)} 条（编号 · 名称 · 触发 · 步骤 · 状态）："]
-    for rule in rules:
-        state = "进行中" if rule.enabled else "已暂停"
-        trigger = TRIGGER_NAMES.get(rule.trigger, rule.trigger)
-        lines.append(f"{rule.id} · {rule.name} · {trigger} · {len(rule.steps)} 步 · {state}")
-    return "\n".join(lines)
-
-
-async def _set_enabled(call: Call, rule_id: str, enabled: bool) -> SopRule:
-    try:
-        return await SopStore(call.ctx.redis, call.ctx.keys).set_enabled(
-            rule_id, enabled, call.admin
-        )
-    except SopError as exc:
-        raise CommandError(f"{exc}。发送「SOP 列表」查看编号。") from None
-
-
-async def _switch(call: Call, rule_id: str, enabled: bool) -> SopRule:
-    """Pause or resume, recording the state it really had before (undo puts that back)."""
-    before = await SopStore(call.ctx.redis, call.ctx.keys).get(rule_id)
-    rule = await _set_enabled(call, rule_id, enabled)
-    was = before.enabled if before is not None else not enabled
-    verb = "恢复" if enabled else "暂停"
-    await call.session.changed(
-        f"sop.{'resume' if enabled else 'pause'}",
-        Change(
-            "sop",
-            rule.id,
-            {"enabled": was},
-            {"enabled": enabled},
-            f"{verb} SOP {rule.id}「{rule.name}」",
-        ),
-    )
-    return rule
-
-
-async def sop_pause(cmd: Parsed, call: Call) -> str:
-    rule = await _switch(call, cmd["id"], False)
-    return f"已暂停 SOP {rule.id}「{rule.name}」：暂停期间到期的步骤不会发送。"
-
-
-async def sop_resume(cmd: Parsed, call: Call) -> str:
-    rule = await _switch(call, cmd["id"], True)
-    return f"已恢复 SOP {rule.id}「{rule.name}」。"
-
-
-# -- 撤销 -------------------------------------------------------------------------------------
 async def undo(change: Change, call: Call) -> str:
     if change.kind == "tagrule" and change.before is None:
         try:
@@ -161,8 +107,55 @@ async def undo(change: Change, call: Call) -> str:
         except RuleError as exc:
             raise CommandError(f"无法撤销：{exc}") from None
         return f"已撤销：标签规则 {rule.id}「{rule.name}」已恢复。"
-    if change.kind == "sop":
-        enabled = bool((change.before or {}).get("enabled"))
-        sop = await _set_enabled(call, change.target, enabled)
-        return f"已撤销：SOP {sop.id}「{sop.name}」已{'恢复' if enabled else '暂停'}。"
     raise CommandError(f"这类改动（{change.kind}）不能撤销。")
+
+
+PART = AdminPart(
+    nouns=(Noun("tagrule", ("标签规则", "tagrule", "tagrules"), "标签规则"),),
+    specs=(
+        Spec(
+            "tagrule",
+            "list",
+            ("列表", "list"),
+            (),
+            usage="标签规则 列表",
+            help="列出自动打标签的规则。",
+        ),
+        Spec(
+            "tagrule",
+            "add",
+            ("新增", "添加", "add"),
+            ("name", "tag", "keywords"),
+            usage="标签规则 新增 问价客户 | 意向/高意向 | 多少钱 价格 优惠",
+            help="新增一条规则：客户消息含任一关键词就打上「标签组/标签」（更多条件用配置文件）。",
+            pipe=True,
+            changes=True,
+        ),
+        Spec(
+            "tagrule",
+            "test",
+            ("测试", "test"),
+            ("text",),
+            usage="标签规则 测试 <客户的一句话>",
+            help="看一句话会触发哪些标签规则。",
+        ),
+        Spec(
+            "tagrule",
+            "delete",
+            ("删除", "delete"),
+            ("id",),
+            usage="标签规则 删除 <编号>",
+            help="删除一条标签规则（要确认；可撤销）。",
+            changes=True,
+            destructive=True,
+        ),
+    ),
+    executors={
+        "tagrule.list": tag_rules,
+        "tagrule.add": tag_rule_add,
+        "tagrule.test": tag_rule_test,
+        "tagrule.delete": tag_rule_delete,
+    },
+    previews={"tagrule.delete": preview_tag_rule_delete},
+    undo={"tagrule": undo},
+)

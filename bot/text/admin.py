@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.admin.call import Call, CommandError
-from bot.admin.grammar import Parsed
+from bot.admin.call import AdminPart, Call, CommandError
+from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.quoting import echo
 from bot.text.categories import label
@@ -170,3 +170,65 @@ async def undo(change: Change, call: Call) -> str:
     restored = dict(change.before or {})
     await library.add((n, w, c) for n, (w, c) in enumerate(restored.items(), 1))
     return f"已撤销：{len(restored)} 个敏感词已放回词库。"
+
+
+PART = AdminPart(
+    nouns=(Noun("word", ("敏感词", "word", "words"), "敏感词"),),
+    specs=(
+        Spec(
+            "word",
+            "add",
+            ("新增", "添加", "add"),
+            ("category", "words"),
+            usage="敏感词 新增 竞品 | 某某品牌 另一个词",
+            help="按分类新增敏感词，多个词用空格或逗号分开。分类：竞品、辱骂、广告法、不文明、政治、迷信、行业、自定义。",
+            pipe=True,
+            changes=True,
+        ),
+        Spec(
+            "word",
+            "remove",
+            ("删除", "remove", "delete"),
+            ("words",),
+            usage="敏感词 删除 某某品牌 另一个词",
+            help="删除敏感词（要确认；可撤销）。",
+            changes=True,
+            destructive=True,
+        ),
+        Spec(
+            "word",
+            "allow",
+            ("放行", "allow"),
+            ("phrase",),
+            usage="敏感词 放行 唯一的缺点",
+            help="放行一个短语：短语里的词不再算命中（误拦时用；其他地方照常拦截；可撤销）。",
+            changes=True,
+        ),
+        Spec(
+            "word",
+            "list",
+            ("列表", "list"),
+            ("category",),
+            optional=1,
+            usage="敏感词 列表 [分类]",
+            help="列出敏感词（可只看一个分类）。",
+        ),
+        Spec(
+            "word",
+            "test",
+            ("测试", "test"),
+            ("text",),
+            usage="敏感词 测试 <一段文字>",
+            help="检查一段文字会命中哪些敏感词。",
+        ),
+    ),
+    executors={
+        "word.add": add,
+        "word.remove": remove,
+        "word.list": listing,
+        "word.test": test,
+        "word.allow": allow,
+    },
+    previews={"word.remove": preview_remove},
+    undo={"words": undo, "allow": undo_allow},
+)

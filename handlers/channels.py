@@ -47,10 +47,10 @@ async def _arrived(event: Added, ctx: HandlerContext) -> None:
         return
     manager = ChannelManager(store, ctx.wecom.external_contact)
     counts = await store.count_add(channel.id, event.user_id, manager.day())
-    await store.remember_customer(channel.id, event.user_id, event.external_user_id)
+    await store.remember_customer(channel.id, event.user_id, event.external_userid)
     if channel.tags:
         await ctx.wecom.external_contact.mark_tag(
-            event.user_id, event.external_user_id, add_tag=channel.tags
+            event.user_id, event.external_userid, add_tag=channel.tags
         )
     if channel.daily_limit and counts.get(event.user_id, 0) >= channel.daily_limit:
         await manager.refresh(channel)  # drops whoever reached the limit until tomorrow
@@ -58,9 +58,9 @@ async def _arrived(event: Added, ctx: HandlerContext) -> None:
 
 @router.on(DelFollowUser)
 async def customer_left(event: DelFollowUser, ctx: HandlerContext) -> None:
-    await ChannelStore(ctx.redis, ctx.keys).forget_customer(event.user_id, event.external_user_id)
+    await ChannelStore(ctx.redis, ctx.keys).forget_customer(event.user_id, event.external_userid)
 
 
 @router.on(DelExternalContact)
 async def staff_removed_customer(event: DelExternalContact, ctx: HandlerContext) -> None:
-    await ChannelStore(ctx.redis, ctx.keys).forget_customer(event.user_id, event.external_user_id)
+    await ChannelStore(ctx.redis, ctx.keys).forget_customer(event.user_id, event.external_userid)

@@ -37,33 +37,33 @@ async def read_contact(external_userid: str, ctx: HandlerContext) -> None:
 @router.on(AddExternalContact)
 async def customer_added(event: AddExternalContact, ctx: HandlerContext) -> None:
     store = ProfileStore(ctx.redis, ctx.keys)
-    await store.added(event.external_user_id, event.user_id, event.create_time, event.state)
-    await read_contact(event.external_user_id, ctx)
+    await store.added(event.external_userid, event.user_id, event.create_time, event.state)
+    await read_contact(event.external_userid, ctx)
 
 
 @router.on(AddHalfExternalContact)
 async def customer_half_added(event: AddHalfExternalContact, ctx: HandlerContext) -> None:
     store = ProfileStore(ctx.redis, ctx.keys)
-    await store.added(event.external_user_id, event.user_id, event.create_time, event.state)
+    await store.added(event.external_userid, event.user_id, event.create_time, event.state)
 
 
 @router.on(EditExternalContact)
 async def customer_edited(event: EditExternalContact, ctx: HandlerContext) -> None:
-    await read_contact(event.external_user_id, ctx)
+    await read_contact(event.external_userid, ctx)
 
 
 @router.on(DelExternalContact)
 async def staff_deleted_customer(event: DelExternalContact, ctx: HandlerContext) -> None:
     by = "transfer" if event.source == "DELETE_BY_TRANSFER" else "staff"
     await ProfileStore(ctx.redis, ctx.keys).follow_deleted(
-        event.external_user_id, event.user_id, by, event.create_time
+        event.external_userid, event.user_id, by, event.create_time
     )
 
 
 @router.on(DelFollowUser)
 async def customer_deleted_staff(event: DelFollowUser, ctx: HandlerContext) -> None:
     await ProfileStore(ctx.redis, ctx.keys).follow_deleted(
-        event.external_user_id, event.user_id, "customer", event.create_time
+        event.external_userid, event.user_id, "customer", event.create_time
     )
 
 

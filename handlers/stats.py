@@ -35,28 +35,28 @@ def _at(event: Event) -> int:
 @router.on(AddExternalContact)
 async def count_new_customer(event: AddExternalContact, ctx: HandlerContext) -> None:
     channel = event.state.removeprefix(STATE_PREFIX) if event.state.startswith(STATE_PREFIX) else ""
-    mark = _mark(event, ctx, event.user_id, event.external_user_id, str(event.create_time))
+    mark = _mark(event, ctx, event.user_id, event.external_userid, str(event.create_time))
     await StatsRecorder(ctx.redis, ctx.keys).added(
-        mark, event.user_id, event.external_user_id, channel, _at(event)
+        mark, event.user_id, event.external_userid, channel, _at(event)
     )
 
 
 @router.on(DelFollowUser)
 async def count_lost_by_customer(event: DelFollowUser, ctx: HandlerContext) -> None:
-    mark = _mark(event, ctx, event.user_id, event.external_user_id, str(event.create_time))
+    mark = _mark(event, ctx, event.user_id, event.external_userid, str(event.create_time))
     await StatsRecorder(ctx.redis, ctx.keys).lost(
-        mark, event.user_id, event.external_user_id, "customer", _at(event)
+        mark, event.user_id, event.external_userid, "customer", _at(event)
     )
 
 
 @router.on(DelExternalContact)
 async def count_lost_by_staff(event: DelExternalContact, ctx: HandlerContext) -> None:
-    mark = _mark(event, ctx, event.user_id, event.external_user_id, str(event.create_time))
+    mark = _mark(event, ctx, event.user_id, event.external_userid, str(event.create_time))
     recorder = StatsRecorder(ctx.redis, ctx.keys)
     if event.source == TRANSFER:
-        await recorder.transferred(mark, event.user_id, event.external_user_id, _at(event))
+        await recorder.transferred(mark, event.user_id, event.external_userid, _at(event))
     else:
-        await recorder.lost(mark, event.user_id, event.external_user_id, "staff", _at(event))
+        await recorder.lost(mark, event.user_id, event.external_userid, "staff", _at(event))
 
 
 def members_changed(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:

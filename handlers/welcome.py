@@ -74,7 +74,7 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
         return
     if template is None:
         await store.count("", event.state, "failed")
-        ctx.log.error("no welcome template at all for %s", event.external_user_id)
+        ctx.log.error("no welcome template at all for %s", event.external_userid)
         return
     media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
     content = await _checked_content(event, ctx, template, media, names)
@@ -99,7 +99,7 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
         if outcome is None and exc.retryable and not _last_chance(event, ctx):
             raise  # 41096, -1, timeouts: the pipeline retries while the window lasts
         await store.count(template.id, event.state, outcome or "failed", errcode=exc.errcode)
-        ctx.log.info("welcome to %s not sent: %s", event.external_user_id, exc.explanation)
+        ctx.log.info("welcome to %s not sent: %s", event.external_userid, exc.explanation)
         return
     await store.count(template.id, event.state, "sent")
 
@@ -135,7 +135,7 @@ async def _checked_content(
         "date": now.strftime("%Y-%m-%d"),
     }
     if text and uses_name(text):
-        name = await _customer_name(ctx, event.external_user_id)
+        name = await _customer_name(ctx, event.external_userid)
         if name:
             variables["customer_name"] = name
         else:
@@ -149,7 +149,7 @@ async def _checked_content(
         for piece in texts_of(ready):
             ctx.text.check_outgoing(piece)
     except BlockedText as exc:
-        ctx.log.warning("%s not sent to %s: %s", where, event.external_user_id, exc)
+        ctx.log.warning("%s not sent to %s: %s", where, event.external_userid, exc)
         return None
     return _Content(rendered, ready, attachments)
 
@@ -161,11 +161,11 @@ def _last_chance(event: Added, ctx: HandlerContext) -> bool:
     return too_late or ctx.delivery.attempt >= ctx.settings.pipeline.max_attempts
 
 
-async def _customer_name(ctx: HandlerContext, external_user_id: str) -> str:
+async def _customer_name(ctx: HandlerContext, external_userid: str) -> str:
     try:
         async with asyncio.timeout(NAME_LOOKUP_SECONDS):
-            data = await ctx.wecom.external_contact.get(external_user_id)
+            data = await ctx.wecom.external_contact.get(external_userid)
     except (WeComError, TimeoutError) as exc:
-        ctx.log.info("customer name of %s not available in time: %s", external_user_id, exc)
+        ctx.log.info("customer name of %s not available in time: %s", external_userid, exc)
         return ""
     return str(data.get("external_contact", {}).get("name", ""))

@@ -62,7 +62,7 @@ def contact_event_xml(
     *,
     corp_id: str,
     user_id: str = "zhangsan",
-    external_user_id: str = "wmCustomer1",
+    external_userid: str = "wmCustomer1",
     welcome_code: str = "WELCOME1",
     state: str = "",
     create_time: int | None = None,
@@ -71,7 +71,7 @@ def contact_event_xml(
         f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
         f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
         f"<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[{change}]]></ChangeType>"
-        f"<UserID><![CDATA[{user_id}]]></UserID><ExternalUserID><![CDATA[{external_user_id}]]></ExternalUserID>"
+        f"<UserID><![CDATA[{user_id}]]></UserID><ExternalUserID><![CDATA[{external_userid}]]></ExternalUserID>"
         f"<State><![CDATA[{state}]]></State><WelcomeCode><![CDATA[{welcome_code}]]></WelcomeCode></xml>"
     )
 

@@ -71,7 +71,7 @@ async def test_deadletter_list_replay_purge(
 ) -> None:
     keys = RedisKeys(settings.corp_id, settings.key_prefix)
     for n in range(2):
-        xml = contact_event_xml(corp_id=VECTOR_CORP_ID, external_user_id=f"wm{n}")
+        xml = contact_event_xml(corp_id=VECTOR_CORP_ID, external_userid=f"wm{n}")
         entry = await redis.xadd(keys.events, {"xml": xml, "received_ms": "1", "fp": f"f{n}"})
         await move_to_dead_letters(
             redis, keys, GROUP, entry, {"xml": xml, "received_ms": "1"}, "boom", 5

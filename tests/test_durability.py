@@ -37,14 +37,14 @@ async def test_redis_killed_then_restarted(
 
     accepted = []
     for n in range(20):
-        xml = contact_event_xml(corp_id=VECTOR_CORP_ID, external_user_id=f"wm{n}")
+        xml = contact_event_xml(corp_id=VECTOR_CORP_ID, external_userid=f"wm{n}")
         query, body = signed_post(crypto, xml)
         response = await client.post("/wecom/callback", params=query, data=body)
         assert response.status == 200
         accepted.append(xml)
 
     own_redis.kill()  # SIGKILL right after the last 200: only what was fsynced survives
-    refused = contact_event_xml(corp_id=VECTOR_CORP_ID, external_user_id="wm-during-outage")
+    refused = contact_event_xml(corp_id=VECTOR_CORP_ID, external_userid="wm-during-outage")
     query, body = signed_post(crypto, refused)
     response = await client.post("/wecom/callback", params=query, data=body)
     assert response.status == 503

@@ -46,7 +46,7 @@ def test_add_external_contact_fields() -> None:
         contact("add_external_contact", "<State>ch:7</State><WelcomeCode>WC1</WelcomeCode>")
     )
     assert isinstance(event, AddExternalContact)
-    assert (event.user_id, event.external_user_id, event.state, event.welcome_code) == (
+    assert (event.user_id, event.external_userid, event.state, event.welcome_code) == (
         "zhangsan",
         "wmABC",
         "ch:7",
@@ -84,7 +84,7 @@ def test_add_without_welcome_code() -> None:
             "source",
             "DELETE_BY_TRANSFER",
         ),
-        ("del_follow_user", "", DelFollowUser, "external_user_id", "wmABC"),
+        ("del_follow_user", "", DelFollowUser, "external_userid", "wmABC"),
         (
             "transfer_fail",
             "<FailReason>customer_refused</FailReason>",

@@ -179,7 +179,7 @@ async def test_callback_to_handler_carries_request_and_event_ids(
         sandbox_settings.token, sandbox_settings.aes_key, sandbox_settings.corp_id
     )
     xml = contact_event_xml(
-        corp_id=sandbox_settings.corp_id, external_user_id="wmLogged", state="ch:nope"
+        corp_id=sandbox_settings.corp_id, external_userid="wmLogged", state="ch:nope"
     )
     query, body = signed_post(crypto, xml)
     async with aiohttp.ClientSession() as session:

@@ -35,13 +35,13 @@ def recording_router() -> tuple[Router, list[str]]:
 
     @router.on(AddExternalContact)
     async def record(event: AddExternalContact, ctx: HandlerContext) -> None:
-        seen.append(event.external_user_id)
+        seen.append(event.external_userid)
 
     return router, seen
 
 
 def add_xml(n: int = 1) -> str:
-    return contact_event_xml(corp_id=VECTOR_CORP_ID, external_user_id=f"wm{n}")
+    return contact_event_xml(corp_id=VECTOR_CORP_ID, external_userid=f"wm{n}")
 
 
 async def test_success_acks_and_deletes(redis: Redis, settings: Settings) -> None:
@@ -87,7 +87,7 @@ async def test_dead_letter_after_max_attempts_then_replay(redis: Redis, settings
     async def sometimes(event: AddExternalContact, ctx: HandlerContext) -> None:
         if broken:
             raise RuntimeError("database of record is down")
-        handled.append(event.external_user_id)
+        handled.append(event.external_userid)
 
     keys = keys_of(settings)
     async with running_pipeline(redis, settings, [router], max_attempts=3):
@@ -202,7 +202,7 @@ async def test_graceful_stop_finishes_in_flight_work(redis: Redis, settings: Set
     async def slow(event: AddExternalContact, ctx: HandlerContext) -> None:
         started.set()
         await asyncio.sleep(0.5)
-        finished.append(event.external_user_id)
+        finished.append(event.external_userid)
 
     keys = keys_of(settings)
     async with running_pipeline(redis, settings, [router]):

@@ -14,7 +14,7 @@ class ExternalContactEvent(Event):
     event: str = xml_field("Event")
     change_type: str = xml_field("ChangeType")
     user_id: str = xml_field("UserID")
-    external_user_id: str = xml_field("ExternalUserID")
+    external_userid: str = xml_field("ExternalUserID")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -147,15 +147,15 @@ class ChannelStore:
         counts = await self._redis.hgetall(self._keys.channel_adds(channel_id, day))
         return {user: int(count) for user, count in counts.items()}
 
-    async def remember_customer(self, channel_id: str, user_id: str, external_user_id: str) -> None:
+    async def remember_customer(self, channel_id: str, user_id: str, external_userid: str) -> None:
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.hset(self._keys.channel_customers, f"{user_id}|{external_user_id}", channel_id)
+            tx.hset(self._keys.channel_customers, f"{user_id}|{external_userid}", channel_id)
             tx.hincrby(self._keys.channel_stats, f"{channel_id}:adds", 1)
             await tx.execute()
 
-    async def forget_customer(self, user_id: str, external_user_id: str) -> str | None:
+    async def forget_customer(self, user_id: str, external_userid: str) -> str | None:
         """A customer left (either side deleted): count the deletion on their channel."""
-        field_ = f"{user_id}|{external_user_id}"
+        field_ = f"{user_id}|{external_userid}"
         channel_id = await self._redis.hget(self._keys.channel_customers, field_)
         if channel_id:
             async with self._redis.pipeline(transaction=True) as tx:

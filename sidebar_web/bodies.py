@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.web.bodies import BodyTimeout, BodyTooLarge, read_capped
 from sidebar_web.common import SidebarError
 
 MAX_BODY = 16 * 1024  # the longest request is free text of a chat message (≤ 4,000 bytes)
@@ -41,15 +42,12 @@ async def read_json(request: web.Request, limit: int = MAX_BODY) -> dict[str, An
 
 
 async def _read(request: web.Request, limit: int) -> bytes:
-    too_large = SidebarError(413, f"请求内容过大（上限 {limit // 1024} KB）")
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(4096):
-        body += chunk
-        if len(body) > limit:  # a chunked body has no Content-Length to check up front
-            raise too_large
-    return bytes(body)
+    try:  # bounded in time too: a body trickling in can't hold the connection
+        return await read_capped(request, limit)
+    except BodyTooLarge:
+        raise SidebarError(413, f"请求内容过大（上限 {limit // 1024} KB）") from None
+    except BodyTimeout:
+        raise SidebarError(408, "请求内容接收超时，请重试") from None
 
 
 def _no_constant(name: str) -> None:

@@ -6,7 +6,6 @@ event is in the Redis stream, 503 when Redis cannot take it (WeCom then retries)
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -21,6 +20,7 @@ from bot.callback.crypto import CallbackError
 from bot.callback.ingest import fingerprint
 from bot.events import TextMessage, XmlRejected, event_from_fields, parse_xml
 from bot.events.xml_out import to_xml
+from bot.web.bodies import BodyTimeout, BodyTooLarge, read_capped
 
 log = logging.getLogger(__name__)
 
@@ -82,19 +82,13 @@ async def verify_url(request: web.Request) -> web.Response:
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise CallbackError("body_too_large", 413)
-    body = bytearray()
     try:
         # WeCom itself gives up after 5 s; a body still trickling in then is not WeCom's
-        async with asyncio.timeout(BODY_READ_SECONDS):
-            async for chunk in request.content.iter_chunked(16 * 1024):
-                body += chunk
-                if len(body) > limit:
-                    raise CallbackError("body_too_large", 413)
-    except TimeoutError:
+        return await read_capped(request, limit, seconds=BODY_READ_SECONDS)
+    except BodyTooLarge:
+        raise CallbackError("body_too_large", 413) from None
+    except BodyTimeout:
         raise CallbackError("body_timeout", 408) from None
-    return bytes(body)
 
 
 async def receive(request: web.Request) -> web.Response:

@@ -13,7 +13,6 @@ fails on our side (Redis down) releases its mark, so the sender may retry it unc
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import hashlib
@@ -30,6 +29,7 @@ from aiohttp.typedefs import Handler
 from redis.exceptions import RedisError
 
 from bot.appkeys import BODY_GATE, KEYS, REDIS, SETTINGS
+from bot.web.bodies import BodyTimeout, BodyTooLarge, read_capped
 
 TIMESTAMP_HEADER = "X-Scrm-Timestamp"
 SIGNATURE_HEADER = "X-Scrm-Signature"
@@ -76,30 +76,13 @@ def sign(secret: str, timestamp: int | str, path: str, body: bytes) -> str:
 
 
 async def _read_signed(request: web.Request, limit: int, mac: Any) -> bytes:
-    """The body, fed to the HMAC `mac` as it streams in; its chunks are joined only once,
-    at the end (a growing bytearray reallocates, and freed blocks stay with the process)."""
-    if request.content_length is not None and request.content_length > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
+    """The body, fed to the HMAC `mac` as it streams in (see `bot.web.bodies`)."""
     try:
-        async with asyncio.timeout(BODY_READ_SECONDS):
-            async for chunk in request.content.iter_chunked(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(limit)
-                mac.update(chunk)
-                chunks.append(chunk)
-    except TimeoutError:
+        return await read_capped(request, limit, seconds=BODY_READ_SECONDS, feed=mac.update)
+    except BodyTooLarge:
+        raise _too_large(limit) from None
+    except BodyTimeout:
         raise IngestError(408, "body_timeout", "请求体读取超时") from None
-    finally:
-        # The refusal's traceback holds this frame: without this, a refused body stays in
-        # memory until the exception is collected, and a reference cycle through an error
-        # kept in a local (as this code once had) left it to the rare full GC: 120 refused
-        # 8 MiB bodies kept 1 GiB.
-        if size > limit:
-            chunks.clear()
-    return b"".join(chunks)
 
 
 def _too_large(limit: int) -> IngestError:

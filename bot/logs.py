@@ -59,11 +59,6 @@ def log_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
-def current_context() -> dict[str, Any]:
-    """The context fields in effect here."""
-    return dict(_context.get())
-
-
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, context, extras, exc_info."""
 

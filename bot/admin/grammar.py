@@ -17,7 +17,6 @@ from bot.quoting import echo
 
 MAX_COMMAND_CHARS = 20_000  # text beyond this is refused before it is parsed
 
-_SPACE = re.compile(r"[ \t\u3000]+")
 _PIPE = re.compile(r"\s*[|｜]\s*")
 
 
@@ -107,11 +106,6 @@ class Grammar:
     def noun_of(self, word: str) -> Noun | None:
         name = self._noun_words.get(word.strip().lower())
         return self.nouns[name] if name else None
-
-    def looks_like_command(self, text: str) -> bool:
-        """Whether the text starts with a command word: worth waiting to answer it."""
-        head = _SPACE.split(text.strip(), maxsplit=1)[0].lower() if text.strip() else ""
-        return head in self._noun_words
 
     def parse(self, text: str) -> ParseResult:
         stripped = text.strip()

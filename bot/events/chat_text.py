@@ -16,7 +16,6 @@ from typing import Any
 
 from bot.events.base import Event
 
-SOURCES = ("kf", "app", "ingest")
 SENDERS = ("customer", "staff")
 
 

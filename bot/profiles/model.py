@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 SEP = "|"
-DELETED_BY = ("customer", "staff", "transfer")
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,8 +57,3 @@ def rule_pattern(rule_id: str) -> str:
 
 def fire_pattern(rule_id: str) -> str:
     return f"{FIRE}|{rule_id}|*"
-
-
-def relation_pattern(staff: str, target: str) -> str:
-    """Every step job of one staff member and customer, whatever the rule."""
-    return f"{STEP}|*|*|{staff}|{target}|*"

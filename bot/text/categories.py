@@ -42,7 +42,6 @@ CATEGORIES = (
     Category("url", "网址", "flag", "不在消息里发外部网址", detector=True),
     Category("email", "邮箱", "flag", CONTACT, detector=True),
 )
-BY_KEY = {category.key: category for category in CATEGORIES}
 WORD_CATEGORIES = tuple(c.key for c in CATEGORIES if not c.detector)
 DEFAULT_ACTIONS = {c.key: c.action for c in CATEGORIES}
 CATEGORY_NAMES = {c.key: c.label for c in CATEGORIES}

@@ -174,10 +174,6 @@ class SensitiveFilter:
             )
         return hits
 
-    def mask(self, text: str, char: str = "*", actions: Iterable[str] = ("block", "mask")) -> str:
-        """`text` with every hit of the given actions replaced by `char`, one per character."""
-        return masked(text, self.scan(text), actions, char)
-
 
 def masked(
     text: str, hits: Iterable[Hit], actions: Iterable[str] = ("block", "mask"), char: str = "*"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.text import SensitiveFilter, word_problem
+from bot.text.filter import masked
 from bot.text.normalize import OffsetMap, normalize
 
 
@@ -45,7 +46,7 @@ def test_actions_and_mask() -> None:
         actions={"industry": "flag"},
     )
     assert [h.action for h in f.scan("竞品垃圾保险")] == ["block", "mask", "flag"]
-    assert f.mask("竞-品 垃圾 保险") == "*** ** 保险"
+    assert masked("竞-品 垃圾 保险", f.scan("竞-品 垃圾 保险")) == "*** ** 保险"
     with pytest.raises(ValueError, match="action"):
         SensitiveFilter.from_words([("x", "custom")], actions={"custom": "delete"})
 

@@ -16,7 +16,6 @@ from scripts_library.products import Product, ProductStore
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     products = commands.add_parser("products", help="product catalogue (商品库)")
-    products.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = products.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every product as JSON")
     actions.add_parser("show", help="one product").add_argument("id")

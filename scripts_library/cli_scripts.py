@@ -18,7 +18,6 @@ from scripts_library.transfer import export_text, import_file
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scripts = commands.add_parser("scripts", help="script library (话术库)")
-    scripts.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = scripts.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every script as JSON").add_argument("--category", default="")
     actions.add_parser("show", help="one script").add_argument("id")

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot import logs
 from bot.cli import audit as cli_audit
@@ -20,6 +21,10 @@ from bot.lifecycle import check_free_port
 from bot.storage.client import EmbeddedRedisError, open_redis
 
 log = logging.getLogger("scrm")
+
+
+CONFIG_PARENT = argparse.ArgumentParser(add_help=False)
+CONFIG_PARENT.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
 
 
 def feature_commands() -> dict[str, Run]:
@@ -99,9 +104,24 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--all", action="store_true", help="replay every dead letter")
     purge = dead_commands.add_parser("purge", help="delete dead letters for good")
     purge.add_argument("ids", nargs="+")
-    for group in cli_groups():
-        group.add_parsers(commands)
+    for group in cli_groups():  # each feature's commands, every one with --config
+        group.add_parsers(_WithConfig(commands))
     return parser
+
+
+class _WithConfig:
+    """The subparsers a feature adds its commands to: each top-level command gets the one
+    `--config` option from the shared parent parser."""
+
+    def __init__(self, commands: Any) -> None:
+        self._commands = commands
+
+    def add_parser(self, name: str, **options: Any) -> argparse.ArgumentParser:
+        parents = [*options.pop("parents", []), CONFIG_PARENT]
+        parser: argparse.ArgumentParser = self._commands.add_parser(
+            name, parents=parents, **options
+        )
+        return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(args.host, args.port, args.data_dir, once=args.once))
         if args.command == "serve":
             return _serve_command(args, argv)
-        # a command without its own --config reads the environment (and ./scrm.toml if any)
+        # a command that takes no --config (a test's feature, say) reads the environment
         settings = load_settings(getattr(args, "config", None), corp=args.corp)
         logs.set_format(settings.log_format)
         if args.command == "doctor":

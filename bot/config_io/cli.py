@@ -41,11 +41,9 @@ SIGNS = (("added", "+", "新增"), ("changed", "~", "修改"), ("removed", "-", 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     only_help = f"comma-separated sections: {', '.join(SECTION_ORDER)}"
     export = commands.add_parser("export", help="write the configuration to a YAML file")
-    export.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     export.add_argument("file", help="FILE.yaml, or - for standard output")
     export.add_argument("--only", type=csv_list, default=None, help=only_help)
     load = commands.add_parser("import", help="apply a configuration file (checked, atomic)")
-    load.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     load.add_argument("file", type=Path, help="FILE.yaml, as written by export")
     load.add_argument("--dry-run", action="store_true", help="check and show the diff only")
     load.add_argument("--only", type=csv_list, default=None, help=only_help)

@@ -14,7 +14,6 @@ from bot.wecom import WeComError
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     profile = commands.add_parser("profile", help="one customer's stored profile")
-    profile.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     profile.add_argument("external_userid")
     profile.add_argument(
         "--refresh", action="store_true", help="read WeCom's record first (externalcontact/get)"

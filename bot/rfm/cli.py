@@ -18,7 +18,6 @@ from bot.storage.locks import LockTimeout
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rfm = commands.add_parser("rfm", help="orders and RFM customer segments")
-    rfm.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = rfm.add_subparsers(dest="action", required=True, metavar="ACTION")
     load = actions.add_parser(
         "import", help="import orders: order_id,external_userid,amount,paid_at[,refunded]"

@@ -19,7 +19,6 @@ BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})  # the store se
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sop = commands.add_parser("sop", help="SOP reminders to staff")
-    sop.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = sop.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every SOP rule as JSON")
     actions.add_parser("show", help="one rule").add_argument("id")

@@ -22,7 +22,6 @@ RETENTION_NOTE = (
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = commands.add_parser("stats", help="daily statistics: customers, retention, groups, SOP")
-    stats.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     stats.add_argument("--days", type=int, default=7, help="the last N days (default 7)")
     stats.add_argument("--by", choices=BY, help="one row per day and staff member / channel")
     stats.add_argument("--json", action="store_true", help="print the rows as JSON")

@@ -15,7 +15,6 @@ from bot.typed_input import build, read_json_object
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tags = commands.add_parser("tags", help="keyword auto-tagging rules")
-    tags.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = tags.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("rules", help="every rule as JSON")
     save = actions.add_parser("set", help="create or replace a rule")

@@ -21,7 +21,6 @@ from bot.wecom import WeComClient
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     words = commands.add_parser("words", help="the sensitive-word library")
-    words.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = words.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="add words to a category")
     add.add_argument("words", nargs="+")

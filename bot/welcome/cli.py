@@ -28,7 +28,6 @@ from bot.welcome.templates import SCOPES, WelcomeTemplate
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     welcome = commands.add_parser("welcome", help="welcome templates")
-    welcome.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = welcome.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every template as JSON")
     actions.add_parser("show", help="one template").add_argument("id")
@@ -46,7 +45,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     actions.add_parser("stats", help="outcomes per template and channel")
 
     channels = commands.add_parser("channels", help="channel codes (渠道活码)")
-    channels.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = channels.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every channel as JSON")
     show = actions.add_parser("show", help="one channel with its stats")

@@ -23,7 +23,6 @@ from bot.welcome.templates import TemplateError
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     group = commands.add_parser("group-welcome", help="group welcome templates (入群欢迎语)")
-    group.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every group welcome as JSON")
     actions.add_parser("show", help="one group welcome and the groups it greets").add_argument("id")

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
+from bot.stats.recorder import StatsRecorder
 from tests.sidebar.test_browser import WIDTH, chromium, open_sidebar
 from tests.stats.conftest import seed_day
 
@@ -55,9 +56,10 @@ async def stats_page(chromium: Any, settings: Settings, sandbox: Sandbox, userid
     return page
 
 
-@pytest.mark.parametrize("userid", ["deptboss", "tagboss"])
+@pytest.mark.parametrize(("userid", "days"), [("deptboss", 1), ("tagboss", 35)])
 async def test_the_stats_page_fits_360_px_for_admins_by_department_or_tag(
     userid: str,
+    days: int,
     chromium: Any,
     fit_bot: TestServer,
     fit_settings: Settings,
@@ -65,7 +67,13 @@ async def test_the_stats_page_fits_360_px_for_admins_by_department_or_tag(
     redis: Redis,
 ) -> None:
     keys = RedisKeys(fit_settings.corp_id, fit_settings.key_prefix)
-    await seed_day(redis, keys, int(time.time()))  # today's figures: the only data
+    now = int(time.time())
+    await seed_day(redis, keys, now)  # today's figures
+    recorder = StatsRecorder(redis, keys)
+    for day in range(1, days):  # and, in the long case, five weeks before them
+        at = now - day * 86400
+        await recorder.added(f"d{day}", "zhangsan", f"wmDay{day}", "", at)
+        await recorder.group_changed(f"g{day}", True, day % 4 + 1, at)
     page = await stats_page(chromium, fit_settings, live_sandbox, userid)
     assert await page.locator("h1").inner_text() == "运营统计"
     assert await page.evaluate("document.documentElement.scrollWidth") <= WIDTH

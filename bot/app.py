@@ -32,13 +32,14 @@ from bot.appkeys import (
     SETTINGS,
     WECOM,
 )
+from bot.background import stop_tasks
 from bot.callback import endpoint
 from bot.callback.crypto import CallbackCrypto
 from bot.callback.ingest import EventIngest
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.errors import StartError
-from bot.features import periodic_jobs, routers
+from bot.features import periodic_work, routers
 from bot.keys import RedisKeys
 from bot.logs import request_id_middleware
 from bot.metrics import Metrics
@@ -48,7 +49,6 @@ from bot.pipeline.middlewares import MIDDLEWARES
 from bot.routing import Dispatcher, Router
 from bot.storage.client import RedisOpener, open_redis
 from bot.storage.url import redacted
-from bot.tasks import stop_tasks
 from bot.text.guard import TextGuard
 from bot.text.reloader import FilterReloader
 from bot.watchdog import LoopWatchdog
@@ -194,7 +194,7 @@ async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _periodic_ctx(app: web.Application) -> AsyncIterator[None]:
     """Every feature's periodic work (bot/features.py): most by one process a round under a
     lock, due jobs (SOP steps, alerts) polled in every process."""
-    async with running(periodic_jobs(app[HANDLER_CONTEXT]), app[REDIS]):
+    async with running(periodic_work(app[HANDLER_CONTEXT]), app[REDIS]):
         yield
 
 

@@ -1,9 +1,10 @@
 """Every feature of the bot, one record each: what it plugs into the app and the command line.
 
-`bot/app.py` builds the dispatcher from the routers listed here (in priority order), and
-`scrm-bot` its commands from the CLI groups. A new feature is its own folder plus one line in
-`FEATURES`. (Admin chat commands, periodic jobs, config-as-code sections and console pages join
-the record as the layout work of issue 18 goes on; until then they have their own tables.)
+`bot/app.py` builds the dispatcher from the routers listed here (in priority order) and every
+process's periodic work from theirs, `scrm-bot` its commands from the CLI groups, and admin chat
+its grammar and executors from the admin parts. A new feature is its own folder plus one line
+in `FEATURES`. (Config-as-code sections and console pages join the record as the layout work of
+issue 18 goes on; until then they have their own tables.)
 
 Router priorities leave gaps so a feature can slot in between; their order is the dispatch order
 of one event's handlers: the welcome first (WeCom's 20-second window), the catch-all last.
@@ -21,7 +22,7 @@ from bot.admin.call import AdminPart
 from bot.config import Settings
 from bot.config_io import cli as config_cli
 from bot.context import HandlerContext
-from bot.periodic import PeriodicJob
+from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
 from bot.rfm import cli as rfm_cli
 from bot.rfm import periodic as rfm_periodic
@@ -71,7 +72,7 @@ class CliGroup:
     run: Run
 
 
-Jobs = Callable[[HandlerContext], list[PeriodicJob]]
+Periodic = Callable[[HandlerContext], list[PeriodicWork]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ class Feature:
     name: str
     routers: tuple[tuple[int, Router], ...] = ()
     cli: tuple[CliGroup, ...] = ()
-    jobs: Jobs | None = None
+    periodic: Periodic | None = None
     admin: AdminPart | None = None  # its admin chat commands
 
 
@@ -139,13 +140,13 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "rfm",
         cli=(CliGroup(("rfm",), rfm_cli.add_parsers, rfm_cli.run),),
-        jobs=rfm_periodic.periodic,
+        periodic=rfm_periodic.periodic,
     ),
     Feature("names", ((65, names.router),)),
     Feature("kf", ((70, kf.router),)),
     Feature("admin", ((80, admin.router),)),
     Feature("chat", ((90, chat.router),)),
-    Feature("media", jobs=media.periodic),  # uploads shared by welcomes, scripts and SOP steps
+    Feature("media", periodic=media.periodic),  # uploads shared by welcomes, scripts and SOP steps
     Feature(
         "config", cli=(CliGroup(("export", "import"), config_cli.add_parsers, config_cli.run),)
     ),
@@ -159,9 +160,9 @@ def routers() -> list[Router]:
     return [router for _, _, router in ranked]
 
 
-def periodic_jobs(ctx: HandlerContext) -> list[PeriodicJob]:
+def periodic_work(ctx: HandlerContext) -> list[PeriodicWork]:
     """Every feature's periodic work, built from the app's services."""
-    return [job for feature in FEATURES if feature.jobs for job in feature.jobs(ctx)]
+    return [work for f in FEATURES if f.periodic for work in f.periodic(ctx)]
 
 
 def admin_parts() -> list[AdminPart]:

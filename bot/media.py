@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from bot.context import HandlerContext
 from bot.errors import UserError
 from bot.keys import RedisKeys
-from bot.periodic import PeriodicJob
+from bot.periodic import PeriodicWork
 from bot.wecom import WeComError
 from bot.wecom.api.media import MediaAPI
 
@@ -129,11 +129,11 @@ class MediaLibrary:
 MEDIA_REFRESH_SECONDS = 3600.0
 
 
-def periodic(ctx: HandlerContext) -> list[PeriodicJob]:
+def periodic(ctx: HandlerContext) -> list[PeriodicWork]:
     """Media ids live 3 days: files are uploaded again after 2.5, by one process a round."""
     media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
     return [
-        PeriodicJob(
+        PeriodicWork(
             "media-refresh",
             MEDIA_REFRESH_SECONDS,
             media.refresh_due,

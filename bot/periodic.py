@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.background import stop_tasks
 from bot.storage.locks import LockTimeout, RedisLock
-from bot.tasks import stop_tasks
 from bot.wecom import WeComError
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class PeriodicJob:
+class PeriodicWork:
     """`work` every `every` seconds, under `lock_key` (held at most `lock_ttl` seconds)."""
 
     name: str
@@ -34,7 +34,7 @@ class PeriodicJob:
     lock_ttl: int = 50
 
 
-async def _run(job: PeriodicJob, redis: Redis) -> None:
+async def _run(job: PeriodicWork, redis: Redis) -> None:
     while True:
         await asyncio.sleep(job.every)
         try:
@@ -52,7 +52,7 @@ async def _run(job: PeriodicJob, redis: Redis) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(jobs: list[PeriodicJob], redis: Redis) -> AsyncIterator[None]:
+async def running(jobs: list[PeriodicWork], redis: Redis) -> AsyncIterator[None]:
     """Run `jobs` until the block exits, then cancel them."""
     tasks = [asyncio.create_task(_run(job, redis), name=job.name) for job in jobs]
     try:

@@ -15,7 +15,7 @@ from bot.admin.commands import AdminCommands
 from bot.admin.specs import grammar, help_text
 from bot.cli.run import feature_commands, main
 from bot.config import Settings
-from bot.features import FEATURES, cli_groups, periodic_jobs
+from bot.features import FEATURES, cli_groups, periodic_work
 from bot.wecom import WeComClient
 from tests.helpers import cli_env, handler_context
 
@@ -37,7 +37,7 @@ def test_every_command_comes_from_one_feature() -> None:
 async def test_every_periodic_job_comes_from_a_feature(
     sandbox_settings: Settings, redis: Redis, sandbox_wecom: WeComClient
 ) -> None:
-    jobs = periodic_jobs(handler_context(sandbox_settings, redis, sandbox_wecom))
+    jobs = periodic_work(handler_context(sandbox_settings, redis, sandbox_wecom))
     assert sorted(job.name for job in jobs) == [
         "channel-rotation",
         "due-jobs",

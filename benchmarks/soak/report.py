@@ -172,7 +172,7 @@ Bugs the harness found on its way to this run, each fixed with a regression test
    retried on a fresh one, up to 3 times within half a second (`bot/storage/client.py`).
 8. A SIGTERM landing while a background task was inside a Redis call could leave a worker
    draining forever (on Python 3.11 redis-py's `wait_for` can swallow the cancellation); tasks
-   are now cancelled until they end (`bot/tasks.py`). Found by the multi-corp serving test.
+   are now cancelled until they end (`bot/background.py`). Found by the multi-corp serving test.
 
 The p99 above comes from the fault windows (a 12 s stall, 6 s of -1, Redis down 3 s). Seen and
 left as they are: an SOP step that fails on a Redis error is retried after

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from bot.background import stop_tasks
 from bot.config import PipelineSettings
 from bot.context import Delivery, HandlerContext
 from bot.events import ChatText, Event, XmlRejected, parse_event
@@ -36,7 +37,6 @@ from bot.pipeline.liveness import HEARTBEAT_SECONDS, Liveness
 from bot.pipeline.middlewares import PermanentFailure
 from bot.routing import Dispatcher
 from bot.storage.batching import GroupCommit
-from bot.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 

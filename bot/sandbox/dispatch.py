@@ -1,6 +1,6 @@
 """One aiohttp handler for every `/cgi-bin/...` path: faults, tokens, permissions, recording.
 
-Each route module owns a `Router` of endpoint functions `(ctx) -> dict`; an endpoint raises
+Each route module owns an `EndpointTable` of endpoint functions `(ctx) -> dict`; an endpoint raises
 `ApiError` for an errcode answer and returns the extra fields of a success answer.
 """
 
@@ -58,7 +58,7 @@ class Endpoint:
     handler: Handler
 
 
-class Router:
+class EndpointTable:
     """The endpoints of one API domain."""
 
     def __init__(self) -> None:

@@ -5,12 +5,12 @@ tickets `get_jsapi_ticket` / `ticket/get?type=agent_config` (doc 90506); the app
 
 from __future__ import annotations
 
-from bot.sandbox.dispatch import APP_TOKEN, NO_TOKEN, Ctx, Router
+from bot.sandbox.dispatch import APP_TOKEN, NO_TOKEN, Ctx, EndpointTable
 from bot.sandbox.limits import ApiError, JsonDict
 from bot.sandbox.state import Expiring
 from bot.sandbox.tokens import APP, CONTACT
 
-router = Router()
+router = EndpointTable()
 
 TICKET_LIFETIME = 7200
 

@@ -10,7 +10,7 @@ import calendar
 from datetime import datetime, timedelta, timezone
 
 from bot.sandbox.attachments import ATTACHMENT_TYPES, validate_attachments, validate_one
-from bot.sandbox.dispatch import Ctx, Router
+from bot.sandbox.dispatch import Ctx, EndpointTable
 from bot.sandbox.limits import (
     ApiError,
     JsonDict,
@@ -21,7 +21,7 @@ from bot.sandbox.limits import (
 )
 from bot.sandbox.state import FollowUser, MassTask, WelcomeDelivery
 
-router = Router()
+router = EndpointTable()
 
 WELCOME_CODE_LIFETIME = 20
 MAX_GROUP_TEMPLATES = 100

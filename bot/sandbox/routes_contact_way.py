@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.sandbox.dispatch import Ctx, Router
+from bot.sandbox.dispatch import Ctx, EndpointTable
 from bot.sandbox.limits import (
     ApiError,
     JsonDict,
@@ -19,7 +19,7 @@ from bot.sandbox.limits import (
 )
 from bot.sandbox.state import ContactWay
 
-router = Router()
+router = EndpointTable()
 
 MAX_USERS = 100  # including the members of the listed departments
 MAX_CONTACT_WAYS = 500_000  # per corp, through the API

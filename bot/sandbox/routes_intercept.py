@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.dispatch import Ctx, Router
+from bot.sandbox.dispatch import Ctx, EndpointTable
 from bot.sandbox.limits import (
     ApiError,
     JsonDict,
@@ -20,7 +20,7 @@ from bot.sandbox.limits import (
 )
 from bot.sandbox.state import InterceptRule
 
-router = Router()
+router = EndpointTable()
 
 MAX_RULES = 100
 MAX_WORDS = 300

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from aiohttp import BodyPartReader
 
-from bot.sandbox.dispatch import ANY_TOKEN, Ctx, Router
+from bot.sandbox.dispatch import ANY_TOKEN, Ctx, EndpointTable
 from bot.sandbox.limits import ApiError, JsonDict
 from bot.sandbox.state import Media
 
-router = Router()
+router = EndpointTable()
 
 MB = 1024 * 1024
 MIN_SIZE = 5  # bytes; "所有文件size必须大于5个字节"

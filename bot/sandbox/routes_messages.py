@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.sandbox.dispatch import APP_TOKEN, Ctx, Router
+from bot.sandbox.dispatch import APP_TOKEN, Ctx, EndpointTable
 from bot.sandbox.limits import (
     ApiError,
     JsonDict,
@@ -20,7 +20,7 @@ from bot.sandbox.limits import (
 )
 from bot.sandbox.state import AppMessage
 
-router = Router()
+router = EndpointTable()
 
 PER_MINUTE, PER_HOUR = 30, 1000  # per app and member; the excess is dropped silently
 MAX_TOUSER, MAX_TOPARTY = 1000, 100

@@ -6,7 +6,7 @@ nothing here touches the callback driver.
 
 from __future__ import annotations
 
-from bot.sandbox.dispatch import Ctx, Router
+from bot.sandbox.dispatch import Ctx, EndpointTable
 from bot.sandbox.limits import (
     ApiError,
     JsonDict,
@@ -20,7 +20,7 @@ from bot.sandbox.limits import (
 )
 from bot.sandbox.state import Tag, TagGroup
 
-router = Router()
+router = EndpointTable()
 
 MAX_CORP_TAGS = 3000
 MAX_TAG_NAME = 30  # characters (doc 92117: "长度限制为30个字以内")

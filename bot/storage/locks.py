@@ -12,7 +12,7 @@ from types import TracebackType
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.tasks import stop_tasks
+from bot.background import stop_tasks
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ sync takes its own lock, so every process may look."""
 from __future__ import annotations
 
 from bot.context import HandlerContext
-from bot.periodic import PeriodicJob
+from bot.periodic import PeriodicWork
 from bot.text.intercept_auto import CHECK_SECONDS, InterceptSyncer
 
 
-def periodic(ctx: HandlerContext) -> list[PeriodicJob]:
+def periodic(ctx: HandlerContext) -> list[PeriodicWork]:
     syncer = InterceptSyncer(ctx.redis, ctx.keys, ctx.wecom.intercept)
-    return [PeriodicJob("intercept-sync", CHECK_SECONDS, syncer.tick)]
+    return [PeriodicWork("intercept-sync", CHECK_SECONDS, syncer.tick)]

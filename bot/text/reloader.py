@@ -22,9 +22,9 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from bot.background import stop_tasks
 from bot.keys import RedisKeys
 from bot.storage.url import redacted
-from bot.tasks import stop_tasks
 from bot.text.filter import SensitiveFilter
 from bot.text.library import WordLibrary
 from bot.text.starter import seed_starter_words

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.clock import corp_now
 from bot.context import HandlerContext
-from bot.periodic import PeriodicJob
+from bot.periodic import PeriodicWork
 from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
@@ -14,7 +14,7 @@ CHANNEL_REFRESH_SECONDS = 60.0
 DIGEST_CHECK_SECONDS = 60.0
 
 
-def periodic(ctx: HandlerContext) -> list[PeriodicJob]:
+def periodic(ctx: HandlerContext) -> list[PeriodicWork]:
     channels = ChannelManager(ChannelStore(ctx.redis, ctx.keys), ctx.wecom.external_contact)
     settings = ctx.settings
 
@@ -30,7 +30,7 @@ def periodic(ctx: HandlerContext) -> list[PeriodicJob]:
 
     return [
         # each channel code serves the staff its time slots and daily limits say, within a minute
-        PeriodicJob(
+        PeriodicWork(
             "channel-rotation",
             CHANNEL_REFRESH_SECONDS,
             channels.refresh_all,
@@ -38,5 +38,5 @@ def periodic(ctx: HandlerContext) -> list[PeriodicJob]:
             lock_ttl=50,
         ),
         # the day's marker in Redis makes it one digest per day across processes
-        PeriodicJob("welcome-digest", DIGEST_CHECK_SECONDS, digest),
+        PeriodicWork("welcome-digest", DIGEST_CHECK_SECONDS, digest),
     ]

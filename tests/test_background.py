@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from bot.tasks import stop_tasks
+from bot.background import stop_tasks
 
 
 async def swallows_one_cancellation(stopped: list[str]) -> None:

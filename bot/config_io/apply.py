@@ -28,7 +28,7 @@ from bot.storage.topology import watched_exists
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
 from bot.text.starter import SEED_VERSION
-from bot.welcome.store import scope_key
+from bot.welcome.store import WelcomeStore
 from scripts_library.scripts import ScriptStore
 
 
@@ -123,7 +123,8 @@ async def _queue(
             key = LISTS[name].hash_key(keys)
             _queue_hash(tx, key, {i.key: i.model.to_json() for i in written}, section)
             if name == "welcome_templates":
-                _queue_welcome_index(tx, keys, plan)
+                templates = [item.model for item in plan.desired["welcome_templates"].values()]
+                WelcomeStore.queue_index(tx, keys, templates)
 
 
 def _queue_hash(tx: Any, key: str, written: dict[str, Any], section: SectionPlan) -> None:
@@ -131,19 +132,6 @@ def _queue_hash(tx: Any, key: str, written: dict[str, Any], section: SectionPlan
         tx.hset(key, mapping=written)
     if section.removed:
         tx.hdel(key, *(item.key for item in section.removed))
-
-
-def _queue_welcome_index(tx: Any, keys: RedisKeys, plan: Plan) -> None:
-    """The scope index and the departments with a template, rebuilt from the file's templates."""
-    templates = [item.model for item in plan.desired["welcome_templates"].values()]
-    tx.delete(keys.welcome_scopes, keys.welcome_departments)
-    if templates:
-        tx.hset(
-            keys.welcome_scopes, mapping={scope_key(t.scope, t.target): t.id for t in templates}
-        )
-    departments = [t.target for t in templates if t.scope == "department"]
-    if departments:
-        tx.sadd(keys.welcome_departments, *departments)
 
 
 def _queue_words(tx: Any, library: WordLibrary, keys: RedisKeys, plan: Plan) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -32,6 +33,19 @@ class WelcomeStore:
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis
         self._keys = keys
+
+    @staticmethod
+    def queue_index(tx: Any, keys: RedisKeys, templates: list[WelcomeTemplate]) -> None:
+        """Queue, on a caller's transaction, the scope index and the set of departments with a
+        template rebuilt from exactly `templates` (a configuration import replaces them all):
+        this store stays the one writer of both keys."""
+        tx.delete(keys.welcome_scopes, keys.welcome_departments)
+        if templates:
+            scopes = {scope_key(t.scope, t.target): t.id for t in templates}
+            tx.hset(keys.welcome_scopes, mapping=scopes)
+        departments = [t.target for t in templates if t.scope == "department"]
+        if departments:
+            tx.sadd(keys.welcome_departments, *departments)
 
     async def save(self, template: WelcomeTemplate, guard: TextGuard | None) -> WelcomeTemplate:
         """Validate and store; a new template gets an id. One template per scope and target."""

@@ -135,7 +135,10 @@ async def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "redis.log").exists()  # no Redis was started for nothing
 
 
-async def test_serve_stops_its_redis_on_sighup(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGKILL])
+async def test_serve_stops_its_redis_on_sighup_or_when_killed(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -157,9 +160,10 @@ async def test_serve_stops_its_redis_on_sighup(tmp_path: Path) -> None:
         ready = f"http://127.0.0.1:{port}/readyz"
         async with aiohttp.ClientSession() as session, session.get(ready) as answer:
             assert answer.status == 200  # "serving" was said once Redis answered
-        process.send_signal(signal.SIGHUP)
-        assert await asyncio.to_thread(process.wait, 60) == 0
-        await eventually(lambda: gone(redis_pid), "the embedded Redis gone after SIGHUP")
+        process.send_signal(sig)
+        code = await asyncio.to_thread(process.wait, 60)
+        assert code == (0 if sig == signal.SIGHUP else -signal.SIGKILL)  # SIGHUP drains
+        await eventually(lambda: gone(redis_pid), f"the embedded Redis gone after {sig.name}")
     finally:
         if process.poll() is None:
             process.kill()

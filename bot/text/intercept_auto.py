@@ -42,6 +42,8 @@ class SyncState:
     error: str = ""
     retry_at: float = 0.0
     attempts: int = 0
+    seen_version: int | None = None  # the version whose quiet period runs (None: none yet)
+    seen_at: float = 0.0  # when that version was first seen
 
     @property
     def pending(self) -> bool:
@@ -88,6 +90,8 @@ async def read_state(redis: Redis, keys: RedisKeys) -> SyncState:
         error=str(raw.get("error", "")),
         retry_at=float(raw.get("retry_at", 0)),
         attempts=int(raw.get("attempts", 0)),
+        seen_version=int(raw["seen_version"]) if "seen_version" in raw else None,
+        seen_at=float(raw.get("seen_at", 0)),
     )
 
 
@@ -105,13 +109,12 @@ class InterceptSyncer:
         state = await read_state(self._redis, self._keys)
         if not state.pending:
             return None
-        seen = await self._redis.hmget(self._keys.intercept_sync, ["seen_version", "seen_at"])
-        if seen[0] is None or int(seen[0]) != state.library_version:
+        if state.seen_version != state.library_version:
             # the first sight of this version starts its quiet period (a later change restarts it)
             mapping = {"seen_version": state.library_version, "seen_at": now}
             await self._redis.hset(self._keys.intercept_sync, mapping=mapping)
             return None
-        if now - float(seen[1] or 0) < DEBOUNCE_SECONDS or now < state.retry_at:
+        if now - state.seen_at < DEBOUNCE_SECONDS or now < state.retry_at:
             return None
         try:
             return await self.sync_now(wait=0, now=now)

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -30,12 +30,44 @@ CONCURRENT_LOOKUPS = 8
 log = logging.getLogger(__name__)
 
 
+class CachedAnswers:
+    """What WeCom said about each member, group… (one Redis hash of JSON, each answer with the
+    time it was read): fresh for FRESH_SECONDS, else asked again within a budget, else the stale
+    answer, else None. The lookups that must answer inside the welcome window share this rule."""
+
+    def __init__(self, redis: Redis, key: str) -> None:
+        self._redis = redis
+        self._key = key
+
+    async def get(
+        self, field: str, ask: Callable[[], Awaitable[dict[str, Any]]], budget: float
+    ) -> dict[str, Any] | None:
+        cached = await self._redis.hget(self._key, field)
+        known: dict[str, Any] | None = json.loads(cached) if cached else None
+        if known is not None and time.time() - float(known["at"]) < FRESH_SECONDS:
+            return known
+        try:
+            async with asyncio.timeout(budget):
+                answer = await ask()
+        except (WeComError, TimeoutError) as exc:
+            log.info("%s %s not available: %s", self._key, field, exc)
+            return known
+        return await self.put(field, answer)
+
+    async def put(self, field: str, answer: dict[str, Any]) -> dict[str, Any]:
+        entry = {**answer, "at": time.time()}
+        await self._redis.hset(self._key, field, json.dumps(entry, ensure_ascii=False))
+        return entry
+
+    async def forget(self, field: str) -> None:
+        await self._redis.hdel(self._key, field)
+
+
 class StaffDirectory:
     """Cached staff → name and department ids (the main department first)."""
 
     def __init__(self, redis: Redis, keys: RedisKeys, users: UserAPI) -> None:
-        self._redis = redis
-        self._keys = keys
+        self._answers = CachedAnswers(redis, keys.staff_departments)
         self._users = users
 
     async def departments(self, userid: str, budget: float = LOOKUP_SECONDS) -> list[int]:
@@ -48,28 +80,12 @@ class StaffDirectory:
         return str(entry.get("name") or userid) if entry else userid
 
     async def _entry(self, userid: str, budget: float) -> dict[str, Any] | None:
-        """What `user/get` said about the member: fresh from the cache, else from WeCom
-        within `budget`, else a stale cached answer, else None."""
-        cached = await self._redis.hget(self._keys.staff_departments, userid)
-        known: dict[str, Any] | None = json.loads(cached) if cached else None
-        if known is not None and time.time() - float(known["at"]) < FRESH_SECONDS:
-            return known
-        try:
-            async with asyncio.timeout(budget):
-                member = await self._users.get(userid)
-        except (WeComError, TimeoutError) as exc:
-            log.info("member %s not available: %s", userid, exc)
-            return known
-        return await self._remember(userid, member)
+        """What `user/get` said about the member (see `CachedAnswers`)."""
 
-    async def _remember(self, userid: str, member: dict[str, Any]) -> dict[str, Any]:
-        entry = {
-            "departments": _main_first(member.get("department", []), member.get("main_department")),
-            "name": str(member.get("name") or ""),
-            "at": time.time(),
-        }
-        await self._redis.hset(self._keys.staff_departments, userid, json.dumps(entry))
-        return entry
+        async def ask() -> dict[str, Any]:
+            return _summary(await self._users.get(userid))
+
+        return await self._answers.get(userid, ask, budget)
 
     async def missing(self, userids: Iterable[str]) -> list[str]:
         """The user ids WeCom says are no member of the corp, in the order given. Asked afresh
@@ -88,7 +104,7 @@ class StaffDirectory:
                     if exc.errcode in CANT_TELL:
                         return False
                     raise
-            await self._remember(userid, member)
+            await self._answers.put(userid, _summary(member))
             return False
 
         found = await asyncio.gather(*(absent(userid) for userid in unique))
@@ -96,7 +112,13 @@ class StaffDirectory:
 
     async def forget(self, userid: str) -> None:
         """Drop a cached answer, e.g. when WeCom reports the member changed."""
-        await self._redis.hdel(self._keys.staff_departments, userid)
+        await self._answers.forget(userid)
+
+
+def _summary(member: dict[str, Any]) -> dict[str, Any]:
+    """What is kept of a `user/get` answer: departments (the main one first) and the name."""
+    departments = _main_first(member.get("department", []), member.get("main_department"))
+    return {"departments": departments, "name": str(member.get("name") or "")}
 
 
 def _main_first(departments: list[object], main: object) -> list[int]:

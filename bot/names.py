@@ -2,32 +2,25 @@
 
 A customer must read "我是王五", not "我是wangwu"; an admin's alert says "员工 王五（wangwu）"
 and "客户群 福利群1（wrOgQh…）", not bare ids. Members' names come from the staff directory
-(`user/get`, cached a day); a group's from `groupchat/get`, cached here the same way and
-dropped when WeCom reports a rename; a channel's from its stored record; a customer's from the
-profile (the member's remark first). Every lookup has a short budget and a fallback, because
-the welcome that asks must still leave inside WeCom's 20-second window.
+(`user/get`), a group's from `groupchat/get`, both kept a day by `bot.directory.CachedAnswers`
+(a group's is dropped at once when WeCom reports a rename); a channel's from its stored record;
+a customer's from the profile (the member's remark first). Every lookup has a short budget and
+a fallback, because the welcome that asks must still leave inside WeCom's 20-second window.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
-import time
 from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.directory import LOOKUP_SECONDS, StaffDirectory
+from bot.directory import LOOKUP_SECONDS, CachedAnswers, StaffDirectory
 from bot.keys import RedisKeys
 from bot.profiles.store import ProfileStore
-from bot.wecom import WeComClient, WeComError
+from bot.wecom import WeComClient
 from bot.welcome.channels import STATE_PREFIX, ChannelStore
 
-FRESH_SECONDS = 86400.0  # renames are rare, and a rename event drops the cached name at once
 UNNAMED_GROUP = "未命名客户群"  # WeCom lets a group go without a name
-
-log = logging.getLogger(__name__)
 
 
 def labeled(name: str, ident: str) -> str:
@@ -39,30 +32,22 @@ class GroupNames:
     """Cached customer group → name, read from `groupchat/get` (doc 92122)."""
 
     def __init__(self, redis: Redis, keys: RedisKeys, wecom: WeComClient) -> None:
-        self._redis = redis
-        self._keys = keys
+        self._answers = CachedAnswers(redis, keys.group_names)
         self._wecom = wecom
 
     async def name(self, chat_id: str, budget: float = LOOKUP_SECONDS) -> str:
         """The group's name; "" when WeCom won't say and nothing is cached."""
-        cached = await self._redis.hget(self._keys.group_names, chat_id)
-        known: dict[str, Any] | None = json.loads(cached) if cached else None
-        if known is not None and time.time() - float(known["at"]) < FRESH_SECONDS:
-            return str(known["name"])
-        try:
-            async with asyncio.timeout(budget):
-                group = await self._wecom.external_contact.get_group_chat(chat_id, False)
-        except (WeComError, TimeoutError) as exc:
-            log.info("group %s name not available: %s", chat_id, exc)
-            return str(known["name"]) if known else ""
-        name = str(group.get("name") or "")
-        entry = json.dumps({"name": name, "at": time.time()}, ensure_ascii=False)
-        await self._redis.hset(self._keys.group_names, chat_id, entry)
-        return name
+
+        async def ask() -> dict[str, Any]:
+            group = await self._wecom.external_contact.get_group_chat(chat_id, False)
+            return {"name": str(group.get("name") or "")}
+
+        entry = await self._answers.get(chat_id, ask, budget)
+        return str(entry["name"]) if entry else ""
 
     async def forget(self, chat_id: str) -> None:
         """Drop a cached name (the group was renamed or dismissed)."""
-        await self._redis.hdel(self._keys.group_names, chat_id)
+        await self._answers.forget(chat_id)
 
 
 class Names:

@@ -3,8 +3,8 @@
 `bot/app.py` builds the dispatcher from the routers listed here (in priority order) and every
 process's periodic work from theirs, `scrm-bot` its commands from the CLI groups, and admin chat
 its grammar and executors from the admin parts. A new feature is its own folder plus one line
-in `FEATURES`. (Config-as-code sections and console pages join the record as the layout work of
-issue 18 goes on; until then they have their own tables.)
+in `FEATURES`. Configuration as code reads and writes the config sections listed here, in their
+ranks' order (`bot.config_io.sections.all_sections`).
 
 Router priorities leave gaps so a feature can slot in between; their order is the dispatch order
 of one event's handlers: the welcome first (WeCom's 20-second window), the catch-all last.
@@ -21,6 +21,7 @@ from bot import media
 from bot.admin.call import AdminPart
 from bot.config import Settings
 from bot.config_io import cli as config_cli
+from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
@@ -29,16 +30,20 @@ from bot.rfm import periodic as rfm_periodic
 from bot.routing import Router
 from bot.sop import admin as sop_admin
 from bot.sop import cli as sop_cli
+from bot.sop import config_section as sop_config
 from bot.sop import periodic as sop_periodic
 from bot.stats import cli as stats_cli
 from bot.tagging import admin as tagging_admin
 from bot.tagging import cli as tags_cli
+from bot.tagging import config_section as tagging_config
 from bot.text import admin as words_admin
 from bot.text import cli as words_cli
+from bot.text import config_section as words_config
 from bot.text import periodic as words_periodic
 from bot.welcome import admin as welcome_admin
 from bot.welcome import cli as welcome_cli
 from bot.welcome import cli_group as group_welcome_cli
+from bot.welcome import config_section as welcome_config
 from bot.welcome import periodic as welcome_periodic
 from handlers import (
     admin,
@@ -57,6 +62,7 @@ from handlers import (
 )
 from scripts_library import admin as scripts_admin
 from scripts_library import cli_products, cli_scripts
+from scripts_library import config_section as scripts_config
 
 Subparsers = Any  # argparse's private _SubParsersAction
 Run = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -85,6 +91,7 @@ class Feature:
     cli: tuple[CliGroup, ...] = ()
     periodic: Periodic | None = None
     admin: AdminPart | None = None  # its admin chat commands
+    config: tuple[ConfigSection, ...] = ()  # its parts of the configuration file
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -96,6 +103,7 @@ FEATURES: tuple[Feature, ...] = (
             CliGroup(("products",), cli_products.add_parsers, cli_products.run),
         ),
         admin=scripts_admin.PART,
+        config=scripts_config.SECTIONS,
     ),
     Feature(
         "words",
@@ -103,12 +111,14 @@ FEATURES: tuple[Feature, ...] = (
         (CliGroup(("words",), words_cli.add_parser, words_cli.run_words),),
         words_periodic.periodic,
         words_admin.PART,
+        words_config.SECTIONS,
     ),
     Feature(
         "tagging",
         ((100, tagging.router),),
         (CliGroup(("tags",), tags_cli.add_parsers, tags_cli.run),),
         admin=tagging_admin.PART,
+        config=tagging_config.SECTIONS,
     ),
     Feature(
         "welcome",
@@ -119,6 +129,7 @@ FEATURES: tuple[Feature, ...] = (
         ),
         welcome_periodic.periodic,
         welcome_admin.PART,
+        welcome_config.SECTIONS,
     ),
     Feature(
         "sop",
@@ -126,6 +137,7 @@ FEATURES: tuple[Feature, ...] = (
         (CliGroup(("sop",), sop_cli.add_parsers, sop_cli.run),),
         sop_periodic.periodic,
         sop_admin.PART,
+        sop_config.SECTIONS,
     ),
     Feature(
         "profiles",
@@ -168,6 +180,11 @@ def periodic_work(ctx: HandlerContext) -> list[PeriodicWork]:
 def admin_parts() -> list[AdminPart]:
     """Every feature's admin chat commands, in the records' order (as 帮助 lists them)."""
     return [feature.admin for feature in FEATURES if feature.admin]
+
+
+def config_sections() -> list[ConfigSection]:
+    """Every feature's configuration sections (`bot.config_io` orders them by rank)."""
+    return [section for feature in FEATURES for section in feature.config]
 
 
 def cli_groups() -> list[CliGroup]:

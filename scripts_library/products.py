@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -133,3 +134,10 @@ class ProductStore:
 
     async def delete(self, product_id: str) -> bool:
         return bool(await self._redis.hdel(self._keys.products, product_id))
+
+    def queue_import(self, tx: Any, saved: Sequence[Product], removed: Sequence[str]) -> None:
+        """Queue a configuration import's writes (checked products, ids to remove)."""
+        if saved:
+            tx.hset(self._keys.products, mapping={p.id: p.to_json() for p in saved})
+        if removed:
+            tx.hdel(self._keys.products, *removed)

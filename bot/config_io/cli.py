@@ -21,13 +21,13 @@ from redis.asyncio import Redis
 from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.config_io import (
-    SECTION_ORDER,
     ConfigChanged,
     ConfigImporter,
     ConfigProblems,
     Plan,
     export_sections,
     read_file,
+    section_order,
     sections_named,
 )
 from bot.config_io.fileio import dump_text
@@ -39,7 +39,7 @@ SIGNS = (("added", "+", "新增"), ("changed", "~", "修改"), ("removed", "-", 
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    only_help = f"comma-separated sections: {', '.join(SECTION_ORDER)}"
+    only_help = f"comma-separated sections: {', '.join(section_order())}"
     export = commands.add_parser("export", help="write the configuration to a YAML file")
     export.add_argument("file", help="FILE.yaml, or - for standard output")
     export.add_argument("--only", type=csv_list, default=None, help=only_help)

@@ -19,23 +19,12 @@ import yaml
 
 from bot.clock import CORP_TIME
 from bot.config_io.items import ConfigProblems, LineIndex
+from bot.config_io.sections import section_order
 from bot.typed_input import type_name
 from bot.yaml_input import YamlRefused, load_yaml
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 32 * 1024 * 1024
-# the order sections are written (and planned, and shown) in: what others refer to comes first
-SECTION_ORDER = (
-    "words",
-    "products",
-    "scripts",
-    "welcome_templates",
-    "group_welcomes",
-    "group_greetings",
-    "channels",
-    "tag_rules",
-    "sops",
-)
 
 
 @dataclass
@@ -87,12 +76,13 @@ def parse_text(text: str) -> ConfigFile:
     if version != FORMAT_VERSION:
         shown = "缺少 version" if version is None else f"version 是 {version!r}"
         problems.append(f"{shown}；这个版本的 scrm-bot 只读 version: {FORMAT_VERSION} 的文件")
-    unknown = sorted(str(k) for k in data if k != "version" and k not in SECTION_ORDER)
+    order = section_order()  # what others refer to comes first
+    unknown = sorted(str(k) for k in data if k != "version" and k not in order)
     if unknown:
-        problems.append(f"未知的部分 {', '.join(unknown)}；可用：{', '.join(SECTION_ORDER)}")
+        problems.append(f"未知的部分 {', '.join(unknown)}；可用：{', '.join(order)}")
     if problems:
         raise ConfigProblems(problems)
-    sections = {name: data[name] for name in SECTION_ORDER if name in data}
+    sections = {name: data[name] for name in order if name in data}
     return ConfigFile(sections, LineIndex(root))
 
 
@@ -106,7 +96,7 @@ def dump_text(sections: dict[str, Any], now: datetime | None = None) -> str:
         "# are not touched. See docs/operator-guide.md, Configuration as code.\n"
     )
     document: dict[str, Any] = {"version": FORMAT_VERSION}
-    document.update((name, sections[name]) for name in SECTION_ORDER if name in sections)
+    document.update((name, sections[name]) for name in section_order() if name in sections)
     body = yaml.dump(
         document,
         Dumper=_Dumper,

@@ -11,15 +11,14 @@ from redis.asyncio import Redis
 
 from bot.admin.audit import AuditLog
 from bot.config_io.apply import apply_plan
-from bot.config_io.fileio import SECTION_ORDER, ConfigFile, dump_text
+from bot.config_io.fileio import ConfigFile, dump_text
 from bot.config_io.items import ConfigProblems
-from bot.config_io.plan import SECTIONS, Plan, make_plan
-from bot.config_io.remote import RemoteSide
+from bot.config_io.plan import Plan, make_plan
+from bot.config_io.sections import all_sections, section_order
 from bot.keys import RedisKeys
-from bot.text.starter import seed_starter_words
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.user import UserAPI
-from bot.welcome.store import WelcomeStore
+from bot.welcome.config_remote import RemoteSide
 
 IMPORT_AUTHOR = "import"  # created_by / updated_by of scripts and SOPs an import writes
 
@@ -29,10 +28,11 @@ def sections_named(names: Iterable[str] | None) -> list[str] | None:
     if names is None:
         return None
     chosen = [name.strip() for name in names if name.strip()]
-    unknown = [name for name in chosen if name not in SECTION_ORDER]
+    order = section_order()
+    unknown = [name for name in chosen if name not in order]
     if unknown or not chosen:
         raise ConfigProblems(
-            [f"未知的部分 {', '.join(unknown) or '（空）'}；可用：{', '.join(SECTION_ORDER)}"]
+            [f"未知的部分 {', '.join(unknown) or '（空）'}；可用：{', '.join(order)}"]
         )
     return chosen
 
@@ -42,15 +42,13 @@ async def export_sections(
 ) -> dict[str, Any]:
     """Every chosen section as the file holds it, as the running bot sees it: the starter
     words and the shipped default welcome are added first if they never were."""
-    names = [name for name in SECTION_ORDER if only is None or name in only]
-    if "words" in names:
-        await seed_starter_words(redis, keys)
-    if "welcome_templates" in names:  # the first add would create it: part of the config
-        await WelcomeStore(redis, keys).ensure_default()
+    chosen = [s for name, s in all_sections().items() if only is None or name in only]
+    for section in chosen:
+        await section.before_export(redis, keys)
     result: dict[str, Any] = {}
-    for name in names:
-        section = SECTIONS[name]
-        result[name] = section.dump(section.current(await section.read(redis, keys)).values())
+    for section in chosen:
+        stored = section.current(await section.read(redis, keys))
+        result[section.name] = section.dump(stored.values())
     return result
 
 

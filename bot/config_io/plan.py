@@ -11,34 +11,22 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 
-from bot.attachments import references
-from bot.config_io.checks import check_items, check_references, guard_for
-from bot.config_io.fileio import SECTION_ORDER, ConfigFile
+from bot.config_io.fileio import ConfigFile
 from bot.config_io.items import ConfigProblems, Item
-from bot.config_io.mappings import GreetingsSection, WordsSection
-from bot.config_io.remote import RemoteLookups, RemoteSide
-from bot.config_io.sections import LIST_SECTIONS, ListSection
+from bot.config_io.sections import ConfigSection, ListSection, all_sections, section_order
 from bot.keys import RedisKeys
 
-Section = ListSection | WordsSection | GreetingsSection
-SECTIONS: dict[str, Section] = {
-    s.name: s for s in (WordsSection(), *LIST_SECTIONS, GreetingsSection())
-}
-LISTS = {s.name: s for s in LIST_SECTIONS}
-TEXT_SECTIONS = frozenset({"products", "scripts", "welcome_templates", "group_welcomes", "sops"})
-# sections whose checks need another one as it will be after the import
-RELATED = {
-    "welcome_templates": ("products",),
-    "products": ("welcome_templates",),
-    "group_greetings": ("group_welcomes",),
-    "group_welcomes": ("group_greetings",),
-}
+if TYPE_CHECKING:
+    from bot.text.config_section import WordsSection
+    from bot.welcome.config_remote import RemoteLookups, RemoteSide
+
+WORDS = "words"  # the section whose library checks every other section's text
 
 
 @dataclass
@@ -51,10 +39,15 @@ class SectionPlan:
     changed: list[tuple[Item, Item]] = field(default_factory=list)  # (stored, from the file)
     removed: list[Item] = field(default_factory=list)
     unchanged: int = 0
+    must_write: bool = False  # applied even without item changes (see ConfigSection)
 
     @property
     def has_changes(self) -> bool:
         return bool(self.added or self.changed or self.removed)
+
+    @property
+    def writes(self) -> bool:
+        return self.has_changes or self.must_write
 
     def counts(self) -> dict[str, int]:
         return {
@@ -100,12 +93,11 @@ class Plan:
     media: dict[str, bool]  # media blob key -> existed
     watched: list[str]
     remote: RemoteLookups
-    mark_seeded: bool = False  # the file sets the words: the starter list must not come back
     notes: list[str] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
-        return self.mark_seeded or any(s.has_changes for s in self.sections.values())
+        return any(s.writes for s in self.sections.values())
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {name: section.counts() for name, section in self.sections.items()}
@@ -126,6 +118,22 @@ class Plan:
         }
 
 
+def _read_set(chosen: list[str]) -> set[str]:
+    """The sections to read: the chosen ones, those their checks refer to or that refer to
+    them, and the word library when any holds text."""
+    sections = all_sections()
+    read = set(chosen)
+    for name, section in sections.items():
+        refs = set(section.refers_to)
+        if name in chosen:
+            read |= refs
+        elif refs & set(chosen):
+            read.add(name)
+    if any(sections[name].text for name in read):
+        read.add(WORDS)
+    return read
+
+
 async def make_plan(
     redis: Redis,
     keys: RedisKeys,
@@ -135,48 +143,47 @@ async def make_plan(
 ) -> Plan:
     """Check `config` as a whole against what is stored and plan it; `ConfigProblems` lists
     every problem found (nothing is written either way)."""
-    chosen = [n for n in SECTION_ORDER if n in config.sections and (only is None or n in only)]
-    read = set(chosen) | {r for n in chosen for r in RELATED.get(n, ())}
-    if read & TEXT_SECTIONS:
-        read.add("words")
-    names = [n for n in SECTION_ORDER if n in read]
-    state = {name: await SECTIONS[name].read(redis, keys) for name in names}
-    current = {name: SECTIONS[name].current(state[name]) for name in names}
+    sections = all_sections()
+    order = section_order()
+    chosen = [n for n in order if n in config.sections and (only is None or n in only)]
+    names = [n for n in order if n in _read_set(chosen)]
+    state = {name: await sections[name].read(redis, keys) for name in names}
+    current = {name: sections[name].current(state[name]) for name in names}
     problems: list[str] = []
     desired: dict[str, dict[str, Item]] = {}
     for name in chosen:
-        items, found = SECTIONS[name].parse(config.sections[name], config.lines)
+        items, found = sections[name].parse(config.sections[name], config.lines)
         problems += found
-        desired[name] = _keyed(name, items, current[name], problems)
+        desired[name] = _keyed(sections[name], items, current[name], problems)
     after = {name: desired.get(name, current[name]) for name in names}
-    guard = guard_for(redis, keys, desired.get("words"), state.get("words"))
-    problems += check_items(chosen, desired, guard)
-    refs = {
-        ref
-        for item in desired.get("welcome_templates", {}).values()
-        for attachments in (item.model.attachments, *(s.attachments for s in item.model.slots))
-        for ref in references(attachments)[0]
-    }
+    words: WordsSection = sections[WORDS]  # type: ignore[assignment]
+    guard = words.guard(redis, keys, desired.get(WORDS), state.get(WORDS))
+    for name in chosen:
+        problems += sections[name].check(desired[name], guard)
+    refs = {ref for name in chosen for ref in sections[name].media(desired[name].values())}
     media = {keys.media_blob(ref): bool(await redis.exists(keys.media_blob(ref))) for ref in refs}
-    problems += check_references(desired, after, {r for r in refs if media[keys.media_blob(r)]})
+    present = {ref for ref in refs if media[keys.media_blob(ref)]}
+    for name in names:
+        section = sections[name]
+        if name in desired or set(section.refers_to) & set(desired):
+            problems += section.check_references(after, present, name in desired)
     if problems:
         raise ConfigProblems(sorted(problems, key=_position))
     lookups, found, notes = await remote.lookup(desired, current)
     if found:
         raise ConfigProblems(found)
-    sections = {name: _diff(name, current[name], desired[name]) for name in chosen}
-    words = state.get("words")
     plan = Plan(
-        sections=sections,
+        sections={name: _diff(sections[name], current[name], desired[name]) for name in chosen},
         desired=desired,
         current=current,
         state=state,
         media=media,
-        watched=[k for name in names for k in SECTIONS[name].keys(keys)] + sorted(media),
+        watched=[k for name in names for k in sections[name].keys(keys)] + sorted(media),
         remote=lookups,
-        mark_seeded="words" in desired and words is not None and not words[-1],
         notes=notes,
     )
+    for name in chosen:
+        plan.sections[name].must_write = sections[name].must_write(state[name])
     missing = remote.missing_client(plan.sections)
     if missing:
         raise ConfigProblems([missing])
@@ -184,12 +191,12 @@ async def make_plan(
 
 
 def _keyed(
-    name: str, items: list[Item], current: dict[str, Item], problems: list[str]
+    section: ConfigSection, items: list[Item], current: dict[str, Item], problems: list[str]
 ) -> dict[str, Item]:
     """The file's items by key: ids given where missing, duplicates refused, and the fields
     WeCom owns (channel config_id and QR code, group welcome template_id) taken over."""
     result: dict[str, Item] = {}
-    naming = _Naming(name, current, {item.key for item in items if item.key})
+    naming = _Naming(section, current, {item.key for item in items if item.key})
     for item in items:
         if not item.key:
             naming.give_id(item)
@@ -197,70 +204,42 @@ def _keyed(
             problems.append(f"{item.where}: {item.key} 在这一部分出现了不止一次")
             continue
         result[item.key] = item
-        stored = current.get(item.key)
-        if name == "channels":
-            problem = _owned(item, stored, "config_id", ("qr_code", "active"))
-        elif name == "group_welcomes":
-            problem = _owned(item, stored, "template_id", ("updated_at",))
-        else:
-            continue
+        problem = section.adopt(item, current.get(item.key))
         if problem:
             problems.append(problem)
-        item.data = LISTS[name].export(item.model)
+        if isinstance(section, ListSection):
+            item.data = section.export(item.model)
     return result
-
-
-# what identifies a stored item when the file gives no id (one template per scope anyway;
-# a script by its place and title, as the script import does)
-NATURAL_KEYS: dict[str, Callable[[Any], tuple[str, str]]] = {
-    "scripts": lambda script: (script.category, script.title),
-    "welcome_templates": lambda template: (template.scope, template.target),
-}
 
 
 class _Naming:
     """Ids for items written without one: the stored item with the same natural key, unless
     the file lists that id itself; else a new random id."""
 
-    def __init__(self, name: str, current: dict[str, Item], listed: set[str]) -> None:
-        self._name = name
+    def __init__(self, section: ConfigSection, current: dict[str, Item], listed: set[str]) -> None:
+        self._section = section
         self._taken = set(listed)
-        self._natural: dict[tuple[str, str], list[str]] = {}
-        natural = NATURAL_KEYS.get(name)
-        if natural is not None:
-            for key, item in current.items():
-                self._natural.setdefault(natural(item.model), []).append(key)
+        self._natural: dict[tuple[str, ...], list[str]] = {}
+        for key, item in current.items():
+            natural = section.natural_key(item.model)
+            if natural is not None:
+                self._natural.setdefault(natural, []).append(key)
 
     def give_id(self, item: Item) -> None:
-        natural = NATURAL_KEYS.get(self._name)
-        same = self._natural.get(natural(item.model), []) if natural else []
+        natural = self._section.natural_key(item.model)
+        same = self._natural.get(natural, []) if natural is not None else []
         free = [key for key in same if key not in self._taken]
-        item.model.id = free[0] if free else secrets.token_hex(3 if self._name == "channels" else 4)
+        item.model.id = free[0] if free else secrets.token_hex(self._section.id_bytes)
         item.key = item.model.id
-        item.data = LISTS[self._name].export(item.model)
+        if isinstance(self._section, ListSection):
+            item.data = self._section.export(item.model)
         self._taken.add(item.key)
 
 
-def _owned(item: Item, stored: Item | None, id_field: str, kept: tuple[str, ...]) -> str | None:
-    """Keep what WeCom owns from the stored record; a different WeCom id is refused."""
-    model = item.model
-    given = getattr(model, id_field)
-    if stored is not None:
-        known = getattr(stored.model, id_field)
-        if given and known and given != known:
-            return (
-                f"{item.where}: {id_field} {given} 与现有的 {known} 不同；"
-                f"{id_field} 由企业微信生成，请保留导出时的值或留空"
-            )
-        setattr(model, id_field, known or given)
-    for name in kept:
-        value = getattr(stored.model, name) if stored else type(getattr(model, name))()
-        setattr(model, name, value)
-    return None
-
-
-def _diff(name: str, current: dict[str, Item], desired: dict[str, Item]) -> SectionPlan:
-    plan = SectionPlan(name, SECTIONS[name].label)
+def _diff(
+    section: ConfigSection, current: dict[str, Item], desired: dict[str, Item]
+) -> SectionPlan:
+    plan = SectionPlan(section.name, section.label)
     for key, item in desired.items():
         stored = current.get(key)
         if stored is None:
@@ -279,6 +258,7 @@ _PLACE = re.compile(r"^(\w+)(?:\[(\d+)\])?")
 def _position(problem: str) -> tuple[int, int]:
     """Where a problem is in the file (section, item), to list problems in file order."""
     found = _PLACE.match(problem)
-    if found is None or found[1] not in SECTION_ORDER:
+    order = section_order()
+    if found is None or found[1] not in order:
         return (-1, 0)
-    return (SECTION_ORDER.index(found[1]), int(found[2] or 0))
+    return (order.index(found[1]), int(found[2] or 0))

@@ -1,69 +1,150 @@
-"""The list sections of a configuration file: one per store that keeps records by id.
+"""What a section of the configuration file is: the contract each feature's section keeps.
 
-Each section reads its Redis hash (id → JSON, as the store writes it), turns records into
-items in the file's form (the store's dataclass as a dict, minus bookkeeping such as versions
-and timestamps, which the import sets itself), and parses the file's items back into the
-store's dataclass, type-checked field by field (`bot.typed_input.Checker`).
+Every feature that keeps configuration contributes its sections through its record
+(`bot.features.Feature.config`); the file, the plan and the transaction loop over them. A
+section reads its state from Redis (through the keys its store owns), turns it into items in
+the file's form, parses and checks the file's items, and — when an import applies — queues
+its writes on the import's transaction through its own store (the one writer of its keys).
+
+`ListSection` is the common kind: records by id in one Redis hash, each item the store's
+dataclass as a dict minus bookkeeping (versions, timestamps: the import sets those itself),
+type-checked field by field (`bot.typed_input.Checker`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
-from typing import Any
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from bot.config_io.items import Item, LineIndex, where
 from bot.keys import RedisKeys
-from bot.sop.rules import SopRule
-from bot.tagging.rules import TagRule
 from bot.typed_input import Checker, type_name
-from bot.welcome.channels import Channel
-from bot.welcome.group import GroupWelcome
-from bot.welcome.templates import WelcomeTemplate
-from scripts_library.products import Product
-from scripts_library.scripts import Script
-from scripts_library.transfer import to_script
 
-Construct = Callable[[dict[str, Any], dict[str, Any]], Any]  # (checked fields, raw) -> model
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from bot.config_io.plan import Plan
+    from bot.text.guard import TextGuard
 
 
-def _dataclass(model: type[Any]) -> Construct:
-    return lambda checked, _raw: model(**checked)
-
-
-def _script(_checked: dict[str, Any], raw: dict[str, Any]) -> Script:
-    # the script import's own reading (visibility: everyone unless departments/staff listed)
-    return to_script(raw)
-
-
-def _name(model: Any) -> str:
-    return str(model.name)
-
-
-def _no_index(_keys: RedisKeys) -> list[tuple[str, str]]:
-    return []
-
-
-@dataclass(frozen=True)
-class ListSection:
-    """A section of records kept by id in one Redis hash (plus index keys it reads along)."""
+class ConfigSection:
+    """One top-level part of the configuration file; a feature subclasses it (or
+    `ListSection`) and lists an instance in its record. Hooks not overridden do nothing."""
 
     name: str
-    label: str
-    model: type[Any]
-    hash_key: Callable[[RedisKeys], str]
-    load: Callable[[str], Any]
-    title: Callable[[Any], str]
-    left_out: frozenset[str] = frozenset()  # the store's bookkeeping, not in the file
-    construct: Construct | None = None
-    index_keys: Callable[[RedisKeys], list[tuple[str, str]]] = _no_index  # (key, "hash"|"set")
+    label: str  # how people call it: 话术, 渠道活码 …
+    rank: int  # the file's order: what others refer to comes first
+    text = False  # holds text customers see: checked with the word library after the import
+    refers_to: tuple[str, ...] = ()  # sections its reference checks read (either side changing)
+    id_bytes = 4  # of a random id given to a new item
 
     def keys(self, keys: RedisKeys) -> list[str]:
-        """Every key this section's state is read from (and watched on)."""
+        """Every key this section's state is read from (and watched on while applying)."""
+        raise NotImplementedError
+
+    async def read(self, client: Any, keys: RedisKeys) -> tuple[Any, ...]:
+        """The stored state (`client`: Redis, or a pipeline watching the keys)."""
+        raise NotImplementedError
+
+    def current(self, state: tuple[Any, ...]) -> dict[str, Item]:
+        """The stored items, by key."""
+        raise NotImplementedError
+
+    def parse(self, value: Any, lines: LineIndex) -> tuple[list[Item], list[str]]:
+        """The file's items (an empty key: no id given) and every problem found."""
+        raise NotImplementedError
+
+    def dump(self, items: Iterable[Item]) -> Any:
+        """The section's value in the file."""
+        raise NotImplementedError
+
+    def check(self, desired: Mapping[str, Item], guard: TextGuard | None) -> list[str]:
+        """The store's own checks on every item, and those across items."""
+        return []
+
+    def check_references(
+        self, after: Mapping[str, Mapping[str, Item]], media_present: set[str], own: bool
+    ) -> list[str]:
+        """References that must hold after the import (`after`: this section and those it
+        refers to); `own`: this section is in the file (not only one it refers to)."""
+        return []
+
+    def media(self, items: Iterable[Item]) -> set[str]:
+        """Uploaded files the items refer to (their presence is checked)."""
+        return set()
+
+    def natural_key(self, model: Any) -> tuple[str, ...] | None:
+        """What identifies a stored item when the file gives no id (None: only its id)."""
+        return None
+
+    def adopt(self, item: Item, stored: Item | None) -> str | None:
+        """Carry over what the import must not change (fields WeCom owns); a problem, or None."""
+        return None
+
+    def must_write(self, state: tuple[Any, ...]) -> bool:
+        """Whether applying the file writes this section even when no item changed."""
+        return False
+
+    async def before_export(self, redis: Redis, keys: RedisKeys) -> None:
+        """Anything the running bot would add by itself, added before an export reads."""
+
+    async def prepare(self, redis: Redis, keys: RedisKeys, plan: Plan, now: float) -> Any:
+        """Reads the writes need, done before the transaction starts."""
+        return None
+
+    async def queue(
+        self,
+        tx: Any,
+        redis: Redis,
+        keys: RedisKeys,
+        plan: Plan,
+        prepared: Any,
+        by: str,
+        now: float,
+    ) -> None:
+        """Queue the section's writes on the import's transaction, through its store."""
+        raise NotImplementedError
+
+    async def committed(self, redis: Redis, keys: RedisKeys, plan: Plan) -> None:
+        """After the transaction committed (announcements to other processes)."""
+
+
+class ListSection(ConfigSection):
+    """Records kept by id in one Redis hash, written as a list of the store's dataclasses."""
+
+    model: type[Any]
+    left_out: frozenset[str] = frozenset()  # the store's bookkeeping, not in the file
+
+    def hash_key(self, keys: RedisKeys) -> str:
+        raise NotImplementedError
+
+    def load(self, raw: str) -> Any:
+        return self.model.from_json(raw)
+
+    def title(self, model: Any) -> str:
+        return str(model.name)
+
+    def construct(self, checked: dict[str, Any], raw: dict[str, Any]) -> Any:
+        """The model from the checked fields (`raw`: the file's item as written)."""
+        return self.model(**checked)
+
+    def check_item(self, model: Any, guard: TextGuard | None) -> None:
+        """The store's validation of one record; `ValueError` says what is wrong."""
+
+    def check_all(self, models: list[Any]) -> list[str]:
+        """Checks across the section's records (bounds on the whole set)."""
+        return []
+
+    def index_keys(self, keys: RedisKeys) -> list[tuple[str, str]]:
+        """Index keys read along with the hash: (key, "hash" | "set")."""
+        return []
+
+    def keys(self, keys: RedisKeys) -> list[str]:
         return [self.hash_key(keys), *(key for key, _kind in self.index_keys(keys))]
 
     async def read(self, client: Any, keys: RedisKeys) -> tuple[Any, ...]:
-        """The section's stored state (`client`: Redis, or a pipeline watching the keys)."""
         rows: list[Any] = [dict(await client.hgetall(self.hash_key(keys)))]
         for key, kind in self.index_keys(keys):
             if kind == "set":
@@ -73,7 +154,6 @@ class ListSection:
         return tuple(rows)
 
     def current(self, state: tuple[Any, ...]) -> dict[str, Item]:
-        """The stored items, by id."""
         items = {}
         for key in sorted(state[0]):
             model = self.load(state[0][key])
@@ -85,7 +165,6 @@ class ListSection:
         return {k: v for k, v in asdict(model).items() if k not in self.left_out}
 
     def parse(self, value: Any, lines: LineIndex) -> tuple[list[Item], list[str]]:
-        """The file's items (an empty key: no id given) and every problem found."""
         if not isinstance(value, list):
             return [], [f"{self.name}：应是列表，而不是{type_name(value)}"]
         items: list[Item] = []
@@ -102,7 +181,7 @@ class ListSection:
                 continue
             checked.setdefault("id", "")
             try:
-                model = (self.construct or _dataclass(self.model))(checked, raw)
+                model = self.construct(checked, raw)
             except (TypeError, ValueError) as exc:
                 problems.append(f"{label}: {exc}")
                 continue
@@ -112,60 +191,50 @@ class ListSection:
     def dump(self, items: Iterable[Item]) -> list[dict[str, Any]]:
         return [item.data for item in sorted(items, key=lambda i: i.key)]
 
+    def check(self, desired: Mapping[str, Item], guard: TextGuard | None) -> list[str]:
+        problems = []
+        for item in desired.values():
+            try:
+                self.check_item(item.model, guard)
+            except ValueError as exc:
+                problems.append(f"{item.where}: {exc}")
+        found = self.check_all([item.model for item in desired.values()])
+        return problems + [f"{self.name}: {problem}" for problem in found]
 
-def _welcome_index(keys: RedisKeys) -> list[tuple[str, str]]:
-    return [(keys.welcome_scopes, "hash"), (keys.welcome_departments, "set")]
+
+def owned(item: Item, stored: Item | None, id_field: str, kept: tuple[str, ...]) -> str | None:
+    """Keep what WeCom owns from the stored record; a different WeCom id is refused."""
+    model = item.model
+    given = getattr(model, id_field)
+    if stored is not None:
+        known = getattr(stored.model, id_field)
+        if given and known and given != known:
+            return (
+                f"{item.where}: {id_field} {given} 与现有的 {known} 不同；"
+                f"{id_field} 由企业微信生成，请保留导出时的值或留空"
+            )
+        setattr(model, id_field, known or given)
+    for name in kept:
+        value = getattr(stored.model, name) if stored else type(getattr(model, name))()
+        setattr(model, name, value)
+    return None
 
 
-LIST_SECTIONS = (
-    ListSection("products", "商品", Product, lambda k: k.products, Product.from_json, _name),
-    ListSection(
-        "scripts",
-        "话术",
-        Script,
-        lambda k: k.scripts,
-        Script.from_json,
-        lambda m: f"{m.category} / {m.title}",
-        frozenset({"version", "created_by", "created_at", "updated_by", "updated_at"}),
-        _script,
-    ),
-    ListSection(
-        "welcome_templates",
-        "欢迎语模板",
-        WelcomeTemplate,
-        lambda k: k.welcome_templates,
-        WelcomeTemplate.from_json,
-        lambda m: f"{m.name}（{m.scope}{':' + m.target if m.target else ''}）",
-        index_keys=_welcome_index,
-    ),
-    ListSection(
-        "group_welcomes",
-        "入群欢迎语",
-        GroupWelcome,
-        lambda k: k.group_welcomes,
-        GroupWelcome.from_json,
-        _name,
-        frozenset({"updated_at"}),
-    ),
-    ListSection(
-        "channels",
-        "渠道活码",
-        Channel,
-        lambda k: k.channels,
-        Channel.from_json,
-        _name,
-        frozenset({"active"}),
-    ),
-    ListSection(
-        "tag_rules", "自动标签规则", TagRule, lambda k: k.tag_rules, TagRule.from_json, _name
-    ),
-    ListSection(
-        "sops",
-        "SOP",
-        SopRule,
-        lambda k: k.sop_rules,
-        SopRule.from_json,
-        _name,
-        frozenset({"version", "updated_at", "updated_by"}),
-    ),
-)
+def written(plan: Plan, name: str) -> list[Item]:
+    """The section's items the import adds or changes (the file's version)."""
+    section = plan.sections[name]
+    return [*section.added, *(new for _old, new in section.changed)]
+
+
+@functools.cache
+def all_sections() -> dict[str, ConfigSection]:
+    """Every feature's sections by name, in the file's order."""
+    from bot.features import config_sections  # the records import the sections' modules
+
+    ranked = sorted(config_sections(), key=lambda section: section.rank)
+    return {section.name: section for section in ranked}
+
+
+def section_order() -> tuple[str, ...]:
+    """The sections' names in the order the file lists them."""
+    return tuple(all_sections())

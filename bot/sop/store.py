@@ -91,6 +91,31 @@ class SopStore:
                 moves.added[jobs.fire_id(rule.id, occurrence)] = occurrence
         return moves
 
+    async def queue_import(
+        self,
+        tx: Any,
+        saved: list[tuple[SopRule, SopRule | None]],
+        removed: list[str],
+        moves: dict[str, Reschedule | list[str]],
+        by: str,
+        now: float,
+    ) -> None:
+        """Queue a configuration import's writes: each saved rule (with the stored version it
+        replaces) and its scheduler moves, each removed rule and its jobs (`moves`: read
+        before the transaction with `reschedule_plan` / `jobs_of`)."""
+        for rule, before in saved:
+            rule.version = (before.version if before else 0) + 1
+            rule.updated_at, rule.updated_by = int(now), by
+            tx.hset(self._keys.sop_rules, rule.id, rule.to_json())
+            move = moves[rule.id]
+            assert isinstance(move, Reschedule)
+            await self.queue_reschedule(tx, move)
+        for rule_id in removed:
+            tx.hdel(self._keys.sop_rules, rule_id)
+            gone = moves[rule_id]
+            assert isinstance(gone, list)
+            self.scheduler.queue_cancel(tx, gone)
+
     async def queue_reschedule(self, tx: Any, moves: Reschedule) -> None:
         """Queue `moves` on a transaction: drop the gone jobs, move the others, add the next
         occurrence (a job running meanwhile is left alone and checks the rule itself)."""

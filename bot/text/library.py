@@ -204,6 +204,59 @@ class WordLibrary:
 
         await self._change(replace)
 
+    async def replace_words(self, added: dict[str, str], removed: list[str]) -> None:
+        """Add words (word -> category) and remove others in one change."""
+
+        def write(tx: Transaction) -> None:
+            if added:
+                tx.hset(self._keys.words, mapping=added)
+            if removed:
+                tx.hdel(self._keys.words, *removed)
+
+        await self._change(write)
+
+    # -- the starter list's marker: which starter list this corp has had ---------------------
+    async def seeded(self) -> str | None:
+        return await self._redis.get(self._keys.words_seeded)  # type: ignore[no-any-return]
+
+    async def claim_seed(self, version: str) -> bool:
+        """Mark the corp seeded with `version` unless it was ever seeded (one process wins)."""
+        return bool(await self._redis.set(self._keys.words_seeded, version, nx=True))
+
+    async def swap_seed(self, version: str) -> str | None:
+        """Mark the corp seeded with `version`; returns the mark it had (compare-and-set)."""
+        return await self._redis.getset(self._keys.words_seeded, version)  # type: ignore[no-any-return]
+
+    def queue_import(
+        self,
+        tx: Transaction,
+        written: dict[str, dict[str, str]],
+        removed: dict[str, list[str]],
+        seed_version: str | None,
+    ) -> None:
+        """Queue a configuration import's writes: per part ("words", "allow", "actions",
+        "detectors") the values written and removed; `seed_version`: mark the corp seeded
+        (the file is the list now: no starter list, no upgrade). Bumps the version when any
+        word changed; `announce` it after the commit."""
+        parts = {
+            "words": (self._keys.words, True),
+            "allow": (self._keys.words_allow, False),
+            "actions": (self._keys.words_actions, True),
+            "detectors": (self._keys.words_detectors, False),
+        }
+        for part, (key, is_hash) in parts.items():
+            if written.get(part):
+                if is_hash:
+                    tx.hset(key, mapping=written[part])
+                else:
+                    tx.sadd(key, *written[part])
+            if removed.get(part):
+                (tx.hdel if is_hash else tx.srem)(key, *removed[part])
+        if seed_version is not None:
+            tx.set(self._keys.words_seeded, seed_version)
+        if any(written.values()) or any(removed.values()):
+            self.queue_bump(tx)
+
     async def _change(self, apply: Callable[[Transaction], object]) -> list[Any]:
         """Run `apply` on a transaction that also bumps and announces the version."""
         async with self._redis.pipeline(transaction=True) as tx:

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from bot.admin.audit import AuditLog
 from bot.keys import RedisKeys
+from bot.text.library import WordLibrary
 
 SEED_VERSION = "2"  # the words_seeded marker: "1" = FIRST_TERMS, "2" = AD_LAW_TERMS
 
@@ -181,15 +182,17 @@ RETIRED = tuple(term for term in FIRST_TERMS if term not in AD_LAW_TERMS)
 async def seed_starter_words(redis: Redis, keys: RedisKeys) -> bool:
     """Add the starter list once per corp (the first process to start does it), or upgrade a
     corp seeded with the first list; returns whether the library changed."""
-    seeded = await redis.get(keys.words_seeded)
+    library = WordLibrary(redis, keys)
+    seeded = await library.seeded()
     if seeded == SEED_VERSION:
         return False
     if seeded is None:
-        if not await redis.set(keys.words_seeded, SEED_VERSION, nx=True):
+        if not await library.claim_seed(SEED_VERSION):
             return False
-        return await _write(redis, keys, dict.fromkeys(AD_LAW_TERMS, "ad_law"), [])
+        await library.replace_words(dict.fromkeys(AD_LAW_TERMS, "ad_law"), [])
+        return True
     # seeded with the first list: one process upgrades (the marker's compare-and-set)
-    if await redis.getset(keys.words_seeded, SEED_VERSION) == SEED_VERSION:
+    if await library.swap_seed(SEED_VERSION) == SEED_VERSION:
         return False
     stored = await redis.hmget(keys.words, [*RETIRED, *AD_LAW_TERMS])
     now = dict(zip([*RETIRED, *AD_LAW_TERMS], stored, strict=True))
@@ -197,7 +200,7 @@ async def seed_starter_words(redis: Redis, keys: RedisKeys) -> bool:
     added = {term: "ad_law" for term in AD_LAW_TERMS if now[term] is None}
     if not retired and not added:
         return False
-    await _write(redis, keys, added, retired)
+    await library.replace_words(added, retired)
     await AuditLog(redis, keys).record(
         "系统",
         "upgrade",
@@ -208,16 +211,4 @@ async def seed_starter_words(redis: Redis, keys: RedisKeys) -> bool:
         before=dict.fromkeys(retired, "ad_law"),
         after=added,
     )
-    return True
-
-
-async def _write(redis: Redis, keys: RedisKeys, added: dict[str, str], retired: list[str]) -> bool:
-    async with redis.pipeline(transaction=True) as tx:
-        if added:
-            tx.hset(keys.words, mapping=added)
-        if retired:
-            tx.hdel(keys.words, *retired)
-        tx.incr(keys.words_version)
-        version = (await tx.execute())[-1]
-    await redis.publish(keys.words_changed, version)
     return True

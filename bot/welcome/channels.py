@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -132,6 +134,13 @@ class ChannelStore:
 
     async def delete(self, channel_id: str) -> None:
         await self._redis.hdel(self._keys.channels, channel_id)
+
+    def queue_import(self, tx: Any, saved: Sequence[Channel], removed: Sequence[str]) -> None:
+        """Queue a configuration import's writes (WeCom already holds the saved codes)."""
+        if saved:
+            tx.hset(self._keys.channels, mapping={c.id: c.to_json() for c in saved})
+        if removed:
+            tx.hdel(self._keys.channels, *removed)
 
     async def count_add(self, channel_id: str, user_id: str, day: str) -> dict[str, int]:
         """Count one add for `user_id` today; returns today's adds per member."""

@@ -16,7 +16,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -265,6 +265,26 @@ class GroupWelcomeStore:
         saved = replace(welcome, updated_at=int(time.time()))
         await self._redis.hset(self._keys.group_welcomes, saved.id, saved.to_json())
         return "updated"
+
+    @staticmethod
+    def queue_import(
+        tx: Any, keys: RedisKeys, saved: Sequence[GroupWelcome], removed: Sequence[str]
+    ) -> None:
+        """Queue a configuration import's writes (WeCom already holds the saved templates)."""
+        if saved:
+            tx.hset(keys.group_welcomes, mapping={w.id: w.to_json() for w in saved})
+        if removed:
+            tx.hdel(keys.group_welcomes, *removed)
+
+    @staticmethod
+    def queue_import_greetings(
+        tx: Any, keys: RedisKeys, saved: dict[str, str], removed: Sequence[str]
+    ) -> None:
+        """Queue a configuration import's greetings (chat -> group welcome id)."""
+        if saved:
+            tx.hset(keys.group_greeting_chats, mapping=saved)
+        if removed:
+            tx.hdel(keys.group_greeting_chats, *removed)
 
     # -- join greetings ----------------------------------------------------------------------
     async def set_greeting(self, chat: str, welcome_id: str) -> None:

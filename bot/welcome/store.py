@@ -34,11 +34,21 @@ class WelcomeStore:
         self._redis = redis
         self._keys = keys
 
-    @staticmethod
-    def queue_index(tx: Any, keys: RedisKeys, templates: list[WelcomeTemplate]) -> None:
-        """Queue, on a caller's transaction, the scope index and the set of departments with a
-        template rebuilt from exactly `templates` (a configuration import replaces them all):
-        this store stays the one writer of both keys."""
+    def queue_import(
+        self,
+        tx: Any,
+        saved: list[WelcomeTemplate],
+        removed: list[str],
+        after: list[WelcomeTemplate],
+    ) -> None:
+        """Queue a configuration import's writes: the saved and removed templates, and the
+        scope index and the set of departments with a template rebuilt from exactly `after`
+        (every template once the import is applied)."""
+        if saved:
+            tx.hset(self._keys.welcome_templates, mapping={t.id: t.to_json() for t in saved})
+        if removed:
+            tx.hdel(self._keys.welcome_templates, *removed)
+        keys, templates = self._keys, after
         tx.delete(keys.welcome_scopes, keys.welcome_departments)
         if templates:
             scopes = {scope_key(t.scope, t.target): t.id for t in templates}

@@ -18,7 +18,6 @@ from bot.appkeys import FILTER
 from bot.config import Settings
 from bot.config_io import ConfigChanged, Plan, export_sections, parse_text
 from bot.config_io.fileio import dump_text
-from bot.config_io.remote import RemoteSide, Undo
 from bot.doctor import run_doctor
 from bot.keys import RedisKeys
 from bot.media import MediaLibrary
@@ -34,6 +33,7 @@ from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
 from bot.text.reloader import FilterReloader
 from bot.wecom import WeComClient
+from bot.welcome.config_remote import RemoteSide, Undo
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import WelcomeTemplate
 from scripts_library.scripts import ScriptStore

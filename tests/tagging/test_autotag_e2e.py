@@ -69,8 +69,8 @@ async def test_a_kf_message_tags_its_customer_once(
         await history_has(redis, keys, count)
     await live_sandbox.kf_message("wmRefund", "我要退 款", open_kfid)
 
-    async def marked() -> bool:
-        return len(marks(live_sandbox)) == 2
+    async def marked() -> bool:  # the log is written after WeCom marked: wait for both
+        return len(marks(live_sandbox)) == 2 and await redis.xlen(keys.autotag_log) == 2
 
     await wait_until(marked)
     tag = tag_named(live_sandbox, "退款风险")

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from redis.asyncio import Redis
 
 from bot.config_io.items import Item
-from bot.config_io.sections import LIST_SECTIONS
 from bot.keys import RedisKeys
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
@@ -32,6 +31,7 @@ from bot.wecom.api.user import UserAPI
 from bot.wecom.errors import ErrCode
 from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import Channel, ChannelStore
+from bot.welcome.config_section import ChannelsSection, GroupWelcomesSection
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.group import GONE_ERRCODES, KINDS, GroupWelcome
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WAY_GONE_ERRCODES = frozenset({ErrCode.CONTACT_WAY_GONE})
-EXPORT = {s.name: s.export for s in LIST_SECTIONS}
 Step = Callable[[], Awaitable[object]]
 
 
@@ -127,7 +126,7 @@ class RemoteSide:
                 notes.append(f"渠道 {item.key}：沿用企业微信中已有的活码 {channel.config_id}")
                 found.ways[item.key] = way
                 channel.qr_code = str(way.get("qr_code", ""))
-            item.data = EXPORT["channels"](channel)
+            item.data = ChannelsSection().export(channel)
         problems += await self._channel_references(desired, current)
         for item in desired.get("group_welcomes", {}).values():
             stored = current["group_welcomes"].get(item.key)
@@ -149,7 +148,7 @@ class RemoteSide:
                     f"入群欢迎语 {item.key}：企业微信中没有模板 {welcome.template_id}，将新建"
                 )
                 welcome.template_id = ""
-                item.data = EXPORT["group_welcomes"](welcome)
+                item.data = GroupWelcomesSection().export(welcome)
         return found, problems, notes
 
     async def _channel_references(

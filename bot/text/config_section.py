@@ -1,33 +1,40 @@
-"""The two sections that are not lists of records: the word library and the group greetings.
+"""The sensitive-word feature's part of the configuration file: `words:`.
 
-The word library is written as lists of words by category, allowed phrases, per-category
-actions and the contact detectors switched on; as items it is flat (`words:最好`,
-`allow:最好吃`, `actions:competitor`, `detectors:phone`), so the diff names each word that
-comes or goes. Group greetings map a chat id (or "*", every group) to a group welcome id.
+The library is written as lists of words by category, allowed phrases, per-category actions
+and the contact detectors switched on; as items it is flat (`words:最好`, `allow:最好吃`,
+`actions:competitor`, `detectors:phone`), so the diff names each word that comes or goes. The
+import checks every text of the other sections with the library as it will be afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from bot.config_io.items import Item, LineIndex
+from bot.config_io.sections import ConfigSection
 from bot.keys import RedisKeys
 from bot.text.categories import CATEGORY_NAMES, WORD_CATEGORIES
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS
+from bot.text.guard import TextGuard
 from bot.text.lexicon import phrase_problem, word_problem
-from bot.text.library import LibraryError, LibrarySnapshot, category_of
+from bot.text.library import LibraryError, LibrarySnapshot, WordLibrary, category_of
+from bot.text.starter import AD_LAW_TERMS, SEED_VERSION, seed_starter_words
 from bot.typed_input import type_name
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from bot.config_io.plan import Plan
 
 WORD_PARTS = ("by_category", "allow", "actions", "detectors")
 
 
-class WordsSection:
+class WordsSection(ConfigSection):
     """The sensitive-word library (`words:`)."""
 
-    name = "words"
-    label = "敏感词库"
+    name, label, rank = "words", "敏感词库", 10
 
     def keys(self, keys: RedisKeys) -> list[str]:
         return [
@@ -135,6 +142,53 @@ class WordsSection:
             "detectors": sorted(detectors),
         }
 
+    def must_write(self, state: tuple[Any, ...]) -> bool:
+        return not state[-1]  # never seeded: the file is the list now, no starter list later
+
+    def guard(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        desired: Mapping[str, Item] | None,
+        stored: tuple[Any, ...] | None,
+    ) -> TextGuard | None:
+        """The outgoing-text check with the library as it will be after the import."""
+        if desired is not None:
+            snapshot = snapshot_of(desired.values())
+        elif stored is not None:
+            listed, allow, actions, detectors, seeded = stored
+            if not seeded:  # the first process to start adds the starter list
+                listed = dict.fromkeys(AD_LAW_TERMS, "ad_law") | listed
+            snapshot = LibrarySnapshot(
+                0, sorted(listed.items()), sorted(allow), dict(actions), sorted(detectors)
+            )
+        else:
+            return None
+        return snapshot.guard(redis, keys)
+
+    async def before_export(self, redis: Redis, keys: RedisKeys) -> None:
+        await seed_starter_words(redis, keys)  # the first process to start would add them
+
+    async def queue(
+        self, tx: Any, redis: Redis, keys: RedisKeys, plan: Plan, prepared: Any, by: str, now: float
+    ) -> None:
+        section = plan.sections[self.name]
+        written: dict[str, dict[str, str]] = {}
+        removed: dict[str, list[str]] = {}
+        for item in [*section.added, *(new for _old, new in section.changed)]:
+            part, _, value = item.key.partition(":")
+            written.setdefault(part, {})[value] = str(item.data)
+        for item in section.removed:
+            part, _, value = item.key.partition(":")
+            removed.setdefault(part, []).append(value)
+        seed = SEED_VERSION if section.must_write else None
+        WordLibrary(redis, keys).queue_import(tx, written, removed, seed)
+
+    async def committed(self, redis: Redis, keys: RedisKeys, plan: Plan) -> None:
+        if plan.sections[self.name].has_changes:
+            library = WordLibrary(redis, keys)
+            await library.announce(await library.version())
+
 
 def _word(word: str, category: str) -> Item:
     return Item(f"words:{word}", CATEGORY_NAMES.get(category, category), category)
@@ -172,37 +226,4 @@ def snapshot_of(items: Iterable[Item]) -> LibrarySnapshot:
     return LibrarySnapshot(0, sorted(words), sorted(allow), actions, sorted(detectors))
 
 
-class GreetingsSection:
-    """Which group welcome greets the joiners of which group (`group_greetings:`)."""
-
-    name = "group_greetings"
-    label = "入群问候"
-
-    def keys(self, keys: RedisKeys) -> list[str]:
-        return [keys.group_greeting_chats]
-
-    async def read(self, client: Any, keys: RedisKeys) -> tuple[Any, ...]:
-        return (dict(await client.hgetall(keys.group_greeting_chats)),)
-
-    def current(self, state: tuple[Any, ...]) -> dict[str, Item]:
-        return {chat: Item(chat, wid, wid) for chat, wid in sorted(state[0].items())}
-
-    def parse(self, value: Any, lines: LineIndex) -> tuple[list[Item], list[str]]:
-        if not isinstance(value, dict):
-            return [], [
-                f"group_greetings：应是对象（群 ID: 群欢迎语 id），而不是{type_name(value)}"
-            ]
-        items: list[Item] = []
-        problems: list[str] = []
-        for chat, welcome_id in value.items():
-            at = f"group_greetings.{chat}（第 {lines.line('group_greetings', str(chat))} 行）"
-            if not isinstance(chat, str) or not chat.strip() or any(c.isspace() for c in chat):
-                problems.append(f'{at}: 群 ID 应是不含空白的文本（所有群写作 "*"）')
-            elif not isinstance(welcome_id, str) or not welcome_id:
-                problems.append(f"{at}: 应是群欢迎语 id（文本），而不是{type_name(welcome_id)}")
-            else:
-                items.append(Item(chat, welcome_id, welcome_id, where=at))
-        return items, problems
-
-    def dump(self, items: Iterable[Item]) -> dict[str, str]:
-        return {item.key: str(item.data) for item in sorted(items, key=lambda i: i.key)}
+SECTIONS = (WordsSection(),)

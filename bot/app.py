@@ -55,7 +55,6 @@ from bot.watchdog import LoopWatchdog
 from bot.web import health, home, ingest_messages, ingest_orders
 from bot.web.gate import BodyGate
 from bot.wecom import ClientSettings, WeComClient, WeComError
-from scripts_library.search import ScriptIndex
 from sidebar_web.app import create_sidebar_app
 
 # Order is priority: every handler matching an event runs in this order.
@@ -172,8 +171,9 @@ async def _wecom_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _script_index_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The script search index of this process, built in the background at start-up."""
-    index = ScriptIndex(app[REDIS], app[KEYS])
+    """The script search index of this process (the one admin chat searches too), built in
+    the background at start-up."""
+    index = app[HANDLER_CONTEXT].services.script_index
     app[SCRIPT_INDEX] = index
     # a large library takes seconds to segment; health checks answer meanwhile, searches wait
     task = asyncio.create_task(index.refresh(), name="script-index")

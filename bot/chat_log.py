@@ -39,8 +39,13 @@ class ChatLog:
     """Appends `ChatText` messages to the event stream, skipping ones seen before."""
 
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis = redis
         self._keys = keys
         self._script = redis.register_script(_APPEND)
+
+    async def saved_cursor(self, cursor_key: str) -> str:
+        """The cursor last saved with a batch under `cursor_key` ("" before the first)."""
+        return str(await self._redis.get(cursor_key) or "")
 
     async def append(
         self, messages: list[ChatText], cursor: tuple[str, str] | None = None
@@ -58,3 +63,23 @@ class ChatLog:
         ]
         replies = await self._script(keys=keys, args=args)
         return [m for m, entry in zip(messages, replies, strict=True) if entry]
+
+
+HISTORY_MAXLEN = 200_000
+
+
+class ChatHistory:
+    """Every chat message the bot saw, in a capped stream kept for review; the one writer
+    of `chat_history`."""
+
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def keep(self, message: ChatText) -> None:
+        await self._redis.xadd(
+            self._keys.chat_history,
+            {"msgid": message.msgid, "json": message.to_json()},
+            maxlen=HISTORY_MAXLEN,
+            approximate=True,
+        )

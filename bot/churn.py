@@ -10,11 +10,8 @@ from __future__ import annotations
 from bot.clock import corp_clock
 from bot.context import HandlerContext
 from bot.jobs import Done, Later, Outcome
-from bot.names import Names
-from bot.profiles.store import ProfileStore
 from bot.scheduler import Claimed
-from bot.wecom.member_quota import MemberQuota
-from scripts_library.scripts import Script, ScriptStore
+from scripts_library.scripts import Script
 
 KIND = "alert"
 RECALL_WORDS = ("挽回", "召回", "流失")
@@ -39,26 +36,26 @@ class ChurnAlerts:
 
     def __init__(self, ctx: HandlerContext) -> None:
         self._ctx = ctx
-        self._quota = MemberQuota(ctx.redis, ctx.keys)
+        self._quota = ctx.services.member_quota
 
     async def __call__(self, claimed: Claimed, now: float) -> Outcome:
         parts = claimed.id.split("|")
         if len(parts) != 5 or not parts[4].isdigit():
             return Done()
         _, audience, staff, external_userid, at = parts
-        profile = await ProfileStore(self._ctx.redis, self._ctx.keys).get(external_userid)
+        profile = await self._ctx.services.profiles.get(external_userid)
         follow = profile.follows.get(staff)
         who = (follow.remark if follow else "") or profile.name or external_userid
         when = corp_clock(int(at))
         if audience == "follow":
             recipients = [staff]
             text = f"客户「{who}」于 {when} 删除了您。"
-            script = recall_script(await ScriptStore(self._ctx.redis, self._ctx.keys).all())
+            script = recall_script(await self._ctx.services.scripts.all())
             if script is not None:
                 text += f"\n可以试试挽回话术「{script.title}」：{script.text[:200]}"
         else:
             recipients = sorted(self._ctx.settings.admins)
-            names = Names(self._ctx.redis, self._ctx.keys, self._ctx.wecom)
+            names = self._ctx.services.names
             member = await names.staff_for_admins(staff)
             customer = f"「{who}」（{external_userid}）" if who != external_userid else who
             text = f"员工 {member} 于 {when} 删除了客户{customer}。"

@@ -131,7 +131,7 @@ MEDIA_REFRESH_SECONDS = 3600.0
 
 def periodic(ctx: HandlerContext) -> list[PeriodicWork]:
     """Media ids live 3 days: files are uploaded again after 2.5, by one process a round."""
-    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    media = ctx.services.media
     return [
         PeriodicWork(
             "media-refresh",

@@ -9,15 +9,13 @@ that is still waiting, else by `message/send`.
 from __future__ import annotations
 
 from bot.admin.commands import AdminCommands
-from bot.admin.handoff import ReplyHandoff
+from bot.admin.marks import Earlier
 from bot.context import HandlerContext
 from bot.events import TextMessage
 from bot.routing import Router
 
 router = Router(name="handlers.admin")  # pinned: handler names are stored as done-marks
 
-SEEN_SECONDS = 86400
-RUNNING, ANSWERED, SILENT = "running", "answered:", "silent"
 # the answer to a command whose first run was cut short (its process died, Redis went away):
 # it is not run again, since it may have changed something already, but the admin is told
 INTERRUPTED = (
@@ -32,22 +30,20 @@ def has_text(event: TextMessage, ctx: HandlerContext) -> bool:
 
 @router.on(TextMessage, has_text)
 async def run_admin_command(event: TextMessage, ctx: HandlerContext) -> None:
-    seen = ctx.keys.admin_seen(event.msg_id)
-    if await ctx.redis.set(seen, RUNNING, nx=True, ex=SEEN_SECONDS):
+    marks = ctx.services.command_marks
+    if await marks.claim(event.msg_id):
         answer = await AdminCommands(ctx).answer(event.user_id, event.content)
         if answer is None:
-            await ctx.redis.set(seen, SILENT, ex=SEEN_SECONDS)  # not a command: nothing to say
+            await marks.silent(event.msg_id)  # not a command: nothing to say
             return
     else:
-        earlier = str(await ctx.redis.get(seen) or "")
-        if earlier == RUNNING:
-            answer = INTERRUPTED  # died mid-command: not run twice, but answered
-        elif earlier.startswith(ANSWERED):
-            answer = earlier.removeprefix(ANSWERED)  # a retry after a failed send
-        else:
+        earlier = await marks.earlier(event.msg_id)
+        if earlier is Earlier.SILENT:
             return  # ran before and said nothing
+        # died mid-command: not run twice, but answered; else a retry after a failed send
+        answer = INTERRUPTED if earlier is Earlier.INTERRUPTED else earlier
     # kept, so that a retry after a failed send repeats the answer, not the command
-    await ctx.redis.set(seen, ANSWERED + answer, ex=SEEN_SECONDS)
-    if await ReplyHandoff(ctx.redis, ctx.keys).offer(event.msg_id, answer):
+    await marks.answered(event.msg_id, answer)
+    if await ctx.services.handoff.offer(event.msg_id, answer):
         return
     await ctx.wecom.message.send_text([event.user_id], answer)

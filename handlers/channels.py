@@ -15,7 +15,7 @@ from bot.events import (
     DelFollowUser,
 )
 from bot.routing import Router
-from bot.welcome.channels import STATE_PREFIX, ChannelStore
+from bot.welcome.channels import STATE_PREFIX
 from bot.welcome.contact_ways import ChannelManager
 
 router = Router(name="handlers.channels")  # pinned: handler names are stored as done-marks
@@ -40,7 +40,7 @@ async def customer_half_came_through_channel(
 
 
 async def _arrived(event: Added, ctx: HandlerContext) -> None:
-    store = ChannelStore(ctx.redis, ctx.keys)
+    store = ctx.services.channels
     channel = await store.get(event.state.removeprefix(STATE_PREFIX))
     if channel is None:
         ctx.log.info("add through unknown channel state %s", event.state)
@@ -58,9 +58,9 @@ async def _arrived(event: Added, ctx: HandlerContext) -> None:
 
 @router.on(DelFollowUser)
 async def customer_left(event: DelFollowUser, ctx: HandlerContext) -> None:
-    await ChannelStore(ctx.redis, ctx.keys).forget_customer(event.user_id, event.external_userid)
+    await ctx.services.channels.forget_customer(event.user_id, event.external_userid)
 
 
 @router.on(DelExternalContact)
 async def staff_removed_customer(event: DelExternalContact, ctx: HandlerContext) -> None:
-    await ChannelStore(ctx.redis, ctx.keys).forget_customer(event.user_id, event.external_userid)
+    await ctx.services.channels.forget_customer(event.user_id, event.external_userid)

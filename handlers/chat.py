@@ -4,25 +4,16 @@ app joins the same flow as a `ChatText` of source `app`."""
 
 from __future__ import annotations
 
-from bot.chat_log import ChatLog
 from bot.context import HandlerContext
 from bot.events import ChatText, TextMessage
-from bot.names import Names
 from bot.routing import Router
 
 router = Router(name="handlers.chat")  # pinned: handler names are stored as done-marks
 
-HISTORY_MAXLEN = 200_000
-
 
 @router.on(ChatText)
 async def keep_chat_history(event: ChatText, ctx: HandlerContext) -> None:
-    await ctx.redis.xadd(
-        ctx.keys.chat_history,
-        {"msgid": event.msgid, "json": event.to_json()},
-        maxlen=HISTORY_MAXLEN,
-        approximate=True,
-    )
+    await ctx.services.chat_history.keep(event)
 
 
 def from_customer(event: ChatText, ctx: HandlerContext) -> bool:
@@ -31,7 +22,7 @@ def from_customer(event: ChatText, ctx: HandlerContext) -> bool:
 
 @router.on(ChatText, from_customer)
 async def inspect_customer_text(event: ChatText, ctx: HandlerContext) -> None:
-    names = Names(ctx.redis, ctx.keys, ctx.wecom)
+    names = ctx.services.names
 
     async def who() -> str:
         customer = await names.customer_for_admins(event.external_userid)
@@ -55,4 +46,4 @@ async def app_text_is_chat_text(event: TextMessage, ctx: HandlerContext) -> None
         sent_at=event.create_time,
         create_time=event.create_time,
     )
-    await ChatLog(ctx.redis, ctx.keys).append([message])
+    await ctx.services.chat_log.append([message])

@@ -3,9 +3,9 @@
 WeCom has no API that posts into a customer group. Its group welcome (入群欢迎语) is sent by WeCom
 itself, from the template the group owner picked in the client; the bot keeps those templates in
 WeCom (bot/welcome/group.py) but can't send one. What it can do on `add_member` is note who
-joined which group under which greeting, in a Redis stream the later SOP / mass-message flow reads
-(a group mass message is a task the owner confirms). Groups without a greeting (their own or
-"*") record nothing.
+joined which group under which greeting, in a Redis stream (`bot.welcome.join_log`) the later
+SOP / mass-message flow reads (a group mass message is a task the owner confirms). Groups
+without a greeting (their own or "*") record nothing.
 """
 
 from __future__ import annotations
@@ -15,22 +15,8 @@ import json
 from bot.context import HandlerContext
 from bot.events import ExternalChatUpdate
 from bot.routing import Router
-from bot.welcome.group import GroupWelcomeStore
 
 router = Router(name="handlers.group_welcome")  # pinned: handler names are stored as done-marks
-
-GREETING_LOG_MAXLEN = 100_000
-SEEN_SECONDS = 86_400  # longer than any retry or take-over of one event
-# The seen mark, the entry and the counts in one step: a retried or taken-over event (the
-# pipeline may run a handler again if it died before marking it done) is recorded once.
-# KEYS: seen mark, stream, stats; ARGV: ttl, maxlen, welcome id, member count, field/value pairs
-_RECORD = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return false end
-local entry = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 5))
-redis.call('HINCRBY', KEYS[3], ARGV[3] .. ':events', 1)
-redis.call('HINCRBY', KEYS[3], ARGV[3] .. ':members', ARGV[4])
-return entry
-"""
 
 
 def members_joined(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
@@ -39,8 +25,7 @@ def members_joined(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
 
 @router.on(ExternalChatUpdate, members_joined)
 async def record_join_greeting(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
-    store = GroupWelcomeStore(ctx.redis, ctx.keys, ctx.wecom.external_contact)
-    welcome = await store.greeting_for(event.chat_id)
+    welcome = await ctx.services.group_welcomes.greeting_for(event.chat_id)
     if welcome is None:
         return
     members = list(event.mem_change_list)
@@ -56,15 +41,6 @@ async def record_join_greeting(event: ExternalChatUpdate, ctx: HandlerContext) -
         "create_time": str(event.create_time),
         "cur_mem_ver": event.cur_mem_ver,  # lets a reader match the membership it saw
     }
-    pairs = [part for item in fields.items() for part in item]
-    record = ctx.redis.register_script(_RECORD)
-    entry = await record(
-        keys=[
-            ctx.keys.group_greeting_seen(mark),
-            ctx.keys.group_greetings,
-            ctx.keys.group_greeting_stats,
-        ],
-        args=[SEEN_SECONDS, GREETING_LOG_MAXLEN, welcome.id, fields["member_count"], *pairs],
-    )
+    entry = await ctx.services.join_log.record(mark, welcome.id, fields)
     if entry:
         ctx.log.info("join of %d in %s recorded under %s", len(members), event.chat_id, welcome.id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat_log import ChatLog
 from bot.context import HandlerContext
 from bot.events import ChatText, KfMsgOrEvent
 from bot.routing import Router
@@ -32,8 +31,8 @@ async def pull_kf_messages(event: KfMsgOrEvent, ctx: HandlerContext) -> None:
 
 async def _pull(event: KfMsgOrEvent, ctx: HandlerContext) -> None:
     cursor_key = ctx.keys.kf_cursor(event.open_kfid)
-    cursor = await ctx.redis.get(cursor_key) or ""
-    log = ChatLog(ctx.redis, ctx.keys)
+    log = ctx.services.chat_log
+    cursor = await log.saved_cursor(cursor_key)
     for _ in range(MAX_PAGES_PER_EVENT):
         page = await ctx.wecom.kf.sync_msg(event.open_kfid, token=event.token, cursor=cursor)
         cursor = str(page.get("next_cursor") or cursor)

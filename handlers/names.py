@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.context import HandlerContext
 from bot.events import ExternalChatDismiss, ExternalChatUpdate
-from bot.names import GroupNames
 from bot.routing import Router
 
 router = Router(name="handlers.names")  # pinned: handler names are stored as done-marks
@@ -16,9 +15,9 @@ def renamed(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
 
 @router.on(ExternalChatUpdate, renamed)
 async def forget_renamed_group(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
-    await GroupNames(ctx.redis, ctx.keys, ctx.wecom).forget(event.chat_id)
+    await ctx.services.group_names.forget(event.chat_id)
 
 
 @router.on(ExternalChatDismiss)
 async def forget_dismissed_group(event: ExternalChatDismiss, ctx: HandlerContext) -> None:
-    await GroupNames(ctx.redis, ctx.keys, ctx.wecom).forget(event.chat_id)
+    await ctx.services.group_names.forget(event.chat_id)

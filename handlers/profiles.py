@@ -15,7 +15,6 @@ from bot.events import (
     DelFollowUser,
     EditExternalContact,
 )
-from bot.profiles.store import ProfileStore
 from bot.routing import Router
 from bot.wecom import WeComError
 
@@ -31,19 +30,19 @@ async def read_contact(external_userid: str, ctx: HandlerContext) -> None:
         # no longer a contact, or no permission: the events keep what they carry
         ctx.log.info("profile of %s not read: %s", external_userid, exc)
         return
-    await ProfileStore(ctx.redis, ctx.keys).record_contact(data, int(time.time()))
+    await ctx.services.profiles.record_contact(data, int(time.time()))
 
 
 @router.on(AddExternalContact)
 async def customer_added(event: AddExternalContact, ctx: HandlerContext) -> None:
-    store = ProfileStore(ctx.redis, ctx.keys)
+    store = ctx.services.profiles
     await store.added(event.external_userid, event.user_id, event.create_time, event.state)
     await read_contact(event.external_userid, ctx)
 
 
 @router.on(AddHalfExternalContact)
 async def customer_half_added(event: AddHalfExternalContact, ctx: HandlerContext) -> None:
-    store = ProfileStore(ctx.redis, ctx.keys)
+    store = ctx.services.profiles
     await store.added(event.external_userid, event.user_id, event.create_time, event.state)
 
 
@@ -55,18 +54,18 @@ async def customer_edited(event: EditExternalContact, ctx: HandlerContext) -> No
 @router.on(DelExternalContact)
 async def staff_deleted_customer(event: DelExternalContact, ctx: HandlerContext) -> None:
     by = "transfer" if event.source == "DELETE_BY_TRANSFER" else "staff"
-    await ProfileStore(ctx.redis, ctx.keys).follow_deleted(
+    await ctx.services.profiles.follow_deleted(
         event.external_userid, event.user_id, by, event.create_time
     )
 
 
 @router.on(DelFollowUser)
 async def customer_deleted_staff(event: DelFollowUser, ctx: HandlerContext) -> None:
-    await ProfileStore(ctx.redis, ctx.keys).follow_deleted(
+    await ctx.services.profiles.follow_deleted(
         event.external_userid, event.user_id, "customer", event.create_time
     )
 
 
 @router.on(ChatText)
 async def count_message(event: ChatText, ctx: HandlerContext) -> None:
-    await ProfileStore(ctx.redis, ctx.keys).message(event)
+    await ctx.services.profiles.message(event)

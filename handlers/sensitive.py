@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.context import HandlerContext
 from bot.events import TextMessage
-from bot.names import Names
 from bot.routing import Router
 
 router = Router(name="handlers.sensitive")  # pinned: handler names are stored as done-marks
@@ -13,6 +12,6 @@ router = Router(name="handlers.sensitive")  # pinned: handler names are stored a
 @router.on(TextMessage)
 async def inspect_app_text(event: TextMessage, ctx: HandlerContext) -> None:
     async def who() -> str:
-        return await Names(ctx.redis, ctx.keys, ctx.wecom).staff_for_admins(event.user_id)
+        return await ctx.services.names.staff_for_admins(event.user_id)
 
     await ctx.text.inspect_incoming(event.content, "app", event.user_id, who)

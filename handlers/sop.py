@@ -7,7 +7,6 @@ from bot.churn import alert_id
 from bot.context import HandlerContext
 from bot.events import AddExternalContact, DelExternalContact, DelFollowUser
 from bot.routing import Router
-from bot.scheduler import Scheduler
 from bot.sop.triggers import SopTriggers
 from bot.welcome.channels import STATE_PREFIX
 
@@ -28,7 +27,7 @@ async def start_customer_sops(event: AddExternalContact, ctx: HandlerContext) ->
 async def customer_left_staff(event: DelFollowUser, ctx: HandlerContext) -> None:
     await SopTriggers.of(ctx).relation_ended(event.user_id, event.external_userid)
     job = alert_id("follow", event.user_id, event.external_userid, event.create_time)
-    await Scheduler(ctx.redis, ctx.keys).add({job: event.create_time})
+    await ctx.services.scheduler.add({job: event.create_time})
 
 
 @router.on(DelExternalContact)
@@ -37,4 +36,4 @@ async def staff_removed_customer(event: DelExternalContact, ctx: HandlerContext)
     if event.source == "DELETE_BY_TRANSFER":  # moved to a colleague: not a loss
         return
     job = alert_id("admin", event.user_id, event.external_userid, event.create_time)
-    await Scheduler(ctx.redis, ctx.keys).add({job: event.create_time})
+    await ctx.services.scheduler.add({job: event.create_time})

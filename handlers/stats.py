@@ -14,7 +14,6 @@ from bot.context import HandlerContext
 from bot.events import AddExternalContact, DelExternalContact, DelFollowUser, ExternalChatUpdate
 from bot.events.base import Event
 from bot.routing import Router
-from bot.stats.recorder import StatsRecorder
 from bot.welcome.channels import STATE_PREFIX
 
 router = Router(name="handlers.stats")  # pinned: handler names are stored as done-marks
@@ -36,15 +35,13 @@ def _at(event: Event) -> int:
 async def count_new_customer(event: AddExternalContact, ctx: HandlerContext) -> None:
     channel = event.state.removeprefix(STATE_PREFIX) if event.state.startswith(STATE_PREFIX) else ""
     mark = _mark(event, ctx, event.user_id, event.external_userid, str(event.create_time))
-    await StatsRecorder(ctx.redis, ctx.keys).added(
-        mark, event.user_id, event.external_userid, channel, _at(event)
-    )
+    await ctx.services.stats.added(mark, event.user_id, event.external_userid, channel, _at(event))
 
 
 @router.on(DelFollowUser)
 async def count_lost_by_customer(event: DelFollowUser, ctx: HandlerContext) -> None:
     mark = _mark(event, ctx, event.user_id, event.external_userid, str(event.create_time))
-    await StatsRecorder(ctx.redis, ctx.keys).lost(
+    await ctx.services.stats.lost(
         mark, event.user_id, event.external_userid, "customer", _at(event)
     )
 
@@ -52,7 +49,7 @@ async def count_lost_by_customer(event: DelFollowUser, ctx: HandlerContext) -> N
 @router.on(DelExternalContact)
 async def count_lost_by_staff(event: DelExternalContact, ctx: HandlerContext) -> None:
     mark = _mark(event, ctx, event.user_id, event.external_userid, str(event.create_time))
-    recorder = StatsRecorder(ctx.redis, ctx.keys)
+    recorder = ctx.services.stats
     if event.source == TRANSFER:
         await recorder.transferred(mark, event.user_id, event.external_userid, _at(event))
     else:
@@ -70,6 +67,6 @@ async def count_group_members(event: ExternalChatUpdate, ctx: HandlerContext) ->
     if not members:
         return
     mark = _mark(event, ctx, event.chat_id, event.update_detail, event.cur_mem_ver)
-    await StatsRecorder(ctx.redis, ctx.keys).group_changed(
+    await ctx.services.stats.group_changed(
         mark, event.update_detail == "add_member", members, _at(event)
     )

@@ -10,8 +10,6 @@ from bot.events import ChatText, ExternalTagEvent
 from bot.routing import Router
 from bot.sop.triggers import SopTriggers
 from bot.tagging.store import MatcherCache
-from bot.tagging.tagger import Tagger
-from bot.tagging.tags import CorpTags
 from bot.text.guard import off_loop_if_long
 
 router = Router(name="handlers.tagging")  # pinned: handler names are stored as done-marks
@@ -31,7 +29,7 @@ async def tag_from_keywords(event: ChatText, ctx: HandlerContext) -> None:
     matches = await off_loop_if_long(matcher.match, event.text)
     if not matches:
         return
-    tagger = Tagger(ctx.redis, ctx.keys, ctx.wecom.external_contact)
+    tagger = ctx.services.tagger
     marked = await tagger.apply(event, await tagger.due(event, matches))
     if marked:
         ctx.log.info("auto-tagged %s: %s", event.external_userid, [m.tag_id for m in marked])
@@ -46,4 +44,4 @@ async def tag_from_keywords(event: ChatText, ctx: HandlerContext) -> None:
 
 @router.on(ExternalTagEvent)
 async def corp_tags_changed(event: ExternalTagEvent, ctx: HandlerContext) -> None:
-    await CorpTags(ctx.redis, ctx.keys, ctx.wecom.external_contact).forget()
+    await ctx.services.corp_tags.forget()

@@ -29,9 +29,7 @@ from bot.templating import render_or_plain, uses_name
 from bot.text.guard import BlockedText
 from bot.wecom import WeComError
 from bot.wecom.errors import ErrCode
-from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import WelcomeTemplate
-from scripts_library.products import ProductStore
 
 router = Router(name="handlers.welcome")  # pinned: handler names are stored as done-marks
 
@@ -59,8 +57,8 @@ async def welcome_half_added_customer(event: AddHalfExternalContact, ctx: Handle
 
 
 async def _welcome(event: Added, ctx: HandlerContext) -> None:
-    store = WelcomeStore(ctx.redis, ctx.keys)
-    names = Names(ctx.redis, ctx.keys, ctx.wecom)
+    store = ctx.services.welcomes
+    names = ctx.services.names
 
     async def departments() -> list[int]:
         return await names.directory.departments(event.user_id)
@@ -76,7 +74,7 @@ async def _welcome(event: Added, ctx: HandlerContext) -> None:
         await store.count("", event.state, "failed")
         ctx.log.error("no welcome template at all for %s", event.external_userid)
         return
-    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    media = ctx.services.media
     content = await _checked_content(event, ctx, template, media, names)
     if content is None and template.scope != "default":
         # a word blocked since this template was saved: the customer still gets a welcome
@@ -142,7 +140,7 @@ async def _checked_content(
             text = without_name
     where = f"welcome template {template.id}"
     rendered = render_or_plain(text, variables, where) if text.strip() else ""
-    products = ProductStore(ctx.redis, ctx.keys)
+    products = ctx.services.products
     ready = await materialize(attachments, media, products)
     try:
         rendered = ctx.text.outgoing(rendered)

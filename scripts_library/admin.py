@@ -11,7 +11,6 @@ from bot.clock import corp_clock
 from bot.quoting import echo
 from scripts_library import admin_replace
 from scripts_library.scripts import Script, ScriptError, ScriptStore
-from scripts_library.search import ScriptIndex
 
 FIELD_NAMES = {
     "内容": "text",
@@ -26,7 +25,7 @@ SEARCH_LIMIT = 30
 
 
 def _store(call: Call) -> ScriptStore:
-    return ScriptStore(call.ctx.redis, call.ctx.keys)
+    return call.ctx.services.scripts
 
 
 async def _existing(call: Call, script_id: str) -> Script:
@@ -59,7 +58,7 @@ async def add(cmd: Parsed, call: Call) -> str:
 
 
 async def search(cmd: Parsed, call: Call) -> str:
-    index = ScriptIndex(call.ctx.redis, call.ctx.keys)
+    index = call.ctx.services.script_index
     await index.refresh()
     found = index.search(
         cmd["query"], userid=call.admin, departments=[], limit=SEARCH_LIMIT, every_script=True

@@ -27,7 +27,7 @@ SAVE_TRIES = 3  # WATCH retries when other scripts change during the save
 
 
 def _store(call: Call) -> ScriptStore:
-    return ScriptStore(call.ctx.redis, call.ctx.keys)
+    return call.ctx.services.scripts
 
 
 def _quoted(text: str) -> str:

@@ -14,10 +14,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.appkeys import KEYS, REDIS, SETTINGS, WECOM
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS, WECOM
 from bot.clock import corp_clock
 from bot.config import Settings
-from bot.profiles.store import ProfileStore
 from bot.rfm.runner import segment_of
 from bot.wecom import WeComError
 from bot.wecom.api.jsapi import jsapi_signature
@@ -157,7 +156,7 @@ async def customer(request: web.Request) -> web.Response:
     data = await followed_record(request, external_userid)
     userid = session_of(request).userid
     contact, follow = _parts(data, userid)
-    profiles = ProfileStore(request.config_dict[REDIS], request.config_dict[KEYS])
+    profiles = request.config_dict[HANDLER_CONTEXT].services.profiles
     await profiles.record_contact(data, int(time.time()))
     stored = await profiles.get(external_userid)
     mine = stored.follows.get(userid)

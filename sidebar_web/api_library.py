@@ -14,16 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SCRIPT_INDEX, SETTINGS, WECOM
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SCRIPT_INDEX, SETTINGS
 from bot.attachments import texts_of
 from bot.clock import corp_now
-from bot.media import MediaLibrary
 from bot.templating import render_or_plain
 from bot.text.categories import CATEGORY_NAMES, CATEGORY_REASONS
 from bot.text.filter import Hit
 from bot.text.guard import BlockedText
-from scripts_library.products import ProductStore
-from scripts_library.scripts import Script, ScriptStore
+from scripts_library.scripts import Script
 from scripts_library.search import ScriptIndex
 from sidebar_web.api_context import checked_id, followed_customer, joined_group
 from sidebar_web.bodies import read_json
@@ -121,7 +119,7 @@ async def scripts_home(request: web.Request) -> web.Response:
     index = await index_of(request)
     session = session_of(request)
     deps = await departments(request)
-    store = ScriptStore(request.config_dict[REDIS], request.config_dict[KEYS])
+    store = request.config_dict[HANDLER_CONTEXT].services.scripts
     recent = [index.get(script_id) for script_id in await store.recent(session.userid)]
     shown = [s for s in recent if s and s.enabled and s.visibility.allows(session.userid, deps)][
         :SHORT_LIST
@@ -179,8 +177,8 @@ async def script_payload(request: web.Request) -> web.Response:
     rendered = render_or_plain(script.text, variables, f"script {script.id}")
     text = checked_text(request, rendered) if script.text.strip() else ""
     config = request.config_dict
-    media = MediaLibrary(config[REDIS], config[KEYS], config[WECOM].media)
-    products = ProductStore(config[REDIS], config[KEYS])
+    media = config[HANDLER_CONTEXT].services.media
+    products = config[HANDLER_CONTEXT].services.products
     messages, skipped = await content_messages(
         text,
         script.attachments,
@@ -198,14 +196,14 @@ async def script_payload(request: web.Request) -> web.Response:
 async def script_sent(request: web.Request) -> web.Response:
     """Count a send and put the script on top of the member's recent list."""
     script = await visible_script(request, request.match_info["id"])
-    store = ScriptStore(request.config_dict[REDIS], request.config_dict[KEYS])
+    store = request.config_dict[HANDLER_CONTEXT].services.scripts
     await store.record_send(script.id, session_of(request).userid)
     return ok({"recorded": True})
 
 
 async def products(request: web.Request) -> web.Response:
     media_url = media_url_for(request)
-    listed = await ProductStore(request.config_dict[REDIS], request.config_dict[KEYS]).list()
+    listed = await request.config_dict[HANDLER_CONTEXT].services.products.list()
     return ok(
         {
             "products": [
@@ -224,7 +222,7 @@ async def products(request: web.Request) -> web.Response:
 
 
 async def product_payload(request: web.Request) -> web.Response:
-    store = ProductStore(request.config_dict[REDIS], request.config_dict[KEYS])
+    store = request.config_dict[HANDLER_CONTEXT].services.products
     product = await store.get(checked_id(request.match_info["id"], "商品"))
     if product is None:
         raise SidebarError(404, "商品不存在或已下架")

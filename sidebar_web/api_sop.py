@@ -15,11 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, WECOM
-from bot.media import MediaLibrary
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS
 from bot.sop.tasks import SopTask, TaskStore
 from bot.stats.recorder import record_sop
-from scripts_library.products import ProductStore
 from sidebar_web.api_context import corp_time, followed_customer, joined_group
 from sidebar_web.api_library import KIND_LABELS, checked_text, media_url_for
 from sidebar_web.common import SidebarError, ok, session_of
@@ -34,7 +32,7 @@ NOT_YOURS = "这不是您的 SOP 任务，无法查看或操作"
 
 
 def tasks_of(request: web.Request) -> TaskStore:
-    return TaskStore(request.config_dict[REDIS], request.config_dict[KEYS])
+    return request.config_dict[HANDLER_CONTEXT].services.sop_tasks
 
 
 async def own_task(request: web.Request) -> SopTask:
@@ -74,8 +72,8 @@ async def task_json(request: web.Request, task: SopTask) -> dict[str, Any]:
         data["blocked"] = exc.message
         return data
     config = request.config_dict
-    media = MediaLibrary(config[REDIS], config[KEYS], config[WECOM].media)
-    products = ProductStore(config[REDIS], config[KEYS])
+    media = config[HANDLER_CONTEXT].services.media
+    products = config[HANDLER_CONTEXT].services.products
     data["messages"], data["skipped"] = await content_messages(
         text,
         task.attachments,

@@ -9,8 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.admin.admins import AdminCheck
-from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS, WECOM
-from bot.directory import StaffDirectory
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS
 from bot.errors import UserError
 from bot.wecom import WeComError
 from bot.wecom.errors import ErrCode
@@ -63,7 +62,7 @@ def sessions(request: web.Request) -> SessionStore:
 async def departments(request: web.Request) -> list[int]:
     """The signed-in member's departments, for script visibility (cached for a day)."""
     config = request.config_dict
-    directory = StaffDirectory(config[REDIS], config[KEYS], config[WECOM].user)
+    directory = config[HANDLER_CONTEXT].services.directory
     return await directory.departments(session_of(request).userid)
 
 
@@ -95,6 +94,6 @@ async def is_admin(request: web.Request, userid: str) -> bool:
 async def admin_names(request: web.Request) -> list[str]:
     """Display names of a few admins by id, for "ask 张三 or 李四"; [] when none are named."""
     config = request.config_dict
-    directory = StaffDirectory(config[REDIS], config[KEYS], config[WECOM].user)
+    directory = config[HANDLER_CONTEXT].services.directory
     ids = sorted(config[SETTINGS].admins)[:ADMINS_NAMED]
     return [await directory.name(userid, budget=1.0) for userid in ids]

@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 
 from bot.context import HandlerContext
-from bot.directory import StaffDirectory
 from bot.wecom import WeComError
 
 TAG_FRESH_SECONDS = 300
@@ -37,7 +36,7 @@ class AdminCheck:
 
     def __init__(self, ctx: HandlerContext) -> None:
         self._ctx = ctx
-        self._directory = StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user)
+        self._directory = ctx.services.directory
 
     async def is_admin(self, userid: str) -> bool:
         settings = self._ctx.settings

@@ -12,7 +12,6 @@ from bot.admin.session import AdminSession, Change
 from bot.context import HandlerContext
 from bot.errors import UserError
 from bot.text.guard import TextGuard
-from bot.text.library import WordLibrary
 
 
 class CommandError(UserError, ValueError):
@@ -45,7 +44,7 @@ class Call:
         The process's filter when it is of the current version (the usual case); otherwise one
         built from the library in a thread: building 100,000 words takes ~0.2 s, which the
         event loop must not wait for."""
-        library = WordLibrary(self.ctx.redis, self.ctx.keys)
+        library = self.ctx.services.words
         version = self.ctx.text.version
         if version is not None and version() == await library.version():
             return self.ctx.text

@@ -6,7 +6,6 @@ from bot.admin.call import AdminPart, Call, CommandError
 from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.sop.rules import SopError, SopRule
-from bot.sop.store import SopStore
 
 TRIGGER_NAMES = {
     "added": "添加客户后",
@@ -18,7 +17,7 @@ TRIGGER_NAMES = {
 
 # -- 标签规则 ---------------------------------------------------------------------------------
 async def sops(cmd: Parsed, call: Call) -> str:
-    rules = await SopStore(call.ctx.redis, call.ctx.keys).all()
+    rules = await call.ctx.services.sops.all()
     if not rules:
         return "还没有 SOP 规则（用 scrm-bot sop set 或配置文件导入）。"
     lines = [f"SOP {len(rules)} 条（编号 · 名称 · 触发 · 步骤 · 状态）："]
@@ -31,16 +30,14 @@ async def sops(cmd: Parsed, call: Call) -> str:
 
 async def _set_enabled(call: Call, rule_id: str, enabled: bool) -> SopRule:
     try:
-        return await SopStore(call.ctx.redis, call.ctx.keys).set_enabled(
-            rule_id, enabled, call.admin
-        )
+        return await call.ctx.services.sops.set_enabled(rule_id, enabled, call.admin)
     except SopError as exc:
         raise CommandError(f"{exc}。发送「SOP 列表」查看编号。") from None
 
 
 async def _switch(call: Call, rule_id: str, enabled: bool) -> SopRule:
     """Pause or resume, recording the state it really had before (undo puts that back)."""
-    before = await SopStore(call.ctx.redis, call.ctx.keys).get(rule_id)
+    before = await call.ctx.services.sops.get(rule_id)
     rule = await _set_enabled(call, rule_id, enabled)
     was = before.enabled if before is not None else not enabled
     verb = "恢复" if enabled else "暂停"

@@ -17,20 +17,15 @@ from bot.attachments import materialize
 from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.jobs import Done, Failed, Later, Outcome
-from bot.media import MediaLibrary
-from bot.names import Names
 from bot.profiles.model import from_hash
 from bot.scheduler import Claimed
 from bot.sop import jobs
 from bot.sop.rules import SopRule, SopStep, next_occurrence, outside_quiet_hours, step_due
-from bot.sop.store import SopStore
-from bot.sop.tasks import SopTask, TaskStore, task_id
+from bot.sop.tasks import SopTask, task_id
 from bot.stats.recorder import record_sop
 from bot.templating import render_or_plain
 from bot.text.guard import BlockedText
-from bot.wecom.member_quota import MemberQuota
 from bot.wecom.pacing import CallPacer
-from scripts_library.products import ProductStore
 
 TITLE_BYTES, DESCRIPTION_BYTES = 128, 512
 # Reminder cards' share of WeCom's 10,000 `message/send` calls a minute per corp (doc 90454):
@@ -62,10 +57,10 @@ class SopDelivery:
 
     def __init__(self, ctx: HandlerContext) -> None:
         self._ctx = ctx
-        self._store = SopStore(ctx.redis, ctx.keys)
-        self._tasks = TaskStore(ctx.redis, ctx.keys)
-        self._quota = MemberQuota(ctx.redis, ctx.keys)
-        self._lookup = Names(ctx.redis, ctx.keys, ctx.wecom)
+        self._store = ctx.services.sops
+        self._tasks = ctx.services.sop_tasks
+        self._quota = ctx.services.member_quota
+        self._lookup = ctx.services.names
         self._directory = self._lookup.directory
         self._pacer = CallPacer(ctx.redis, ctx.keys, "message/send", REMINDERS_PER_SECOND)
         self._rules: dict[str, SopRule] = {}
@@ -210,8 +205,8 @@ class SopDelivery:
         )
 
     async def _mass(self, rule: SopRule, job: jobs.StepJob, text: str, step: SopStep) -> str:
-        media = MediaLibrary(self._ctx.redis, self._ctx.keys, self._ctx.wecom.media)
-        products = ProductStore(self._ctx.redis, self._ctx.keys)
+        media = self._ctx.services.media
+        products = self._ctx.services.products
         attachments = await materialize(step.attachments, media, products)
         contact = self._ctx.wecom.external_contact
         group = rule.kind == "group"

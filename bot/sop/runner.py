@@ -6,11 +6,10 @@ from bot.churn import KIND as ALERT
 from bot.churn import ChurnAlerts
 from bot.context import HandlerContext
 from bot.jobs import JobHandler, JobRunner
-from bot.names import Names, labeled
-from bot.scheduler import Claimed, Scheduler
+from bot.names import labeled
+from bot.scheduler import Claimed
 from bot.sop import jobs
 from bot.sop.deliver import SopDelivery
-from bot.sop.store import SopStore
 from bot.wecom import WeComError
 
 JOBS_POLL_SECONDS = 1.0
@@ -19,10 +18,10 @@ JOBS_POLL_SECONDS = 1.0
 async def describe(job_id: str, ctx: HandlerContext) -> str:
     """A job in words, for the admins' failure report: the SOP, member and customer or group by
     name, their ids in brackets."""
-    names = Names(ctx.redis, ctx.keys, ctx.wecom)
+    names = ctx.services.names
     step = jobs.parse_step(job_id)
     if step is not None:
-        rule = await SopStore(ctx.redis, ctx.keys).get(step.rule_id)
+        rule = await ctx.services.sops.get(step.rule_id)
         sop = labeled(rule.name if rule else "", step.rule_id)
         member = await names.staff_for_admins(step.staff)
         if step.target == "*":
@@ -55,4 +54,4 @@ def job_runner(ctx: HandlerContext, *, batch: int = 500) -> JobRunner:
         jobs.FIRE: delivery.fire,
         ALERT: ChurnAlerts(ctx),
     }
-    return JobRunner(Scheduler(ctx.redis, ctx.keys), handlers, report, batch=batch)
+    return JobRunner(ctx.services.scheduler, handlers, report, batch=batch)

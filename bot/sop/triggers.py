@@ -32,7 +32,7 @@ class SopTriggers:
     @classmethod
     def of(cls, ctx: HandlerContext) -> SopTriggers:
         """The triggers as a handler uses them, with the staff directory for departments."""
-        return cls(ctx.redis, ctx.keys, StaffDirectory(ctx.redis, ctx.keys, ctx.wecom.user))
+        return cls(ctx.redis, ctx.keys, ctx.services.directory)
 
     async def fire(
         self, trigger: str, staff: str, external_userid: str, at: float, *, value: str = ""

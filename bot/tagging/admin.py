@@ -12,7 +12,6 @@ from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.quoting import echo
 from bot.tagging.rules import RuleError, RuleMatcher, TagRule
-from bot.tagging.store import TagRuleStore
 
 TRIGGER_NAMES = {
     "added": "添加客户后",
@@ -24,14 +23,14 @@ TRIGGER_NAMES = {
 
 # -- 标签规则 ---------------------------------------------------------------------------------
 async def _tag_rule(call: Call, rule_id: str) -> TagRule:
-    rule = await TagRuleStore(call.ctx.redis, call.ctx.keys).get(rule_id)
+    rule = await call.ctx.services.tag_rules.get(rule_id)
     if rule is not None:
         return rule
     raise CommandError(f"没有编号为 {echo(rule_id)} 的标签规则。发送「标签规则 列表」查看。")
 
 
 async def tag_rules(cmd: Parsed, call: Call) -> str:
-    rules = await TagRuleStore(call.ctx.redis, call.ctx.keys).all()
+    rules = await call.ctx.services.tag_rules.all()
     if not rules:
         return "还没有标签规则。"
     lines = [f"标签规则 {len(rules)} 条（编号 · 名称 → 标签 · 关键词）："]
@@ -49,7 +48,7 @@ async def tag_rule_add(cmd: Parsed, call: Call) -> str:
     keywords = list(dict.fromkeys(w for w in re.split(r"[\s,，、]+", cmd["keywords"]) if w))
     rule = TagRule("", cmd["name"], keywords, group.strip(), name.strip())
     try:
-        rule = await TagRuleStore(call.ctx.redis, call.ctx.keys).save(rule)
+        rule = await call.ctx.services.tag_rules.save(rule)
     except RuleError as exc:
         raise CommandError(f"没有保存：{exc}") from None
     await call.session.changed(
@@ -62,7 +61,7 @@ async def tag_rule_add(cmd: Parsed, call: Call) -> str:
 
 
 async def tag_rule_test(cmd: Parsed, call: Call) -> str:
-    rules = await TagRuleStore(call.ctx.redis, call.ctx.keys).all()
+    rules = await call.ctx.services.tag_rules.all()
     # built off the event loop, as `MatcherCache` does: up to ~0.25 s at the per-corp bounds
     matcher = await asyncio.to_thread(RuleMatcher, rules)
     matches = matcher.match(cmd["text"])
@@ -84,7 +83,7 @@ async def preview_tag_rule_delete(cmd: Parsed, call: Call) -> str:
 
 async def tag_rule_delete(cmd: Parsed, call: Call) -> str:
     rule = await _tag_rule(call, cmd["id"])
-    await TagRuleStore(call.ctx.redis, call.ctx.keys).delete(rule.id)
+    await call.ctx.services.tag_rules.delete(rule.id)
     await call.session.changed(
         "tagrule.delete",
         Change("tagrule", rule.id, asdict(rule), None, f"删除标签规则 {rule.id}「{rule.name}」"),
@@ -96,14 +95,14 @@ async def tag_rule_delete(cmd: Parsed, call: Call) -> str:
 async def undo(change: Change, call: Call) -> str:
     if change.kind == "tagrule" and change.before is None:
         try:
-            await TagRuleStore(call.ctx.redis, call.ctx.keys).delete(change.target)
+            await call.ctx.services.tag_rules.delete(change.target)
         except RuleError:
             return f"已撤销：标签规则 {change.target} 已不存在，无需删除。"
         return f"已撤销：标签规则 {change.target} 已删除。"
     if change.kind == "tagrule":
         rule = TagRule.from_json(json.dumps(change.before))
         try:
-            await TagRuleStore(call.ctx.redis, call.ctx.keys).save(rule)
+            await call.ctx.services.tag_rules.save(rule)
         except RuleError as exc:
             raise CommandError(f"无法撤销：{exc}") from None
         return f"已撤销：标签规则 {rule.id}「{rule.name}」已恢复。"

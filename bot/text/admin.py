@@ -11,7 +11,7 @@ from bot.quoting import echo
 from bot.text.categories import label
 from bot.text.guard import describe
 from bot.text.intercept_auto import read_state
-from bot.text.library import LibraryError, WordLibrary, category_of
+from bot.text.library import LibraryError, category_of
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 MAX_WORDS_PER_COMMAND = 200
@@ -43,9 +43,8 @@ async def add(cmd: Parsed, call: Call) -> str:
     except LibraryError as exc:
         raise CommandError(str(exc)) from None
     words = _words(cmd["words"])
-    library = WordLibrary(call.ctx.redis, call.ctx.keys)
-    known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
-    before = {w: c for w, c in zip(words, known, strict=True) if c is not None}
+    library = call.ctx.services.words
+    before = await library.categories(words)
     moved = [w for w, c in before.items() if c != category]
     report = await library.add((n, w, category) for n, w in enumerate(words, 1))
     if report.refused:
@@ -78,8 +77,8 @@ async def add(cmd: Parsed, call: Call) -> str:
 
 async def preview_remove(cmd: Parsed, call: Call) -> str:
     words = _words(cmd["words"])
-    known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
-    present = [w for w, c in zip(words, known, strict=True) if c is not None]
+    known = await call.ctx.services.words.categories(words)
+    present = [w for w in words if w in known]
     if not present:
         raise CommandError(f"词库里没有：{_listed(words)}")
     missing = [w for w in words if w not in present]
@@ -89,11 +88,10 @@ async def preview_remove(cmd: Parsed, call: Call) -> str:
 
 async def remove(cmd: Parsed, call: Call) -> str:
     words = _words(cmd["words"])
-    known = await call.ctx.redis.hmget(call.ctx.keys.words, words)
-    before = {w: c for w, c in zip(words, known, strict=True) if c is not None}
+    before = await call.ctx.services.words.categories(words)
     if not before:
         raise CommandError(f"词库里没有：{_listed(words)}")
-    await WordLibrary(call.ctx.redis, call.ctx.keys).remove(before)
+    await call.ctx.services.words.remove(before)
     await call.session.changed(
         "word.remove", Change("words", "", before, None, f"删除敏感词 {len(before)} 个")
     )
@@ -107,7 +105,7 @@ async def listing(cmd: Parsed, call: Call) -> str:
             wanted = category_of(cmd["category"])
         except LibraryError as exc:
             raise CommandError(str(exc)) from None
-    snapshot = await WordLibrary(call.ctx.redis, call.ctx.keys).snapshot()
+    snapshot = await call.ctx.services.words.snapshot()
     by_category: dict[str, list[str]] = {}
     for word, category in snapshot.words:
         if not wanted or category == wanted:
@@ -125,7 +123,7 @@ async def listing(cmd: Parsed, call: Call) -> str:
 
 
 async def test(cmd: Parsed, call: Call) -> str:
-    snapshot = await WordLibrary(call.ctx.redis, call.ctx.keys).snapshot()
+    snapshot = await call.ctx.services.words.snapshot()
     hits = snapshot.build().scan(cmd["text"])
     if not hits:
         return "没有命中敏感词。"
@@ -137,7 +135,7 @@ async def test(cmd: Parsed, call: Call) -> str:
 async def allow(cmd: Parsed, call: Call) -> str:
     """Allow one phrase: the words inside it no longer count there (a false block in one step)."""
     phrase = cmd["phrase"].strip()
-    library = WordLibrary(call.ctx.redis, call.ctx.keys)
+    library = call.ctx.services.words
     before = await library.snapshot()
     if phrase in before.allow:
         return f"「{echo(phrase)}」已经放行过了。"
@@ -154,12 +152,12 @@ async def allow(cmd: Parsed, call: Call) -> str:
 
 
 async def undo_allow(change: Change, call: Call) -> str:
-    await WordLibrary(call.ctx.redis, call.ctx.keys).allow([change.target], remove=True)
+    await call.ctx.services.words.allow([change.target], remove=True)
     return f"已撤销：「{echo(change.target)}」不再放行。"
 
 
 async def undo(change: Change, call: Call) -> str:
-    library = WordLibrary(call.ctx.redis, call.ctx.keys)
+    library = call.ctx.services.words
     if change.after:  # an add: drop the new words, give the old ones their category back
         before = dict(change.before or {})
         added = [w for w in change.after if w not in before]

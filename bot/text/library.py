@@ -123,6 +123,11 @@ class WordLibrary:
             detectors=sorted(detectors),
         )
 
+    async def categories(self, words: list[str]) -> dict[str, str]:
+        """The listed ones among `words`, with their category."""
+        known = await self._redis.hmget(self._keys.words, words) if words else []
+        return {w: c for w, c in zip(words, known, strict=True) if c is not None}
+
     async def add(
         self,
         lines: Iterable[tuple[int, str, str]],

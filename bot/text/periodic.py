@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.context import HandlerContext
 from bot.periodic import PeriodicWork
-from bot.text.intercept_auto import CHECK_SECONDS, InterceptSyncer
+from bot.text.intercept_auto import CHECK_SECONDS
 
 
 def periodic(ctx: HandlerContext) -> list[PeriodicWork]:
-    syncer = InterceptSyncer(ctx.redis, ctx.keys, ctx.wecom.intercept)
+    syncer = ctx.services.intercept
     return [PeriodicWork("intercept-sync", CHECK_SECONDS, syncer.tick)]

@@ -21,8 +21,7 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import KEYS, REDIS
-from bot.chat_log import ChatLog
+from bot.appkeys import HANDLER_CONTEXT
 from bot.errors import UserError
 from bot.events import ChatText
 from bot.events.chat_text import SENDERS
@@ -152,7 +151,9 @@ async def ingest_messages(request: web.Request) -> web.StreamResponse:
     async with signed_json(request, MAX_BODY_BYTES) as payload:
         messages, problems = parse_batch(payload, time.time())
         try:
-            added = await ChatLog(config[REDIS], config[KEYS]).append(messages) if messages else []
+            added = (
+                await config[HANDLER_CONTEXT].services.chat_log.append(messages) if messages else []
+            )
         except (RedisError, OSError):
             raise IngestError(503, "unavailable", "暂时无法保存，请稍后用同一请求重试") from None
     body = {

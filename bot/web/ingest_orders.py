@@ -21,8 +21,8 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import KEYS, REDIS
-from bot.rfm.orders import Applied, OrderError, OrderRow, OrderStore, parse_order
+from bot.appkeys import HANDLER_CONTEXT
+from bot.rfm.orders import Applied, OrderError, OrderRow, parse_order
 from bot.web.signed import (
     IngestError,
     answers_refusals,
@@ -67,7 +67,7 @@ async def ingest_orders(request: web.Request) -> web.StreamResponse:
     async with signed_json(request, MAX_BODY_BYTES) as payload:
         rows, problems = parse_batch(payload, time.time())
         try:
-            applied = await OrderStore(config[REDIS], config[KEYS]).apply(rows)
+            applied = await config[HANDLER_CONTEXT].services.orders.apply(rows)
         except (RedisError, OSError):
             raise IngestError(503, "unavailable", "暂时无法保存，请稍后用同一批订单重试") from None
     return batch_answer(_counts(rows, applied, problems), valid=len(rows), rejected=len(problems))

@@ -32,7 +32,7 @@ _SPACE = re.compile(r"[ \t\u3000]+")
 
 
 def _store(call: Call) -> WelcomeStore:
-    return WelcomeStore(call.ctx.redis, call.ctx.keys)
+    return call.ctx.services.welcomes
 
 
 async def _template(call: Call, template_id: str) -> WelcomeTemplate:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.periodic import PeriodicWork
-from bot.welcome.channels import ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.digest import send_daily_digest
 
@@ -15,7 +14,7 @@ DIGEST_CHECK_SECONDS = 60.0
 
 
 def periodic(ctx: HandlerContext) -> list[PeriodicWork]:
-    channels = ChannelManager(ChannelStore(ctx.redis, ctx.keys), ctx.wecom.external_contact)
+    channels = ChannelManager(ctx.services.channels, ctx.wecom.external_contact)
     settings = ctx.settings
 
     async def digest() -> bool:

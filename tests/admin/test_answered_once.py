@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from bot.admin import handoff
+from bot.admin.marks import ANSWERED, RUNNING
 from bot.context import HandlerContext
 from bot.events import TextMessage
 from bot.sandbox import Sandbox
-from handlers.admin import ANSWERED, INTERRUPTED, RUNNING, run_admin_command
+from handlers.admin import INTERRUPTED, run_admin_command
 
 
 def text(msg_id: str, content: str, userid: str = "admin1") -> TextMessage:

@@ -34,8 +34,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
-        store = ProductStore(services.redis, services.keys)
-        media = MediaLibrary(services.redis, services.keys, services.wecom.media)
+        store = services.stores.products
+        media = services.stores.media
         guard = await services.outgoing_guard() if args.action == "set" else None
         return await reporting(_products(args, store, media, guard))
 

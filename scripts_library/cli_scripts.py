@@ -9,10 +9,8 @@ from pathlib import Path
 
 from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
-from bot.directory import StaffDirectory
 from bot.text.guard import TextGuard
 from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility
-from scripts_library.search import ScriptIndex
 from scripts_library.transfer import export_text, import_file
 
 
@@ -50,11 +48,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
-        store = ScriptStore(services.redis, services.keys)
+        store = services.stores.scripts
         guard = await services.outgoing_guard()
         if args.action == "search":
-            index = ScriptIndex(services.redis, services.keys)
-            directory = StaffDirectory(services.redis, services.keys, services.wecom.user)
+            index = services.stores.script_index
+            directory = services.stores.directory
             departments = await directory.departments(args.user) if args.user else []
             await index.refresh()
             found = index.search(args.query, userid=args.user, departments=departments)

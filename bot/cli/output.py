@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 import aiohttp
 from redis.asyncio import Redis
@@ -15,6 +16,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.errors import UserError
 from bot.keys import RedisKeys
+from bot.services import Services
 from bot.storage.client import open_redis
 from bot.text.guard import TextGuard
 from bot.text.library import WordLibrary
@@ -46,11 +48,16 @@ async def reporting(work: Awaitable[int]) -> int:
 
 @dataclass(frozen=True)
 class AdminServices:
-    """Redis, the corp's keys and a WeCom client, open for the length of one command."""
+    """Redis, the corp's keys and a WeCom client, open for the length of one command, and
+    the stores over them (`stores`, each built once, as `ctx.services` in the app)."""
 
     redis: Redis
     keys: RedisKeys
     wecom: WeComClient
+
+    @cached_property
+    def stores(self) -> Services:
+        return Services(self.redis, self.keys, self.wecom)
 
     async def outgoing_guard(self) -> TextGuard:
         """The sensitive-word check for text an admin saves, the starter words included."""

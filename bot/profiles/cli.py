@@ -7,7 +7,6 @@ import time
 
 from bot.cli.output import admin_services, print_json
 from bot.config import Settings
-from bot.profiles.store import ProfileStore
 from bot.rfm.runner import segment_of
 from bot.wecom import WeComError
 
@@ -22,7 +21,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
-        store = ProfileStore(services.redis, services.keys)
+        store = services.stores.profiles
         if args.refresh:
             try:
                 data = await services.wecom.external_contact.get(args.external_userid)

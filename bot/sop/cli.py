@@ -8,10 +8,7 @@ from pathlib import Path
 
 from bot.cli.output import AdminServices, admin_services, print_json, reporting
 from bot.config import Settings
-from bot.scheduler import Scheduler
 from bot.sop.rules import SopError, SopRule
-from bot.sop.store import SopStore
-from bot.sop.tasks import TaskStore
 from bot.typed_input import build, read_json_object
 
 BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})  # the store sets these
@@ -42,8 +39,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(services: AdminServices, args: argparse.Namespace) -> int:
-    store = SopStore(services.redis, services.keys)
-    scheduler = Scheduler(services.redis, services.keys)
+    store = services.stores.sops
+    scheduler = services.stores.scheduler
     if args.action == "list":
         print_json([asdict(r) for r in await store.all()])
     elif args.action == "show":
@@ -61,7 +58,7 @@ async def _run(services: AdminServices, args: argparse.Namespace) -> int:
         await store.delete(args.id)
         print_json({"removed": args.id})
     elif args.action == "pending":
-        tasks = await TaskStore(services.redis, services.keys).pending(args.userid)
+        tasks = await services.stores.sop_tasks.pending(args.userid)
         print_json([asdict(t) for t in tasks])
     elif args.action == "failed":
         print_json(await scheduler.failures(args.limit))

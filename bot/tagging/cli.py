@@ -42,7 +42,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
-        store = TagRuleStore(services.redis, services.keys)
+        store = services.stores.tag_rules
         if args.action == "log":
             rows = await services.redis.xrevrange(services.keys.autotag_log, count=args.limit)
             print_json([fields for _, fields in rows])

@@ -56,7 +56,7 @@ def _attachment(path: Path | None) -> dict[str, Any] | None:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
-        store = GroupWelcomeStore(services.redis, services.keys, services.wecom.external_contact)
+        store = services.stores.group_welcomes
         guard = await services.outgoing_guard() if args.action in ("set", "sync") else None
         return await reporting(_group_welcome(args, store, guard))
 

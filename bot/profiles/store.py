@@ -1,9 +1,10 @@
 """Profiles in Redis, updated field by field as events and API reads arrive.
 
-Each update touches only the fields it knows, atomically: an add sets the follower's added-at
-and channel, a deletion its flags, a message the counters (a small script keeps "last message
-at" the latest even when an archive batch arrives out of order), a tag we marked the follower's
-tag list. `externalcontact/get` answers overwrite what they cover: they are WeCom's truth.
+Each update touches only the fields it knows, atomically, in one Lua step over the customer's
+document (`bot.profiles.codec`): an add sets the follower's added-at and channel, a deletion
+its flags, a message the counters ("last message at" stays the latest even when an archive
+batch arrives out of order), a tag we marked the follower's tag list. `externalcontact/get`
+answers overwrite what they cover: they are WeCom's truth.
 """
 
 from __future__ import annotations
@@ -16,51 +17,101 @@ from redis.asyncio import Redis
 
 from bot.events import ChatText
 from bot.keys import RedisKeys
-from bot.profiles.model import SEP, CustomerProfile, ProfileTag, from_hash, tags_json
+from bot.profiles.codec import PRELUDE, code_avatar, decode, tag_rows
+from bot.profiles.model import CustomerProfile, ProfileTag, from_hash
 from bot.welcome.channels import STATE_PREFIX
 
-# KEYS[1] profile; ARGV[1] sent at, ARGV[2] "customer"/"staff", ARGV[3] follower ('' = none)
-_MESSAGE = """
-local function latest(field, at)
-  local old = tonumber(redis.call('HGET', KEYS[1], field) or '0') or 0
-  if at > old then redis.call('HSET', KEYS[1], field, at) end
+# ARGV[1]: {"c": customer fields, "f": {userid: follower fields}} in the document's names
+_CONTACT = (
+    PRELUDE
+    + """
+local patch = cjson.decode(ARGV[1])
+local doc = load(KEYS[1])
+for k, v in pairs(patch.c) do put(doc, k, v) end
+for user, fields in pairs(patch.f) do
+  local f = follower(doc, user)
+  for k, v in pairs(fields) do put(f, k, v) end
+  f.db = nil
+  f.dt = nil
 end
-local at = tonumber(ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'messages', 1)
-latest('last_message_at', at)
+save(KEYS[1], doc)
+"""
+)
+# ARGV: userid, added at, state, our channel id ('' = not ours: the stored one stays)
+_ADDED = (
+    PRELUDE
+    + """
+local doc = load(KEYS[1])
+local f = follower(doc, ARGV[1])
+put(f, 'ad', tonumber(ARGV[2]))
+put(f, 's', ARGV[3])
+if ARGV[4] ~= '' then f.ch = ARGV[4] end
+f.db = nil
+f.dt = nil
+save(KEYS[1], doc)
+"""
+)
+# ARGV: userid, by (customer / staff / transfer), at
+_DELETED = (
+    PRELUDE
+    + """
+local doc = load(KEYS[1])
+local f = follower(doc, ARGV[1])
+put(f, 'db', ARGV[2])
+put(f, 'dt', tonumber(ARGV[3]))
+save(KEYS[1], doc)
+"""
+)
+# ARGV: sent at, "customer"/"staff", follower ('' = none)
+_MESSAGE = (
+    PRELUDE
+    + """
+local doc = load(KEYS[1])
+local at = tonumber(ARGV[1]) or 0
+doc.m = (doc.m or 0) + 1
+if at > (doc.lm or 0) then doc.lm = at end
 if ARGV[2] == 'customer' then
-  redis.call('HINCRBY', KEYS[1], 'messages_from_customer', 1)
-  latest('last_customer_message_at', at)
+  doc.mc = (doc.mc or 0) + 1
+  if at > (doc.lc or 0) then doc.lc = at end
 end
 if ARGV[3] ~= '' then
-  redis.call('HINCRBY', KEYS[1], ARGV[3] .. '|messages', 1)
-  latest(ARGV[3] .. '|last_message_at', at)
+  local f = follower(doc, ARGV[3])
+  f.m = (f.m or 0) + 1
+  if at > (f.lm or 0) then f.lm = at end
 end
+save(KEYS[1], doc)
 """
-
-# KEYS[1] profile; ARGV[1] the follower's tags field, ARGV[2] JSON tags to add,
-# ARGV[3] JSON ids to remove
-_TAGS = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-local current = {}
-if raw then
-  local ok, decoded = pcall(cjson.decode, raw)
-  if ok and type(decoded) == 'table' then current = decoded end
-end
+)
+# ARGV: userid, JSON [id, group, name] rows to add, JSON ids to remove
+_TAGS = (
+    PRELUDE
+    + """
+local doc = load(KEYS[1])
+local f = follower(doc, ARGV[1])
 local drop = {}
 for _, id in ipairs(cjson.decode(ARGV[3])) do drop[id] = true end
 local out, seen = {}, {}
-for _, tag in ipairs(current) do
-  if not drop[tag.id] and not seen[tag.id] then out[#out + 1] = tag; seen[tag.id] = true end
+if type(f.tg) == 'table' then
+  for _, tag in ipairs(f.tg) do
+    if type(tag) == 'table' and not drop[tag[1]] and not seen[tag[1]] then
+      out[#out + 1] = tag
+      seen[tag[1]] = true
+    end
+  end
 end
 for _, tag in ipairs(cjson.decode(ARGV[2])) do
-  if not seen[tag.id] then out[#out + 1] = tag; seen[tag.id] = true end
+  if not seen[tag[1]] then out[#out + 1] = tag; seen[tag[1]] = true end
 end
-if #out == 0 then
-  redis.call('HSET', KEYS[1], ARGV[1], '[]')
-else
-  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(out))
-end
+put(f, 'tg', out)
+save(KEYS[1], doc)
+"""
+)
+# a document, or the flat fields of a profile an earlier version kept as a hash
+_READ = """
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'string' then return {'doc', redis.call('GET', KEYS[1])} end
+if kind == 'hash' then return {'hash', redis.call('HGETALL', KEYS[1])} end
+return {'none'}
 """
 
 
@@ -77,70 +128,76 @@ def _follow_tags(follow: dict[str, Any]) -> list[ProfileTag]:
 
 
 class ProfileStore:
-    """Reads and updates customer profiles."""
+    """Reads and updates customer profiles (the one writer of `profile` keys)."""
 
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis
         self._keys = keys
+        self._contact = redis.register_script(_CONTACT)
+        self._added = redis.register_script(_ADDED)
+        self._deleted = redis.register_script(_DELETED)
         self._message = redis.register_script(_MESSAGE)
         self._tags = redis.register_script(_TAGS)
+        self._read = redis.register_script(_READ)
 
     async def get(self, external_userid: str) -> CustomerProfile:
-        fields = await self._redis.hgetall(self._keys.profile(external_userid))
-        return from_hash(external_userid, fields)
+        reply = await self._read(keys=[self._keys.profile(external_userid)])
+        return self.parse_read(external_userid, reply)
+
+    async def queue_read(self, pipe: Any, external_userid: str) -> None:
+        """Queue reading one profile on a pipeline (`parse_read` its reply)."""
+        await self._read(keys=[self._keys.profile(external_userid)], client=pipe)
+
+    @staticmethod
+    def parse_read(external_userid: str, reply: Any) -> CustomerProfile:
+        if reply and reply[0] == "doc":
+            return decode(external_userid, reply[1])
+        if reply and reply[0] == "hash":
+            flat = reply[1]
+            return from_hash(external_userid, dict(zip(flat[::2], flat[1::2], strict=True)))
+        return CustomerProfile(external_userid)
 
     async def record_contact(self, data: dict[str, Any], read_at: int) -> None:
-        """Store an `externalcontact/get` answer: the customer and every follower listed."""
+        """Store an `externalcontact/get` answer: the customer and every follower listed
+        (connected now, since WeCom lists them)."""
         contact = data.get("external_contact") or {}
         external_userid = str(contact.get("external_userid", ""))
         if not external_userid:
             return
-        mapping: dict[str, str | int] = {"read_at": read_at}
-        for name in ("name", "corp_name", "avatar", "type", "gender"):
+        customer: dict[str, Any] = {"r": read_at}
+        for name, short in (("name", "n"), ("corp_name", "c"), ("type", "t"), ("gender", "g")):
             if name in contact:
-                mapping[name] = contact[name] if name in ("type", "gender") else str(contact[name])
-        connected = []
+                customer[short] = _int(contact[name]) if short in ("t", "g") else str(contact[name])
+        if "avatar" in contact:
+            customer["a"] = code_avatar(str(contact["avatar"]))
+        follows: dict[str, dict[str, Any]] = {}
         for follow in data.get("follow_user", []):
             userid = str(follow.get("userid", ""))
             if not userid:
                 continue
-            connected.append(userid)
             state = str(follow.get("state") or "")
-            mapping.update(
-                {
-                    f"{userid}{SEP}remark": str(follow.get("remark") or ""),
-                    f"{userid}{SEP}description": str(follow.get("description") or ""),
-                    f"{userid}{SEP}tags": tags_json(_follow_tags(follow)),
-                    f"{userid}{SEP}added_at": int(follow.get("createtime") or 0),
-                    f"{userid}{SEP}state": state,
-                }
-            )
+            fields: dict[str, Any] = {
+                "rm": str(follow.get("remark") or ""),
+                "d": str(follow.get("description") or ""),
+                "tg": tag_rows(_follow_tags(follow)),
+                "ad": _int(follow.get("createtime")),
+                "s": state,
+            }
             if _channel(state):
-                mapping[f"{userid}{SEP}channel"] = _channel(state)
-        key = self._keys.profile(external_userid)
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.hset(key, mapping=mapping)
-            for userid in connected:  # listed by WeCom, so they are connected now
-                tx.hdel(key, f"{userid}{SEP}deleted_by", f"{userid}{SEP}deleted_at")
-            await tx.execute()
+                fields["ch"] = _channel(state)
+            follows[userid] = fields
+        patch = json.dumps({"c": customer, "f": follows}, ensure_ascii=False)
+        await self._contact(keys=[self._keys.profile(external_userid)], args=[patch])
 
     async def added(self, external_userid: str, userid: str, at: int, state: str) -> None:
         """A staff member added the customer (again: earlier deletion flags are cleared)."""
-        key = self._keys.profile(external_userid)
-        mapping: dict[str, str | int] = {f"{userid}{SEP}added_at": at, f"{userid}{SEP}state": state}
-        if _channel(state):
-            mapping[f"{userid}{SEP}channel"] = _channel(state)
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.hset(key, mapping=mapping)
-            tx.hdel(key, f"{userid}{SEP}deleted_by", f"{userid}{SEP}deleted_at")
-            await tx.execute()
+        await self._added(
+            keys=[self._keys.profile(external_userid)], args=[userid, at, state, _channel(state)]
+        )
 
     async def follow_deleted(self, external_userid: str, userid: str, by: str, at: int) -> None:
         """The relation ended: `by` is customer, staff or transfer."""
-        await self._redis.hset(
-            self._keys.profile(external_userid),
-            mapping={f"{userid}{SEP}deleted_by": by, f"{userid}{SEP}deleted_at": at},
-        )
+        await self._deleted(keys=[self._keys.profile(external_userid)], args=[userid, by, at])
 
     async def message(self, message: ChatText) -> None:
         """Count one chat message towards the customer (and the staff member in the chat)."""
@@ -163,5 +220,16 @@ class ProfileStore:
         """Tags the bot marked (or removed) for one follower, without reading WeCom again."""
         await self._tags(
             keys=[self._keys.profile(external_userid)],
-            args=[f"{userid}{SEP}tags", tags_json(add), json.dumps(list(remove_ids))],
+            args=[
+                userid,
+                json.dumps(tag_rows(add), ensure_ascii=False),
+                json.dumps(list(remove_ids)),
+            ],
         )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

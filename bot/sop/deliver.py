@@ -17,7 +17,7 @@ from bot.attachments import materialize
 from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.jobs import Done, Failed, Later, Outcome
-from bot.profiles.model import from_hash
+from bot.profiles.store import ProfileStore
 from bot.scheduler import Claimed
 from bot.sop import jobs
 from bot.sop.rules import SopRule, SopStep, next_occurrence, outside_quiet_hours, step_due
@@ -104,13 +104,13 @@ class SopDelivery:
             pipe.hget(self._ctx.keys.sop_rules, job.rule_id)
             pipe.hgetall(self._ctx.keys.sop_task(tid))
             if about:
-                pipe.hgetall(self._ctx.keys.profile(job.target))
+                await self._ctx.services.profiles.queue_read(pipe, job.target)
             rows = await pipe.execute()
         rule = self._rule(rows[0]) if rows[0] else None
         task = SopTask.from_mapping(rows[1]) if rows[1] else None
         if rule is None or rule.kind == "group" or not about:
             return rule, Target("", True, frozenset()), task
-        profile = from_hash(job.target, rows[2])
+        profile = ProfileStore.parse_read(job.target, rows[2])
         follow = profile.follows.get(job.staff)
         if follow is None:  # no record of the relation (yet): don't hold the reminder back
             return rule, Target(profile.name, True, frozenset()), task

@@ -21,6 +21,7 @@ from bot.config_io.fileio import dump_text
 from bot.doctor import run_doctor
 from bot.keys import RedisKeys
 from bot.media import MediaLibrary
+from bot.profiles.store import ProfileStore
 from bot.sandbox import Sandbox
 from bot.scheduler import Scheduler
 from bot.sop import jobs
@@ -75,8 +76,8 @@ async def test_a_callback_is_acknowledged_and_welcomed_once(
     assert welcome.welcome_code == result.welcome_code and welcome.userid == "zhangsan"
     assert len(live_sandbox.calls_to("externalcontact/send_welcome_msg")) == 1
     # the later handlers of the same event ran on the cluster too
-    profile = await cluster_redis.hgetall(cluster_keys.profile("wmCluster"))
-    assert profile["zhangsan|added_at"]
+    profile = await ProfileStore(cluster_redis, cluster_keys).get("wmCluster")
+    assert profile.follows["zhangsan"].added_at
 
 
 async def test_admin_commands_by_chat(

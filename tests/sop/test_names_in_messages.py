@@ -12,6 +12,7 @@ from bot.churn import alert_id
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
+from bot.profiles.store import ProfileStore
 from bot.sandbox import Sandbox
 from bot.sop.jobs import step_id
 from bot.sop.rules import Schedule, SopRule, SopStep
@@ -56,7 +57,7 @@ async def test_admins_hear_of_a_deleted_customer_with_the_members_name(
     await live_sandbox.customer_adds_staff("zhangsan", "wmGone", name="赵六")
 
     async def profiled() -> bool:
-        return bool(await ctx.redis.hget(ctx.keys.profile("wmGone"), "name"))
+        return bool((await ctx.services.profiles.get("wmGone")).name)
 
     await wait_until(profiled)
     await live_sandbox.staff_deletes_customer("zhangsan", "wmGone")
@@ -83,7 +84,7 @@ async def test_a_failure_report_names_the_sop_member_and_customer(
     )
 
     async def profiled() -> bool:
-        return bool(await redis.hget(keys.profile("wmFail"), "name"))
+        return bool((await ProfileStore(redis, keys).get("wmFail")).name)
 
     await wait_until(profiled)
     text = await describe(step_id(rule.id, 0, "zhangsan", "wmFail", 1), ctx)

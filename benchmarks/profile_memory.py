@@ -184,7 +184,7 @@ async def measure(form: str, count: int) -> tuple[float, float, str]:
                 break
             except OSError:
                 await asyncio.sleep(0.05)
-        keys = RedisKeys("wwbench", "bench:")
+        keys = RedisKeys("ww3f9c2a81d4e7b605", "scrm")  # a real corp id's length
         before = int((await redis.info("memory"))["used_memory"])
         started = time.perf_counter()
         await write(redis, keys, form, count)

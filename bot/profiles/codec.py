@@ -1,20 +1,23 @@
-"""How a profile is kept in Redis: one compact JSON document per customer.
+"""How a profile is kept in Redis: one compact document per customer.
 
 A profile used to be a hash of flat fields ("name", "<userid>|tags", …). Avatar URLs and tag
 lists are longer than Redis's 64-byte listpack limit, so every profile hash was a full
-hashtable: ~1.3–1.7 KB per customer, 1.7 GB per million. As one string with short keys, empty
-fields left out and the avatar's well-known URL prefix coded, the same information takes a
-third of that (benchmarks/profile_memory.py).
+hashtable: ~1.3–2 KB per customer, up to 2 GB per million. As one MessagePack string with
+short keys, empty fields left out and the avatar's well-known URL prefix coded, the same
+information takes about a quarter of that (benchmarks/profile_memory.py).
 
-Every change is a Lua script that reads the document, changes what it knows and writes it back
-in one step (`PRELUDE` holds the shared part), so updates stay atomic and need no read first.
-A profile still stored as a hash by an earlier version is converted by the first script that
+Every change is a Lua script that unpacks the document, changes what it knows and packs it
+back in one step (`PRELUDE` holds the shared part; Redis's Lua has `cmsgpack` built in), so
+updates stay atomic and need no read first. Reading goes through a script too, which hands the
+document over as JSON: the clients decode replies as text, and MessagePack is binary. A
+profile still stored as a hash by an earlier version is converted by the first update that
 touches it, and read as it is until then.
 
 The document: customer fields `n` name, `c` corp_name, `a` avatar, `t` type, `g` gender,
 `r` read_at, `m` messages, `mc` messages_from_customer, `lm` last_message_at, `lc`
 last_customer_message_at; `f` maps each follower's userid to `rm` remark, `d` description,
-`tg` tags ([id, group, name] each), `s` state, `ch` channel, `ad` added_at, `db` deleted_by,
+`tg` tags ([id, group, name] each), `s` state, `ch` channel (only when the state, "ch:<id>",
+doesn't already say it), `ad` added_at, `db` deleted_by,
 `dt` deleted_at, `m` messages, `lm` last_message_at.
 """
 
@@ -24,6 +27,7 @@ import json
 from typing import Any
 
 from bot.profiles.model import CustomerProfile, FollowProfile, ProfileTag
+from bot.welcome.channels import STATE_PREFIX
 
 CUSTOMER = {
     "name": "n",
@@ -122,6 +126,8 @@ def decode(external_userid: str, raw: str) -> CustomerProfile:
 
 def _follow(userid: str, data: dict[str, Any]) -> FollowProfile:
     follow = FollowProfile(userid)
+    state = str(data.get("s", ""))
+    follow.channel = state.removeprefix(STATE_PREFIX) if state.startswith(STATE_PREFIX) else ""
     for name, short in FOLLOW.items():
         if short not in data:
             continue
@@ -161,13 +167,14 @@ local function legacy_value(short, raw)
   if INTS[short] then return tonumber(raw) or 0 end
   return raw
 end
+local function unpack_doc(raw)
+  local ok, doc = pcall(cmsgpack.unpack, raw)
+  if ok and type(doc) == 'table' then return doc end
+  return {}
+end
 local function load(key)
   local kind = redis.call('TYPE', key).ok
-  if kind == 'string' then
-    local ok, doc = pcall(cjson.decode, redis.call('GET', key))
-    if ok and type(doc) == 'table' then return doc end
-    return {}
-  end
+  if kind == 'string' then return unpack_doc(redis.call('GET', key)) end
   local doc = {}
   if kind ~= 'hash' then return doc end
   local flat = redis.call('HGETALL', key)
@@ -185,8 +192,20 @@ local function load(key)
       put(doc, short, legacy_value(short, flat[i + 1]))
     end
   end
+  for _, f in pairs(doc.f or {}) do
+    if f.ch and f.s == 'ch:' .. f.ch then f.ch = nil end
+  end
   redis.call('DEL', key)
   return doc
+end
+-- the channel is kept only where the state doesn't already say it ("ch:<id>")
+local function set_state(f, state, channel)
+  if not f.ch and type(f.s) == 'string' and string.sub(f.s, 1, 3) == 'ch:' then
+    f.ch = string.sub(f.s, 4)
+  end
+  put(f, 's', state)
+  if channel ~= '' then f.ch = channel end
+  if f.ch and f.s == 'ch:' .. f.ch then f.ch = nil end
 end
 local function follower(doc, user)
   if type(doc.f) ~= 'table' or next(doc.f) == nil then doc.f = {} end
@@ -195,6 +214,6 @@ local function follower(doc, user)
 end
 local function save(key, doc)
   if type(doc.f) == 'table' and next(doc.f) == nil then doc.f = nil end
-  redis.call('SET', key, cjson.encode(doc))
+  redis.call('SET', key, cmsgpack.pack(doc))
 end
 """

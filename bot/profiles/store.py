@@ -30,7 +30,10 @@ local doc = load(KEYS[1])
 for k, v in pairs(patch.c) do put(doc, k, v) end
 for user, fields in pairs(patch.f) do
   local f = follower(doc, user)
-  for k, v in pairs(fields) do put(f, k, v) end
+  for k, v in pairs(fields) do
+    if k ~= 's' and k ~= 'ch' then put(f, k, v) end
+  end
+  set_state(f, fields.s or '', fields.ch or '')
   f.db = nil
   f.dt = nil
 end
@@ -44,8 +47,7 @@ _ADDED = (
 local doc = load(KEYS[1])
 local f = follower(doc, ARGV[1])
 put(f, 'ad', tonumber(ARGV[2]))
-put(f, 's', ARGV[3])
-if ARGV[4] ~= '' then f.ch = ARGV[4] end
+set_state(f, ARGV[3], ARGV[4])
 f.db = nil
 f.dt = nil
 save(KEYS[1], doc)
@@ -106,10 +108,14 @@ put(f, 'tg', out)
 save(KEYS[1], doc)
 """
 )
-# a document, or the flat fields of a profile an earlier version kept as a hash
+# the document as JSON, or the flat fields of a profile an earlier version kept as a hash
 _READ = """
 local kind = redis.call('TYPE', KEYS[1]).ok
-if kind == 'string' then return {'doc', redis.call('GET', KEYS[1])} end
+if kind == 'string' then
+  local ok, doc = pcall(cmsgpack.unpack, redis.call('GET', KEYS[1]))
+  if ok and type(doc) == 'table' then return {'doc', cjson.encode(doc)} end
+  return {'none'}
+end
 if kind == 'hash' then return {'hash', redis.call('HGETALL', KEYS[1])} end
 return {'none'}
 """

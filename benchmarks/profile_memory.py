@@ -159,23 +159,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_server(port: int, folder: str) -> subprocess.Popen[bytes]:
+    """A private redis-server keeping nothing on disk."""
+    command = [shutil.which("redis-server") or "redis-server", "--port", str(port)]
+    command += ["--save", "", "--appendonly", "no", "--dir", folder]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+
 async def measure(form: str, count: int) -> tuple[float, float, str]:
     """(bytes per profile, seconds to write, encoding of one) on a fresh private server."""
     port, folder = free_port(), tempfile.mkdtemp()
-    server = subprocess.Popen(
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            folder,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    server = start_server(port, folder)
     redis = Redis(port=port, decode_responses=True)
     try:
         for _ in range(100):

@@ -320,8 +320,9 @@ class RedisKeys:
 
     # -- customer profiles ---------------------------------------------------------------------
     def profile(self, external_userid: str) -> str:
-        """Hash: the customer's own fields ("name", "messages", …) and, per following staff
-        member, "<userid>|<field>" ("remark", "tags", "added_at", "messages", …)."""
+        """String: the customer's profile as one MessagePack document (`bot.profiles.codec`),
+        written by `ProfileStore`'s scripts; a hash of flat fields from an earlier version
+        until its first update."""
         return f"{self.base}:profile:{external_userid}"
 
     # -- orders and RFM segments ---------------------------------------------------------------
@@ -329,6 +330,21 @@ class RedisKeys:
     def orders(self) -> str:
         """Hash: order id -> JSON {"customer", "amount_cents", "paid_at"}."""
         return f"{self.base}:orders"
+
+    def customer_orders(self, external_userid: str) -> str:
+        """Set: the ids of one customer's orders (an index of `orders`, so RFM reads customer
+        by customer with memory flat in the number of orders; `OrderStore` keeps it)."""
+        return f"{self.base}:orders:of:{external_userid}"
+
+    @property
+    def order_customers(self) -> str:
+        """Set: every customer with an order (an index of `orders`, see `customer_orders`)."""
+        return f"{self.base}:orders:customers"
+
+    @property
+    def orders_indexed(self) -> str:
+        """String: set once the order indexes cover orders stored before they existed."""
+        return f"{self.base}:orders:indexed"
 
     @property
     def rfm_segments(self) -> str:

@@ -105,41 +105,58 @@ def segment_name(recent: bool, frequent: bool, big: bool) -> str:
     return SEGMENTS[(recent, frequent, big)]
 
 
+class Tally:
+    """Counts orders as they stream past: per customer the last payment, and the orders
+    and money inside the window (memory grows with customers, not orders)."""
+
+    def __init__(self, now: float, window_days: int) -> None:
+        self.at = int(now)
+        self.window_days = window_days
+        self._since = self.at - window_days * DAY
+        self._last: dict[str, int] = {}
+        self._count: dict[str, int] = {}
+        self._money: dict[str, int] = {}
+
+    def add(self, order: Order) -> None:
+        customer = order.customer
+        self._last[customer] = max(self._last.get(customer, order.paid_at), order.paid_at)
+        self._count.setdefault(customer, 0)
+        self._money.setdefault(customer, 0)
+        if order.paid_at >= self._since:
+            self._count[customer] += 1
+            self._money[customer] += order.amount_cents
+
+    def segmentation(self) -> Segmentation:
+        """Score every customer counted and split them by the population's averages."""
+        at, last, count, money = self.at, self._last, self._count, self._money
+        if not last:
+            return Segmentation({}, Averages(0.0, 0.0, 0.0), at, self.window_days)
+        # an order stamped a little ahead of our clock was bought now, not in the future
+        recency = {customer: max(0, at - paid_at) for customer, paid_at in last.items()}
+        n = len(last)
+        sum_r, sum_f, sum_m = sum(recency.values()), sum(count.values()), sum(money.values())
+        scores = {
+            customer: Score(
+                customer=customer,
+                r_seconds=recency[customer],
+                f=count[customer],
+                m_cents=money[customer],
+                last_paid_at=last[customer],
+                segment=segment_name(
+                    recency[customer] * n <= sum_r,
+                    count[customer] * n >= sum_f,
+                    money[customer] * n >= sum_m,
+                ),
+            )
+            for customer in sorted(last)
+        }
+        averages = Averages(sum_r / n / DAY, sum_f / n, sum_m / n)
+        return Segmentation(scores, averages, at, self.window_days)
+
+
 def segment(orders: Iterable[Order], now: float, window_days: int) -> Segmentation:
     """Score every customer with an order and split them by the population's averages."""
-    at = int(now)
-    since = at - window_days * DAY
-    last: dict[str, int] = {}
-    count: dict[str, int] = {}
-    money: dict[str, int] = {}
+    tally = Tally(now, window_days)
     for order in orders:
-        customer = order.customer
-        last[customer] = max(last.get(customer, order.paid_at), order.paid_at)
-        count.setdefault(customer, 0)
-        money.setdefault(customer, 0)
-        if order.paid_at >= since:
-            count[customer] += 1
-            money[customer] += order.amount_cents
-    if not last:
-        return Segmentation({}, Averages(0.0, 0.0, 0.0), at, window_days)
-    # an order stamped a little ahead of our clock was bought now, not in the future
-    recency = {customer: max(0, at - paid_at) for customer, paid_at in last.items()}
-    n = len(last)
-    sum_r, sum_f, sum_m = sum(recency.values()), sum(count.values()), sum(money.values())
-    scores = {
-        customer: Score(
-            customer=customer,
-            r_seconds=recency[customer],
-            f=count[customer],
-            m_cents=money[customer],
-            last_paid_at=last[customer],
-            segment=segment_name(
-                recency[customer] * n <= sum_r,
-                count[customer] * n >= sum_f,
-                money[customer] * n >= sum_m,
-            ),
-        )
-        for customer in sorted(last)
-    }
-    averages = Averages(sum_r / n / DAY, sum_f / n, sum_m / n)
-    return Segmentation(scores, averages, at, window_days)
+        tally.add(order)
+    return tally.segmentation()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,26 +153,65 @@ def _encode(order: Order) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
+# KEYS[1] orders, KEYS[2..] customers' order-id sets: per customer, its orders as
+# [id, record, id, record, …] (ids whose record is gone are left out). One round trip a batch.
+_READ_BATCH = """
+local out = {}
+for i = 2, #KEYS do
+  local ids = redis.call('SMEMBERS', KEYS[i])
+  local flat = {}
+  if #ids > 0 then
+    local records = redis.call('HMGET', KEYS[1], unpack(ids))
+    for j = 1, #ids do
+      if records[j] then flat[#flat + 1] = ids[j]; flat[#flat + 1] = records[j] end
+    end
+  end
+  out[#out + 1] = flat
+end
+return out
+"""
+
+
+def _decode(order_id: str, raw: str) -> Order | None:
+    try:
+        data = json.loads(raw)
+        return Order(
+            order_id, str(data["customer"]), int(data["amount_cents"]), int(data["paid_at"])
+        )
+    except (ValueError, KeyError, TypeError):
+        log.warning("order %s is not a valid record; left out of RFM", order_id)
+        return None
+
+
 class OrderStore:
-    """Every order of the corp in one Redis hash, by order id."""
+    """Every order of the corp in one Redis hash, by order id, with an index by customer
+    (the one writer of `orders`, `customer_orders`, `order_customers`, `orders_indexed`).
+
+    The index lets RFM read customer by customer (`by_customer`) instead of loading every
+    order at once. It may hold a stale entry (an order moved to another customer by two
+    concurrent writes); the reader checks each order's own customer, so it never counts one
+    twice or under the wrong customer."""
 
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis
         self._keys = keys
+        self._read_batch = redis.register_script(_READ_BATCH)
 
     async def apply(self, rows: Sequence[OrderRow]) -> Applied:
         """Store the orders and remove the refunded ones, in the rows' order."""
         created = updated = removed = 0
         for start in range(0, len(rows), WRITE_CHUNK):
             chunk = rows[start : start + WRITE_CHUNK]
+            stored = await self._redis.hmget(self._keys.orders, [row.order_id for row in chunk])
+            firsts: list[int] = []  # where each row's HSET / HDEL result is
             async with self._redis.pipeline(transaction=True) as tx:
-                for row in chunk:
-                    if row.order is None:
-                        tx.hdel(self._keys.orders, row.order_id)
-                    else:
-                        tx.hset(self._keys.orders, row.order_id, _encode(row.order))
+                queued = 0
+                for row, before in zip(chunk, stored, strict=True):
+                    firsts.append(queued)
+                    queued += self._queue_row(tx, row, before)
                 results = await tx.execute()
-            for row, result in zip(chunk, results, strict=True):
+            for row, at in zip(chunk, firsts, strict=True):
+                result = results[at]
                 if row.refund:
                     removed += int(result)
                 elif int(result):
@@ -181,22 +220,86 @@ class OrderStore:
                     updated += 1
         return Applied(created, updated, removed)
 
-    async def all(self) -> list[Order]:
-        """Every stored order; an entry that isn't valid JSON is logged and left out."""
-        # keyed by id: HSCAN may return a field twice while the hash is being resized
-        orders: dict[str, Order] = {}
+    def _queue_row(self, tx: Any, row: OrderRow, before: str | None) -> int:
+        """Queue one row's writes (the order, then its index entries); returns how many."""
+        old = _decode(row.order_id, before) if before else None
+        if row.order is None:
+            tx.hdel(self._keys.orders, row.order_id)
+            if old is None:
+                return 1
+            tx.srem(self._keys.customer_orders(old.customer), row.order_id)
+            return 2
+        customer = row.order.customer
+        tx.hset(self._keys.orders, row.order_id, _encode(row.order))
+        tx.sadd(self._keys.customer_orders(customer), row.order_id)
+        tx.sadd(self._keys.order_customers, customer)
+        if old is not None and old.customer != customer:
+            tx.srem(self._keys.customer_orders(old.customer), row.order_id)
+            return 4
+        return 3
+
+    async def by_customer(self, batch: int = 500) -> AsyncIterator[list[Order]]:
+        """Every customer's orders, one list per customer, `batch` customers per round trip;
+        memory holds one batch (and the ids of the customers seen, as SSCAN may repeat one)."""
+        await self._ensure_index()
+        seen: set[str] = set()
+        todo: list[str] = []
+        async for customer in self._redis.sscan_iter(self._keys.order_customers, count=batch):
+            if customer not in seen:
+                seen.add(customer)
+                todo.append(customer)
+            if len(todo) >= batch:
+                for orders in await self._orders_of(todo):
+                    yield orders
+                todo = []
+        for orders in await self._orders_of(todo):
+            yield orders
+
+    async def _orders_of(self, customers: list[str]) -> list[list[Order]]:
+        if not customers:
+            return []
+        replies = await self._read_batch(
+            keys=[self._keys.orders, *(self._keys.customer_orders(c) for c in customers)]
+        )
+        result = []
+        for customer, flat in zip(customers, replies, strict=True):
+            orders = [
+                order
+                for order_id, raw in zip(flat[::2], flat[1::2], strict=True)
+                if (order := _decode(order_id, raw)) is not None
+                and order.customer == customer  # a stale index entry: counted under its own
+            ]
+            result.append(orders)
+        return result
+
+    async def _ensure_index(self) -> None:
+        """Index the orders stored before the index existed, once (a scan of the hash: its
+        repeats are harmless, adding to a set is idempotent)."""
+        if await self._redis.exists(self._keys.orders_indexed):
+            return
+        async for chunk in self._scan_chunks():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for order_id, order in chunk:
+                    pipe.sadd(self._keys.customer_orders(order.customer), order_id)
+                    pipe.sadd(self._keys.order_customers, order.customer)
+                await pipe.execute()
+        await self._redis.set(self._keys.orders_indexed, "1")
+
+    async def _scan_chunks(self) -> AsyncIterator[list[tuple[str, Order]]]:
+        chunk: list[tuple[str, Order]] = []
         async for order_id, raw in self._redis.hscan_iter(self._keys.orders, count=1000):
-            try:
-                data = json.loads(raw)
-                orders[str(order_id)] = Order(
-                    str(order_id),
-                    str(data["customer"]),
-                    int(data["amount_cents"]),
-                    int(data["paid_at"]),
-                )
-            except (ValueError, KeyError, TypeError):
-                log.warning("order %s is not a valid record; left out of RFM", order_id)
-        return list(orders.values())
+            order = _decode(str(order_id), raw)
+            if order is not None:
+                chunk.append((str(order_id), order))
+            if len(chunk) >= WRITE_CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    async def all(self) -> list[Order]:
+        """Every stored order (tests and small corps; RFM reads `by_customer`)."""
+        return [order async for orders in self.by_customer() for order in orders]
 
     async def count(self) -> int:
         return int(await self._redis.hlen(self._keys.orders))

@@ -26,7 +26,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
-from bot.rfm.model import DAY, Score, segment
+from bot.rfm.model import DAY, Score, Tally
 from bot.rfm.orders import OrderStore
 from bot.rfm.sync import DEFAULT_CALLS_PER_SECOND, SegmentHook, TagSync
 from bot.storage.locks import LockTimeout, RedisLease
@@ -131,7 +131,11 @@ class RfmRunner:
             return None
 
     async def _run(self, now: float, resync_all: bool) -> RunReport:
-        result = segment(await OrderStore(self._redis, self._keys).all(), now, self._window_days)
+        tally = Tally(now, self._window_days)
+        async for orders in OrderStore(self._redis, self._keys).by_customer():
+            for order in orders:
+                tally.add(order)
+        result = tally.segmentation()
         stored = await self._redis.hgetall(self._keys.rfm_segments)
         previous = {customer: _stored_segment(raw) for customer, raw in stored.items()}
         report = RunReport(customers=len(result.scores))

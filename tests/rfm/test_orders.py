@@ -192,3 +192,64 @@ def test_unreadable_files(tmp_path: Path) -> None:
         read_orders(no_header, NOW)
     with pytest.raises(OrderError, match="无法读取"):
         read_orders(tmp_path / "missing.csv", NOW)
+
+
+def order(order_id: str, customer: str, paid_at: int = 1_790_000_000) -> OrderRow:
+    return parse_order(row(order_id=order_id, external_userid=customer, paid_at=paid_at), NOW)
+
+
+async def grouped(store: OrderStore) -> dict[str, list[str]]:
+    """Each customer's order ids as `by_customer` streams them (small batches: many trips)."""
+    result: dict[str, list[str]] = {}
+    async for orders in store.by_customer(batch=2):
+        if orders:
+            assert len({o.customer for o in orders}) == 1  # one customer per list
+            assert orders[0].customer not in result  # each customer once
+            result[orders[0].customer] = sorted(o.order_id for o in orders)
+    return result
+
+
+async def test_orders_stream_by_customer_through_moves_and_refunds(store: OrderStore) -> None:
+    rows = [order(f"T{n}", f"wm{n % 5}") for n in range(40)]
+    await store.apply(rows)
+    # an order that changes customer, and a refund
+    await store.apply([order("T3", "wm0"), parse_order(row(order_id="T7", refunded=True), NOW)])
+    expected: dict[str, list[str]] = {}
+    for n in range(40):
+        if n != 7:
+            customer = "wm0" if n == 3 else f"wm{n % 5}"
+            expected.setdefault(customer, []).append(f"T{n}")
+    assert await grouped(store) == {c: sorted(ids) for c, ids in expected.items()}
+    assert sorted(o.order_id for o in await store.all()) == sorted(
+        i for ids in expected.values() for i in ids
+    )
+
+
+async def test_orders_from_before_the_index_are_indexed_once(
+    store: OrderStore, redis: Redis, key_prefix: str
+) -> None:
+    keys = RedisKeys("wwcorp", key_prefix)
+    # written as an earlier version did: the hash alone
+    await redis.hset(
+        keys.orders,
+        mapping={
+            "OLD1": '{"customer":"wmA","amount_cents":100,"paid_at":1790000000}',
+            "OLD2": '{"customer":"wmB","amount_cents":200,"paid_at":1790000000}',
+            "BAD": "not json",
+        },
+    )
+    await store.apply([order("NEW1", "wmA")])
+    assert await grouped(store) == {"wmA": ["NEW1", "OLD1"], "wmB": ["OLD2"]}
+    assert await redis.get(keys.orders_indexed) == "1"
+
+
+async def test_a_stale_index_entry_counts_nowhere_twice(
+    store: OrderStore, redis: Redis, key_prefix: str
+) -> None:
+    keys = RedisKeys("wwcorp", key_prefix)
+    await store.apply([order("T1", "wmA"), order("T2", "wmB")])
+    # two writers raced: T1 is listed under wmB too, though it is wmA's
+    await redis.sadd(keys.customer_orders("wmB"), "T1")
+    await redis.sadd(keys.customer_orders("wmC"), "GONE")
+    await redis.sadd(keys.order_customers, "wmC")
+    assert await grouped(store) == {"wmA": ["T1"], "wmB": ["T2"]}

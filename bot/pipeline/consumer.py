@@ -68,6 +68,8 @@ class EventPipeline:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._loops: list[asyncio.Task[None]] = []
         self._acks: GroupCommit[str, None] = GroupCommit(self._ack_batch)
+        # done-marks of concurrent events share round trips, as acks do
+        self._marks: GroupCommit[tuple[str, str], None] = GroupCommit(self._mark_batch)
         self._liveness = Liveness(redis, keys, self.consumer)
         self._claims = Claims(redis, keys, self.consumer, settings, self._liveness)
         self._heartbeat: asyncio.Task[None] | None = None
@@ -236,12 +238,7 @@ class EventPipeline:
         skip: set[str] = set(await self._redis.smembers(done_key)) if redelivered else set()
 
         async def mark_done(handler: str) -> None:
-            await (
-                self._redis.pipeline(transaction=False)
-                .sadd(done_key, handler)
-                .expire(done_key, DONE_TTL_SECONDS)
-                .execute()
-            )
+            await self._marks.submit((done_key, handler))
 
         several = len(self._dispatcher.handlers_for(type(event))) > 1
         try:
@@ -285,6 +282,14 @@ class EventPipeline:
             tx.delete(*(self._keys.handlers_done(entry_id) for entry_id in entry_ids))
             await tx.execute()
         return [None] * len(entry_ids)
+
+    async def _mark_batch(self, marks: list[tuple[str, str]]) -> list[None]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for done_key, handler in marks:
+                pipe.sadd(done_key, handler)
+                pipe.expire(done_key, DONE_TTL_SECONDS)
+            await pipe.execute()
+        return [None] * len(marks)
 
     async def _schedule_retry(self, entry_id: str, attempt: int) -> None:
         ceiling = min(

@@ -38,7 +38,7 @@ def sandbox_env(sandbox: Sandbox, api_base: str, redis_url: str, **extra: str) -
 
 
 async def start_bot(
-    port: int, env: dict[str, str], stderr: IO[bytes] | None = None
+    port: int, env: dict[str, str], stderr: IO[bytes] | None = None, extra: tuple[str, ...] = ()
 ) -> asyncio.subprocess.Process:
     """`scrm-bot serve` on 127.0.0.1:`port`, returned once it accepts connections; its log
     lines (WARNING and up) go to `stderr` when given."""
@@ -53,6 +53,7 @@ async def start_bot(
         "127.0.0.1",
         "--port",
         str(port),
+        *extra,
         cwd=ROOT,
         env=env,
         stderr=stderr,

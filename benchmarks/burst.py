@@ -132,7 +132,7 @@ async def run_bot(args: argparse.Namespace) -> dict[str, float]:
             SCRM_DATA_DIR=str(Path(tmp) / "data"),
             SCRM_ADMINS="admin1",
         )
-        bot = await start_bot(port, env)
+        bot = await start_bot(port, env, extra=tuple(args.serve))
         try:
             sandbox.connect_bot(f"http://127.0.0.1:{port}/wecom/callback", TOKEN, AES_KEY)
             keys = RedisKeys(sandbox.corp_id, "scrm")
@@ -142,8 +142,11 @@ async def run_bot(args: argparse.Namespace) -> dict[str, float]:
                 heavy(redis.url, keys, sandbox, args) if args.heavy else asyncio.sleep(0)
             )
             spy = await profiler(bot.pid, args)
+            counts = await command_counts(redis.url)
             trips, sent, failed = await burst(sandbox, args.rate, args.seconds, "B")
             await wait_for_welcomes(sandbox, len(sent))
+            await asyncio.sleep(2.0)  # the handlers after the welcome finish too
+            print_commands(counts, await command_counts(redis.url), len(sent))
             done.set()
             await asyncio.gather(prober, work)
             if spy is not None:
@@ -170,11 +173,33 @@ async def run_bot(args: argparse.Namespace) -> dict[str, float]:
             await sandbox.stop()
 
 
+async def command_counts(redis_url: str) -> dict[str, int]:
+    redis = connect(redis_url)
+    try:
+        stats = await redis.info("commandstats")
+    finally:
+        await redis.aclose()
+    return {name.removeprefix("cmdstat_"): int(row["calls"]) for name, row in stats.items()}
+
+
+def print_commands(before: dict[str, int], after: dict[str, int], events: int) -> None:
+    """Redis commands per add event during the burst (the background work included)."""
+    per = {name: (after[name] - before.get(name, 0)) / events for name in after}
+    shown = sorted(((n, c) for n, c in per.items() if c >= 0.05), key=lambda x: -x[1])
+    total = sum(per.values())
+    print(
+        f"Redis commands per event: {total:.1f} ("
+        + ", ".join(f"{n} {c:.2f}" for n, c in shown)
+        + ")"
+    )
+
+
 async def profiler(pid: int, args: argparse.Namespace) -> asyncio.subprocess.Process | None:
     """py-spy recording the bot for the burst, when asked (`--profile FILE.svg`)."""
     if not args.profile:
         return None
     command = ["py-spy", "record", "-p", str(pid), "-d", str(int(args.seconds)), "-r", "200"]
+    command += ["-f", "raw"] if args.profile.endswith(".txt") else []
     return await asyncio.create_subprocess_exec(*command, "-o", args.profile, "--nonblocking")
 
 
@@ -251,7 +276,8 @@ def main() -> None:
     parser.add_argument("--no-heavy", dest="heavy", action="store_false", help="the burst alone")
     parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the baseline")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the bot")
-    parser.add_argument("--profile", default="", help="py-spy the bot into this .svg")
+    parser.add_argument("--profile", default="", help="py-spy the bot into this .svg (.txt: raw)")
+    parser.add_argument("--serve", action="append", default=[], help="a `scrm-bot serve` argument")
     args = parser.parse_args()
     bot = asyncio.run(run_bot(args))
     empty = dict.fromkeys(("events", "failed", "callback_p50", "callback_p99"), float("nan"))

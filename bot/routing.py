@@ -3,7 +3,9 @@
 Each event's class is fixed by its (MsgType, Event, ChangeType) at parse time, so dispatch is a
 lookup by class. Every matching handler runs, in the order the routers were included (order is
 priority: the welcome must go out before slower work); a handler may raise `StopPropagation`
-to keep later ones from seeing the event.
+to keep later ones from seeing the event. A router marked `urgent` (someone is waiting: the new
+customer's welcome, an admin's answer) runs in the pipeline's first lane; the others' handlers
+may wait while urgent work is queued (`bot.pipeline.later`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class HandlerSpec:
     event_type: type[Event]
     callback: HandlerFunc
     filters: tuple[Filter, ...]
+    urgent: bool = False
 
     async def accepts(self, event: Event, ctx: HandlerContext) -> bool:
         for check in self.filters:
@@ -49,8 +52,9 @@ class HandlerSpec:
 class Router:
     """The handlers of one feature module, registered with `@router.on(EventClass, *filters)`."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, urgent: bool = False) -> None:
         self.name = name
+        self.urgent = urgent  # someone waits for these handlers: they never queue behind others
         self.handlers: list[HandlerSpec] = []
 
     def on(
@@ -65,10 +69,18 @@ class Router:
             name = f"{self.name}.{callback.__name__}"
             if any(spec.name == name for spec in self.handlers):
                 raise ValueError(f"handler {name} registered twice")
-            self.handlers.append(HandlerSpec(name, event_type, callback, filters))
+            self.handlers.append(HandlerSpec(name, event_type, callback, filters, self.urgent))
             return callback
 
         return register
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatched:
+    """What one dispatch did: the handlers that ran, and whether one stopped propagation."""
+
+    ran: list[str]
+    stopped: bool = False
 
 
 class Dispatcher:
@@ -89,28 +101,37 @@ class Dispatcher:
             ]
         return self._by_type[event_type]
 
+    def has_later(self, event_type: type[Event], skip: Iterable[str] = ()) -> bool:
+        """Whether handlers that aren't urgent (and not in `skip`) would see this event."""
+        done = set(skip)
+        return any(not s.urgent and s.name not in done for s in self.handlers_for(event_type))
+
     async def dispatch(
         self,
         event: Event,
         ctx: HandlerContext,
         skip: Iterable[str] = (),
         on_success: Callable[[str], Awaitable[None]] | None = None,
-    ) -> list[str]:
-        """Run every matching handler not in `skip`; returns the names of those that ran."""
+        urgent: bool | None = None,
+    ) -> Dispatched:
+        """Run every matching handler not in `skip` (`urgent`: only those of urgent routers,
+        or only the others; None: all); returns the names of those that ran."""
         done = set(skip)
         ran: list[str] = []
         for spec in self.handlers_for(type(event)):
+            if urgent is not None and spec.urgent != urgent:
+                continue
             if spec.name in done or not await spec.accepts(event, ctx):
                 continue
             try:
                 await self._call(spec, event, ctx)
             except StopPropagation:
                 ran.append(spec.name)
-                break
+                return Dispatched(ran, stopped=True)
             ran.append(spec.name)
             if on_success is not None:
                 await on_success(spec.name)
-        return ran
+        return Dispatched(ran)
 
     async def _call(self, spec: HandlerSpec, event: Event, ctx: HandlerContext) -> None:
         call: HandlerFunc = spec.callback

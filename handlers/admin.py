@@ -14,7 +14,8 @@ from bot.context import HandlerContext
 from bot.events import TextMessage
 from bot.routing import Router
 
-router = Router(name="handlers.admin")  # pinned: handler names are stored as done-marks
+# pinned: handler names are stored as done-marks; urgent: the admin waits for the answer
+router = Router(name="handlers.admin", urgent=True)
 
 # the answer to a command whose first run was cut short (its process died, Redis went away):
 # it is not run again, since it may have changed something already, but the admin is told

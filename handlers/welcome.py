@@ -31,7 +31,8 @@ from bot.wecom import WeComError
 from bot.wecom.errors import ErrCode
 from bot.welcome.templates import WelcomeTemplate
 
-router = Router(name="handlers.welcome")  # pinned: handler names are stored as done-marks
+# pinned: handler names are stored as done-marks; urgent: WeCom's 20-second window
+router = Router(name="handlers.welcome", urgent=True)
 
 NAME_LOOKUP_SECONDS = 3.0  # of the 20 s window; the welcome must not wait longer for a name
 # a retry cannot help: 41050 the code expired, 41051 already sent or the chat started

@@ -21,7 +21,8 @@ from bot.config import Settings
 from bot.context import HandlerContext
 from bot.events import AddExternalContact
 from bot.keys import RedisKeys
-from bot.pipeline.consumer import GROUP, EventPipeline
+from bot.pipeline.consumer import GROUP
+from bot.pipeline.stream import EventStream
 from bot.routing import Router
 from tests.conftest import VECTOR_CORP_ID
 from tests.helpers import contact_event_xml
@@ -90,14 +91,14 @@ async def test_an_event_whose_retry_could_not_be_scheduled_is_retried_when_redis
         if len(attempts) == 1:
             raise RedisConnectionError("Connection closed by server.")
 
-    schedule = EventPipeline._schedule_retry
+    schedule = EventStream.schedule_retry
 
-    async def fails_once(self: EventPipeline, entry_id: str, attempt: int) -> None:
+    async def fails_once(self: EventStream, entry_id: str, attempt: int) -> None:
         if len(attempts) == 1:
             raise RedisConnectionError("Connection closed by server.")
         await schedule(self, entry_id, attempt)
 
-    monkeypatch.setattr(EventPipeline, "_schedule_retry", fails_once)
+    monkeypatch.setattr(EventStream, "schedule_retry", fails_once)
 
     async def empty() -> bool:
         return int(await redis.xlen(keys.events)) == 0

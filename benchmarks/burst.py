@@ -5,10 +5,9 @@
 The WeCom sandbox runs in this process and sends `add_external_contact` callbacks on a fixed
 schedule (open loop); the bot is `scrm-bot serve` (callbacks and pipeline in one process) with
 a redis-server of its own. While the burst runs:
-- a sensitive-word library of `--words` words is written and announced (every process
-  rebuilds its filter);
-- `--scripts` scripts are written and an admin searches the library by chat every 2 s (the
-  process's search index takes them in);
+- `scrm-bot words import` adds `--words` words (every process rebuilds its filter);
+- `scrm-bot scripts import` adds `--scripts` scripts, and an admin searches the library by chat
+  every 2 s (the process's search index takes them in);
 - /healthz is probed every 10 ms on its own connection.
 Measured: the callback's round trip as WeCom sees it (send → 200), the welcome's latency
 (callback sent → `send_welcome_msg` received), /healthz. Then the same burst, same rate, goes to
@@ -38,11 +37,9 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.bot_process import AES_KEY, TOKEN, sandbox_env, start_bot  # noqa: E402
 from benchmarks.callback_ingest import start_bare, wait_for_port  # noqa: E402
 from benchmarks.script_search import library  # noqa: E402
-from bot.keys import RedisKeys  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
 from bot.storage.client import connect  # noqa: E402
-from bot.text.library import WordLibrary  # noqa: E402
-from scripts_library.scripts import ScriptStore  # noqa: E402
+from scripts_library.transfer import export_text  # noqa: E402
 from tests.helpers import RedisServerProcess, free_port  # noqa: E402
 
 WINDOW = 20.0
@@ -96,24 +93,47 @@ async def probe(url: str, until: asyncio.Event, samples: list[float]) -> None:
             await asyncio.sleep(0.01)
 
 
+def heavy_files(folder: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """The word list and the script file the background work imports (made before the run)."""
+    word_file, script_file = folder / "words.txt", folder / "scripts.yaml"
+    word_file.write_text("\n".join(words(args.words)), encoding="utf-8")
+    scripts = library(args.scripts, random.Random(11))
+    script_file.write_text(export_text(scripts, "yaml"), encoding="utf-8")
+    return word_file, script_file
+
+
 async def heavy(
-    redis_url: str, keys: RedisKeys, sandbox: Sandbox, args: argparse.Namespace
+    env: dict[str, str], files: tuple[Path, Path], sandbox: Sandbox, args: argparse.Namespace
 ) -> None:
-    """The background work: a big word library, a big script import, admin searches."""
-    redis = connect(redis_url)
-    try:
-        await asyncio.sleep(1.0)
-        library_ = WordLibrary(redis, keys)
-        await library_.replace_words(words(args.words), [])
-        await asyncio.sleep(1.0)
-        scripts = library(args.scripts, random.Random(11))
-        for start in range(0, len(scripts), 1000):
-            await ScriptStore(redis, keys).save_many(scripts[start : start + 1000], "bench", None)
-        for _ in range(int(args.seconds // 2)):
-            await sandbox.staff_sends_text("admin1", "话术 搜索 退货")
-            await asyncio.sleep(2.0)
-    finally:
-        await redis.aclose()
+    """The background work, each import by `scrm-bot` in its own process (as an operator
+    would run it): a big word library, a big script library, admin searches by chat."""
+    word_file, script_file = files
+    imports = []
+    await asyncio.sleep(1.0)
+    if args.words:
+        command = ["words", "import", str(word_file), "--category", "competitor"]
+        imports.append(await cli(env, command))
+    await asyncio.sleep(1.0)
+    if args.scripts:
+        imports.append(await cli(env, ["scripts", "import", str(script_file)]))
+    for _ in range(int(args.seconds // 2)):
+        await sandbox.staff_sends_text("admin1", "话术 搜索 退货")
+        await asyncio.sleep(2.0)
+    for process in imports:
+        await process.wait()
+
+
+async def cli(env: dict[str, str], command: list[str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *command,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def run_bot(args: argparse.Namespace) -> dict[str, float]:
@@ -135,11 +155,11 @@ async def run_bot(args: argparse.Namespace) -> dict[str, float]:
         bot = await start_bot(port, env, extra=tuple(args.serve))
         try:
             sandbox.connect_bot(f"http://127.0.0.1:{port}/wecom/callback", TOKEN, AES_KEY)
-            keys = RedisKeys(sandbox.corp_id, "scrm")
             done, health = asyncio.Event(), []
             prober = asyncio.create_task(probe(f"http://127.0.0.1:{port}/healthz", done, health))
+            files = heavy_files(Path(tmp), args)
             work = asyncio.create_task(
-                heavy(redis.url, keys, sandbox, args) if args.heavy else asyncio.sleep(0)
+                heavy(env, files, sandbox, args) if args.heavy else asyncio.sleep(0)
             )
             spy = await profiler(bot.pid, args)
             counts = await command_counts(redis.url)

@@ -41,7 +41,7 @@ class ConfigError(UserError, ValueError):
 class PipelineSettings:
     """How the event pipeline consumes, retries and reclaims."""
 
-    concurrency: int = 16
+    concurrency: int = 64  # events in the urgent lane at once (a slow admin command holds one)
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 30.0
@@ -152,7 +152,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     contact_secret = values.get("SCRM_CONTACT_SECRET")
     pipeline = PipelineSettings(
         concurrency=_int(
-            "SCRM_PIPELINE_CONCURRENCY", values.get("SCRM_PIPELINE_CONCURRENCY", 16), 1, 1024
+            "SCRM_PIPELINE_CONCURRENCY", values.get("SCRM_PIPELINE_CONCURRENCY", 64), 1, 1024
         ),
         max_attempts=_int(
             "SCRM_PIPELINE_MAX_ATTEMPTS", values.get("SCRM_PIPELINE_MAX_ATTEMPTS", 5), 1, 100

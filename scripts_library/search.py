@@ -19,9 +19,13 @@ import heapq
 import itertools
 import logging
 import math
+import multiprocessing
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import jieba
@@ -92,6 +96,45 @@ def analyse(script: Script) -> Analysis:
     return Analysis(normalize(" ".join(fields.values())), weights, letters_weights)
 
 
+def analyse_many(scripts: list[Script]) -> list[Analysis]:
+    return [analyse(script) for script in scripts]
+
+
+IN_THREAD = 200  # fewer scripts than this are segmented in a thread, more in a child process
+BATCH = 250  # scripts per trip to the child process
+_pool: ProcessPoolExecutor | None = None
+
+
+def _segmenter() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=os.nice,  # background work: the serving process comes first
+            initargs=(10,),
+        )
+    return _pool
+
+
+async def analyse_all(scripts: list[Script]) -> list[Analysis]:
+    """Segment scripts off the event loop. A large batch goes to a child process: jieba is pure
+    Python, and a thread segmenting thousands of scripts holds the GIL so long that the loop
+    waits at every socket call (a 5,000-script import made callbacks take seconds)."""
+    global _pool
+    if len(scripts) < IN_THREAD:
+        return await asyncio.to_thread(analyse_many, scripts)
+    loop, results = asyncio.get_running_loop(), []
+    for start in range(0, len(scripts), BATCH):
+        chunk = scripts[start : start + BATCH]
+        try:
+            results += await loop.run_in_executor(_segmenter(), analyse_many, chunk)
+        except BrokenProcessPool:  # the child died (killed, out of memory): a new one next time
+            _pool = None
+            results += await asyncio.to_thread(analyse_many, chunk)
+    return results
+
+
 class ScriptIndex:
     """Every script of one corp, searchable in memory; `refresh` before reading."""
 
@@ -144,9 +187,9 @@ class ScriptIndex:
         self._owned.clear()
         self._initials_sorted = None
         scripts = [Script.from_json(data) for data in rows.values()]
-        # segmenting a large library takes seconds of CPU: in a thread, so the event loop
-        # (callbacks, the welcome pipeline) keeps being served meanwhile
-        analyses = await asyncio.to_thread(lambda: [analyse(s) for s in scripts])
+        # segmenting a large library takes seconds of CPU: off the loop (a child process), so
+        # callbacks and the welcome pipeline keep being served meanwhile
+        analyses = await analyse_all(scripts)
         for n, (script, analysis) in enumerate(zip(scripts, analyses, strict=True)):
             self._insert(script, analysis)
             if n % 500 == 499:
@@ -158,11 +201,15 @@ class ScriptIndex:
         ordered = sorted(script_ids)
         rows = await self._redis.hmget(self._keys.scripts, ordered)
         scripts = [Script.from_json(data) for data in rows if data]
-        analyses = await asyncio.to_thread(lambda: [analyse(s) for s in scripts])
-        for script_id in ordered:
+        analyses = await analyse_all(scripts)
+        for n, script_id in enumerate(ordered):
             self._remove(script_id)
-        for script, analysis in zip(scripts, analyses, strict=True):
+            if n % 500 == 499:
+                await asyncio.sleep(0)
+        for n, (script, analysis) in enumerate(zip(scripts, analyses, strict=True)):
             self._insert(script, analysis)
+            if n % 500 == 499:
+                await asyncio.sleep(0)
 
     def _insert(self, script: Script, analysis: Analysis) -> None:
         self._scripts[script.id] = script

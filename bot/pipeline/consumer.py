@@ -34,7 +34,7 @@ from bot.keys import RedisKeys
 from bot.logs import log_context
 from bot.pipeline.claims import GROUP as GROUP  # the group name, for readers of the stream
 from bot.pipeline.claims import Claimed, Claims, Fields
-from bot.pipeline.later import LaterLane
+from bot.pipeline.later import LaterLane, LaterSettings
 from bot.pipeline.liveness import HEARTBEAT_SECONDS, Liveness
 from bot.pipeline.middlewares import PermanentFailure
 from bot.pipeline.stream import EventStream
@@ -88,7 +88,9 @@ class EventPipeline:
         self._rescheduling: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()  # no urgent work in flight: the later lane may run
         self._idle.set()
-        self._later = LaterLane(self._idle, self._stream.touch)
+        # waiting entries are touched well inside the idle reclaim, so none is taken over
+        later = LaterSettings(touch_every=settings.reclaim_idle_seconds / 4)
+        self._later = LaterLane(self._idle, self._stream.touch, later)
 
     async def start(self) -> None:
         await self._stream.ensure_group()

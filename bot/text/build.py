@@ -32,6 +32,7 @@ async def build(redis_url: str, prefix: str, corp_id: str, out: Path) -> None:
 
 
 if __name__ == "__main__":
+    os.nice(10)  # background work: the serving process comes first for the CPU
     key_prefix, corp, target = sys.argv[1:4]
     url = sys.stdin.readline().strip()
     asyncio.run(build(url, key_prefix, corp, Path(target)))

@@ -27,6 +27,11 @@ CONFIG_PARENT = argparse.ArgumentParser(add_help=False)
 CONFIG_PARENT.add_argument("--config", metavar="FILE", help="TOML file with SCRM_* keys")
 
 
+# An operator's command (an import, an export, a sync) runs beside a serving bot on the same
+# machine: it yields the CPU, so a 50,000-word import doesn't slow the callbacks and welcomes.
+CLI_NICENESS = 10
+
+
 def feature_commands() -> dict[str, Run]:
     """`scrm-bot <name>` -> who runs it, from the feature records."""
     return {name: group.run for group in cli_groups() for name in group.commands}
@@ -143,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.actor = args.actor or cli_audit.operator()
         feature = feature_commands().get(args.command)
         if feature is not None:
+            if argv is None:  # its own process (not a test calling main): batch work
+                os.nice(CLI_NICENESS)
             forwarded = sys.argv[1:] if argv is None else argv
             return asyncio.run(
                 cli_audit.audited(feature(settings, args), settings, args, forwarded)

@@ -16,6 +16,7 @@ import logging
 import pickle
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -31,7 +32,8 @@ from bot.text.starter import seed_starter_words
 
 log = logging.getLogger(__name__)
 
-IN_PROCESS_LIMIT = 5000  # words; above this the build runs in a child process
+IN_PROCESS_LIMIT = 1000  # words; above this the build runs in a child process (5,000 took
+# 0.1–0.35 s on the event loop: every callback waited that long)
 
 
 class FilterReloader:
@@ -78,9 +80,10 @@ class FilterReloader:
         version = await self._library.version()
         if version == self.version:
             return False
-        words = int(await self.redis.hlen(self.keys.words))
-        if words <= self._in_process_limit:
-            snapshot = await self._library.snapshot()
+        # decided on the snapshot itself: an import may add thousands of words between a
+        # count and a read, and a large build on the event loop stalls every callback
+        snapshot = await self._library.snapshot()
+        if len(snapshot.words) + len(snapshot.allow) <= self._in_process_limit:
             built, version = snapshot.build(), snapshot.version
         else:
             built, version = await self._build_in_child()
@@ -121,8 +124,7 @@ class FilterReloader:
                     await pubsub.get_message(
                         ignore_subscribe_messages=True, timeout=self._poll_seconds
                     )
-                    while await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.01):
-                        pass  # several changes at once: one rebuild covers them all
+                    await _quiet(pubsub)  # an import's batches: one rebuild covers them all
                     await self.refresh()
                 except (RedisError, OSError, RuntimeError, ValueError) as exc:
                     log.warning(
@@ -132,3 +134,17 @@ class FilterReloader:
         finally:
             with contextlib.suppress(RedisError, OSError, TimeoutError):
                 await asyncio.wait_for(pubsub.aclose(), timeout=2)
+
+
+QUIET_SECONDS = 0.5  # no change for this long: the library has settled
+QUIET_AT_MOST = 5.0
+
+
+async def _quiet(pubsub: PubSub) -> None:
+    """Drain change notices until none came for `QUIET_SECONDS` (at most `QUIET_AT_MOST`):
+    an import announces each batch, and every rebuild of 50,000 words costs a child process
+    seconds of CPU."""
+    deadline = time.monotonic() + QUIET_AT_MOST
+    while time.monotonic() < deadline:
+        if not await pubsub.get_message(ignore_subscribe_messages=True, timeout=QUIET_SECONDS):
+            return

@@ -142,7 +142,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "profiles",
         ((30, profiles.router),),
-        (CliGroup(("profile",), profiles_cli.add_parsers, profiles_cli.run),),
+        (CliGroup(("profile", "profiles"), profiles_cli.add_parsers, profiles_cli.run),),
     ),
     Feature(
         "stats",

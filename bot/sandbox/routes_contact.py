@@ -63,6 +63,17 @@ async def get_contact(ctx: Ctx) -> JsonDict:
     follows = ctx.state.followers(external_userid)
     if not follows:
         raise ApiError(84061)
+    profile = _contact_json(ctx, external_userid)
+    follows.sort(key=lambda f: f.createtime)
+    return {
+        "external_contact": profile,
+        "follow_user": [follow_json(ctx, f) for f in follows],
+        "next_cursor": "",
+    }
+
+
+def _contact_json(ctx: Ctx, external_userid: str) -> JsonDict:
+    contact = ctx.state.contacts[external_userid]
     profile: JsonDict = {
         "external_userid": contact.external_userid,
         "name": contact.name,
@@ -74,12 +85,34 @@ async def get_contact(ctx: Ctx) -> JsonDict:
         profile["unionid"] = contact.unionid
     if contact.type == 2 or contact.corp_name:
         profile["corp_name"] = contact.corp_name
-    follows.sort(key=lambda f: f.createtime)
-    return {
-        "external_contact": profile,
-        "follow_user": [follow_json(ctx, f) for f in follows],
-        "next_cursor": "",
-    }
+    return profile
+
+
+@router.route("externalcontact/batch/get_by_user")
+async def batch_get_by_user(ctx: Ctx) -> JsonDict:
+    """Customers of up to 100 members, each with one member's follow info, paged by an
+    opaque cursor (doc 92994; limit 1–100, default 50)."""
+    userids = ctx.body.get("userid_list")
+    if not isinstance(userids, list) or not userids or len(userids) > 100:
+        raise invalid("userid_list", "must list 1-100 userids")  # unconfirmed errcode
+    limit = min(max(int(ctx.body.get("limit") or 50), 1), 100)
+    cursor = str(ctx.body.get("cursor") or "")
+    start = int(cursor) if cursor.isdigit() else 0
+    wanted = {str(u) for u in userids}
+    follows = sorted(
+        (f for f in ctx.state.follows.values() if f.userid in wanted),
+        key=lambda f: (f.userid, f.external_userid),
+    )
+    page = follows[start : start + limit]
+    listed = []
+    for follow in page:
+        info = follow_json(ctx, follow)
+        info["tag_id"] = [t["tag_id"] for t in info.pop("tags")]
+        listed.append(
+            {"external_contact": _contact_json(ctx, follow.external_userid), "follow_info": info}
+        )
+    more = start + limit < len(follows)
+    return {"external_contact_list": listed, "next_cursor": str(start + limit) if more else ""}
 
 
 @router.route("externalcontact/send_welcome_msg")

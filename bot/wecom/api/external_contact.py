@@ -197,3 +197,11 @@ class ExternalContactAPI(BaseAPI):
         """Staff members with customer-contact enabled (doc 92571); `doctor` uses it as a probe."""
         data = await self._get("externalcontact/get_follow_user_list")
         return [str(user) for user in data.get("follow_user", [])]
+
+    async def batch_get_by_user(
+        self, userids: list[str], cursor: str = "", limit: int = 100
+    ) -> JsonDict:
+        """One page of the customers of up to 100 members, each with that member's
+        `follow_info` (tag ids only), and `next_cursor` ("" on the last page) (doc 92994)."""
+        payload = {"userid_list": userids, "cursor": cursor, "limit": limit}
+        return await self._post("externalcontact/batch/get_by_user", payload)

@@ -78,8 +78,11 @@ class FirstSync:
         cursor = ""
         while True:
             page = await self._page(userids, cursor)
-            for row in page.get("external_contact_list", []):
-                await self._store(row, report)
+            rows = list(page.get("external_contact_list", []))
+            await self._tags_of(rows)
+            # a page's profiles are written concurrently: one round trip each would make the
+            # sync wait on Redis, not on WeCom's budget
+            await asyncio.gather(*(self._store(row, report) for row in rows))
             report.pages += 1
             if self._progress is not None:
                 self._progress(report)
@@ -103,18 +106,22 @@ class FirstSync:
         external_userid = str(contact.get("external_userid", ""))
         if not external_userid or not follow.get("userid"):
             return
-        follow["tags"] = await self._tags(list(follow.get("tag_id") or []))
+        follow["tags"] = self._tags(list(follow.get("tag_id") or []))
         await self._services.profiles.record_contact(
             {"external_contact": contact, "follow_user": [follow]}, int(time.time())
         )
         report.follows += 1
         report.customers.add(external_userid)
 
-    async def _tags(self, tag_ids: list[str]) -> list[dict[str, str]]:
-        """The follow's tags as `externalcontact/get` gives them (group and name by id)."""
-        unknown = [t for t in tag_ids if t not in self._tag_names]
+    async def _tags_of(self, rows: list[dict[str, Any]]) -> None:
+        """Learn the names of the page's tag ids not seen yet (one read of the tag cache)."""
+        ids = {t for row in rows for t in (row.get("follow_info") or {}).get("tag_id") or []}
+        unknown = [t for t in ids if t not in self._tag_names]
         if unknown:
             self._tag_names.update(await self._services.corp_tags.names(unknown))
+
+    def _tags(self, tag_ids: list[str]) -> list[dict[str, str]]:
+        """The follow's tags as `externalcontact/get` gives them (group and name by id)."""
         tags = []
         for tag_id in tag_ids:
             group, _, name = self._tag_names.get(tag_id, "").partition("/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -173,10 +174,13 @@ async def _wecom_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _warm_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Load jieba's dictionary before serving: its first use (a script search, a tag rule's
-    word boundaries) would otherwise hold the event loop ~1.5 s."""
-    await asyncio.to_thread(jieba.initialize)
+    """Load jieba's dictionary in a thread as the app starts: its first use on the loop (a
+    script search, a tag rule's word boundaries) would otherwise hold it ~1.5 s. Not awaited
+    before serving: a worker that takes longer to start is longer exposed to a Redis outage."""
+    warming = asyncio.create_task(asyncio.to_thread(jieba.initialize), name="jieba-warm-up")
     yield
+    with contextlib.suppress(Exception):  # a thread can't be cancelled: let it finish
+        await warming
 
 
 async def _script_index_ctx(app: web.Application) -> AsyncIterator[None]:

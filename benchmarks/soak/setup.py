@@ -53,6 +53,10 @@ def sandbox_corp(staff: int, seed: int) -> tuple[Sandbox, list[str]]:
     return sandbox, userids
 
 
+CONFIG_CHANGED = 3  # `scrm-bot import`'s exit code when the configuration changed meanwhile
+CHANGED_RETRIES = 5
+
+
 async def import_config(env: dict[str, str], folder: Path, sop: SopRule) -> None:
     """`scrm-bot import` of the tag rules and the SOP; raises with its output if refused."""
     data = {
@@ -62,20 +66,26 @@ async def import_config(env: dict[str, str], folder: Path, sop: SopRule) -> None
     }
     path = folder / "soak-config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--log-level",
-        "WARNING",
-        "import",
-        str(path),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
+    # the bot starts meanwhile and adds its starter words: an import that overlaps it ends
+    # with exit 3 ("changed meanwhile, nothing written, run it again"), as documented
+    for _ in range(CHANGED_RETRIES):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "--log-level",
+            "WARNING",
+            "import",
+            str(path),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        if process.returncode != CONFIG_CHANGED:
+            break
+        await asyncio.sleep(0.5)
     if process.returncode != 0:
         raise RuntimeError(f"scrm-bot import failed: {output.decode(errors='replace')}")
 

@@ -7,7 +7,8 @@
 - after `max_attempts` deliveries, or a `PermanentFailure`, it moves to the dead-letter stream;
 - entries pending on a consumer that died are taken over with XAUTOCLAIM once idle, or within
   seconds when it kept a heartbeat that stopped (a SIGKILLed or OOM-killed process);
-- with several handlers per event, each success is recorded so a retry skips it.
+- with several handlers per event, each success is recorded so a retry skips it;
+- urgent routers' handlers run at once, the others in the later lane (`bot.pipeline.later`).
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ class EventPipeline:
         self._later = LaterLane(self._idle, self._stream.touch, later)
 
     async def start(self) -> None:
-        await self._stream.ensure_group()
+        try:
+            await self._stream.ensure_group()
+        except (RedisError, OSError) as exc:  # serve on: the loops create it (NOGROUP) later
+            log.warning("pipeline started without Redis (%s); the group is checked later", exc)
         loops = (self._read_loop, self._retry_loop, self._reclaim_loop, self._takeover_loop)
         for loop in loops:
             self._loops.append(asyncio.create_task(self._forever(loop), name=loop.__name__))
@@ -115,10 +119,6 @@ class EventPipeline:
             await stop_tasks([self._heartbeat])
         with contextlib.suppress(RedisError, OSError):  # what is left is taken over at once
             await self._liveness.stop()
-
-    @property
-    def inflight(self) -> int:
-        return len(self._inflight)
 
     async def _forever(self, loop: Callable[[], Awaitable[None]]) -> None:
         while not self._stopping.is_set():

@@ -26,7 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -166,8 +167,9 @@ def start_server(port: int, folder: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 
 
-async def measure(form: str, count: int) -> tuple[float, float, str]:
-    """(bytes per profile, seconds to write, encoding of one) on a fresh private server."""
+@asynccontextmanager
+async def private_redis() -> AsyncIterator[Redis]:
+    """A client of a fresh private redis-server (nothing else in it), gone afterwards."""
     port, folder = free_port(), tempfile.mkdtemp()
     server = start_server(port, folder)
     redis = Redis(port=port, decode_responses=True)
@@ -178,6 +180,17 @@ async def measure(form: str, count: int) -> tuple[float, float, str]:
                 break
             except OSError:
                 await asyncio.sleep(0.05)
+        yield redis
+    finally:
+        await redis.aclose()
+        server.terminate()
+        server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def measure(form: str, count: int) -> tuple[float, float, str]:
+    """(bytes per profile, seconds to write, encoding of one) on a fresh private server."""
+    async with private_redis() as redis:
         keys = RedisKeys("ww3f9c2a81d4e7b605", "scrm")  # a real corp id's length
         before = int((await redis.info("memory"))["used_memory"])
         started = time.perf_counter()
@@ -187,11 +200,6 @@ async def measure(form: str, count: int) -> tuple[float, float, str]:
         sample = await redis.randomkey()
         encoding = str(await redis.object("encoding", sample)) if sample else ""
         return (after - before) / count, seconds, encoding
-    finally:
-        await redis.aclose()
-        server.terminate()
-        server.wait()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def main() -> None:

@@ -19,9 +19,7 @@ import asyncio
 import json
 import platform
 import random
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
@@ -32,7 +30,7 @@ from redis.asyncio import Redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.profile_memory import free_port, start_server  # noqa: E402
+from benchmarks.profile_memory import private_redis  # noqa: E402
 from bot.keys import RedisKeys  # noqa: E402
 from bot.rfm.model import Order, Segmentation, Tally, segment  # noqa: E402
 from bot.rfm.orders import OrderRow, OrderStore  # noqa: E402
@@ -93,16 +91,7 @@ async def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
     args = parser.parse_args()
-    port, folder = free_port(), tempfile.mkdtemp()
-    server = start_server(port, folder)
-    redis = Redis(port=port, decode_responses=True)
-    try:
-        for _ in range(100):
-            try:
-                await redis.ping()
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
+    async with private_redis() as redis:
         keys = RedisKeys("ww3f9c2a81d4e7b605", "scrm")
         store = OrderStore(redis, keys)
         started = time.perf_counter()
@@ -122,11 +111,6 @@ async def main() -> None:
         print(f"| before: all orders loaded | {old[0]:.1f} | {old[1]:.0f} | {old[2]:,} |")
         print(f"| now: streamed by customer | {new[0]:.1f} | {new[1]:.0f} | {new[2]:,} |")
         print(f"| now ÷ before | {new[0] / old[0]:.2f} | {new[1] / old[1]:.2f} | |")
-    finally:
-        await redis.aclose()
-        server.terminate()
-        server.wait()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -158,13 +158,25 @@ async def test_words_commands(
         ("竞品甲", "竞品-甲", 2, 6),
         ("全网最好", "全网最好", 7, 11),  # from the starter ad-law list
     ]
-    assert set(verdict["hits"][0]) == {"word", "category", "action", "start", "end", "text"}
+    assert set(verdict["hits"][0]) == {
+        *("word", "category", "action", "start", "end", "text"),
+        *("matches_as", "risks"),
+    }
 
     source = tmp_path / "words.csv"
     source.write_text("香蕉,industry\n苹果\n\na,b,c\n", encoding="utf-8")
     assert await _run_cli(["words", "import", str(source), "--category", "custom"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["added"] == 2 and [r["line"] for r in report["refused"]] == [4]
+    # 苹果 is an everyday word: a bulk import refuses it with the reason, unless told to keep it
+    assert report["added"] == 1 and [r["line"] for r in report["refused"]] == [2, 4]
+    assert "常用词「苹果」" in report["refused"][0]["reason"]
+    assert (
+        await _run_cli(["words", "import", str(source), "--category", "custom", "--keep-risky"])
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert (report["added"], report["already"]) == (1, 1)
+    assert [(r["line"], r["text"]) for r in report["flagged"]] == [(2, "苹果")]
     # the documented header, as a spreadsheet saves it (with a BOM), is a header, not a word
     source.write_text("\ufeffword,category\n竞品乙,competitor\n", encoding="utf-8")
     assert await _run_cli(["words", "import", str(source)]) == 0
@@ -174,7 +186,16 @@ async def test_words_commands(
     assert await _run_cli(["words", "allow", "竞品甲乙"]) == 0
     capsys.readouterr()
     assert await _run_cli(["words", "check", "竞品甲乙丙"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"blocked": False, "hits": []}
+    assert json.loads(capsys.readouterr().out) == {"blocked": False, "hits": [], "words": []}
+    assert await _run_cli(["words", "check", "--word", "電话", "--word", "竞品丁"]) == 0
+    assert json.loads(capsys.readouterr().out)["words"] == [
+        {
+            "word": "電话",
+            "matches_as": "电话",
+            "risks": ["常用词「电话」（jieba 词频 8354），日常对话经常出现"],
+        },
+        {"word": "竞品丁", "matches_as": "竞品丁", "risks": []},
+    ]
 
     assert await _run_cli(["words", "list", "--category", "行业"]) == 0
     listing = json.loads(capsys.readouterr().out)

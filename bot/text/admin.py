@@ -10,12 +10,15 @@ from bot.admin.session import Change
 from bot.quoting import echo
 from bot.text.categories import label
 from bot.text.guard import describe
+from bot.text.hygiene import check_word
 from bot.text.intercept_auto import read_state
+from bot.text.lexicon import MAX_WORD_CHARS
 from bot.text.library import LibraryError, category_of
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 MAX_WORDS_PER_COMMAND = 200
 WORDS_PER_LINE = 20
+MAX_EXPLAINED = 5  # hit words a test explains: a long text may hit dozens
 
 
 def _words(text: str) -> list[str]:
@@ -72,6 +75,10 @@ async def add(cmd: Parsed, call: Call) -> str:
         lines.append(f"{'、'.join(moved)} 原来在别的分类，已改到这一类")
     if report.refused:
         lines.append(f"未加入：{refused}")
+    for _, word, why in report.flagged[:MAX_EXPLAINED]:
+        lines.append(f"⚠「{echo(word)}」可能误伤正常对话：{why}。不需要时发送「撤销」")
+    if len(report.flagged) > MAX_EXPLAINED:
+        lines.append(f"⚠ 另有 {len(report.flagged) - MAX_EXPLAINED} 个词有误伤风险")
     return "\n".join(lines)
 
 
@@ -123,13 +130,30 @@ async def listing(cmd: Parsed, call: Call) -> str:
 
 
 async def test(cmd: Parsed, call: Call) -> str:
-    snapshot = await call.ctx.services.words.snapshot()
-    hits = snapshot.build().scan(cmd["text"])
-    if not hits:
-        return "没有命中敏感词。"
-    blocked = any(hit.action == "block" for hit in hits)
-    verdict = "保存或发送时会被拦截" if blocked else "不会拦截，只记录"
-    return f"命中{describe(hits)}：{verdict}。"
+    """Scan a text with the library as it stands; name what each hit word matches as, and,
+    for a text short enough to be a word, what listing it would match."""
+    text = cmd["text"]
+    hits = (await call.guard()).scan(text)
+    lines = []
+    if hits:
+        blocked = any(hit.action == "block" for hit in hits)
+        verdict = "保存或发送时会被拦截" if blocked else "不会拦截，只记录"
+        lines.append(f"命中{describe(hits)}：{verdict}。")
+        for word in dict.fromkeys(hit.word for hit in hits[:MAX_EXPLAINED]):
+            report = check_word(word)
+            if report.folded != word or report.risky:
+                risky = f"；误伤风险：{'；'.join(report.risks)}" if report.risky else ""
+                lines.append(f"「{echo(word)}」按「{echo(report.folded)}」匹配{risky}")
+    else:
+        lines.append("没有命中敏感词。")
+    word = text.strip()
+    if not hits and len(word) <= MAX_WORD_CHARS and " " not in word:
+        report = check_word(word)  # a word the admin may list: say what it would catch
+        if report.folded and (report.folded != word or report.risky):
+            risks = "；".join(report.risks)
+            risky = f"，误伤风险：{risks}" if report.risky else ""
+            lines.append(f"若列为敏感词：按「{echo(report.folded)}」匹配{risky}。")
+    return "\n".join(lines)
 
 
 async def allow(cmd: Parsed, call: Call) -> str:
@@ -139,7 +163,7 @@ async def allow(cmd: Parsed, call: Call) -> str:
     before = await library.snapshot()
     if phrase in before.allow:
         return f"「{echo(phrase)}」已经放行过了。"
-    hits = before.build().scan(phrase)
+    hits = (await call.guard()).scan(phrase)
     try:
         await library.allow([phrase])
     except LibraryError as exc:

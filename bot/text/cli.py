@@ -13,6 +13,7 @@ from bot.cli.output import print_json, reporting
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.storage.client import open_redis
+from bot.text.hygiene import check_word
 from bot.text.intercept_auto import InterceptSyncer, read_state
 from bot.text.library import WordLibrary, category_of, read_word_file
 from bot.text.starter import seed_starter_words
@@ -32,6 +33,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imp = actions.add_parser("import", help="import a txt (word per line) or CSV (word,category)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--category", default="", help="category of lines that name none")
+    imp.add_argument(
+        "--keep-risky",
+        action="store_true",
+        help="also import words that would hit ordinary chat (single characters, short "
+        "numbers, common words); they are refused and listed with the reason otherwise",
+    )
     listing = actions.add_parser("list", help="print the library as JSON")
     listing.add_argument("--category")
     action = actions.add_parser("set-action", help="block, mask or flag a category")
@@ -40,8 +47,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     detect = actions.add_parser("detectors", help="switch contact detectors on (others off)")
     detect.add_argument("names", nargs="*", help="phone wechat qq url email")
     actions.add_parser("sync", help="sync block words to WeCom intercept rules")
-    check = actions.add_parser("check", help="scan a text; prints {blocked, hits}")
-    check.add_argument("text")
+    check = actions.add_parser(
+        "check", help="scan a text; prints {blocked, hits} and what each hit word matches as"
+    )
+    check.add_argument("text", nargs="?", default="")
+    check.add_argument(
+        "--word", action="append", default=[], help="report what this word would match (repeat)"
+    )
 
 
 class _Progress:
@@ -90,7 +102,9 @@ async def _run(
             print(f"错误：无法读取 {args.file}：{exc}", file=sys.stderr)
             return 2
         lines, malformed = read_word_file(text, args.category)
-        report = await library.add(lines, progress=_Progress(len(lines)))
+        report = await library.add(
+            lines, progress=_Progress(len(lines)), refuse_risky=not args.keep_risky
+        )
         report.refused = sorted(report.refused + malformed)
         print_json(report.as_dict())
         return 0
@@ -100,11 +114,12 @@ async def _run(
         await library.set_detectors(args.names)
     snapshot = await library.snapshot()
     if args.action == "check":
-        hits = snapshot.build().scan(args.text)
+        hits = snapshot.build().scan(args.text) if args.text else []
         print_json(
             {
                 "blocked": any(hit.action == "block" for hit in hits),
-                "hits": [hit.as_dict() for hit in hits],
+                "hits": [hit.as_dict() | check_word(hit.word).as_dict() for hit in hits],
+                "words": [check_word(word).as_dict() for word in args.word],
             }
         )
         return 0

@@ -1,11 +1,10 @@
 """The sensitive-word filter: one Aho-Corasick automaton over normalised text.
 
-Words and allowed phrases are normalised (`bot.text.normalize`) and added to a pyahocorasick
-automaton as their UTF-8 bytes viewed as latin-1 characters. pyahocorasick walks a node's
-children linearly, and a CJK word list gives the root thousands of children; on bytes every
-node has at most 256 and the first level only a few dozen lead bytes, which made matching
-4-8x faster with identical matches. Hits are mapped back from bytes to normalised characters
-to the original text, so `text[hit.start:hit.end]` is exactly what was written, symbols and all.
+Words and allowed phrases are normalised (`bot.text.normalize`) and listed in one daachorse
+automaton (see `bot.text.lexicon`), which reports every overlapping match as character
+offsets in the normalised text. Only when something matched is the map back to the original
+built, so `text[hit.start:hit.end]` is exactly what was written, symbols and all; on real chat
+most messages match nothing and cost one translate and one automaton call.
 """
 
 from __future__ import annotations
@@ -111,27 +110,21 @@ class SensitiveFilter:
         matched, repeats = norm, None
         if self._lexicon.collapse_repeats:  # words only: detectors read every digit
             matched, repeats = RepeatMap.of(norm)
-        data = matched.encode("utf-8")
-        found: list[tuple[int, int, int]] = []  # byte start, byte end, word index
         automaton = self._lexicon.automaton
-        if automaton is not None:
-            nbytes = self._lexicon.nbytes
-            for last, index in automaton.iter(data.decode("latin-1")):
-                found.append((last + 1 - nbytes[index], last + 1, index))
-        if not found and not self._detectors:
+        spans = automaton.find_overlapping(matched) if automaton is not None else []
+        if not spans and not self._detectors:
             return []
-        chars = _char_offsets(data, len(matched), (b for s, e, _ in found for b in (s, e)))
         mapping = OffsetMap.of(text)
-        spans = [(chars[start], chars[end], index) for start, end, index in found]
         if repeats is not None:
             spans = [(*repeats.span(start, end), index) for start, end, index in spans]
-        hits = self._word_hits(text, spans, mapping, offset, overlapping)
+        hits = self._word_hits(text, spans, mapping, offset, overlapping) if spans else []
         for category, action in self._detectors.items():
             for start, end in DETECTORS[category](text, norm, mapping):
                 hits.append(
                     Hit(start + offset, end + offset, category, category, action, text[start:end])
                 )
-        hits.sort(key=lambda hit: (hit.start, -hit.end))
+        if self._detectors:
+            hits.sort(key=lambda hit: (hit.start, -hit.end))
         return hits
 
     def _word_hits(
@@ -144,23 +137,17 @@ class SensitiveFilter:
     ) -> list[Hit]:
         """Hits from (start, end, word index) spans in the normalised text."""
         lex = self._lexicon
-        inside_allowed = _Cover([(s, e) for s, e, index in spans if lex.flags[index] & ALLOW])
-        candidates = []
-        for start, end, index in spans:
-            flags = lex.flags[index]
-            if flags & ALLOW or inside_allowed(start, end):
-                continue
-            orig_start, orig_end = mapping.span(start, end)
-            if flags & WHOLE_WORD and not _stands_alone(text, orig_start, orig_end):
-                continue
-            candidates.append((start, end, orig_start, orig_end, index))
-        candidates.sort(key=lambda c: (c[0], -c[1]))
+        flags = lex.flags
+        if any(flags[index] for _, _, index in spans):
+            spans = self._screened(text, spans, mapping)
+        spans.sort(key=lambda span: (span[0], -span[1]))
         hits: list[Hit] = []
         reach = -1
-        for _start, end, orig_start, orig_end, index in candidates:
+        for start, end, index in spans:
             if end <= reach and not overlapping:
                 continue  # inside a longer hit already reported
             reach = end
+            orig_start, orig_end = mapping.span(start, end)
             category = lex.category_ids[index]
             hits.append(
                 Hit(
@@ -173,6 +160,26 @@ class SensitiveFilter:
                 )
             )
         return hits
+
+    def _screened(
+        self,
+        text: str,
+        spans: list[tuple[int, int, int]],
+        mapping: OffsetMap,
+    ) -> list[tuple[int, int, int]]:
+        """`spans` without allowed phrases, what they cover, and ASCII words inside longer
+        ASCII words: the rare spans that need more than the automaton's word."""
+        flags = self._lexicon.flags
+        allowed = [(s, e) for s, e, index in spans if flags[index] & ALLOW]
+        inside_allowed = _Cover(allowed) if allowed else None
+        kept = []
+        for start, end, index in spans:
+            if flags[index] & ALLOW or (inside_allowed and inside_allowed(start, end)):
+                continue
+            if flags[index] & WHOLE_WORD and not _stands_alone(text, *mapping.span(start, end)):
+                continue
+            kept.append((start, end, index))
+        return kept
 
 
 def masked(
@@ -207,16 +214,3 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     before = start > 0 and _is_ascii_word_char(text[start - 1])
     after = end < len(text) and _is_ascii_word_char(text[end])
     return not before and not after
-
-
-def _char_offsets(data: bytes, length: int, offsets: Iterable[int]) -> dict[int, int]:
-    """Byte offsets in `data` (UTF-8 of a text of `length` characters) → character offsets."""
-    if len(data) == length:  # ASCII: bytes and characters coincide
-        return {offset: offset for offset in offsets}
-    result: dict[int, int] = {}
-    byte = char = 0
-    for offset in sorted(set(offsets)):  # decode each stretch once, left to right
-        char += len(data[byte:offset].decode("utf-8"))
-        byte = offset
-        result[offset] = char
-    return result

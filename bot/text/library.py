@@ -22,6 +22,7 @@ from bot.text.categories import CATEGORY_ALIASES, WORD_CATEGORIES, label
 from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS, SensitiveFilter
 from bot.text.guard import TextGuard
+from bot.text.hygiene import check_word
 from bot.text.lexicon import phrase_problem, word_problem
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ class ImportReport:
     added: int = 0
     already: int = 0
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, text, reason
+    flagged: list[tuple[int, str, str]] = field(default_factory=list)  # kept, though risky
 
     def as_dict(self) -> dict[str, object]:
         return {
             "added": self.added,
             "already": self.already,
             "refused": [{"line": n, "text": t, "reason": r} for n, t, r in self.refused],
+            "flagged": [{"line": n, "text": t, "reason": r} for n, t, r in self.flagged],
         }
 
 
@@ -132,8 +135,13 @@ class WordLibrary:
         self,
         lines: Iterable[tuple[int, str, str]],
         progress: Callable[[int], None] | None = None,
+        *,
+        refuse_risky: bool = False,
     ) -> ImportReport:
-        """Add (line number, word, category) entries; refused ones are reported, not fatal."""
+        """Add (line number, word, category) entries; refused ones are reported, not fatal.
+
+        Risky words (`bot.text.hygiene`) are refused with `refuse_risky` (a bulk import),
+        else added and reported as flagged (a word an admin typed on purpose)."""
         report = ImportReport()
         batch: dict[str, str] = {}
         processed = 0
@@ -141,6 +149,12 @@ class WordLibrary:
             processed += 1
             word = word.strip()
             problem = word_problem(word) if word else "空行"
+            if problem is None:
+                hygiene = check_word(word)
+                if hygiene.risky and refuse_risky:
+                    problem = "有误伤风险：" + hygiene.reason()
+                elif hygiene.risky:
+                    report.flagged.append((number, word, hygiene.reason()))
             if problem is None:
                 try:
                     resolved = category_of(category)

@@ -1,18 +1,24 @@
-"""The sensitive-word filter against raw pyahocorasick, flashtext and a plain-Python trie.
+"""The sensitive-word filter on a real public word list and real chat, against its peers.
 
-    python benchmarks/sensitive_filter.py   (needs the bench extra: pip install -e '.[bench]')
+    pip install -e '.[bench]'
+    python benchmarks/filter_data.py LEXICON_GIT CORPUS_GIT DRCD_GIT   # once: the real inputs
+    python benchmarks/sensitive_filter.py [--before OLD_CHECKOUT]
 
-One run, one core, the same inputs for every engine:
-- a 100,000-word list: random 2-4 character CJK words over the 3,700 most used code points
-  plus 2,000 ASCII words (no public list is shipped on this machine);
-- 100,000 messages of 30 characters, one in five carrying a listed word;
-- a 10 MB text of the same kind.
-Ours runs with every normalisation on (and pays for it); the others match the raw text.
-Build time, reload from a pickle and peak RSS are measured in fresh processes.
+Inputs (built by `filter_data.py` from pinned commits; sources in its docstring): ~51k words
+of konsheng/Sensitive-lexicon and ~114k chat-length messages, customer reviews in Simplified
+Chinese plus ~15 % Traditional. Two lists: *full*, every word our library accepts, and
+*pruned*, the words `bot.text.hygiene` does not flag. One process, one core, the same words
+and messages for every engine. Ours runs with every normalisation on (case, width,
+traditional → simplified, number styles, invisible characters and fillers, whole-word ASCII,
+longest match, offsets mapped back to the original); the others match the raw text and return
+every overlapping match. `--before` adds a row for ours from another checkout (run in a child
+process). The generated inputs of the first round stay as a secondary row. Build time for
+100k words, reload from a pickle and RSS are measured in fresh processes.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import os
@@ -24,61 +30,62 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-COMMON = [chr(c) for c in range(0x4E00, 0x4E00 + 3700)]
-FILLER = "的了是在有我他这个们来到时大地为子中你说生国年着就那和要她出也得里后自以会"
+DATA = ROOT / "benchmarks" / "data"
+Scan = Callable[[str], int]
 
 
-def make_words(seed: int = 1) -> list[tuple[str, str]]:
-    rng = random.Random(seed)
-    words: set[str] = set()
-    while len(words) < 98_000:
-        words.add("".join(rng.choice(COMMON) for _ in range(rng.randint(2, 4))))
-    ascii_words: set[str] = set()
-    while len(ascii_words) < 2_000:
-        ascii_words.add(
-            "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 8)))
-        )
-    return [(w, "custom") for w in sorted(words)] + [(w, "custom") for w in sorted(ascii_words)]
+def load() -> tuple[list[tuple[str, str]], list[str]]:
+    if not (DATA / "words.tsv").exists():
+        sys.exit("no benchmarks/data: run benchmarks/filter_data.py first (see its docstring)")
+    rows = (line.split("\t") for line in (DATA / "words.tsv").read_text("utf-8").splitlines())
+    words = [(word, category) for word, category in rows]
+    return words, (DATA / "messages.txt").read_text("utf-8").splitlines()
 
 
-def make_messages(
-    words: list[tuple[str, str]], count: int, length: int, seed: int = 2
-) -> list[str]:
-    rng = random.Random(seed)
-    out = []
-    for n in range(count):
-        text = "".join(rng.choice(FILLER) for _ in range(length))
-        if n % 5 == 0:
-            word = rng.choice(words)[0]
-            cut = rng.randint(0, length - len(word))
-            text = text[:cut] + word + text[cut + len(word) :]
-        out.append(text[:length])
-    return out
+def lists(words: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    from bot.text.hygiene import check_word
+    from bot.text.lexicon import word_problem
+
+    full = [(w, c) for w, c in words if word_problem(w) is None]
+    return {"full": full, "pruned": [(w, c) for w, c in full if not check_word(w).risky]}
 
 
-def ours(words: list[tuple[str, str]]) -> Callable[[str], int]:
+def ours(words: list[tuple[str, str]]) -> Scan:
     from bot.text.filter import SensitiveFilter
 
     f = SensitiveFilter.from_words(words)
     return lambda text: len(f.scan(text))
 
 
-def raw_ahocorasick(words: list[tuple[str, str]]) -> Callable[[str], int]:
+def pyahocorasick(words: list[tuple[str, str]]) -> Scan:
     import ahocorasick
 
     automaton = ahocorasick.Automaton()
-    for word, category in words:
-        automaton.add_word(word, (word, category))
+    for index, (word, _) in enumerate(words):
+        automaton.add_word(word, index)
     automaton.make_automaton()
-    return lambda text: sum(1 for _ in automaton.iter(text))
+    return lambda text: len(list(automaton.iter(text)))
 
 
-def flashtext(words: list[tuple[str, str]]) -> Callable[[str], int]:
+def ahocorasick_rs(words: list[tuple[str, str]]) -> Scan:
+    import ahocorasick_rs
+
+    automaton = ahocorasick_rs.AhoCorasick(list(dict.fromkeys(w for w, _ in words)))
+    return lambda text: len(automaton.find_matches_as_indexes(text, overlapping=True))
+
+
+def daachorse_raw(words: list[tuple[str, str]]) -> Scan:
+    import daachorse
+
+    automaton = daachorse.CharwiseDoubleArrayAhoCorasick(list(dict.fromkeys(w for w, _ in words)))
+    return lambda text: len(automaton.find_overlapping(text))
+
+
+def flashtext(words: list[tuple[str, str]]) -> Scan:
     from flashtext import KeywordProcessor
 
     processor = KeywordProcessor()
@@ -87,40 +94,43 @@ def flashtext(words: list[tuple[str, str]]) -> Callable[[str], int]:
     return lambda text: len(processor.extract_keywords(text, span_info=True))
 
 
-def dict_trie(words: list[tuple[str, str]]) -> Callable[[str], int]:
-    root: dict[str, dict] = {}
-    for word, _ in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def scan(text: str) -> int:
-        hits = 0
-        for i in range(len(text)):
-            node = root
-            for ch in text[i:]:
-                node = node.get(ch)  # type: ignore[assignment]
-                if node is None:
-                    break
-                if "" in node:
-                    hits += 1
-        return hits
-
-    return scan
-
-
-ENGINES = {
+BASELINE = "raw pyahocorasick iter"
+ENGINES: dict[str, Callable[[list[tuple[str, str]]], Scan]] = {
     "scrm-bot SensitiveFilter (all normalisations)": ours,
-    "raw pyahocorasick iter (no normalisation)": raw_ahocorasick,
+    BASELINE: pyahocorasick,
+    "raw ahocorasick_rs (Rust aho-corasick), overlapping": ahocorasick_rs,
+    "raw daachorse (the engine ours uses)": daachorse_raw,
     "flashtext": flashtext,
-    "plain-Python dict trie": dict_trie,
 }
 
 
+def timed(scan: Scan, messages: list[str]) -> tuple[float, list[bool]]:
+    gc.collect()
+    start = time.perf_counter()
+    flags = [scan(m) > 0 for m in messages]
+    return len(messages) / (time.perf_counter() - start), flags
+
+
+def generated() -> tuple[list[tuple[str, str]], list[str]]:
+    """The first round's synthetic inputs: random CJK words, filler messages of 30 chars."""
+    rng = random.Random(1)
+    common = [chr(c) for c in range(0x4E00, 0x4E00 + 3700)]
+    filler = "的了是在有我他这个们来到时大地为子中你说生国年着就那和要她出也得里后自以会"
+    chosen: set[str] = set()
+    while len(chosen) < 100_000:
+        chosen.add("".join(rng.choice(common) for _ in range(rng.randint(2, 4))))
+    words = [(w, "custom") for w in sorted(chosen)]
+    messages = []
+    for n in range(100_000):
+        text = "".join(rng.choice(filler) for _ in range(30))
+        if n % 5 == 0:
+            word = rng.choice(words)[0]
+            text = text[:10] + word + text[10 + len(word) :]
+        messages.append(text)
+    return words, messages
+
+
 def rss_mb(field: str = "VmRSS") -> float:
-    """This process's RSS now (VmRSS) or at its peak (VmHWM). Not ru_maxrss: Linux keeps the
-    parent's peak in it across exec."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
@@ -128,23 +138,28 @@ def rss_mb(field: str = "VmRSS") -> float:
 
 
 def child(kind: str, workdir: str) -> None:
-    """Run in a fresh process: build or reload ours; report seconds and memory."""
+    """In a fresh process: build or reload ours, or (`before`) time an older checkout's."""
     from bot.text.filter import SensitiveFilter
     from bot.text.lexicon import release_build_memory
     from bot.text.normalize import translation_table
 
-    translation_table()  # built once per process, at start-up, in production too
+    translation_table()  # built once per process at start-up, in production too
     base = rss_mb()
+    words = [tuple(w) for w in json.loads(Path(workdir, "words.json").read_text())]
+    if kind == "before":
+        messages = Path(workdir, "messages.txt").read_text("utf-8").splitlines()
+        rate, flags = timed(ours(words), messages)
+        print(json.dumps({"rate": rate, "flagged": sum(flags)}))
+        return
     if kind == "build":
-        words = [tuple(w) for w in json.loads(Path(workdir, "words.json").read_text())]
         start = time.perf_counter()
         f = SensitiveFilter.from_words(words)
         seconds = time.perf_counter() - start
-        data = pickle.dumps(f, protocol=pickle.HIGHEST_PROTOCOL)
-        Path(workdir, "filter.pickle").write_bytes(data)
-        del words, data
+        Path(workdir, "filter.pickle").write_bytes(pickle.dumps(f, pickle.HIGHEST_PROTOCOL))
+        del words
         release_build_memory()  # what the reloader does after each build
     else:
+        del words
         data = Path(workdir, "filter.pickle").read_bytes()
         start = time.perf_counter()
         f = pickle.loads(data)
@@ -152,67 +167,89 @@ def child(kind: str, workdir: str) -> None:
         del data
     f.scan("你好")
     gc.collect()
-    print(
-        json.dumps(
-            {"seconds": seconds, "rss_mb": rss_mb(), "base_mb": base, "peak_mb": rss_mb("VmHWM")}
+    stats = {"seconds": seconds, "rss_mb": rss_mb(), "base_mb": base, "peak_mb": rss_mb("VmHWM")}
+    print(json.dumps(stats))
+
+
+def in_child(kind: str, workdir: str, tree: Path = ROOT) -> dict[str, float]:
+    env = os.environ | {"PYTHONPATH": str(tree)}
+    script = [sys.executable, __file__, "--child", kind, workdir]
+    return dict(json.loads(subprocess.check_output(script, env=env, cwd=tree)))
+
+
+def table(
+    name: str, words: list[tuple[str, str]], messages: list[str], before: Path | None
+) -> None:
+    rows: list[tuple[str, float, int, int]] = []  # engine, rate, flagged, missed vs baseline
+    results = {}
+    for engine, factory in ENGINES.items():
+        results[engine] = timed(factory(words), messages)
+        print(f"  {name}: {engine} done", file=sys.stderr)
+    base_flags = results[BASELINE][1]
+    for engine, (rate, flags) in results.items():
+        missed = sum(1 for b, f in zip(base_flags, flags, strict=True) if b and not f)
+        rows.append((engine, rate, sum(flags), missed))
+    if before is not None:
+        with tempfile.TemporaryDirectory() as workdir:
+            Path(workdir, "words.json").write_text(json.dumps(words))
+            Path(workdir, "messages.txt").write_text("\n".join(messages), "utf-8")
+            old = in_child("before", workdir, before)
+        rows.insert(
+            1,
+            (
+                "scrm-bot before this change (pyahocorasick on bytes)",
+                old["rate"],
+                int(old["flagged"]),
+                -1,
+            ),
         )
+    base_rate = results[BASELINE][0]
+    print(f"\n{name}: {len(words):,} words, {len(messages):,} messages")
+    print(
+        "| engine | messages/s | ratio to raw pyahocorasick | messages flagged "
+        "| raw-flagged ones it misses |"
     )
+    print("|---|---|---|---|---|")
+    for engine, rate, flagged, missed in rows:
+        miss = "—" if missed < 0 else f"{missed:,}"
+        print(
+            f"| {engine} | {rate:,.0f} | {rate / base_rate:.2f} | "
+            f"{flagged:,} ({flagged / len(messages):.1%}) | {miss} |"
+        )
 
 
 def main() -> None:
-    if len(sys.argv) == 3:
-        child(sys.argv[1], sys.argv[2])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", type=Path, help="an older checkout to time ours from")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
         return
-    words = make_words()
-    messages = make_messages(words, 100_000, 30)
-    big = "\n".join(make_messages(words, 350_000, 30, seed=3))[: 10 * 1024 * 1024 // 3]
-    print(
-        f"{len(words)} words, {len(messages)} messages of 30 chars, big text {len(big):,} chars",
-        file=sys.stderr,
-    )
+    sys.path.insert(0, str(ROOT))
+    words, messages = load()
+    for name, chosen in lists(words).items():
+        table(f"real, {name} list", chosen, messages, args.before)
+    table("generated (secondary)", *generated(), None)
 
-    rows = []
-    for name, factory in ENGINES.items():
-        scan = factory(words)
-        sample = messages if "trie" not in name else messages[:20_000]  # it is that slow
-        start = time.perf_counter()
-        hits = sum(scan(m) for m in sample)
-        seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        scan(big)
-        big_seconds = time.perf_counter() - start
-        rows.append((name, len(sample) / seconds, len(big) / big_seconds, hits, len(sample)))
-        print(f"done {name}", file=sys.stderr)
-
+    extra = generated()[0][: 100_000 - len(words)]
     with tempfile.TemporaryDirectory() as workdir:
-        Path(workdir, "words.json").write_text(json.dumps(words))
-
-        def in_child(kind: str) -> dict[str, float]:
-            out = subprocess.check_output([sys.executable, __file__, kind, workdir])
-            return dict(json.loads(out))
-
-        build, reload = in_child("build"), in_child("reload")
-
-    raw_rate = rows[1][1]
+        Path(workdir, "words.json").write_text(json.dumps(lists(words)["full"] + extra))
+        build, reload = in_child("build", workdir), in_child("reload", workdir)
     print(
-        f"\nmachine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, date {time.strftime('%Y-%m-%d')}"
+        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, daachorse {version('daachorse')}, pyahocorasick "
+        f"{version('pyahocorasick')}, ahocorasick_rs {version('ahocorasick_rs')}, "
+        f"flashtext {version('flashtext')}, date {time.strftime('%Y-%m-%d')}"
     )
     print(
-        "| engine | messages/s (30 chars) | ratio to raw pyahocorasick | chars/s (10 MB text) "
-        "| hits in messages |"
+        f"build, 100k words (51k real + generated): {build['seconds']:.3f} s; "
+        f"reload from a pickle: {reload['seconds']:.3f} s"
     )
-    print("|---|---|---|---|---|")
-    for name, rate, chars, hits, count in rows:
-        print(
-            f"| {name} | {rate:,.0f} | {rate / raw_rate:.2f} | {chars / 1e6:.2f} M "
-            f"| {hits} in {count:,} |"
-        )
-    print(f"\nbuild 100k words: {build['seconds']:.3f} s; from a pickle: {reload['seconds']:.3f} s")
     print(
         f"RSS with the filter loaded: {reload['rss_mb']:.0f} MB after a reload "
-        f"({reload['base_mb']:.0f} MB before it: interpreter, modules, table), "
-        f"{build['rss_mb']:.0f} MB after a build (peak {build['peak_mb']:.0f} MB while building)"
+        f"({reload['base_mb']:.0f} MB before it: interpreter, modules, table); "
+        f"{build['rss_mb']:.0f} MB after a build (peak {build['peak_mb']:.0f} MB)"
     )
 
 

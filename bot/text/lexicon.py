@@ -124,6 +124,7 @@ class Lexicon:
         for word in listed:
             lexicon.starts.append(position)
             position += len(word) + 1
+        lexicon.starts.append(position)  # where a next word would start: the last one's end
         if listed:  # pattern ids are insertion order, the word indexes
             lexicon.automaton = daachorse.CharwiseDoubleArrayAhoCorasick(list(index_of))
         return lexicon
@@ -144,9 +145,7 @@ class Lexicon:
 
     def word(self, index: int) -> str:
         """The word (or allowed phrase) with automaton value `index`, as it was listed."""
-        start = self.starts[index]
-        end = self.text.find("\n", start)
-        return self.text[start:] if end < 0 else self.text[start:end]
+        return self.text[self.starts[index] : self.starts[index + 1] - 1]
 
     def __len__(self) -> int:
         """How many listed words (allowed phrases not counted)."""

@@ -114,7 +114,13 @@ class OffsetMap:
     width: list[int]  # how many characters it became (0 = deleted)
 
     @classmethod
-    def of(cls, text: str) -> OffsetMap:
+    def of(cls, text: str, norm: str | None = None) -> OffsetMap:
+        """The map for `text`; pass `norm` (its normalised form) to skip the work when the
+        two are equal. Equal means no character changed: at the first one that did, the
+        output would differ, because no character is deleted into one that is kept, and no
+        character folds to several beginning with itself (`test_normalize` checks the table)."""
+        if norm == text:
+            return _IDENTITY
         table = translation_table()[0]
         norm_at: list[int] = []
         orig_at: list[int] = []
@@ -134,6 +140,8 @@ class OffsetMap:
 
     def original(self, pos: int) -> int:
         """The original index of the character at normalised position `pos`."""
+        if not self.norm_at:
+            return pos
         # the last uneven character at or before `pos`; a deletion there lies before `pos`
         k = bisect.bisect_right(self.norm_at, pos) - 1
         if k < 0:
@@ -144,7 +152,12 @@ class OffsetMap:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original slice of the normalised slice [start, end), end exclusive."""
+        if not self.norm_at:
+            return start, end
         return self.original(start), self.original(end - 1) + 1
+
+
+_IDENTITY = OffsetMap([], [], [])
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,27 @@ async def words(ctx: HandlerContext) -> dict[str, str]:
 
 
 # -- 敏感词 -----------------------------------------------------------------------------------
+async def test_words_add_warns_of_risky_words_and_test_says_what_a_word_matches(
+    ctx: HandlerContext, commands: AdminCommands
+) -> None:
+    added = await say(commands, "敏感词 新增 竞品 | 苹果 某某牌")
+    assert added == (
+        "已加入「竞品」：苹果、某某牌\n"
+        "⚠「苹果」可能误伤正常对话：常用词「苹果」（jieba 词频 1334），日常对话经常出现。"
+        "不需要时发送「撤销」"
+    )
+    assert await words(ctx) == {"苹果": "competitor", "某某牌": "competitor"}
+    tested = await say(commands, "敏感词 测试 《苹果》手机")
+    assert tested == "命中「苹果」（竞品）：保存或发送时会被拦截。\n" + (
+        "「苹果」按「苹果」匹配；误伤风险：常用词「苹果」（jieba 词频 1334），日常对话经常出现"
+    )
+    unlisted = await say(commands, "敏感词 测试 電话")
+    assert unlisted == (
+        "没有命中敏感词。\n若列为敏感词：按「电话」匹配，"
+        "误伤风险：常用词「电话」（jieba 词频 8354），日常对话经常出现。"
+    )
+
+
 async def test_words_add_test_remove_confirmed_and_undo_restores_categories(
     ctx: HandlerContext, commands: AdminCommands
 ) -> None:

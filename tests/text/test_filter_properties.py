@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.text.filter import SensitiveFilter
-from bot.text.normalize import BREAKS, traditional_to_simplified
+from bot.text.normalize import BREAKS, traditional_to_simplified, translation_table
 
 WORDS = [
     ("国家级", "ad_law"),
@@ -92,3 +92,14 @@ def test_allowed_phrases_are_never_reported(
     start, end = len(before), len(before) + len(allowed)
     assert all(hit.end <= start or hit.start >= end for hit in hits), hits
     assert len(hits) == (1 if repeat_outside else 0)  # but the word elsewhere still counts
+
+
+def test_no_character_folds_to_several_beginning_with_itself() -> None:
+    """`OffsetMap.of` treats a normalised text equal to its original as unchanged; that is
+    sound only while no character folds to a longer string that starts with itself."""
+    table = translation_table()[0]
+    assert not [
+        code
+        for code, folded in enumerate(table)
+        if isinstance(folded, str) and len(folded) > 1 and folded[0] == chr(code)
+    ]

@@ -1,6 +1,6 @@
 """Build the real-data inputs of `sensitive_filter.py` from pinned commits of public repos.
 
-    python benchmarks/filter_data.py LEXICON_GIT CORPUS_GIT DRCD_GIT
+    python benchmarks/filter_data.py LEXICON_GIT CORPUS_GIT DRCD_GIT SECOND_LEXICON_GIT
 
 Each argument is a git directory (a clone or a mirror) of, in order:
 - konsheng/Sensitive-lexicon (MIT) at `LEXICON_COMMIT`: every `Vocabulary/*.txt` except the
@@ -9,9 +9,12 @@ Each argument is a git directory (a clone or a mirror) of, in order:
   take-away reviews and hotel reviews (Simplified Chinese, written by customers);
 - DRCKnowledgeTeam/DRCD at `DRCD_COMMIT`: questions people wrote and the sentences of the
   passages (Traditional Chinese, Taiwan), so ~16 % of the messages are Traditional.
+- houbb/sensitive-word (Apache-2.0) at `SECOND_COMMIT`: its 65k-word dictionary, which with
+  the first list gives ~100k distinct words to time a build of that size on.
 Reviews longer than a chat message are cut at sentence ends into pieces of at most 120
-characters. Writes `benchmarks/data/words.tsv` (word, category) and `messages.txt` (one per
-line); nothing is downloaded, and the outputs are not committed (`.gitignore`).
+characters. Writes `benchmarks/data/words.tsv` (word, category), `words_100k.tsv` (both
+lists) and `messages.txt` (one per line); nothing is downloaded, and the outputs are not
+committed (`.gitignore`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pathlib import Path
 LEXICON_COMMIT = "5a8da94"
 CORPUS_COMMIT = "a0b781d"
 DRCD_COMMIT = "b944790"
+SECOND_COMMIT = "b86249d"
+SECOND_DICT = "src/test/resources/dict_v20240407.txt"
 OUT = Path(__file__).resolve().parent / "data"
 MAX_CHARS = 120
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
@@ -104,9 +109,15 @@ def drcd(repo: str) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    lexicon_repo, corpus_repo, drcd_repo = (git_dir(arg) for arg in argv)
+    lexicon_repo, corpus_repo, drcd_repo, second_repo = (git_dir(arg) for arg in argv)
     OUT.mkdir(exist_ok=True)
     words = lexicon(lexicon_repo)
+    union = dict(words)
+    for line in show(second_repo, SECOND_COMMIT, SECOND_DICT).decode("utf-8").splitlines():
+        word = line.strip()
+        if word and len(word) <= 64:
+            union.setdefault(word, "houbb")
+    (OUT / "words_100k.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in union.items()), "utf-8")
     simplified, traditional = reviews(corpus_repo), drcd(drcd_repo)
     messages = [
         m.replace("\n", " ").replace("\ufeff", "") for m in simplified + traditional if m.strip()
@@ -114,7 +125,7 @@ def main(argv: list[str]) -> None:
     (OUT / "words.tsv").write_text("".join(f"{w}\t{c}\n" for w, c in words), "utf-8")
     (OUT / "messages.txt").write_text("\n".join(messages) + "\n", "utf-8")
     print(
-        f"{len(words)} words; {len(messages)} messages "
+        f"{len(words)} words ({len(union)} with the second list); {len(messages)} messages "
         f"({len(traditional)} Traditional, {len(traditional) / len(messages):.0%}) in {OUT}"
     )
 

@@ -164,7 +164,7 @@ async def test_words_commands(
     }
 
     source = tmp_path / "words.csv"
-    source.write_text("香蕉,industry\n苹果\n\na,b,c\n", encoding="utf-8")
+    source.write_text("榴莲,industry\n苹果\n\na,b,c\n", encoding="utf-8")
     assert await _run_cli(["words", "import", str(source), "--category", "custom"]) == 0
     report = json.loads(capsys.readouterr().out)
     # 苹果 is an everyday word: a bulk import refuses it with the reason, unless told to keep it
@@ -199,7 +199,7 @@ async def test_words_commands(
 
     assert await _run_cli(["words", "list", "--category", "行业"]) == 0
     listing = json.loads(capsys.readouterr().out)
-    assert listing["words"] == [{"word": "香蕉", "category": "industry"}]
+    assert listing["words"] == [{"word": "榴莲", "category": "industry"}]
     assert listing["allow"] == ["竞品甲乙"]
 
     with pytest.raises(SystemExit):  # argparse refuses an unknown action

@@ -61,7 +61,10 @@ async def test_words_add_test_remove_confirmed_and_undo_restores_categories(
     added = await say(commands, "敏感词 新增 竞品 | 某某牌 另一家，第三家")
     assert added == "已加入「竞品」：某某牌、另一家、第三家"
     added = await say(commands, "敏感词 新增 广告法 | 最好")
-    assert added == "已加入「广告法极限词」：最好"
+    assert added == (  # 最好 is everyday speech too: added as typed, with the warning
+        "已加入「广告法极限词」：最好\n⚠「最好」可能误伤正常对话：常用词「最好」（jieba 词频 721），"
+        "日常对话经常出现。不需要时发送「撤销」"
+    )
     assert await words(ctx) == {
         "某某牌": "competitor",
         "另一家": "competitor",

@@ -14,8 +14,8 @@ from bot.keys import RedisKeys
 from bot.pipeline.later import LaterLane, LaterSettings
 from bot.pipeline.stream import EventStream
 from bot.routing import Router, StopPropagation
+from scripts_library.analysis import IN_THREAD, analyse_all, analyse_many
 from scripts_library.scripts import Script
-from scripts_library.search import IN_THREAD, analyse_all, analyse_many
 from tests.pipeline_support import enqueue, running_pipeline, wait_until
 from tests.test_pipeline import add_xml
 

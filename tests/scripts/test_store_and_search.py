@@ -179,3 +179,39 @@ async def test_an_index_that_missed_trimmed_changes_rebuilds(
     await redis.xtrim(keys.script_changes, maxlen=0)  # as if 10,000 changes went by
     await index.refresh()
     assert [s.id for s in index.search("退款", userid="u", departments=[])] == [saved.id]
+
+
+async def test_scripts_added_after_the_build_rank_by_sends_then_title(
+    redis: Redis, keys: RedisKeys, store: ScriptStore
+) -> None:
+    """Scripts numbered after the build (new ones, edited ones) tie-break with the rest by
+    sends, then title, exactly as after a rebuild; an edited script is found once."""
+    await fill(store)
+    index = ScriptIndex(redis, keys)
+    await index.refresh()
+    later = [
+        await store.save(script("售后/退货", title, "退货请联系客服"), "lisi", None)
+        for title in ("退货甲", "退货丙", "退货乙")
+    ]
+    edited = (await store.get(later[0].id)) or later[0]
+    edited.text = "退货请联系客服，运费我们出"
+    await store.save(edited, "lisi", None)
+    await index.refresh()
+
+    def ranked() -> list[str]:
+        found = index.search("", userid="u", departments=[], category="售后/退货", limit=4)
+        return [s.title for s in found]
+
+    rebuilt = ScriptIndex(redis, keys)
+    await rebuilt.refresh()  # numbered from scratch: the order to match
+    every = sorted(["退货流程", "退货运费", "退货甲", "退货丙", "退货乙"])
+    assert ranked() == every[:4]
+    found = rebuilt.search("", userid="u", departments=[], category="售后/退货", limit=4)
+    assert [s.title for s in found] == every[:4]
+    assert len(index) == len(rebuilt) == len(LIBRARY) + 3
+    assert [s.title for s in index.search("运费我们出", userid="u", departments=[])] == ["退货甲"]
+
+    await store.record_send(later[2].id, "zhangsan")  # 退货乙 was sent: it comes first
+    index._sends_at = 0.0  # the usage counts refresh every few seconds; don't wait in a test
+    await index.refresh()
+    assert ranked() == ["退货乙", *[t for t in every if t != "退货乙"][:3]]

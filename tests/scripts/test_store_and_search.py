@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.keys import RedisKeys
+from scripts_library import search
 from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility
 from scripts_library.search import ScriptIndex
 from tests.helpers import outgoing_guard
@@ -215,3 +216,26 @@ async def test_scripts_added_after_the_build_rank_by_sends_then_title(
     index._sends_at = 0.0  # the usage counts refresh every few seconds; don't wait in a test
     await index.refresh()
     assert ranked() == ["退货乙", *[t for t in every if t != "退货乙"][:3]]
+
+
+async def test_a_renumbering_rebuild_runs_behind_searches(
+    redis: Redis, keys: RedisKeys, store: ScriptStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once enough numbers are dead or out of order the index rebuilds in the background;
+    searches meanwhile read the previous catalogue, then the new one, with the same answers."""
+    monkeypatch.setattr(search, "RENUMBER_AT", 1)
+    saved = await fill(store)
+    index = ScriptIndex(redis, keys)
+    await index.refresh()
+    saved[0].text += "，另有上门取件"
+    await store.save(saved[0], "lisi", None)
+    await store.save(script("售后/退货", "退货须知", "上门取件免费"), "lisi", None)
+    await index.refresh()  # applies the edits: two numbers out of order, one dead
+    before = [s.title for s in index.search("上门取件", userid="u", departments=[])]
+    await index.refresh()  # loose > 1: the rebuild starts behind this call
+    assert index._rebuilding is not None
+    assert [s.title for s in index.search("上门取件", userid="u", departments=[])] == before
+    await index._rebuilding
+    assert index._catalogue.loose() == 0
+    assert [s.title for s in index.search("上门取件", userid="u", departments=[])] == before
+    assert sorted(before) == ["退货流程", "退货须知"]

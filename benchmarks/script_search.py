@@ -22,6 +22,7 @@ import random
 import statistics
 import sys
 import time
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -127,7 +128,9 @@ async def fill(redis: Redis, keys: RedisKeys, scripts: list[Script]) -> None:
         await store.save_many(scripts[start : start + 1000], "bench", None)
 
 
-async def in_process(redis_url: str, count: int, query_count: int) -> dict[str, float]:
+async def in_process(
+    redis_url: str, count: int, query_count: int, trace: bool = False
+) -> dict[str, float]:
     rng = random.Random(20261123)
     keys = RedisKeys("wwbench", f"bench-{uuid.uuid4().hex[:8]}")
     redis = connect(redis_url)
@@ -142,6 +145,14 @@ async def in_process(redis_url: str, count: int, query_count: int) -> dict[str, 
         await index.refresh()
         build = time.perf_counter() - began
         memory = rss_mib() - rss_before
+        held = 0.0
+        if trace:  # what the index itself holds: build a second one under tracemalloc
+            tracemalloc.start()
+            second = ScriptIndex(redis, keys)
+            await second.refresh()
+            held = tracemalloc.get_traced_memory()[0] / 2**20
+            tracemalloc.stop()
+            del second
         times, hits = [], 0
         for query in queries(query_count, scripts, rng):
             began = time.perf_counter()
@@ -152,6 +163,8 @@ async def in_process(redis_url: str, count: int, query_count: int) -> dict[str, 
         return percentiles(times) | {
             "build_s": build,
             "index_mib": memory,
+            "held_mib": held,
+            "rss_mib": rss_mib(),
             "answered": hits / query_count * 100,
         }
     finally:
@@ -214,14 +227,20 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--no-http", action="store_true", help="in-process only")
+    parser.add_argument(
+        "--memory", action="store_true", help="also trace what a second index allocates"
+    )
     args = parser.parse_args()
-    result = asyncio.run(in_process(args.redis, args.scripts, args.queries))
+    result = asyncio.run(in_process(args.redis, args.scripts, args.queries, args.memory))
     print(f"machine: {platform.machine()} {platform.python_version()}")
     print(
         f"in-process: p50 {result['p50']:.2f} ms, p95 {result['p95']:.2f} ms, "
         f"max {result['max']:.2f} ms; index build {result['build_s']:.1f} s, "
-        f"{result['index_mib']:.0f} MiB; queries with results {result['answered']:.0f} %"
+        f"RSS +{result['index_mib']:.0f} MiB (process {result['rss_mib']:.0f} MiB); "
+        f"queries with results {result['answered']:.0f} %"
     )
+    if args.memory:
+        print(f"allocated by one index (tracemalloc): {result['held_mib']:.1f} MiB")
     if not args.no_http:
         http = asyncio.run(over_http(args.redis, args.scripts, args.queries))
         print(

@@ -18,7 +18,7 @@ import time
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
-from bot.text.lexicon import release_build_memory
+from bot.text.lexicon import trim_heap
 from scripts_library.analysis import BATCH, analyse_all, tokens
 from scripts_library.catalogue import Catalogue
 from scripts_library.scripts import Script
@@ -115,7 +115,9 @@ class ScriptIndex:
         self._seq = int(seq or 0)
         self._built.set()
         del entries
-        release_build_memory()
+        # no gc.collect(): a full collection of a serving process's heap holds the loop
+        # ~0.1 s, and the build leaves no cycles; the trim runs without the GIL
+        await asyncio.to_thread(trim_heap)
 
     async def _reload(self, script_ids: set[str]) -> None:
         ordered = sorted(script_ids)

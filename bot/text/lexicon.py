@@ -169,5 +169,11 @@ def release_build_memory() -> None:
     caller drops its word list, RSS falls back to what the filter itself holds.
     """
     gc.collect()
+    trim_heap()
+
+
+def trim_heap() -> None:
+    """glibc's `malloc_trim`: freed heap back to the OS. A foreign call through ctypes, which
+    releases the GIL: a serving process runs it in a thread and its loop doesn't wait."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
+from bot import heap
 from bot.errors import StartError
 
 log = logging.getLogger("scrm")
@@ -75,6 +76,7 @@ def serve_app(
     `metrics_port`: a second listener on the same host (`bot.web.health.metrics_port_only`).
     `on_serving`: called once the app has started (Redis answers) and the port is bound."""
     loop = asyncio.new_event_loop()
+    heap.enable()
     stop = StopRequest(os.getppid() if supervised else None)
     # SIGHUP (the terminal closed) stops as SIGTERM does: drained, the embedded Redis stopped
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -92,6 +94,7 @@ def serve_app(
     async def started(_app: web.Application) -> None:
         # the last start-up step: from here a GracefulExit no longer lands inside start-up
         watcher.append(asyncio.create_task(watch(), name="stop-watcher"))
+        heap.settle(collect=True)  # before the port listens: nothing waits on this collection
 
     async def cleanup(_app: web.Application) -> None:
         for task in watcher:

@@ -250,8 +250,7 @@ class Catalogue:
         candidates = lowest(ordered, count) + [
             n + self._ordered for n in members(mask >> self._ordered)
         ]
-        if len(candidates) > count:
-            candidates.sort(key=lambda n: (self._titles[n], self._ids[n]))
+        candidates.sort(key=lambda n: (self._titles[n], self._ids[n]))  # ≤ count + extras
         return candidates[:count]
 
     def categories(self, userid: str, departments: list[int]) -> list[str]:

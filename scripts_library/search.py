@@ -17,6 +17,7 @@ import time
 
 from redis.asyncio import Redis
 
+from bot import heap
 from bot.keys import RedisKeys
 from bot.text.lexicon import trim_heap
 from scripts_library.analysis import BATCH, analyse_all, tokens
@@ -111,6 +112,7 @@ class ScriptIndex:
         catalogue.seal()
         catalogue.set_sends(self._sends)
         self._catalogue = catalogue
+        heap.settle()  # a long-lived structure: out of the collector's full walks
         self._last_change = latest[0][0] if latest else "0-0"
         self._seq = int(seq or 0)
         self._built.set()

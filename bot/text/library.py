@@ -28,6 +28,9 @@ from bot.text.lexicon import phrase_problem, word_problem
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 5000
+SCAN_ABOVE = 5000  # a larger word hash is read in HSCAN pieces (see `snapshot`)
+SCAN_COUNT = 2000
+SNAPSHOT_TRIES = 3
 Transaction = Any  # a redis-py transaction pipeline (redis-py is untyped here)
 
 
@@ -110,21 +113,54 @@ class WordLibrary:
     async def version(self) -> int:
         return int(await self._redis.get(self._keys.words_version) or 0)
 
+    async def size(self) -> int:
+        """Words and allowed phrases listed (two counts, one round trip)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hlen(self._keys.words)
+            pipe.scard(self._keys.words_allow)
+            words, allow = await pipe.execute()
+        return int(words) + int(allow)
+
     async def snapshot(self) -> LibrarySnapshot:
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.get(self._keys.words_version)
-            tx.hgetall(self._keys.words)
-            tx.smembers(self._keys.words_allow)
-            tx.hgetall(self._keys.words_actions)
-            tx.smembers(self._keys.words_detectors)
-            version, words, allow, actions, detectors = await tx.execute()
-        return LibrarySnapshot(
-            version=int(version or 0),
-            words=sorted(words.items()),
-            allow=sorted(allow),
-            actions=dict(actions),
-            detectors=sorted(detectors),
-        )
+        """Everything a filter is built from, at one version. A large word hash is read in
+        pieces (HSCAN) with the loop free between them: one HGETALL of 50,000 words held a
+        serving process's loop 0.19 s. A change meanwhile is seen by the version and the read
+        starts again (the last try reads it whole)."""
+        for attempt in range(SNAPSHOT_TRIES):
+            async with self._redis.pipeline(transaction=True) as tx:
+                tx.get(self._keys.words_version)
+                tx.hlen(self._keys.words)
+                tx.smembers(self._keys.words_allow)
+                tx.hgetall(self._keys.words_actions)
+                tx.smembers(self._keys.words_detectors)
+                version, count, allow, actions, detectors = await tx.execute()
+            last = attempt == SNAPSHOT_TRIES - 1
+            if count > SCAN_ABOVE and not last:
+                words = await self._scanned_words()
+                if await self._redis.get(self._keys.words_version) != version:
+                    continue  # changed while we read: again
+            else:
+                async with self._redis.pipeline(transaction=True) as tx:
+                    tx.get(self._keys.words_version)
+                    tx.hgetall(self._keys.words)
+                    version, words = await tx.execute()
+            return LibrarySnapshot(
+                version=int(version or 0),
+                words=sorted(words.items()),
+                allow=sorted(allow),
+                actions=dict(actions),
+                detectors=sorted(detectors),
+            )
+        raise AssertionError("unreachable: the last try reads the library whole")
+
+    async def _scanned_words(self) -> dict[str, str]:
+        words: dict[str, str] = {}
+        cursor = 0
+        while True:
+            cursor, chunk = await self._redis.hscan(self._keys.words, cursor, count=SCAN_COUNT)
+            words.update(chunk)
+            if not cursor:
+                return words
 
     async def categories(self, words: list[str]) -> dict[str, str]:
         """The listed ones among `words`, with their category."""

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from bot import heap
 from bot.background import stop_tasks
 from bot.keys import RedisKeys
 from bot.storage.url import redacted
@@ -80,14 +81,21 @@ class FilterReloader:
         version = await self._library.version()
         if version == self.version:
             return False
-        # decided on the snapshot itself: an import may add thousands of words between a
-        # count and a read, and a large build on the event loop stalls every callback
-        snapshot = await self._library.snapshot()
-        if len(snapshot.words) + len(snapshot.allow) <= self._in_process_limit:
+        # a large library is neither read nor built here: the child does both. A small one is
+        # decided again on the snapshot itself, as an import may add thousands of words
+        # between the count and the read, and a large build on the loop stalls every callback
+        snapshot = None
+        if await self._library.size() <= self._in_process_limit:
+            snapshot = await self._library.snapshot()
+        if (
+            snapshot is not None
+            and len(snapshot.words) + len(snapshot.allow) <= self._in_process_limit
+        ):
             built, version = snapshot.build(), snapshot.version
         else:
             built, version = await self._build_in_child()
         self.current, self.version = built, version
+        heap.settle()  # a long-lived structure: out of the collector's full walks
         self.reloaded.set()
         log.info("sensitive-word filter v%d in use: %d words", version, len(built))
         return True

@@ -122,17 +122,20 @@ class ScriptIndex:
         await asyncio.to_thread(trim_heap)
 
     async def _reload(self, script_ids: set[str]) -> None:
+        """Take in changed scripts, a batch at a time with the loop free between batches: an
+        import's 5,000 scripts parsed in one go held the loop ~0.15 s."""
         ordered = sorted(script_ids)
-        rows = await self._redis.hmget(self._keys.scripts, ordered)
-        scripts = [Script.from_json(data) for data in rows if data]
-        analyses = await analyse_all(scripts)
         catalogue = self._catalogue
-        for script_id in ordered:
-            catalogue.remove(script_id)
-        for n, (script, analysis) in enumerate(zip(scripts, analyses, strict=True)):
-            catalogue.insert(script, analysis)
-            if n % 500 == 499:
-                await asyncio.sleep(0)
+        for start in range(0, len(ordered), BATCH):
+            chunk = ordered[start : start + BATCH]
+            rows = await self._redis.hmget(self._keys.scripts, chunk)
+            scripts = [Script.from_json(data) for data in rows if data]
+            analyses = await analyse_all(scripts)
+            for script_id in chunk:
+                catalogue.remove(script_id)
+            for script, analysis in zip(scripts, analyses, strict=True):
+                catalogue.insert(script, analysis)
+            await asyncio.sleep(0)
         catalogue.set_sends(self._sends)
 
     # -- reading ---------------------------------------------------------------------------

@@ -29,7 +29,6 @@ class Catalogue:
         self._ids: list[str] = []  # number -> script id
         self._json: list[str] = []  # number -> the script as stored ("" once dead)
         self._titles: list[str] = []
-        self._categories: list[str] = []
         self._haystack: list[str] = []  # number -> normalised full text, for substrings
         self._joined: str | None = None  # the texts joined, built at the first substring query
         self._substrings: dict[str, int] = {}  # word -> scripts holding it, until a change
@@ -65,10 +64,9 @@ class Catalogue:
         self._ids.append(script.id)
         self._json.append(script.to_json())
         self._titles.append(script.title)
-        self._categories.append(script.category)
         self._haystack.append(analysis.haystack)
         self._number[script.id] = number
-        self._substrings.clear()
+        self._texts_changed()
         for table, weights in (
             (self._postings, analysis.tokens),
             (self._initials, analysis.initials),
@@ -96,6 +94,10 @@ class Catalogue:
             return
         self._dead |= 1 << number
         self._json[number] = self._haystack[number] = ""
+        self._texts_changed()
+
+    def _texts_changed(self) -> None:
+        """The joined texts and the substring answers are stale (a script came or went)."""
         self._joined = None
         self._substrings.clear()
 
@@ -197,7 +199,7 @@ class Catalogue:
         cached = self._substrings.get(word)
         if cached is not None:
             return cached
-        if self._joined is None or len(self._starts) != len(self._haystack) + 1:
+        if self._joined is None:
             self._joined = "\0".join(self._haystack)
             self._starts = list(
                 itertools.accumulate((len(t) + 1 for t in self._haystack), initial=0)

@@ -41,7 +41,6 @@ class ScriptIndex:
         self._keys = keys
         self._lock = asyncio.Lock()
         self._catalogue = Catalogue()
-        self._built = asyncio.Event()  # the first build is done
         self._rebuilding: asyncio.Task[None] | None = None
         self._last_change: str | None = None
         self._seq = 0
@@ -53,9 +52,7 @@ class ScriptIndex:
         """Apply the changes made since the last refresh (one round trip when there are none).
         The first call builds the index; a later rebuild runs in the background."""
         if self._rebuilding is not None and not self._rebuilding.done():
-            if not self._built.is_set():
-                await asyncio.shield(self._rebuilding)
-            return
+            return  # the current catalogue serves until the renumbered one is swapped in
         async with self._lock:
             if self._last_change is None:
                 await self._rebuild()
@@ -115,7 +112,6 @@ class ScriptIndex:
         heap.settle()  # a long-lived structure: out of the collector's full walks
         self._last_change = latest[0][0] if latest else "0-0"
         self._seq = int(seq or 0)
-        self._built.set()
         del entries
         # no gc.collect(): a full collection of a serving process's heap holds the loop
         # ~0.1 s, and the build leaves no cycles; the trim runs without the GIL

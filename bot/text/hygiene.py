@@ -24,7 +24,7 @@ from functools import cache
 import jieba
 
 from bot.quoting import echo
-from bot.text.normalize import RepeatMap, normalize
+from bot.text.normalize import normalize
 
 COMMON_FREQ = 500  # the top ~3.6 % of jieba's 349k words: 苹果 1334, 电话 8354, 小姐 4414
 MAX_DIGITS = 6
@@ -67,11 +67,9 @@ class WordReport:
         return {"word": self.word, "matches_as": self.folded, "risks": list(self.risks)}
 
 
-def check_word(word: str, *, collapse_repeats: bool = False) -> WordReport:
+def check_word(word: str) -> WordReport:
     """What `word` matches once listed, and why that may be too much."""
     folded = normalize(word)
-    if collapse_repeats:
-        folded = RepeatMap.of(folded)[0]
     return WordReport(word, folded, _risks(folded))
 
 

@@ -2,8 +2,8 @@
 
 Columns (a list of words and compact arrays) instead of an object per word keep 100,000 words
 in a few megabytes beside the automaton. The automaton is daachorse's character-wise
-double-array Aho-Corasick (a Rust crate): on real word lists and real chat it matched 1.7x
-faster than ahocorasick_rs and 24x faster than pyahocorasick (benchmarks/README.md), and it
+double-array Aho-Corasick (a Rust crate): on a real word list and real chat it matched 1.8x
+faster than ahocorasick_rs and 17x faster than pyahocorasick (benchmarks/README.md), and it
 serialises to bytes, so a filter built in a child process loads here in milliseconds without
 holding the GIL for a rebuild.
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 
 import daachorse
 
-from bot.text.normalize import BREAKS, RepeatMap, normalize, translation_table
+from bot.text.normalize import BREAKS, RepeatMap, normalize
 
 ALLOW = 1  # an allowed phrase: hits it covers are dropped
 WHOLE_WORD = 2  # ASCII letters/digits only: must not be part of a longer ASCII word
@@ -156,7 +156,7 @@ def _fold_all(words: list[str]) -> list[str]:
     """`normalize` of each word, in one translate call for the whole list (a third of a
     100k-word build was the per-word calls). Words holding a line break fold one by one: the
     joined text is split on them."""
-    folded = "\n".join(words).translate(translation_table()[0]).split("\n")
+    folded = normalize("\n".join(words)).split("\n")
     if len(folded) == len(words):
         return folded
     return [normalize(word) for word in words]

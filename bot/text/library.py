@@ -125,42 +125,40 @@ class WordLibrary:
         """Everything a filter is built from, at one version. A large word hash is read in
         pieces (HSCAN) with the loop free between them: one HGETALL of 50,000 words held a
         serving process's loop 0.19 s. A change meanwhile is seen by the version and the read
-        starts again (the last try reads it whole)."""
-        for attempt in range(SNAPSHOT_TRIES):
-            async with self._redis.pipeline(transaction=True) as tx:
-                tx.get(self._keys.words_version)
-                tx.hlen(self._keys.words)
-                tx.smembers(self._keys.words_allow)
-                tx.hgetall(self._keys.words_actions)
-                tx.smembers(self._keys.words_detectors)
-                version, count, allow, actions, detectors = await tx.execute()
-            last = attempt == SNAPSHOT_TRIES - 1
-            if count > SCAN_ABOVE and not last:
-                words = await self._scanned_words()
-                if await self._redis.get(self._keys.words_version) != version:
-                    continue  # changed while we read: again
-            else:
-                async with self._redis.pipeline(transaction=True) as tx:
-                    tx.get(self._keys.words_version)
-                    tx.hgetall(self._keys.words)
-                    version, words = await tx.execute()
-            return LibrarySnapshot(
-                version=int(version or 0),
-                words=sorted(words.items()),
-                allow=sorted(allow),
-                actions=dict(actions),
-                detectors=sorted(detectors),
-            )
-        raise AssertionError("unreachable: the last try reads the library whole")
+        starts again; a small library, or one that keeps changing, is read in one MULTI."""
+        if await self._redis.hlen(self._keys.words) > SCAN_ABOVE:
+            for _ in range(SNAPSHOT_TRIES - 1):
+                scanned = await self._scanned_snapshot()
+                if scanned is not None:
+                    return scanned
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.get(self._keys.words_version)
+            tx.hgetall(self._keys.words)
+            self._queue_settings(tx)
+            version, words, allow, actions, detectors = await tx.execute()
+        return _snapshot(version, words, allow, actions, detectors)
 
-    async def _scanned_words(self) -> dict[str, str]:
+    async def _scanned_snapshot(self) -> LibrarySnapshot | None:
+        """The library with its words read in HSCAN pieces; None if it changed meanwhile."""
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.get(self._keys.words_version)
+            self._queue_settings(tx)
+            version, allow, actions, detectors = await tx.execute()
         words: dict[str, str] = {}
         cursor = 0
         while True:
             cursor, chunk = await self._redis.hscan(self._keys.words, cursor, count=SCAN_COUNT)
             words.update(chunk)
             if not cursor:
-                return words
+                break
+        if await self._redis.get(self._keys.words_version) != version:
+            return None  # every change bumps the version: what we read may be mixed
+        return _snapshot(version, words, allow, actions, detectors)
+
+    def _queue_settings(self, tx: Transaction) -> None:
+        tx.smembers(self._keys.words_allow)
+        tx.hgetall(self._keys.words_actions)
+        tx.smembers(self._keys.words_detectors)
 
     async def categories(self, words: list[str]) -> dict[str, str]:
         """The listed ones among `words`, with their category."""
@@ -367,3 +365,19 @@ def _is_header(row: list[str]) -> bool:
     """A header row, as a spreadsheet writes it (a BOM and case ignored)."""
     cells = [cell.strip().lstrip("\ufeff").lower() for cell in row]
     return all(cell in names for cell, names in zip(cells, HEADER_NAMES, strict=False))
+
+
+def _snapshot(
+    version: str | None,
+    words: dict[str, str],
+    allow: set[str],
+    actions: dict[str, str],
+    detectors: set[str],
+) -> LibrarySnapshot:
+    return LibrarySnapshot(
+        version=int(version or 0),
+        words=sorted(words.items()),
+        allow=sorted(allow),
+        actions=dict(actions),
+        detectors=sorted(detectors),
+    )

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.keys import RedisKeys
+from bot.text import library as library_module
 from bot.text.guard import BlockedText, TextGuard
 from bot.text.library import LibraryError, WordLibrary, read_word_file
 from bot.text.reloader import FilterReloader
@@ -171,3 +172,34 @@ async def test_a_long_message_is_scanned_whole_and_allowed_phrases_still_cover(
     )  # long: scanned in a thread; every 苹果 but the last allowed
     hits = await guard.inspect_incoming(text, "kf", "wmLong")
     assert [(hit.word, hit.start) for hit in hits] == [("苹果", 30_001)]
+
+
+async def test_a_large_library_is_read_in_pieces_at_one_version(
+    redis: Redis, keys: RedisKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SCAN_ABOVE words the snapshot reads the hash in HSCAN pieces; what it returns is
+    what one MULTI reads, and a change during the read starts it again."""
+    library = WordLibrary(redis, keys)
+    lines = [(n, f"竞品{n:04d}", "competitor") for n in range(1, 301)]
+    await library.add(lines)
+    await library.allow(["竞品0001甲"])
+    whole = await library.snapshot()
+    monkeypatch.setattr(library_module, "SCAN_ABOVE", 10)
+    monkeypatch.setattr(library_module, "SCAN_COUNT", 50)
+    assert await library.snapshot() == whole
+
+    real_hscan = redis.hscan
+    changed = False
+
+    async def hscan_then_change(*args: object, **kwargs: object) -> object:
+        nonlocal changed
+        answer = await real_hscan(*args, **kwargs)
+        if not changed:  # an import lands while the first read is under way
+            changed = True
+            await library.add([(1, "竞品9999", "competitor")])
+        return answer
+
+    monkeypatch.setattr(redis, "hscan", hscan_then_change)
+    after = await library.snapshot()
+    assert after.version == whole.version + 1
+    assert ("竞品9999", "competitor") in after.words and len(after.words) == 301

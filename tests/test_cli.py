@@ -196,6 +196,9 @@ async def test_words_commands(
         },
         {"word": "竞品丁", "matches_as": "竞品丁", "risks": []},
     ]
+    assert await _run_cli(["words", "check", "--word", "长" * 10_000]) == 0
+    [long_word] = json.loads(capsys.readouterr().out)["words"]
+    assert long_word["problem"] == "超过 64 个字符" and len(long_word["word"]) < 50
 
     assert await _run_cli(["words", "list", "--category", "行业"]) == 0
     listing = json.loads(capsys.readouterr().out)

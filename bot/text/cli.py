@@ -12,9 +12,11 @@ from redis.asyncio import Redis
 from bot.cli.output import print_json, reporting
 from bot.config import Settings
 from bot.keys import RedisKeys
+from bot.quoting import echo
 from bot.storage.client import open_redis
 from bot.text.hygiene import check_word
 from bot.text.intercept_auto import InterceptSyncer, read_state
+from bot.text.lexicon import word_problem
 from bot.text.library import WordLibrary, category_of, read_word_file
 from bot.text.starter import seed_starter_words
 from bot.wecom import WeComClient
@@ -54,6 +56,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument(
         "--word", action="append", default=[], help="report what this word would match (repeat)"
     )
+
+
+def _word_report(word: str) -> dict[str, object]:
+    """What `words check --word` says of one word; a word that can't be listed says why, and
+    is quoted only in part (a 10,000-character argument is not printed back)."""
+    problem = word_problem(word)
+    if problem is not None:
+        return {"word": echo(word), "problem": problem}
+    return check_word(word).as_dict()
 
 
 class _Progress:
@@ -119,7 +130,7 @@ async def _run(
             {
                 "blocked": any(hit.action == "block" for hit in hits),
                 "hits": [hit.as_dict() | check_word(hit.word).as_dict() for hit in hits],
-                "words": [check_word(word).as_dict() for word in args.word],
+                "words": [_word_report(word) for word in args.word],
             }
         )
         return 0

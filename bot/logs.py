@@ -14,11 +14,12 @@ The text format is the one the bot always wrote (`time LEVEL logger: message`).
 from __future__ import annotations
 
 import contextvars
+import itertools
 import json
 import logging
+import os
 import re
 import sys
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -35,6 +36,11 @@ REQUEST_ID_HEADER = "X-Request-Id"
 # a forwarded id is kept only when it is short and made of characters safe in any log or header
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 
+# A new request id: this process's random half, then a counter (32 hex digits, as a uuid4's
+# hex was). Unique without a syscall or a uuid per request, which cost the callback path
+# ~3 us of its ~150; the ids only correlate log lines, nobody needs to be unable to guess them.
+_ID_PREFIX = os.urandom(8).hex()
+_id_counter = itertools.count()
 _NO_CONTEXT: Mapping[str, Any] = MappingProxyType({})
 _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "scrm_log_context", default=_NO_CONTEXT
@@ -127,17 +133,33 @@ def sane_request_id(value: str | None) -> str | None:
     return None
 
 
+def new_request_id() -> str:
+    """A request id unique across processes: 32 hex digits."""
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
+
+
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give the request an id (the caller's `X-Request-Id` when sane, else a new one), log
-    under it, and echo it in the response's `X-Request-Id`."""
-    request_id = sane_request_id(request.headers.get(REQUEST_ID_HEADER)) or uuid.uuid4().hex
-    with log_context(request_id=request_id):
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:  # raised answers (redirects, 4xx) carry it too
-            exc.headers[REQUEST_ID_HEADER] = request_id
-            raise
+    under it, and echo it in the response's `X-Request-Id`.
+
+    Every request passes here, so it sets the context variable itself rather than through
+    `log_context` (a generator-based context manager and two dict merges cost the callback
+    path ~8 us a request at its maximum rate)."""
+    request_id = sane_request_id(request.headers.get(REQUEST_ID_HEADER)) or new_request_id()
+    outer = _context.get()
+    token = _context.set(
+        MappingProxyType({**outer, "request_id": request_id})
+        if outer
+        else MappingProxyType({"request_id": request_id})
+    )
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # raised answers (redirects, 4xx) carry it too
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    finally:
+        _context.reset(token)
     if not response.prepared:  # a streamed response has already sent its headers
         response.headers[REQUEST_ID_HEADER] = request_id
     return response

@@ -127,6 +127,7 @@ class Metrics:
         self.families = families or MetricFamilies()
         self.registry = self.families.registry
         f = self.families
+        self._callback_counters: dict[str, Any] = {}
         if not f.per_corp:
             self.callbacks: Any = f.callbacks
             self.pipeline_lag: Any = f.pipeline_lag
@@ -149,6 +150,14 @@ class Metrics:
         self.handler_errors = _CorpLabelled(f.handler_errors, corp)
         self.wecom_calls = _CorpLabelled(f.wecom_calls, corp)
         self.loop_stalls = f.loop_stalls.labels(corp=corp)
+
+    def count_callback(self, result: str) -> None:
+        """One more callback with `result`; the labelled child is looked up once per result
+        (every callback counts, and `labels()` costs a lock and a lookup each time)."""
+        counter = self._callback_counters.get(result)
+        if counter is None:
+            counter = self._callback_counters[result] = self.callbacks.labels(result=result)
+        counter.inc()
 
     def render(self) -> bytes:
         """The exposition text of every corp sharing the families (see `MetricFamilies`)."""

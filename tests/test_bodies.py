@@ -53,3 +53,28 @@ async def test_over_the_limit_declared_or_not(client: Any) -> None:
 async def test_a_trickling_body_is_cut_off(client: Any) -> None:
     response = await client.post("/", data=chunks(b"x", b"x", b"x", pause=0.4))
     assert response.status == 408
+
+
+def _arrived_whole(body: bytes, *, declared: bool) -> web.Request:
+    """A request whose body is all buffered already, as when it came with the head."""
+    from unittest import mock
+
+    from aiohttp import streams
+    from aiohttp.test_utils import make_mocked_request
+
+    protocol = mock.Mock(_reading_paused=False)
+    payload = streams.StreamReader(protocol, 2**16, loop=asyncio.get_running_loop())
+    payload.feed_data(body)
+    payload.feed_eof()
+    headers = {"Content-Length": str(len(body))} if declared else {}
+    return make_mocked_request("POST", "/", headers=headers, payload=payload)
+
+
+@pytest.mark.parametrize("declared", [True, False])
+async def test_a_body_already_buffered_is_taken_whole_and_still_capped(declared: bool) -> None:
+    seen: list[bytes] = []
+    request = _arrived_whole(b"a" * LIMIT, declared=declared)
+    assert await read_capped(request, LIMIT, feed=seen.append) == b"a" * LIMIT
+    assert seen == [b"a" * LIMIT]  # the signed-body HMAC sees it as it would chunk by chunk
+    with pytest.raises(BodyTooLarge):
+        await read_capped(_arrived_whole(b"a" * (LIMIT + 1), declared=declared), LIMIT)

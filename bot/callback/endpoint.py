@@ -46,7 +46,7 @@ def encrypt_of(body: bytes) -> str:
 
 
 def _refuse(request: web.Request, reason: str, status: int = 400) -> web.Response:
-    request.config_dict[METRICS].callbacks.labels(result=reason).inc()
+    request.config_dict[METRICS].count_callback(reason)
     log.info("callback refused: %s (%s %s)", reason, request.method, request.path)
     return web.Response(status=status, text=reason)
 
@@ -77,7 +77,7 @@ async def verify_url(request: web.Request) -> web.Response:
         plain = crypto.verify_and_decrypt(signature, timestamp, nonce, echostr)
     except CallbackError as exc:
         return _refuse(request, exc.reason, exc.status)
-    request.config_dict[METRICS].callbacks.labels(result="verified").inc()
+    request.config_dict[METRICS].count_callback("verified")
     return web.Response(text=plain, content_type="text/plain")
 
 
@@ -115,7 +115,7 @@ async def receive(request: web.Request) -> web.Response:
         log.warning("callback not stored, answering 503 so WeCom retries: %s", exc)
         return _refuse(request, "redis_unavailable", 503)
     result = "accepted" if entry_id else "duplicate"
-    request.config_dict[METRICS].callbacks.labels(result=result).inc()
+    request.config_dict[METRICS].count_callback(result)
     # logged under the request id; the pipeline logs the entry id as event_id too (bot.logs)
     name = type(event).__name__
     if entry_id:

@@ -14,7 +14,13 @@ from bot.keys import RedisKeys
 
 AUDIT_MAXLEN = 100_000
 # how a change was made, as `审计` says it
-VIA_NAMES = {"chat": "管理员对话", "cli": "命令行", "import": "配置导入", "upgrade": "系统升级"}
+VIA_NAMES = {
+    "chat": "管理员对话",
+    "console": "管理后台",
+    "cli": "命令行",
+    "import": "配置导入",
+    "upgrade": "系统升级",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +30,7 @@ class AuditEntry:
     id: str
     at: int
     actor: str  # the admin's userid; the CLI's --by, else the OS user running it
-    via: str  # chat / cli / import (see VIA_NAMES)
+    via: str  # chat / console / cli / import (see VIA_NAMES)
     action: str  # e.g. script.add, word.remove, sop.pause
     target: str  # the item's id (or word, or file name)
     summary: str  # one line in Chinese, for 审计

@@ -8,7 +8,7 @@ back with `撤销`; long answers are paged (`下一页`).
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.admin.admins import AdminCheck
 from bot.admin.call import Call, CommandError, Confirmation, Executor, Preview, Undo
@@ -93,9 +93,20 @@ def _tables() -> tuple[dict[str, Executor], dict[str, Preview], dict[str, Undo]]
     return executors, previews, undos
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command did: the reply; `refused` when it changed nothing because the input was
+    wrong; `code` when it is destructive and waits for that code (`reply` then says what it
+    will do: the summary line, then any list)."""
+
+    reply: str
+    refused: bool = False
+    code: str = ""
+
+
 class AdminCommands:
     """The command layer of one process: `answer` turns an app text into the reply, or None
-    when the text is not addressed to it."""
+    when the text is not addressed to it; `run` does a parsed command for the console."""
 
     def __init__(self, ctx: HandlerContext) -> None:
         self._ctx = ctx
@@ -113,32 +124,44 @@ class AdminCommands:
             return None if near_miss else REFUSAL
         if isinstance(parsed, Usage):
             return parsed.message
-        call = Call(self._ctx, AdminSession(self._ctx.redis, self._ctx.keys, userid))
-        try:
-            reply = await self._run(parsed, call)
-        except CommandError as exc:
-            return str(exc)
-        except BlockedText as exc:
-            return f"没有保存：内容含敏感词{exc}"
-        if parsed.spec.key == "next":
-            return reply
-        return await call.session.paged(reply)
+        session = AdminSession(self._ctx.redis, self._ctx.keys, userid)
+        outcome = await self._outcome(parsed, Call(self._ctx, session))
+        if outcome.code:
+            minutes = CONFIRM_SECONDS // 60
+            head, _, details = outcome.reply.partition("\n")  # the code first, then any list
+            reply = (
+                f"{head}。\n请在 {minutes} 分钟内回复「确认 {outcome.code}」执行；不回复则不执行。"
+            )
+            return await session.paged(f"{reply}\n{details}" if details else reply)
+        if parsed.spec.key == "next" or outcome.refused:
+            return outcome.reply
+        return await session.paged(outcome.reply)
 
-    async def _run(self, parsed: Parsed, call: Call) -> str:
+    async def run(self, userid: str, parsed: Parsed, via: str) -> Outcome:
+        """Do `parsed` for an admin (the caller checked `is_admin`), audited as made `via`."""
+        session = AdminSession(self._ctx.redis, self._ctx.keys, userid, via)
+        return await self._outcome(parsed, Call(self._ctx, session))
+
+    async def _outcome(self, parsed: Parsed, call: Call) -> Outcome:
+        try:
+            return await self._run(parsed, call)
+        except CommandError as exc:
+            return Outcome(str(exc), refused=True)
+        except BlockedText as exc:
+            return Outcome(f"没有保存：内容含敏感词{exc}", refused=True)
+
+    async def _run(self, parsed: Parsed, call: Call) -> Outcome:
         key = parsed.spec.key
         if key == "undo":
-            return await self._undo(call)
+            return Outcome(await self._undo(call))
         if key == "confirm":
-            return await self._confirm(parsed, call)
+            return Outcome(await self._confirm(parsed, call))
         if parsed.spec.destructive:
             preview = await _tables()[1][key](parsed, call)
             ask = preview if isinstance(preview, Confirmation) else Confirmation(preview)
             code = await call.session.ask_confirmation(parsed.text, ask.seen)
-            minutes = CONFIRM_SECONDS // 60
-            head, _, details = ask.what.partition("\n")  # the code first, then any list
-            reply = f"{head}。\n请在 {minutes} 分钟内回复「确认 {code}」执行；不回复则不执行。"
-            return f"{reply}\n{details}" if details else reply
-        return await _tables()[0][key](parsed, call)
+            return Outcome(ask.what, code=code)
+        return Outcome(await _tables()[0][key](parsed, call))
 
     async def _confirm(self, parsed: Parsed, call: Call) -> str:
         confirmed = await call.session.confirm(parsed["code"])

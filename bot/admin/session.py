@@ -62,10 +62,11 @@ return wrong
 class AdminSession:
     """One admin's undo list, pending confirmation and pages, all in Redis."""
 
-    def __init__(self, redis: Redis, keys: RedisKeys, userid: str) -> None:
+    def __init__(self, redis: Redis, keys: RedisKeys, userid: str, via: str = "chat") -> None:
         self._redis = redis
         self._keys = keys
         self.userid = userid
+        self.via = via  # chat or console: how the audit log says the change was made
         self.audit = AuditLog(redis, keys)
         self._settle = redis.register_script(_SETTLE)
 
@@ -73,7 +74,7 @@ class AdminSession:
         """Audit the change and (unless it was itself an undo) remember it for `撤销`."""
         await self.audit.record(
             self.userid,
-            "chat",
+            self.via,
             action,
             change.target,
             change.summary,

@@ -56,6 +56,7 @@ from bot.watchdog import LoopWatchdog
 from bot.web import health, home, ingest_messages, ingest_orders
 from bot.web.gate import BodyGate
 from bot.wecom import ClientSettings, WeComClient, WeComError
+from console_web.app import create_console_app
 from sidebar_web.app import create_sidebar_app
 
 # Order is priority: every handler matching an event runs in this order.
@@ -118,6 +119,7 @@ def create_app(
         ingest_messages.setup_routes(app)  # chat-archive batches, signed (off without a secret)
         ingest_orders.setup_routes(app)  # orders for RFM, signed the same way
         app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
+        app.add_subapp("/console/", create_console_app())  # the operators' console
     health.setup_routes(app)
     home.setup_routes(app, public=role != "worker")  # "/" and the domain verification file
     return app

@@ -20,6 +20,8 @@ from bot.storage.url import RedisUrlError, parse_redis_url
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 DEFAULT_OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
+# WeCom's web login (扫码登录, doc 98151/98152), for the console in a desktop browser
+DEFAULT_WEB_LOGIN_URL = "https://login.work.weixin.qq.com/wwlogin/sso/login"
 LOG_FORMATS = ("text", "json")  # SCRM_LOG_FORMAT; bot.logs formats them
 
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -77,9 +79,11 @@ class Settings:
     wecom_api_base: str = DEFAULT_API_BASE
     public_url: str = "http://127.0.0.1:8080"
     oauth_authorize_url: str = DEFAULT_OAUTH_AUTHORIZE_URL  # tests and the demo: the sandbox
+    web_login_url: str = DEFAULT_WEB_LOGIN_URL  # the same
     admins: frozenset[str] = frozenset()
     admin_departments: frozenset[int] = frozenset()  # their members are admins too
     admin_tags: frozenset[int] = frozenset()  # WeCom contact tags (标签) whose members are admins
+    console_viewers: frozenset[str] = frozenset()  # may read the console's dashboard, not change
     data_dir: Path = Path("scrm-data")
     key_prefix: str = "scrm"
     dedup_window_seconds: int = 600
@@ -111,9 +115,11 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_WECOM_API_BASE": ("wecom_api_base", False),
     "SCRM_PUBLIC_URL": ("public_url", False),
     "SCRM_OAUTH_AUTHORIZE_URL": ("oauth_authorize_url", False),
+    "SCRM_WEB_LOGIN_URL": ("web_login_url", False),
     "SCRM_ADMINS": ("admins", False),
     "SCRM_ADMIN_DEPARTMENTS": ("admin_departments", False),
     "SCRM_ADMIN_TAGS": ("admin_tags", False),
+    "SCRM_CONSOLE_VIEWERS": ("console_viewers", False),
     "SCRM_DATA_DIR": ("data_dir", False),
     "SCRM_KEY_PREFIX": ("key_prefix", False),
     "SCRM_DEDUP_WINDOW": ("dedup_window_seconds", False),
@@ -180,7 +186,11 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             "SCRM_OAUTH_AUTHORIZE_URL",
             values.get("SCRM_OAUTH_AUTHORIZE_URL", DEFAULT_OAUTH_AUTHORIZE_URL),
         ),
+        web_login_url=_http_url(
+            "SCRM_WEB_LOGIN_URL", values.get("SCRM_WEB_LOGIN_URL", DEFAULT_WEB_LOGIN_URL)
+        ),
         admins=_admins(values.get("SCRM_ADMINS", "")),
+        console_viewers=_admins(values.get("SCRM_CONSOLE_VIEWERS", ""), "SCRM_CONSOLE_VIEWERS"),
         admin_departments=_departments(values.get("SCRM_ADMIN_DEPARTMENTS", "")),
         admin_tags=_tag_ids(values.get("SCRM_ADMIN_TAGS", "")),
         data_dir=Path(str(values.get("SCRM_DATA_DIR", "scrm-data"))).expanduser(),
@@ -313,12 +323,12 @@ def _ids(key: str, value: Any, what: str, *, lowest: int) -> frozenset[int]:
     return frozenset(found)
 
 
-def _admins(value: Any) -> frozenset[str]:
+def _admins(value: Any, key: str = "SCRM_ADMINS") -> frozenset[str]:
     items = value if isinstance(value, list) else str(value).split(",")
     admins = frozenset(str(item).strip() for item in items if str(item).strip())
     for user_id in admins:
         if not _USER_ID_RE.fullmatch(user_id):
-            raise ConfigError("SCRM_ADMINS", f"{user_id!r} 不是有效的企业微信成员账号")
+            raise ConfigError(key, f"{user_id!r} 不是有效的企业微信成员账号")
     return admins
 
 

@@ -279,6 +279,16 @@ class RedisKeys:
         written only after WeCom vouched for the sign-in; states in flight are not stored)."""
         return f"{self.base}:sidebar:oauth:{digest}"
 
+    # -- console -------------------------------------------------------------------------------
+    def console_session(self, digest: str) -> str:
+        """String with a TTL: one signed-in console session as JSON, under a hash of its id."""
+        return f"{self.base}:console:session:{digest}"
+
+    def console_oauth_state(self, digest: str) -> str:
+        """String with a TTL: the console sign-in `state` with this hash was used (written only
+        after WeCom vouched for the sign-in)."""
+        return f"{self.base}:console:oauth:{digest}"
+
     # -- corp tags and auto-tagging ------------------------------------------------------------
     @property
     def corp_tags(self) -> str:

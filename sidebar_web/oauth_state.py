@@ -32,10 +32,11 @@ _STATE = re.compile(r"([0-9]{10})([0-9a-f]{64})")
 _BINDING = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
-def state_key(settings: Settings) -> bytes:
-    """The corp's state-signing key: an HMAC of a fixed label under its callback AES key."""
+def state_key(settings: Settings, label: bytes = _LABEL) -> bytes:
+    """The corp's state-signing key: an HMAC of a fixed label (one per sign-in: the sidebar's,
+    the console's) under its callback AES key."""
     secret = base64.b64decode(settings.aes_key + "=")
-    return hmac.new(secret, _LABEL, hashlib.sha256).digest()
+    return hmac.new(secret, label, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)

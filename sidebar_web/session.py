@@ -51,19 +51,23 @@ def well_formed(token: str | None) -> bool:
 
 
 class SessionStore:
-    """Sessions of one corp, and the OAuth states that opened them."""
+    """Sessions of one corp, and the OAuth states that opened them: the sidebar's, or with
+    `console` the operators' console's (kept apart, so one is never taken for the other)."""
 
-    def __init__(self, redis: Redis, keys: RedisKeys, ttl: int = SESSION_SECONDS) -> None:
+    def __init__(
+        self, redis: Redis, keys: RedisKeys, ttl: int = SESSION_SECONDS, *, console: bool = False
+    ) -> None:
         self._redis = redis
-        self._keys = keys
         self.ttl = ttl
+        self._session_key = keys.console_session if console else keys.sidebar_session
+        self._state_key = keys.console_oauth_state if console else keys.sidebar_oauth_state
 
     async def create(self, userid: str, name: str) -> tuple[str, Session]:
         """A new session; returns the id for the cookie and the session."""
         session_id = secrets.token_urlsafe(32)
         session = Session(userid, name, secrets.token_urlsafe(32), time.time() + self.ttl)
         await self._redis.set(
-            self._keys.sidebar_session(digest(session_id)),
+            self._session_key(digest(session_id)),
             json.dumps(asdict(session), ensure_ascii=False),
             ex=self.ttl,
         )
@@ -72,16 +76,16 @@ class SessionStore:
     async def load(self, session_id: str | None) -> Session | None:
         if session_id is None or not well_formed(session_id):
             return None
-        data = await self._redis.get(self._keys.sidebar_session(digest(session_id)))
+        data = await self._redis.get(self._session_key(digest(session_id)))
         return Session(**json.loads(data)) if data else None
 
     async def delete(self, session_id: str) -> None:
-        await self._redis.delete(self._keys.sidebar_session(digest(session_id)))
+        await self._redis.delete(self._session_key(digest(session_id)))
 
     async def spend_state(self, state: str, seconds: int) -> bool:
         """Mark a verified OAuth `state` used; False when it was used already. Called only
         once WeCom has vouched for the sign-in, so nothing anonymous ever writes here."""
-        key = self._keys.sidebar_oauth_state(digest(state))
+        key = self._state_key(digest(state))
         return bool(await self._redis.set(key, "1", nx=True, ex=max(1, seconds)))
 
 

@@ -98,6 +98,41 @@ class AuditLog:
         return found
 
 
+    async def page(
+        self,
+        count: int,
+        *,
+        actor: str = "",
+        via: str = "",
+        action: str = "",
+        before_id: str = "+",
+        max_scan: int = 5_000,
+    ) -> tuple[list[AuditEntry], str | None]:
+        """Up to `count` entries, newest first, of one actor / way / kind of action (`action`
+        is a prefix: `script.` for every script change) when given; and where to go on from
+        (`before_id` of the next page), or None at the end. At most `max_scan` entries are
+        read per call, so a filter that matches nothing costs a bounded read, not the stream."""
+        found: list[AuditEntry] = []
+        end, scanned = before_id, 0
+        while len(found) < count and scanned < max_scan:
+            rows = await self._redis.xrevrange(self._keys.audit, end, "-", count=200)
+            if not rows:
+                return found, None
+            for entry_id, fields in rows:
+                scanned += 1
+                end = f"({entry_id}"
+                entry = _entry(str(entry_id), fields)
+                if (
+                    (not actor or entry.actor == actor)
+                    and (not via or entry.via == via)
+                    and entry.action.startswith(action)
+                ):
+                    found.append(entry)
+                    if len(found) == count:
+                        break
+        return found, end
+
+
 def _entry(entry_id: str, fields: dict[str, str]) -> AuditEntry:
     return AuditEntry(
         id=entry_id,

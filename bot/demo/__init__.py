@@ -21,6 +21,7 @@ from bot.app import create_app
 from bot.appkeys import FILTER, HANDLER_CONTEXT, HOME_LINKS, KEYS, REDIS, WECOM
 from bot.config import Settings
 from bot.demo.admin import scene_admin_chat
+from bot.demo.console import scene_console
 from bot.demo.sidebar import chat_window_url, scene_sidebar
 from bot.demo.sop import scene_churn, scene_sop_reminder, scene_sop_rule
 from bot.sandbox import Sandbox, ScenarioResult
@@ -210,6 +211,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_sensitive_words,
     scene_sidebar,
     scene_admin_chat,  # after the sidebar scene: the library is stocked, zhangsan signed in
+    scene_console,
     scene_sop_reminder,  # moves the sandbox's clock three days ahead: keep it near the end
     scene_churn,
 ]
@@ -237,6 +239,7 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
         wecom_api_base=api_base,
         public_url=bot_url,
         oauth_authorize_url=f"{api_base}/connect/oauth2/authorize",
+        web_login_url=f"{api_base}/wwlogin/sso/login",
         admins=frozenset({"lisi"}),
         data_dir=Path(data_dir),
         key_prefix=f"{DEMO_PREFIX}{int(time.time())}",
@@ -244,7 +247,11 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
     app = create_app(settings, sidebar_ww_stub=f"{api_base}/sandbox/static/ww-stub.js")
     window = chat_window_url(api_base, bot_url)
     chat = "模拟聊天窗口（张三 ↔ 赵小丽，右侧是真实的侧边栏）"
-    app[HOME_LINKS] = [(window, chat), (api_base + "/", "企业微信沙箱")]
+    app[HOME_LINKS] = [
+        (window, chat),
+        (bot_url + "/console/", "管理后台（以管理员李四登录）"),
+        (api_base + "/", "企业微信沙箱"),
+    ]
     sandbox.links = [(window, chat), (bot_url + "/", "机器人")]
     runner = web.AppRunner(app, access_log=None, keepalive_timeout=settings.header_timeout_seconds)
     try:
@@ -267,7 +274,8 @@ async def run_demo(host: str, port: int, data_dir: str, *, once: bool) -> int:
             f"指标 {bot_url}/metrics · 健康 {bot_url}/healthz · "
             f"沙箱调用记录 {api_base}/sandbox/calls\n"
             f"模拟聊天窗口（张三 ↔ 赵小丽，右侧是真实的侧边栏，点一条话术看它发出）：\n"
-            f"  {chat_window_url(api_base, bot_url)}",
+            f"  {chat_window_url(api_base, bot_url)}\n"
+            f"管理后台（打开即以管理员「李四」扫码登录）：\n  {bot_url}/console/",
             flush=True,
         )
         await _stopped()

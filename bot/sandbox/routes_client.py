@@ -67,6 +67,33 @@ async def authorize(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"{redirect_uri.split('#', 1)[0]}{joiner}{extra}")
 
 
+async def web_login(request: web.Request) -> web.Response:
+    """WeCom's web login (doc 98151), with the scan already done: the member chosen with
+    `Sandbox.sign_in` "scanned", so the browser goes straight back with a code."""
+    sandbox: Sandbox = request.app[SANDBOX_KEY]
+    query = request.query
+    if query.get("login_type") != "CorpApp":
+        return _refuse("login_type 只能是 CorpApp（企业自建应用）")
+    if query.get("appid") != sandbox.corp_id:
+        return _refuse("appid 与企业 ID 不一致")
+    if query.get("agentid") != str(sandbox.agent_id):
+        return _refuse("agentid 与应用不一致")
+    redirect_uri = query.get("redirect_uri", "")
+    target = urlsplit(redirect_uri)
+    if target.scheme not in ("http", "https") or not target.netloc:
+        return _refuse("redirect_uri 无效")
+    state = query.get("state", "")
+    if not _STATE.fullmatch(state):
+        return _refuse("state 只能由字母和数字组成，最长 128 字节")
+    scanner = sandbox.scanner or sandbox.signed_in
+    if scanner is None:
+        return _refuse("沙箱中没有扫码的成员：先调用 sandbox.scan_in(userid)")
+    code = sandbox.mint_oauth_code(scanner)
+    extra = urlencode({"code": code, "state": state})
+    joiner = "&" if target.query else "?"
+    raise web.HTTPFound(f"{redirect_uri}{joiner}{extra}")
+
+
 async def chat_window(request: web.Request) -> web.Response:
     """A chat with a customer (or a group) beside the sidebar framed from `sidebar`."""
     sandbox: Sandbox = request.app[SANDBOX_KEY]
@@ -101,5 +128,6 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 def add_client_routes(app: web.Application) -> None:
     app.router.add_get("/connect/oauth2/authorize", authorize)
+    app.router.add_get("/wwlogin/sso/login", web_login)
     app.router.add_get("/sandbox/chat", chat_window)
     app.router.add_get("/sandbox/static/{name}", static_file)

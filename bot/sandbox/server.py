@@ -112,6 +112,7 @@ class Sandbox(Scenarios):
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
         self.signed_in: str | None = None  # who the OAuth2 authorize page signs in
+        self.scanner: str | None = None  # who "scans" the web login's code (else signed_in)
         self.kf_page_size: int | None = None  # kf/sync_msg answers at most this many per page
         self.links: list[tuple[str, str]] = []  # extra (url, label) on the root page (the demo's)
         for member in staff:
@@ -185,6 +186,12 @@ class Sandbox(Scenarios):
         if userid is not None and userid not in self.state.staff:
             raise ValueError(f"unknown staff member {userid!r}")
         self.signed_in = userid
+
+    def scan_in(self, userid: str | None) -> None:
+        """The member whose WeCom "scans" the web login's QR code (None: the one signed in)."""
+        if userid is not None and userid not in self.state.staff:
+            raise ValueError(f"unknown staff member {userid!r}")
+        self.scanner = userid
 
     def start_chat(self, userid: str, external_userid: str) -> None:
         """The pair started chatting: a pending welcome code now answers 41051."""

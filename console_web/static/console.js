@@ -1,0 +1,78 @@
+// The console's only script: posts a form as its admin command, shows the answer, and asks
+// before a destructive command runs (the same confirmation code admin chat would send).
+"use strict";
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const root = new URL(document.querySelector('meta[name="console-root"]').content, location.origin);
+
+  async function post(path, body) {
+    let response;
+    try {
+      response = await fetch(new URL(path, root), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body || {}),
+      });
+    } catch (e) {
+      return { reply: "网络不通，请检查网络后重试", refused: true };
+    }
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    if (!response.ok) {
+      return { reply: data.error || "请求失败（" + response.status + "），请稍后重试", refused: true };
+    }
+    return data;
+  }
+
+  function show(box, data) {
+    box.className = "result" + (data.refused ? " refused" : data.code ? " pending" : "");
+    box.textContent = data.reply || "";
+    if (data.code) {
+      const go = document.createElement("button");
+      go.type = "button";
+      go.className = "danger";
+      go.textContent = "确认执行";
+      const no = document.createElement("button");
+      no.type = "button";
+      no.className = "secondary";
+      no.textContent = "不执行";
+      go.addEventListener("click", async () => {
+        go.disabled = no.disabled = true;
+        show(box, await post("api/confirm", { code: data.code }));
+      });
+      no.addEventListener("click", () => { box.textContent = "已取消，什么都没有改。"; box.className = "result"; });
+      box.append(document.createElement("br"), go, " ", no);
+      go.focus();
+    }
+  }
+
+  document.querySelectorAll("form.command").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const values = {};
+      form.querySelectorAll("input[name], textarea[name], select[name]").forEach((el) => { values[el.name] = el.value; });
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      try {
+        show(form.querySelector(".result"), await post("api/run", { key: form.dataset.key, values }));
+      } finally {
+        button.disabled = false;
+      }
+    });
+  });
+
+  const undo = document.getElementById("undo");
+  if (undo) {
+    undo.addEventListener("click", async () => {
+      undo.disabled = true;
+      show(document.getElementById("undo-result"), await post("api/undo"));
+      undo.disabled = false;
+    });
+  }
+
+  document.getElementById("signout").addEventListener("click", async () => {
+    await post("api/signout");
+    document.body.textContent = "已退出管理后台。";
+  });
+})();

@@ -1,0 +1,111 @@
+"""The console's pages: the dashboard (every role), a page per admin noun's commands and the
+audit log (admins). Server-rendered; `static/console.js` only posts the forms and shows the
+answers, so each page works at 1280 px and at WeCom mobile's 360 px alike."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+from bot.admin.audit import VIA_NAMES, AuditEntry
+from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS
+from bot.clock import corp_clock, corp_now
+from bot.names import Names
+from bot.stats.report import RETENTION_DAYS, StatsRow, day_range, read_stats, summarize
+from console_web.forms import section, sections
+from console_web.pages import page
+from console_web.session_keys import ROLE_OF, SESSION_OF
+from console_web.signin import ADMIN, console_path
+from sidebar_web.admin import RANGES, charts, requested_days
+
+AUDIT_PAGE = 50
+TOP_ROWS = 20
+_CURSOR = re.compile(r"\([0-9]{1,20}-[0-9]{1,20}")
+_FILTER = re.compile(r"[A-Za-z0-9_.@-]{0,64}")
+
+
+def _base(request: web.Request, current: str) -> dict[str, Any]:
+    """What every page's frame shows: who is signed in, in which role, and the menu."""
+    session = request[SESSION_OF]
+    return {
+        "home": console_path(request.config_dict[SETTINGS].public_url),
+        "session": session,
+        "admin": request[ROLE_OF] == ADMIN,
+        "sections": sections(),
+        "current": current,
+    }
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    days = requested_days(request.query.get("days", ""))
+    today = corp_now().date()
+    redis, keys = request.config_dict[REDIS], request.config_dict[KEYS]
+    corp = await read_stats(redis, keys, days, None, today)
+    staff = _per(await read_stats(redis, keys, days, "staff", today))
+    channels = _per(await read_stats(redis, keys, days, "channel", today))
+    return page(
+        "dashboard.html",
+        **_base(request, "dashboard"),
+        days=days,
+        ranges=RANGES,
+        first=day_range(days, today)[0],
+        today=today,
+        total=summarize(corp),
+        retention_days=RETENTION_DAYS,
+        charts=charts(corp, channels),
+        staff=staff,
+        channels=channels,
+    )
+
+
+def _per(rows: list[StatsRow]) -> list[StatsRow]:
+    grouped: dict[str, list[StatsRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.who].append(row)
+    totals = [summarize(days, who, days[0].name) for who, days in grouped.items()]
+    return sorted(totals, key=lambda row: (-row.new, row.who))[:TOP_ROWS]
+
+
+async def commands_page(request: web.Request) -> web.Response:
+    found = section(request.match_info["noun"])
+    if found is None:
+        raise web.HTTPNotFound()
+    return page("section.html", **_base(request, found.slug), section=found)
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    query = request.query
+    actor, via, action = (query.get(name, "") for name in ("actor", "via", "action"))
+    if not all(_FILTER.fullmatch(v) for v in (actor, via, action)):
+        actor = via = action = ""  # a hand-made URL: show everything rather than fail
+    before = query.get("before", "")
+    cursor = before if _CURSOR.fullmatch(before) else "+"
+    audit = request.config_dict[HANDLER_CONTEXT].services.audit
+    entries, more = await audit.page(
+        AUDIT_PAGE, actor=actor, via=via, action=action, before_id=cursor
+    )
+    names = request.config_dict[HANDLER_CONTEXT].services.names
+    rows = [(entry, await _actor_name(names, entry), corp_clock(entry.at)) for entry in entries]
+    return page(
+        "audit.html",
+        **_base(request, "audit"),
+        rows=rows,
+        more=more,
+        filters={"actor": actor, "via": via, "action": action},
+        vias=VIA_NAMES,
+    )
+
+
+async def _actor_name(names: Names, entry: AuditEntry) -> str:
+    if entry.via in ("cli", "import", "upgrade"):  # an OS user or a file, not a member
+        return entry.actor
+    return await names.staff_for_admins(entry.actor)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/", dashboard)
+    app.router.add_get("/f/{noun:[a-z_]{1,32}}", commands_page)
+    app.router.add_get("/audit", audit_page)

@@ -32,7 +32,7 @@ LABELS = {
     "name": "名称",
     "tag": "标签（组/标签）",
     "keywords": "关键词（空格分隔）",
-    "scope": "适用范围（如：渠道 live2024）",
+    "scope": "适用范围（默认、渠道 <state>、员工 <账号> 或 部门 <部门ID>）",
     "version": "版本",
     "days": "天数",
     "count": "条数",

@@ -185,7 +185,7 @@ class WordLibrary:
             problem = word_problem(word) if word else "空行"
             if problem is None:
                 hygiene = check_word(word)
-                if hygiene.risky and refuse_risky:
+                if hygiene.single_character or (hygiene.risky and refuse_risky):
                     problem = "有误伤风险：" + hygiene.reason()
                 elif hygiene.risky:
                     report.flagged.append((number, word, hygiene.reason()))

@@ -1,0 +1,232 @@
+"""The operators' console over HTTP: sign-in by WeCom only, roles, CSRF and Origin, commands
+run exactly as admin chat runs them (checks, audit, confirmation, undo), the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.admin.audit import AuditLog
+from bot.cli import main as cli_main
+from bot.config import Settings
+from bot.keys import RedisKeys
+from bot.sandbox import Sandbox
+from bot.text.library import WordLibrary
+from tests.console.conftest import SignIn
+from tests.helpers import cli_env
+
+
+def _keys(settings: Settings) -> RedisKeys:
+    return RedisKeys(settings.corp_id, settings.key_prefix)
+
+
+async def _first_hop(settings: Settings, user_agent: str) -> str:
+    async with (
+        aiohttp.ClientSession(headers={"User-Agent": user_agent}) as http,
+        http.get(f"{settings.public_url}/console/", allow_redirects=False) as answer,
+    ):
+        assert answer.status == 302
+        return answer.headers["Location"]
+
+
+async def test_a_browser_signs_in_by_web_login_and_the_wecom_client_by_oauth(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn
+) -> None:
+    desktop = await _first_hop(console_settings, "Mozilla/5.0 (Windows NT 10.0) Chrome/120")
+    assert desktop.startswith(console_settings.web_login_url + "?")
+    query = parse_qs(urlsplit(desktop).query)
+    assert query["login_type"] == ["CorpApp"] and query["appid"] == [console_settings.corp_id]
+    assert query["agentid"] == [str(console_settings.agent_id)]
+    assert query["redirect_uri"][0].startswith(f"{console_settings.public_url}/console/auth/")
+    client = await _first_hop(console_settings, "Mozilla/5.0 wxwork/4.1.0 MicroMessenger")
+    assert client.startswith(console_settings.oauth_authorize_url + "?")
+    assert parse_qs(urlsplit(client).query)["scope"] == ["snsapi_base"]
+
+    browser = await sign_in("admin1")
+    assert browser.status == 200 and "概览" in browser.page and "王管理" in browser.page
+    assert "敏感词" in browser.page and "审计日志" in browser.page  # an admin's menu
+    phone = await sign_in("admin1", "Mozilla/5.0 (iPhone) wxwork/4.1.0")
+    assert phone.status == 200 and "王管理" in phone.page
+
+
+async def test_a_member_who_is_not_admin_is_refused_and_gets_no_session(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    browser = await sign_in("member1")
+    assert browser.status == 403 and "管理后台只对管理员开放" in browser.page
+    assert not browser.csrf
+    pattern = f"{_keys(console_settings).base}:console:session:*"
+    assert [key async for key in redis.scan_iter(match=pattern)] == []
+
+
+async def test_a_viewer_sees_the_dashboard_and_changes_nothing(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    browser = await sign_in("viewer1")
+    assert browser.status == 200 and "（只读）" in browser.page and "审计日志" not in browser.page
+    async with browser.http.get(f"{browser.base}f/word") as page:
+        assert page.status == 403 and "管理后台只对管理员开放" in await page.text()
+    status, answer = await browser.post(
+        "api/run", {"key": "word.add", "values": {"category": "竞品", "words": "甲品牌"}}
+    )
+    assert (status, answer["error"]) == (403, "只有管理员可以修改设置")
+    words = WordLibrary(redis, _keys(console_settings))
+    assert await words.categories(["甲品牌"]) == {}
+
+
+async def test_a_forged_token_or_a_foreign_origin_changes_nothing(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    browser = await sign_in("admin1")
+    body = {"key": "word.add", "values": {"category": "竞品", "words": "甲品牌"}}
+    forged = {"X-CSRF-Token": "x" * 43}
+    status, answer = await browser.post("api/run", body, headers=forged)
+    assert (status, answer["error"]) == (403, "请求校验失败，请刷新页面后重试")
+    status, answer = await browser.post("api/run", body, headers={})
+    assert status == 403
+    foreign = {**browser.csrf, "Origin": "https://evil.example.com"}
+    status, answer = await browser.post("api/run", body, headers=foreign)
+    assert (status, answer["error"]) == (403, "请求来源不正确，已拒绝")
+    assert await WordLibrary(redis, _keys(console_settings)).categories(["甲品牌"]) == {}
+    assert await AuditLog(redis, _keys(console_settings)).latest(5) == []
+
+
+async def test_bad_input_is_refused_in_chinese_and_nothing_is_saved(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    browser = await sign_in("admin1")
+    long_text = "欢" * 1400  # 4,200 bytes in UTF-8: over WeCom's 4,000 for a welcome
+    answer = await browser.run("welcome.add", scope="默认", name="太长", text=long_text)
+    assert answer["refused"] and "4000" in answer["reply"].replace(",", "")
+    assert long_text not in answer["reply"]  # a huge input is never echoed back
+    listed = await browser.run("welcome.list")
+    assert "太长" not in listed["reply"]
+
+    single = await browser.run("word.add", category="竞品", words="枪")
+    assert single["refused"] and "没有新增" in single["reply"]
+    assert await WordLibrary(redis, _keys(console_settings)).categories(["枪"]) == {}
+
+    piped = await browser.run("script.add", category="售后|退货", title="标题", text="内容")
+    assert piped["refused"] and "不能有“|”" in piped["reply"]
+    missing = await browser.run("script.add", category="售后", title="", text="内容")
+    assert missing["refused"] and missing["reply"] == "请填写「标题」"
+    status, refused = await browser.post("api/run", {"key": "nothing.here", "values": {}})
+    assert status == 200 and refused["refused"] and refused["reply"] == "没有这个操作"
+    status, refused = await browser.post("api/run", {"key": "word.add", "values": {"words": 1}})
+    assert (status, refused["error"]) == (400, "表单内容应为文字")
+    async with browser.http.post(
+        f"{browser.base}api/run", data=b"{", headers={**browser.csrf, "Content-Type": "application/json"}
+    ) as answer:
+        assert answer.status == 400 and (await answer.json())["error"] == "请求内容不是有效的 JSON"
+    assert await AuditLog(redis, _keys(console_settings)).latest(5) == []
+
+
+async def _audit(redis: Redis, settings: Settings) -> list[Any]:
+    return await AuditLog(redis, _keys(settings)).latest(10)
+
+
+async def test_the_same_change_by_console_chat_and_cli_is_stored_and_audited_alike(
+    console_bot: TestServer,
+    console_settings: Settings,
+    sign_in: SignIn,
+    live_sandbox: Sandbox,
+    redis: Redis,
+    monkeypatch: Any,
+) -> None:
+    keys = _keys(console_settings)
+    browser = await sign_in("admin1")
+    by_console = await browser.run("word.add", category="竞品", words="甲品牌")
+    assert not by_console["refused"] and "已加入「竞品」：甲品牌" in by_console["reply"]
+    live_sandbox.connect_bot(
+        f"{console_settings.public_url}/wecom/callback",
+        console_settings.token,
+        console_settings.aes_key,
+    )
+    by_chat = await live_sandbox.staff_sends_text("admin1", "敏感词 新增 竞品 | 乙品牌")
+    reply = by_chat.passive_reply or ""
+    if not reply:
+        for _ in range(200):
+            messages = live_sandbox.app_messages("admin1")
+            if messages:
+                reply = str(messages[-1].content["content"])
+                break
+            await asyncio.sleep(0.05)
+    assert "已加入「竞品」：乙品牌" in reply
+    for key, value in cli_env(console_settings).items():
+        monkeypatch.setenv(key, value)
+    assert await asyncio.to_thread(cli_main, ["words", "add", "丙品牌", "--category", "竞品"]) == 0
+
+    stored = await WordLibrary(redis, keys).categories(["甲品牌", "乙品牌", "丙品牌"])
+    assert len(set(stored.values())) == 1 and set(stored) == {"甲品牌", "乙品牌", "丙品牌"}
+    entries = await _audit(redis, console_settings)
+    console_entry = next(e for e in entries if e.via == "console")
+    chat_entry = next(e for e in entries if e.via == "chat")
+    cli_entry = next(e for e in entries if e.via == "cli")
+    # console and chat are one code path: the same entry but for the way it was made
+    assert (console_entry.action, console_entry.actor) == (chat_entry.action, chat_entry.actor)
+    assert console_entry.summary == chat_entry.summary == "新增敏感词（竞品）1 个"
+    assert console_entry.after == {"甲品牌": stored["甲品牌"]}
+    assert chat_entry.after == {"乙品牌": stored["乙品牌"]}
+    assert console_entry.how == "管理后台" and chat_entry.how == "管理员对话"
+    assert cli_entry.how == "命令行" and "丙品牌" in cli_entry.summary
+
+
+async def test_a_destructive_command_asks_first_and_undo_takes_it_back(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    words = WordLibrary(redis, _keys(console_settings))
+    browser = await sign_in("admin1")
+    await browser.run("word.add", category="竞品", words="甲品牌")
+    asked = await browser.run("word.remove", words="甲品牌")
+    assert asked["code"] and not asked["refused"] and "甲品牌" in asked["reply"]
+    assert "甲品牌" in await words.categories(["甲品牌"])  # nothing removed before the code
+    status, wrong = await browser.post("api/confirm", {"code": "12345"})
+    assert (status, wrong["error"]) == (400, "确认码应是 4 位数字")
+    status, done = await browser.post("api/confirm", {"code": asked["code"]})
+    assert status == 200 and await words.categories(["甲品牌"]) == {}
+    status, undone = await browser.post("api/undo")
+    assert status == 200 and "撤销" in undone["reply"]
+    assert "甲品牌" in await words.categories(["甲品牌"])
+
+
+async def test_the_audit_log_names_people_and_filters(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    browser = await sign_in("admin1")
+    async with browser.http.get(f"{browser.base}audit") as page:
+        assert "没有符合条件的改动记录" in await page.text()
+    await browser.run("word.add", category="竞品", words="甲品牌")
+    async with browser.http.get(f"{browser.base}audit") as page:
+        text = await page.text()
+    assert "王管理" in text and "管理后台" in text and "新增敏感词（竞品）1 个" in text
+    async with browser.http.get(f"{browser.base}audit", params={"via": "chat"}) as page:
+        assert "新增敏感词" not in await page.text()
+    async with browser.http.get(f"{browser.base}audit", params={"action": "word."}) as page:
+        assert "新增敏感词" in await page.text()
+
+
+async def test_signing_out_ends_the_session(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn
+) -> None:
+    browser = await sign_in("admin1")
+    status, _ = await browser.post("api/signout")
+    assert status == 200
+    status, answer = await browser.post(
+        "api/run", {"key": "word.list", "values": {}}, headers=browser.csrf
+    )
+    assert (status, answer["error"]) == (401, "登录已过期，请刷新页面重新登录")
+
+
+async def test_every_answer_carries_a_strict_policy(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn
+) -> None:
+    browser = await sign_in("admin1")
+    async with browser.http.get(browser.base) as page:
+        policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy

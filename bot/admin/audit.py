@@ -97,7 +97,6 @@ class AuditLog:
             end = f"({rows[-1][0]}"
         return found
 
-
     async def page(
         self,
         count: int,

@@ -10,7 +10,8 @@ importing everything flagged 84 % of messages; refusing the ~1,200 words below b
 - a common word: jieba's dictionary frequency at least `COMMON_FREQ`, or a word of everyday
   shop and service conversation (`data/shop_words.txt`: 客服, 到货, 发票 …).
 Bulk imports refuse risky words unless told to keep them; a word added by hand is kept and
-the admin is warned — except a single character, which is refused however it comes. `scrm-bot words check --word` and `敏感词 测试` show the same report.
+the admin is warned — except a single character, which is refused however it comes.
+`scrm-bot words check --word` and `敏感词 测试` show the same report.
 """
 
 from __future__ import annotations

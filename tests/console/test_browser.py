@@ -1,0 +1,161 @@
+"""The console in headless Chromium (Debian's, driven by Playwright), signed in through the
+sandbox's web login: each page's main path and its bad input, at 1280 px and at 360 px.
+
+Screenshots go to docs/img only with SCRM_UPDATE_SCREENSHOT=1 (as the sidebar's), so a test
+run leaves the tree clean. Without Chromium these tests skip unless SCRM_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.admin.audit import AuditLog
+from bot.config import Settings
+from bot.keys import RedisKeys
+from bot.sandbox import Sandbox
+from bot.text.library import WordLibrary
+from tests.sidebar.test_browser import chromium  # noqa: F401  (the shared browser fixture)
+
+IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+WIDE, NARROW = 1280, 360
+
+
+async def open_console(
+    browser: Any, settings: Settings, sandbox: Sandbox, userid: str, width: int, path: str = ""
+) -> Any:
+    sandbox.scan_in(userid)
+    context = await browser.new_context(
+        viewport={"width": width, "height": 900}, locale="zh-CN", device_scale_factor=1
+    )
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    await page.goto(f"{settings.public_url}/console/{path}")
+    return page
+
+
+async def shoot(page: Any, name: str, tmp_path: Path) -> None:
+    target = IMG if os.environ.get("SCRM_UPDATE_SCREENSHOT") else tmp_path
+    target.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(target / name), full_page=True)
+    assert (target / name).read_bytes().startswith(b"\x89PNG")
+
+
+async def fits(page: Any, width: int) -> bool:
+    return bool(await page.evaluate(f"document.documentElement.scrollWidth <= {width}"))
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+async def test_the_dashboard_and_the_words_page_main_path_and_bad_input(
+    width: int,
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+    redis: Redis,
+) -> None:
+    words = WordLibrary(redis, RedisKeys(console_settings.corp_id, console_settings.key_prefix))
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", width)
+    assert await page.inner_text("h1") == "概览"
+    assert "还没有客户数据" in await page.inner_text("main")  # the empty state says what to do
+    assert await fits(page, width)
+    await shoot(page, f"console-dashboard-{width}.png", tmp_path)
+
+    await page.click('nav a:has-text("敏感词")')
+    form = page.locator('form[data-key="word.add"]')
+    await form.locator('input[name="category"]').fill("竞品")
+    await form.locator('textarea[name="words"]').fill("甲品牌")
+    await form.locator('button[type="submit"]').click()
+    result = form.locator(".result")
+    await result.filter(has_text="已加入").wait_for()
+    assert "甲品牌" in await words.categories(["甲品牌"])
+
+    # bad input: a single character would block every text with it; refused, nothing saved
+    await form.locator('textarea[name="words"]').fill("枪")
+    await form.locator('button[type="submit"]').click()
+    await page.locator('form[data-key="word.add"] .result.refused').wait_for()
+    assert "没有新增" in await result.inner_text()
+    assert await words.categories(["枪"]) == {}
+
+    # what a text would hit
+    test = page.locator('form[data-key="word.test"]')
+    await test.locator('textarea[name="text"], input[name="text"]').fill("比甲品牌好多了")
+    await test.locator('button[type="submit"]').click()
+    await test.locator(".result").filter(has_text="甲品牌").wait_for()
+
+    # a destructive command asks first; the button runs it
+    remove = page.locator('form[data-key="word.remove"]')
+    await remove.locator('textarea[name="words"], input[name="words"]').fill("甲品牌")
+    await remove.locator('button[type="submit"]').click()
+    await remove.locator(".result.pending").wait_for()
+    assert "甲品牌" in await words.categories(["甲品牌"])
+    await remove.locator('button:has-text("确认执行")').click()
+    await remove.locator(".result:not(.pending)").wait_for()
+    assert await words.categories(["甲品牌"]) == {}
+    assert await fits(page, width)
+    await shoot(page, f"console-words-{width}.png", tmp_path)
+    assert page.errors == []
+
+
+async def test_a_welcome_over_4000_bytes_is_refused_and_the_audit_log_shows_the_rest(
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+    redis: Redis,
+) -> None:
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", WIDE, "f/welcome")
+    form = page.locator('form[data-key="welcome.add"]')
+    await form.locator('input[name="scope"]').fill("默认")
+    await form.locator('input[name="name"]').fill("太长的欢迎语")
+    await form.locator('textarea[name="text"]').fill("欢" * 1400)
+    await form.locator('button[type="submit"]').click()
+    await form.locator(".result.refused").wait_for()
+    assert "4000" in (await form.locator(".result").inner_text()).replace(",", "")
+    await form.locator('textarea[name="text"]').fill("您好，欢迎关注！有问题随时找我。")
+    await form.locator('input[name="name"]').fill("默认欢迎语")
+    await form.locator('button[type="submit"]').click()
+    await form.locator(".result").filter(has_text="编号").wait_for()
+    assert "默认欢迎语" in await form.locator(".result").inner_text()
+
+    await page.click('nav a:has-text("审计日志")')
+    table = await page.inner_text("table.audit")
+    assert "王管理" in table and "管理后台" in table and "太长的欢迎语" not in table
+    await page.click("#undo")
+    await page.locator("#undo-result").filter(has_text="撤销").wait_for()
+    keys = RedisKeys(console_settings.corp_id, console_settings.key_prefix)
+    assert (await AuditLog(redis, keys).latest(1))[0].summary.startswith("撤销：")
+    await shoot(page, "console-audit-1280.png", tmp_path)
+    assert page.errors == []
+
+
+async def test_a_member_is_refused_and_a_forged_token_saves_nothing(
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+    redis: Redis,
+) -> None:
+    page = await open_console(chromium, console_settings, live_sandbox, "member1", NARROW)
+    assert "管理后台只对管理员开放" in await page.inner_text("body")
+    assert await fits(page, NARROW)
+
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", NARROW, "f/word")
+    status = await page.evaluate(
+        """async () => (await fetch("api/run", {method: "POST",
+             headers: {"Content-Type": "application/json", "X-CSRF-Token": "forged-token-0000000000"},
+             body: JSON.stringify({key: "word.add", values: {category: "竞品", words: "乙品牌"}})})).status"""
+    )
+    assert status == 403
+    keys = RedisKeys(console_settings.corp_id, console_settings.key_prefix)
+    assert await WordLibrary(redis, keys).categories(["乙品牌"]) == {}

@@ -40,6 +40,15 @@ async def run_doctor(settings: Settings) -> list[Check]:
     return checks
 
 
+async def live_checks(redis: Redis, settings: Settings) -> list[Check]:
+    """The checks a running bot can make over its own Redis connection (the console's
+    体检): Redis, then each secret with one WeCom call."""
+    checks = [await _check_redis(redis, settings)]
+    if checks[0].ok:
+        checks.extend(await _check_secrets(redis, settings))
+    return checks
+
+
 async def _check_redis(redis: Redis, settings: Settings) -> Check:
     where = redacted(settings.redis_url or "") or f"内置 Redis（数据目录 {settings.data_dir}）"
     try:  # a cluster answers per primary: each must keep an AOF

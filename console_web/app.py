@@ -4,6 +4,7 @@ Routes (relative to `/console/`):
   ``             the dashboard (admins and viewers)
   f/<noun>       a page of one admin noun's commands (话术, 敏感词, 欢迎语…; admins)
   audit          the audit log with filters, and 撤销 (admins)
+  system         settings (read-only), doctor's checks, dead letters and replay (admins)
   auth/callback  where WeCom's OAuth2 and web login send the browser back
   api/...        JSON for the pages' forms (admins; every POST carries the CSRF header)
   static/...     the console's CSS and JS
@@ -21,7 +22,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.appkeys import SETTINGS
-from console_web import api, signin, views
+from console_web import api, signin, system, views
 from console_web.pages import STATIC, error_page, security_headers
 from console_web.session_keys import BODY_OF, ROLE_OF, SESSION_OF, ConsoleError, ok
 from sidebar_web.bodies import read_json
@@ -127,5 +128,6 @@ def create_console_app() -> web.Application:
     app.router.add_post("/api/signout", signin.sign_out)
     views.setup_routes(app)
     api.setup_routes(app)
+    system.setup_routes(app)
     app.router.add_static("/static/", STATIC)
     return app

@@ -27,7 +27,7 @@ _CURSOR = re.compile(r"\([0-9]{1,20}-[0-9]{1,20}")
 _FILTER = re.compile(r"[A-Za-z0-9_.@-]{0,64}")
 
 
-def _base(request: web.Request, current: str) -> dict[str, Any]:
+def base_context(request: web.Request, current: str) -> dict[str, Any]:
     """What every page's frame shows: who is signed in, in which role, and the menu."""
     session = request[SESSION_OF]
     return {
@@ -48,7 +48,7 @@ async def dashboard(request: web.Request) -> web.Response:
     channels = _per(await read_stats(redis, keys, days, "channel", today))
     return page(
         "dashboard.html",
-        **_base(request, "dashboard"),
+        **base_context(request, "dashboard"),
         days=days,
         ranges=RANGES,
         first=day_range(days, today)[0],
@@ -73,7 +73,7 @@ async def commands_page(request: web.Request) -> web.Response:
     found = section(request.match_info["noun"])
     if found is None:
         raise web.HTTPNotFound()
-    return page("section.html", **_base(request, found.slug), section=found)
+    return page("section.html", **base_context(request, found.slug), section=found)
 
 
 async def audit_page(request: web.Request) -> web.Response:
@@ -91,7 +91,7 @@ async def audit_page(request: web.Request) -> web.Response:
     rows = [(entry, await _actor_name(names, entry), corp_clock(entry.at)) for entry in entries]
     return page(
         "audit.html",
-        **_base(request, "audit"),
+        **base_context(request, "audit"),
         rows=rows,
         more=more,
         filters={"actor": actor, "via": via, "action": action},

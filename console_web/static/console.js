@@ -71,6 +71,37 @@
     });
   }
 
+  document.querySelectorAll("button.post").forEach((button) => {
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const box = button.closest("section").querySelector(".result");
+      show(box, await post(button.dataset.post, JSON.parse(button.dataset.body)));
+      button.disabled = false;
+    });
+  });
+
+  const doctor = document.getElementById("doctor");
+  if (doctor) {
+    doctor.addEventListener("click", async () => {
+      doctor.disabled = true;
+      const list = document.getElementById("doctor-result");
+      list.textContent = "检查中…";
+      const data = await post("api/doctor");
+      list.textContent = "";
+      if (data.refused) {
+        list.textContent = data.reply;
+      } else {
+        data.checks.forEach((check) => {
+          const item = document.createElement("li");
+          item.className = check.ok ? "ok" : "bad";
+          item.textContent = (check.ok ? "✓ " : "✗ ") + check.name + "：" + check.detail;
+          list.append(item);
+        });
+      }
+      doctor.disabled = false;
+    });
+  }
+
   document.getElementById("signout").addEventListener("click", async () => {
     await post("api/signout");
     document.body.textContent = "已退出管理后台。";

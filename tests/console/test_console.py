@@ -232,3 +232,38 @@ async def test_every_answer_carries_a_strict_policy(
         policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
+
+
+async def test_the_system_page_shows_settings_without_secrets_checks_and_replays(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    from bot.pipeline.deadletter import list_dead_letters, move_to_dead_letters
+
+    keys = _keys(console_settings)
+    xml = "<xml><MsgType>event</MsgType><Event>change_external_contact</Event></xml>"
+    await redis.xadd(keys.events, {"xml": xml, "received_ms": "1"})
+    [(entry_id, fields)] = await redis.xrange(keys.events)
+    await move_to_dead_letters(redis, keys, "nogroup", entry_id, fields, "boom: 超时", 5)
+    browser = await sign_in("admin1")
+    async with browser.http.get(f"{browser.base}system") as page:
+        text = await page.text()
+    assert page.status == 200 and "王管理" in text and "event / change_external_contact" in text
+    for secret in (console_settings.agent_secret, console_settings.token, console_settings.aes_key):
+        assert secret not in text
+    status, checked = await browser.post("api/doctor")
+    assert status == 200 and all(c["ok"] for c in checked["checks"]), checked
+    status, bad = await browser.post("api/deadletters/replay", {"ids": ["../x"]})
+    assert (status, bad["error"]) == (400, "请选择要重新处理的失败事件")
+    [letter] = await list_dead_letters(redis, keys)
+    status, replayed = await browser.post("api/deadletters/replay", {"ids": [letter.id]})
+    assert status == 200 and replayed["reply"] == "已重新处理 1 条失败事件"
+    assert await list_dead_letters(redis, keys) == []
+    [entry] = await AuditLog(redis, keys).latest(1)
+    assert (entry.action, entry.via, entry.summary) == (
+        "deadletter.replay",
+        "console",
+        "重新处理失败事件 1 条",
+    )
+    viewer = await sign_in("viewer1")
+    async with viewer.http.get(f"{viewer.base}system") as page:
+        assert page.status == 403

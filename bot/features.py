@@ -44,7 +44,9 @@ from bot.welcome import admin as welcome_admin
 from bot.welcome import cli as welcome_cli
 from bot.welcome import cli_group as group_welcome_cli
 from bot.welcome import config_section as welcome_config
+from bot.welcome import console as welcome_console
 from bot.welcome import periodic as welcome_periodic
+from console_web.part import ConsolePart
 from handlers import (
     admin,
     channels,
@@ -92,6 +94,7 @@ class Feature:
     periodic: Periodic | None = None
     admin: AdminPart | None = None  # its admin chat commands
     config: tuple[ConfigSection, ...] = ()  # its parts of the configuration file
+    console: ConsolePart | None = None  # its own pages in the operators' console
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -130,6 +133,7 @@ FEATURES: tuple[Feature, ...] = (
         welcome_periodic.periodic,
         welcome_admin.PART,
         welcome_config.SECTIONS,
+        welcome_console.PART,
     ),
     Feature(
         "sop",
@@ -180,6 +184,11 @@ def periodic_work(ctx: HandlerContext) -> list[PeriodicWork]:
 def admin_parts() -> list[AdminPart]:
     """Every feature's admin chat commands, in the records' order (as 帮助 lists them)."""
     return [feature.admin for feature in FEATURES if feature.admin]
+
+
+def console_parts() -> list[ConsolePart]:
+    """Every feature's own console pages, in the records' order (the menu's)."""
+    return [feature.console for feature in FEATURES if feature.console]
 
 
 def config_sections() -> list[ConfigSection]:

@@ -22,6 +22,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.appkeys import SETTINGS
+from bot.features import console_parts
 from console_web import api, signin, system, views
 from console_web.pages import STATIC, error_page, security_headers
 from console_web.session_keys import BODY_OF, ROLE_OF, SESSION_OF, ConsoleError, ok
@@ -128,6 +129,8 @@ def create_console_app() -> web.Application:
     app.router.add_post("/api/signout", signin.sign_out)
     views.setup_routes(app)
     api.setup_routes(app)
+    for part in console_parts():  # each feature's own pages (its record's `console`)
+        part.setup(app)
     system.setup_routes(app)
     app.router.add_static("/static/", STATIC)
     return app

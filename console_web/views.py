@@ -22,6 +22,15 @@ from console_web.signin import ADMIN, console_path
 from sidebar_web.admin import RANGES, charts, requested_days
 
 AUDIT_PAGE = 50
+
+
+def feature_pages() -> list[tuple[str, str]]:
+    """(path, menu title) of every feature's own console pages."""
+    from bot.features import console_parts  # the records import the features' console pages
+
+    return [entry for part in console_parts() for entry in part.pages]
+
+
 TOP_ROWS = 20
 _CURSOR = re.compile(r"\([0-9]{1,20}-[0-9]{1,20}")
 _FILTER = re.compile(r"[A-Za-z0-9_.@-]{0,64}")
@@ -35,6 +44,7 @@ def base_context(request: web.Request, current: str) -> dict[str, Any]:
         "session": session,
         "admin": request[ROLE_OF] == ADMIN,
         "sections": sections(),
+        "pages": feature_pages(),
         "current": current,
     }
 

@@ -13,9 +13,12 @@ showing each `sendChatMessage` as a sent bubble.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
+import struct
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
@@ -126,8 +129,56 @@ async def static_file(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / name)
 
 
+MODULES, SCALE, QUIET = 25, 8, 4
+
+
+def code_png(seed: str) -> bytes:
+    """A PNG that looks like a QR code (three finder squares, modules from a hash of `seed`):
+    what WeCom's image host returns for a contact way's `qr_code`, without encoding anything."""
+    bits = int.from_bytes(hashlib.sha512(seed.encode()).digest() * 2, "big")
+
+    def dark(x: int, y: int) -> bool:
+        for fx, fy in ((0, 0), (MODULES - 7, 0), (0, MODULES - 7)):
+            if fx <= x < fx + 7 and fy <= y < fy + 7:
+                ring = max(abs(x - fx - 3), abs(y - fy - 3))
+                return ring != 2
+        return bool(bits >> (y * MODULES + x) % 1024 & 1)
+
+    side = (MODULES + 2 * QUIET) * SCALE
+    rows = bytearray()
+    for py in range(side):
+        rows.append(0)  # filter: none
+        y = py // SCALE - QUIET
+        for px in range(side):
+            x = px // SCALE - QUIET
+            inside = 0 <= x < MODULES and 0 <= y < MODULES
+            rows.append(0 if inside and dark(x, y) else 255)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def contact_way_image(request: web.Request) -> web.Response:
+    """WeCom's image host for contact-way codes: a code-like PNG per config id."""
+    sandbox: Sandbox = request.app[SANDBOX_KEY]
+    config_id = request.match_info["config_id"]
+    if config_id not in sandbox.state.contact_ways:
+        raise web.HTTPNotFound()
+    return web.Response(body=code_png(config_id), content_type="image/png")
+
+
 def add_client_routes(app: web.Application) -> None:
     app.router.add_get("/connect/oauth2/authorize", authorize)
     app.router.add_get("/wwlogin/sso/login", web_login)
+    app.router.add_get("/wwpic/sandbox/{config_id}/0", contact_way_image)
     app.router.add_get("/sandbox/chat", chat_window)
     app.router.add_get("/sandbox/static/{name}", static_file)

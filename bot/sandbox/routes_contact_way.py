@@ -120,7 +120,9 @@ async def add_contact_way(ctx: Ctx) -> JsonDict:
     _options(way, body)
     _people(ctx, way, body)
     if scene == 2:  # only QR codes have an image; scene 1 is a mini-program button
-        way.qr_code = f"https://wework.qpic.cn/wwpic/sandbox/{config_id}/0"
+        # WeCom's image host, imitated by the sandbox's own server (`/wwpic/…`, a real PNG)
+        host = ctx.sandbox.base_url or "https://wework.qpic.cn"
+        way.qr_code = f"{host}/wwpic/sandbox/{config_id}/0"
     ctx.state.contact_ways[config_id] = way
     result: JsonDict = {"config_id": config_id}
     if way.qr_code:

@@ -15,6 +15,7 @@ from bot.admin.call import AdminPart, Call, CommandError
 from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.quoting import echo
+from bot.welcome.console import undo_channel
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import TemplateError, WelcomeTemplate
 
@@ -186,5 +187,5 @@ PART = AdminPart(
         "welcome.add": welcome_add,
         "welcome.edit": welcome_edit,
     },
-    undo={"welcome": undo},
+    undo={"welcome": undo, "channel": undo_channel},  # channels change in the console
 )

@@ -102,6 +102,33 @@
     });
   }
 
+  document.querySelectorAll("form.json-form").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = {};
+      form.querySelectorAll("input[name], textarea[name], select[name]").forEach((el) => {
+        body[el.name] = el.type === "checkbox" ? el.checked : el.value;
+      });
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      const data = await post(form.dataset.post, body);
+      show(form.querySelector(".result"), data);
+      button.disabled = false;
+      if (!data.refused) setTimeout(() => location.reload(), 1200);
+    });
+  });
+
+  document.querySelectorAll("button.delete-channel").forEach((button) => {
+    button.addEventListener("click", async () => {
+      if (!window.confirm("删除渠道活码「" + button.dataset.name + "」？印出去的二维码将失效。")) return;
+      button.disabled = true;
+      const data = await post("api/channels/delete", { id: button.dataset.id });
+      show(button.parentElement.querySelector(":scope > .result"), data);
+      button.disabled = false;
+      if (!data.refused) setTimeout(() => location.reload(), 1200);
+    });
+  });
+
   document.getElementById("signout").addEventListener("click", async () => {
     await post("api/signout");
     document.body.textContent = "已退出管理后台。";

@@ -159,3 +159,37 @@ async def test_a_member_is_refused_and_a_forged_token_saves_nothing(
     assert status == 403
     keys = RedisKeys(console_settings.corp_id, console_settings.key_prefix)
     assert await WordLibrary(redis, keys).categories(["乙品牌"]) == {}
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+async def test_a_channel_code_is_created_and_its_qr_code_shown_for_print(
+    width: int,
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+) -> None:
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", width, "channels")
+    assert "还没有渠道活码" in await page.inner_text("main")
+    form = page.locator('form[data-post="api/channels/save"]').first
+    await form.locator('input[name="name"]').fill("门店海报")
+    await form.locator('input[name="users"]').fill("nobody")
+    await form.locator('button[type="submit"]').click()
+    await form.locator(".result.refused").wait_for()  # a member WeCom doesn't have
+    await form.locator('input[name="users"]').fill("zhangsan lisi")
+    await form.locator('input[name="daily_limit"]').fill("30")
+    await form.locator('button[type="submit"]').click()
+    await page.locator("section.channel img.qr").wait_for()  # the page reloaded with it
+    loaded = await page.eval_on_selector("img.qr", "img => img.complete && img.naturalWidth")
+    assert loaded and loaded > 0
+    text = await page.inner_text("section.channel")
+    assert "张三（zhangsan）、李四（lisi）" in text and "每人上限 30" in text
+    async with page.expect_download() as download:
+        await page.click("text=下载二维码 PNG")
+    saved = tmp_path / "qr.png"
+    await (await download.value).save_as(str(saved))
+    assert saved.read_bytes().startswith(b"\x89PNG")
+    assert await fits(page, width)
+    await shoot(page, f"console-channels-{width}.png", tmp_path)
+    assert page.errors == []

@@ -1,0 +1,229 @@
+"""The console's channel-code page (渠道活码): every channel with today's adds against its limit,
+its QR code shown and downloadable as PNG for print, and create / edit / delete.
+
+Saves go through `ChannelManager` (WeCom's contact way and Redis together, every member and tag
+checked first), are audited as made in the console and can be taken back with 撤销 (the
+`channel` change kind, `undo_channel`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+
+from bot.admin.call import Call, CommandError
+from bot.admin.session import AdminSession, Change
+from bot.appkeys import HANDLER_CONTEXT, SETTINGS
+from bot.clock import corp_now
+from bot.context import HandlerContext
+from bot.wecom import WeComError
+from bot.welcome.channel_refs import ChannelReferences
+from bot.welcome.channels import Channel
+from bot.welcome.contact_ways import ChannelManager
+from bot.welcome.templates import TemplateError
+from console_web.pages import page
+from console_web.part import ConsolePart
+from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.views import base_context
+
+QR_BYTES = 1024 * 1024
+QR_SECONDS = 5.0
+_ID = re.compile(r"[0-9a-f]{6}")
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_USERID = re.compile(r"[A-Za-z0-9_@.-]{1,64}")
+_TAGID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+IMAGE_HOSTS = ("qpic.cn",)  # WeCom's image hosts: wework.qpic.cn, p.qpic.cn …
+
+
+def _said(reply: str, *, refused: bool = False) -> web.Response:
+    return ok({"reply": reply, "refused": refused, "code": ""})
+
+
+def manager(ctx: HandlerContext) -> ChannelManager:
+    contact = ctx.wecom.external_contact
+    references = ChannelReferences(ctx.redis, ctx.keys, ctx.wecom.user, contact)
+    return ChannelManager(ctx.services.channels, contact, references=references)
+
+
+def _ids(text: Any, label: str, pattern: re.Pattern[str]) -> list[str]:
+    if not isinstance(text, str) or len(text) > 4000:
+        raise ConsoleError(400, f"「{label}」应为文字")
+    items = list(dict.fromkeys(item for item in _SEPARATORS.split(text) if item))
+    for item in items:
+        if not pattern.fullmatch(item):
+            raise ConsoleError(400, f"「{label}」里的「{item[:20]}」不是有效的账号或 ID")
+    return items
+
+
+def _form(data: dict[str, Any], stored: Channel | None) -> Channel:
+    name = data.get("name")
+    limit = data.get("daily_limit", "0")
+    if not isinstance(name, str) or not isinstance(limit, str):
+        raise ConsoleError(400, "表单内容应为文字")
+    if not (limit.strip() or "0").isdigit() or len(limit) > 6:
+        raise ConsoleError(400, "每日添加上限应是 0 或正整数（0 表示不限）")
+    users = _ids(data.get("users", ""), "接待员工", _USERID)
+    backup = _ids(data.get("backup", ""), "备用员工", _USERID)
+    tags = _ids(data.get("tags", ""), "自动打标签", _TAGID)
+    daily_limit = int(limit.strip() or "0")
+    skip_verify = data.get("skip_verify", True) is not False
+    base = stored or Channel(id="", name="", users=[])
+    return replace(
+        base,
+        name=name.strip(),
+        users=users,
+        backup=backup,
+        tags=tags,
+        daily_limit=daily_limit,
+        skip_verify=skip_verify,
+    )
+
+
+async def _audited(request: web.Request, before: Channel | None, after: Channel | None) -> None:
+    """Audit the change as made in the console, and remember it for 撤销."""
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    session = AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
+    shown = after or before
+    assert shown is not None  # a change has a before, an after or both
+    if before is None:
+        action, verb = "channel.create", "新建"
+    elif after is None:
+        action, verb = "channel.delete", "删除"
+    else:
+        action, verb = "channel.update", "修改"
+    summary = f"{verb}渠道活码「{shown.name}」"
+    before_data = asdict(before) if before else None
+    after_data = asdict(after) if after else None
+    await session.changed(action, Change("channel", shown.id, before_data, after_data, summary))
+
+
+async def channels_page(request: web.Request) -> web.Response:
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    store, names = ctx.services.channels, ctx.services.names
+    day = corp_now().strftime("%Y-%m-%d")
+    rows = []
+    for channel in await store.list():
+        adds = await store.adds_today(channel.id, day)
+        staff = [await names.staff_for_admins(u) for u in channel.users]
+        backup = [await names.staff_for_admins(u) for u in channel.backup]
+        rows.append((channel, staff, backup, sum(adds.values())))
+    return page("channels.html", **base_context(request, "channels"), rows=rows)
+
+
+async def save(request: web.Request) -> web.Response:
+    data = request[BODY_OF]
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    channel_id = data.get("id", "")
+    stored = None
+    if channel_id:
+        if not isinstance(channel_id, str) or not _ID.fullmatch(channel_id):
+            raise ConsoleError(400, "没有这个渠道")
+        stored = await ctx.services.channels.get(channel_id)
+        if stored is None:
+            raise ConsoleError(404, "没有这个渠道（可能已被删除）")
+    channel = _form(data, stored)
+    try:
+        saved = await (manager(ctx).update(channel) if stored else manager(ctx).create(channel))
+    except TemplateError as exc:
+        return _said(f"没有保存：{exc}", refused=True)
+    except WeComError as exc:
+        reply = f"没有保存：企业微信返回错误码 {exc.errcode}：{exc.explanation}"
+        return _said(reply, refused=True)
+    await _audited(request, stored, saved)
+    return _said(f"已保存渠道活码「{saved.name}」（编号 {saved.id}）")
+
+
+async def delete(request: web.Request) -> web.Response:
+    channel_id = request[BODY_OF].get("id", "")
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    if not isinstance(channel_id, str) or not _ID.fullmatch(channel_id):
+        raise ConsoleError(400, "没有这个渠道")
+    stored = await ctx.services.channels.get(channel_id)
+    if stored is None:
+        raise ConsoleError(404, "没有这个渠道（可能已被删除）")
+    try:
+        await manager(ctx).delete(stored)
+    except WeComError as exc:
+        reply = f"没有删除：企业微信返回错误码 {exc.errcode}：{exc.explanation}"
+        return _said(reply, refused=True)
+    await _audited(request, stored, None)
+    return _said(
+        f"已删除渠道活码「{stored.name}」；印出去的二维码已失效。"
+        "可在审计日志页「撤销」恢复（会生成新码）。"
+    )
+
+
+def _image_host_ok(url: str, api_base: str) -> bool:
+    """Only WeCom's image hosts (or, in the demo and tests, the sandbox serving the API)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https"):
+        return False
+    return host.endswith(IMAGE_HOSTS) or parts.netloc == urlsplit(api_base).netloc
+
+
+async def qr_png(request: web.Request) -> web.StreamResponse:
+    """The channel's QR code, fetched from WeCom's image host (bounded), for the page and as
+    a download for print."""
+    channel_id = request.match_info["id"]
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    channel = await ctx.services.channels.get(channel_id)
+    if channel is None or not channel.qr_code:
+        raise web.HTTPNotFound()
+    if not _image_host_ok(channel.qr_code, request.config_dict[SETTINGS].wecom_api_base):
+        raise web.HTTPNotFound()
+    timeout = aiohttp.ClientTimeout(total=QR_SECONDS)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.get(channel.qr_code, allow_redirects=False) as answer,
+        ):
+            if answer.status != 200 or not answer.content_type.startswith("image/"):
+                raise web.HTTPBadGateway(text="二维码图片暂时取不到，请稍后重试")
+            body = await answer.content.read(QR_BYTES + 1)
+            kind = answer.content_type
+    except (aiohttp.ClientError, TimeoutError):
+        raise web.HTTPBadGateway(text="二维码图片暂时取不到，请稍后重试") from None
+    if len(body) > QR_BYTES:
+        raise web.HTTPBadGateway(text="二维码图片过大")
+    headers = {"Cache-Control": "private, max-age=300"}
+    if request.query.get("download"):
+        headers["Content-Disposition"] = f'attachment; filename="channel-{channel.id}.png"'
+    return web.Response(body=body, content_type=kind, headers=headers)
+
+
+async def undo_channel(change: Change, call: Call) -> str:
+    """撤销 of a channel change: put the channel back as it was (a deleted one gets a new code,
+    WeCom can't revive the old one)."""
+    mgr = manager(call.ctx)
+    current = await call.ctx.services.channels.get(change.target)
+    try:
+        if change.before is None:  # it was created: delete it
+            if current is not None:
+                await mgr.delete(current)
+            return f"已撤销：删除了渠道活码 {change.target}"
+        before = Channel.from_json(json.dumps(change.before, ensure_ascii=False))
+        if current is None:
+            before.config_id = before.qr_code = ""
+            await mgr.create(before)
+            return f"已撤销：恢复了渠道活码「{before.name}」（新二维码，请重新下载印刷）"
+        await mgr.update(replace(before, config_id=current.config_id, qr_code=current.qr_code))
+        return f"已撤销：渠道活码「{before.name}」恢复为修改前"
+    except (TemplateError, WeComError) as exc:
+        raise CommandError(f"渠道活码 {change.target} 无法恢复：{exc}") from None
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/channels", channels_page)
+    app.router.add_get(r"/channels/{id:[0-9a-f]{6}}/qr.png", qr_png)
+    app.router.add_post("/api/channels/save", save)
+    app.router.add_post("/api/channels/delete", delete)
+
+
+PART = ConsolePart((("channels", "渠道活码"),), setup)

@@ -1,0 +1,102 @@
+"""The console's channel-code page (the welcome feature's own, through its record): create,
+edit and delete through WeCom's contact ways, the QR code shown and downloaded as PNG, bad
+input refused in Chinese with nothing stored, every change audited and taken back by 撤销."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.admin.audit import AuditLog
+from bot.config import Settings
+from bot.keys import RedisKeys
+from bot.sandbox import Sandbox
+from bot.welcome.channels import ChannelStore
+from tests.console.conftest import SignIn
+
+
+def _stores(settings: Settings, redis: Redis) -> tuple[ChannelStore, AuditLog]:
+    keys = RedisKeys(settings.corp_id, settings.key_prefix)
+    return ChannelStore(redis, keys), AuditLog(redis, keys)
+
+
+async def test_create_show_download_edit_undo_delete(
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+    sign_in: SignIn,
+    redis: Redis,
+) -> None:
+    store, audit = _stores(console_settings, redis)
+    browser = await sign_in("admin1")
+    async with browser.http.get(f"{browser.base}channels") as page:
+        assert "还没有渠道活码" in await page.text()
+    form = {"name": "春季海报", "users": "zhangsan", "backup": "lisi", "daily_limit": "50"}
+    status, saved = await browser.post("api/channels/save", form)
+    assert status == 200 and not saved["refused"] and "春季海报" in saved["reply"]
+    [channel] = await store.list()
+    assert (channel.users, channel.backup, channel.daily_limit) == (["zhangsan"], ["lisi"], 50)
+    assert channel.config_id in live_sandbox.state.contact_ways  # a real contact way
+
+    async with browser.http.get(f"{browser.base}channels") as page:
+        text = await page.text()
+    assert "张三" in text and "李四" in text and f"channels/{channel.id}/qr.png" in text
+    async with browser.http.get(f"{browser.base}channels/{channel.id}/qr.png") as image:
+        assert image.content_type == "image/png"
+        assert (await image.read()).startswith(b"\x89PNG\r\n\x1a\n")
+    async with browser.http.get(
+        f"{browser.base}channels/{channel.id}/qr.png", params={"download": "1"}
+    ) as image:
+        assert f'filename="channel-{channel.id}.png"' in image.headers["Content-Disposition"]
+
+    edit = form | {"id": channel.id, "name": "夏季海报"}
+    status, saved = await browser.post("api/channels/save", edit)
+    assert not saved["refused"] and (await store.get(channel.id)).name == "夏季海报"  # type: ignore[union-attr]
+    [entry] = await audit.latest(1)
+    assert (entry.action, entry.via, entry.summary) == (
+        "channel.update",
+        "console",
+        "修改渠道活码「夏季海报」",
+    )
+    status, undone = await browser.post("api/undo")
+    assert "恢复为修改前" in undone["reply"]
+    assert (await store.get(channel.id)).name == "春季海报"  # type: ignore[union-attr]
+
+    status, deleted = await browser.post("api/channels/delete", {"id": channel.id})
+    assert not deleted["refused"] and await store.list() == []
+    assert channel.config_id not in live_sandbox.state.contact_ways
+    status, undone = await browser.post("api/undo")
+    assert "恢复了渠道活码「春季海报」" in undone["reply"]
+    [revived] = await store.list()
+    assert revived.name == "春季海报" and revived.config_id != channel.config_id
+
+
+async def test_bad_channels_are_refused_in_chinese_and_nothing_is_stored(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    store, audit = _stores(console_settings, redis)
+    browser = await sign_in("admin1")
+    status, answer = await browser.post("api/channels/save", {"name": "无人", "users": ""})
+    assert answer["refused"] and "至少需要一名员工" in answer["reply"]
+    status, answer = await browser.post(
+        "api/channels/save", {"name": "查无此人", "users": "nobody"}
+    )
+    assert answer["refused"] and "nobody" in answer["reply"]
+    status, answer = await browser.post(
+        "api/channels/save", {"name": "负数", "users": "zhangsan", "daily_limit": "-1"}
+    )
+    assert (status, answer["error"]) == (400, "每日添加上限应是 0 或正整数（0 表示不限）")
+    status, answer = await browser.post(
+        "api/channels/save", {"name": "x", "users": "<script>alert(1)</script>"}
+    )
+    assert status == 400 and "不是有效的账号" in answer["error"]
+    status, answer = await browser.post(
+        "api/channels/save", {"name": "名" * 31, "users": "zhangsan"}
+    )
+    assert answer["refused"] and "渠道名称" in answer["reply"]
+    status, answer = await browser.post("api/channels/delete", {"id": "../../x"})
+    assert (status, answer["error"]) == (400, "没有这个渠道")
+    assert await store.list() == [] and await audit.latest(3) == []
+    viewer = await sign_in("viewer1")
+    async with viewer.http.get(f"{viewer.base}channels") as page:
+        assert page.status == 403

@@ -4,16 +4,18 @@ its guard (sign-in, admins only, Origin and CSRF on every POST)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 
 @dataclass(frozen=True, slots=True)
 class ConsolePart:
-    """A feature's console pages: (path under /console/, menu title) each, and who adds the
-    routes (pages and their `api/...` JSON) to the console's app."""
+    """A feature's console pages: (path under /console/, menu title) each, who adds the
+    routes (pages and their `api/...` JSON) to the console's app, and live previews for its
+    admin commands' forms (command key → the `api/...` path that previews its text)."""
 
     pages: tuple[tuple[str, str], ...]
     setup: Callable[[web.Application], None]
+    previews: Mapping[str, str] = field(default_factory=dict)

@@ -31,6 +31,13 @@ def feature_pages() -> list[tuple[str, str]]:
     return [entry for part in console_parts() for entry in part.pages]
 
 
+def previews() -> dict[str, str]:
+    """Command key → the API path previewing its text, from every feature's console part."""
+    from bot.features import console_parts
+
+    return {key: path for part in console_parts() for key, path in part.previews.items()}
+
+
 TOP_ROWS = 20
 _CURSOR = re.compile(r"\([0-9]{1,20}-[0-9]{1,20}")
 _FILTER = re.compile(r"[A-Za-z0-9_.@-]{0,64}")
@@ -83,7 +90,9 @@ async def commands_page(request: web.Request) -> web.Response:
     found = section(request.match_info["noun"])
     if found is None:
         raise web.HTTPNotFound()
-    return page("section.html", **base_context(request, found.slug), section=found)
+    return page(
+        "section.html", **base_context(request, found.slug), section=found, previews=previews()
+    )
 
 
 async def audit_page(request: web.Request) -> web.Response:

@@ -62,6 +62,26 @@
     });
   });
 
+  // live previews: the text as the customer will see it, and what a save would refuse
+  document.querySelectorAll(".preview[data-preview]").forEach((box) => {
+    const field = box.closest("form").querySelector('[name="' + box.dataset.field + '"]');
+    let timer = null;
+    let asked = 0;
+    const update = async () => {
+      const mine = ++asked;
+      const data = await post(box.dataset.preview, { text: field.value });
+      if (mine !== asked) return; // a later keystroke's answer wins
+      box.querySelector(".bubble").textContent = data.bubble || "";
+      box.querySelector(".problem").textContent = data.problem || (data.refused ? data.reply : "");
+      box.querySelector(".size").textContent = data.limit ? "  " + data.bytes + " / " + data.limit + " 字节" : "";
+      box.classList.toggle("bad", Boolean(data.problem || data.refused));
+    };
+    field.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(update, 300);
+    });
+  });
+
   const undo = document.getElementById("undo");
   if (undo) {
     undo.addEventListener("click", async () => {

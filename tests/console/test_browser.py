@@ -193,3 +193,30 @@ async def test_a_channel_code_is_created_and_its_qr_code_shown_for_print(
     assert await fits(page, width)
     await shoot(page, f"console-channels-{width}.png", tmp_path)
     assert page.errors == []
+
+
+async def test_the_welcome_form_previews_the_bubble_as_the_admin_types(
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+) -> None:
+    page = await open_console(
+        chromium, console_settings, live_sandbox, "admin1", NARROW, "f/welcome"
+    )
+    form = page.locator('form[data-key="welcome.add"]')
+    await form.locator('textarea[name="text"]').fill(
+        "{{ customer_name }}您好！我是{{ staff_name }}"
+    )
+    bubble = form.locator(".preview .bubble")
+    await bubble.filter(has_text="王小明您好！我是王管理").wait_for()
+    await form.locator('textarea[name="text"]').fill("{{ customer_name ")
+    await form.locator(".preview.bad .problem").wait_for()
+    assert await fits(page, NARROW)
+    await form.locator('textarea[name="text"]').fill(
+        "{{ customer_name }}您好！我是{{ staff_name }}"
+    )
+    await bubble.filter(has_text="王小明您好").wait_for()
+    await shoot(page, "console-welcome-360.png", tmp_path)
+    assert page.errors == []

@@ -100,3 +100,34 @@ async def test_bad_channels_are_refused_in_chinese_and_nothing_is_stored(
     viewer = await sign_in("viewer1")
     async with viewer.http.get(f"{viewer.base}channels") as page:
         assert page.status == 403
+
+
+async def test_the_welcome_preview_renders_for_a_sample_customer_and_says_what_a_save_refuses(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn
+) -> None:
+    browser = await sign_in("admin1")
+    await browser.run("word.add", category="竞品", words="甲品牌")
+
+    async def preview(text: object) -> tuple[int, dict[str, object]]:
+        status, answer = await browser.post("api/welcome/preview", {"text": text})
+        return status, answer
+
+    status, shown = await preview(
+        "{{ customer_name }}您好，我是{{ staff_name }}（{{ channel_name }}）"
+    )
+    assert status == 200 and shown["bubble"] == "王小明您好，我是王管理（春季海报）"
+    assert shown["problem"] == "" and shown["limit"] == 4000
+    _, blocked = await preview("比甲品牌便宜")
+    assert "甲品牌" in str(blocked["problem"]) and blocked["bubble"] == "比甲品牌便宜"
+    _, broken = await preview("{{ customer_name ")
+    assert broken["problem"] and broken["bubble"] == ""
+    _, unknown = await preview("{{ password }}")
+    assert "password" in str(unknown["problem"])
+    _, huge = await preview("欢" * 1400)
+    assert huge["bytes"] == 4200 and "4000" in str(huge["problem"]) and huge["bubble"] == ""
+    assert "欢" * 100 not in str(huge["problem"])  # never echoed back
+    status, refused = await preview(5)
+    assert (status, refused["error"]) == (400, "请填写欢迎语内容")
+    viewer = await sign_in("viewer1")
+    status, _ = await viewer.post("api/welcome/preview", {"text": "你好"})
+    assert status == 403

@@ -5,6 +5,7 @@ answers, so each page works at 1280 px and at WeCom mobile's 360 px alike."""
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -15,13 +16,18 @@ from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS
 from bot.clock import corp_clock, corp_now
 from bot.names import Names
 from bot.stats.report import RETENTION_DAYS, StatsRow, day_range, read_stats, summarize
+from bot.text.categories import label
+from bot.text.guard import hits_by_category
+from bot.welcome.digest import outcomes
 from console_web.forms import section, sections
 from console_web.pages import page
 from console_web.session_keys import ROLE_OF, SESSION_OF
 from console_web.signin import ADMIN, console_path
 from sidebar_web.admin import RANGES, charts, requested_days
+from sidebar_web.charts import hbar_chart
 
 AUDIT_PAGE = 50
+WELCOME_DAYS = 8  # how long the welcome's daily tallies are kept
 
 
 def feature_pages() -> list[tuple[str, str]]:
@@ -63,6 +69,14 @@ async def dashboard(request: web.Request) -> web.Response:
     corp = await read_stats(redis, keys, days, None, today)
     staff = _per(await read_stats(redis, keys, days, "staff", today))
     channels = _per(await read_stats(redis, keys, days, "channel", today))
+    services = request.config_dict[HANDLER_CONTEXT].services
+    tally: dict[str, int] = {}
+    for day in day_range(min(days, WELCOME_DAYS), today):  # the daily tallies last 8 days
+        for field, count in (await services.welcomes.daily(day.isoformat())).items():
+            tally[field] = tally.get(field, 0) + count
+    welcome_rows, welcome_errors = outcomes(tally)
+    since = time.time() - days * 86400
+    hits, capped = await hits_by_category(redis, keys, since)
     return page(
         "dashboard.html",
         **base_context(request, "dashboard"),
@@ -75,6 +89,15 @@ async def dashboard(request: web.Request) -> web.Response:
         charts=charts(corp, channels),
         staff=staff,
         channels=channels,
+        welcome_days=min(days, WELCOME_DAYS),
+        welcome_rows=welcome_rows,
+        welcome_errors=welcome_errors,
+        hit_chart=hbar_chart(
+            "敏感词命中（按分类，客户消息）",
+            [(label(category), n) for category, n in sorted(hits.items(), key=lambda i: -i[1])],
+            "lost",
+        ),
+        hits_capped=capped,
     )
 
 

@@ -128,3 +128,27 @@ class TextGuard:
                 f"{describe(hits)}：\n{excerpt}"
             )
         return hits
+
+
+async def hits_by_category(
+    redis: Redis, keys: RedisKeys, since: float, most: int = 20_000
+) -> tuple[dict[str, int], bool]:
+    """Sensitive-word hits in chat text since `since` (Unix time), per category, from the hit
+    log; and whether the count stopped at `most` entries (the log's newest are read first)."""
+    counts: dict[str, int] = {}
+    end, read = "+", 0
+    start = f"{int(since * 1000)}-0"
+    while read < most:
+        rows = await redis.xrevrange(keys.text_hits, end, start, count=500)
+        if not rows:
+            return counts, False
+        for entry_id, fields in rows:
+            read += 1
+            end = f"({entry_id}"
+            try:
+                hits = json.loads(fields.get("hits") or "[]")
+            except ValueError:
+                continue
+            for category in {str(hit.get("category", "")) for hit in hits if isinstance(hit, dict)}:
+                counts[category] = counts.get(category, 0) + 1
+    return counts, True

@@ -34,6 +34,20 @@ FALLBACK = "含禁止使用的词，改发了默认欢迎语"
 log = logging.getLogger(__name__)
 
 
+def outcomes(tally: dict[str, int]) -> tuple[list[tuple[str, int]], list[tuple[int, int, str]]]:
+    """A tally's outcomes in words ((label, count): sent first, then each reason not sent) and
+    its errcodes, most frequent first, each explained: the console's dashboard."""
+    rows = [("已发送", tally.get("outcome:sent", 0))]
+    rows += [(LABELS[outcome], tally.get(f"outcome:{outcome}", 0)) for outcome in LABELS]
+    if tally.get("outcome:fallback"):
+        rows.append((FALLBACK + "（已计入已发送）", tally["outcome:fallback"]))
+    errors = sorted(
+        ((int(k.removeprefix("error:")), n) for k, n in tally.items() if k.startswith("error:")),
+        key=lambda item: -item[1],
+    )
+    return rows, [(code, n, explain(code)) for code, n in errors[:TOP]]
+
+
 def compose(
     day: str, tally: dict[str, int], names: dict[str, str], channels: dict[str, str] | None = None
 ) -> str | None:

@@ -267,3 +267,29 @@ async def test_the_system_page_shows_settings_without_secrets_checks_and_replays
     viewer = await sign_in("viewer1")
     async with viewer.http.get(f"{viewer.base}system") as page:
         assert page.status == 403
+
+
+async def test_the_dashboard_shows_welcome_outcomes_and_word_hits_by_category(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    import json
+    import time
+
+    from bot.welcome.store import WelcomeStore
+
+    keys = _keys(console_settings)
+    welcomes = WelcomeStore(redis, keys)
+    await welcomes.count("default", "", "sent")
+    await welcomes.count("default", "", "sent")
+    await welcomes.count("default", "", "expired", errcode=41051)
+    hits = [{"word": "甲品牌", "category": "competitor"}]
+    await redis.xadd(
+        keys.text_hits,
+        {"source": "kf", "sender": "wm1", "time": str(int(time.time())), "hits": json.dumps(hits)},
+    )
+    browser = await sign_in("viewer1")  # the dashboard is for viewers too
+    assert browser.status == 200
+    text = browser.page
+    assert "欢迎语结果" in text and "<td>已发送</td><td>2</td>" in text
+    assert "<td>欢迎语 code 已过期</td><td>1</td>" in text and "<code>41051</code> ×1" in text
+    assert "敏感词命中" in text and "竞品" in text

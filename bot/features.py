@@ -39,6 +39,7 @@ from bot.tagging import config_section as tagging_config
 from bot.text import admin as words_admin
 from bot.text import cli as words_cli
 from bot.text import config_section as words_config
+from bot.text import console as words_console
 from bot.text import periodic as words_periodic
 from bot.welcome import admin as welcome_admin
 from bot.welcome import cli as welcome_cli
@@ -115,6 +116,7 @@ FEATURES: tuple[Feature, ...] = (
         words_periodic.periodic,
         words_admin.PART,
         words_config.SECTIONS,
+        words_console.PART,
     ),
     Feature(
         "tagging",

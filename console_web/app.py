@@ -14,6 +14,7 @@ It holds no state of its own: services come from the bot's app through `request.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -110,10 +111,17 @@ async def _authorise(request: web.Request, api_call: bool) -> web.StreamResponse
             raise ConsoleError(403, "请求来源不正确，已拒绝")
         if not session.csrf_ok(request.headers.get(CSRF_HEADER)):
             raise ConsoleError(403, "请求校验失败，请刷新页面后重试")
-        request[BODY_OF] = await read_json(request, MAX_BODY)
+        limit = body_limits().get(request.path, MAX_BODY)
+        request[BODY_OF] = await read_json(request, limit)
     request[SESSION_OF] = session
     request[ROLE_OF] = role
     return None
+
+
+@functools.cache
+def body_limits() -> dict[str, int]:
+    """The features' larger body limits by path (their console parts')."""
+    return {path: size for part in console_parts() for path, size in part.body_limits.items()}
 
 
 async def me(request: web.Request) -> web.Response:

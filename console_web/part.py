@@ -19,3 +19,5 @@ class ConsolePart:
     pages: tuple[tuple[str, str], ...]
     setup: Callable[[web.Application], None]
     previews: Mapping[str, str] = field(default_factory=dict)
+    # POST paths that take a body larger than the console's default (a word file), in bytes
+    body_limits: Mapping[str, int] = field(default_factory=dict)

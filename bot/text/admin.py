@@ -9,6 +9,7 @@ from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.quoting import echo
 from bot.text.categories import label
+from bot.text.console import undo_action
 from bot.text.guard import describe
 from bot.text.hygiene import check_word
 from bot.text.intercept_auto import read_state
@@ -252,5 +253,5 @@ PART = AdminPart(
         "word.allow": allow,
     },
     previews={"word.remove": preview_remove},
-    undo={"words": undo, "allow": undo_allow},
+    undo={"words": undo, "allow": undo_allow, "words-action": undo_action},  # the console's
 )

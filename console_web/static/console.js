@@ -82,6 +82,50 @@
     });
   });
 
+  document.querySelectorAll("select.word-action").forEach((select) => {
+    select.addEventListener("change", async () => {
+      select.disabled = true;
+      show(document.getElementById("action-result"),
+        await post("api/words/action", { category: select.dataset.category, action: select.value }));
+      select.disabled = false;
+    });
+  });
+
+  const importForm = document.getElementById("word-import");
+  if (importForm) {
+    importForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const file = importForm.querySelector('input[type="file"]').files[0];
+      const box = importForm.querySelector(".result");
+      const report = importForm.querySelector(".report");
+      report.textContent = "";
+      if (!file) { show(box, { reply: "请选择一个词表文件", refused: true }); return; }
+      if (file.size > 4 * 1024 * 1024) { show(box, { reply: "文件太大（上限 4 MB），请分成几个文件导入", refused: true }); return; }
+      const button = importForm.querySelector('button[type="submit"]');
+      button.disabled = true;
+      box.className = "result"; box.textContent = "导入中…";
+      const text = await file.text();
+      const data = await post("api/words/import", {
+        name: file.name, text,
+        category: importForm.querySelector('select[name="category"]').value,
+        keep_risky: importForm.querySelector('input[name="keep_risky"]').checked,
+      });
+      show(box, data);
+      (data.lines || []).concat(data.flagged || []).forEach((line, i) => {
+        const item = document.createElement("li");
+        const kept = i >= (data.lines || []).length;
+        item.textContent = "第 " + line.line + " 行「" + line.word + "」" + (kept ? "（已保留）" : "") + "：" + line.reason;
+        report.append(item);
+      });
+      if (data.more) {
+        const item = document.createElement("li");
+        item.textContent = "……另有 " + data.more + " 行未导入";
+        report.append(item);
+      }
+      button.disabled = false;
+    });
+  }
+
   const undo = document.getElementById("undo");
   if (undo) {
     undo.addEventListener("click", async () => {

@@ -70,7 +70,7 @@ async def test_the_dashboard_and_the_words_page_main_path_and_bad_input(
     assert await fits(page, width)
     await shoot(page, f"console-dashboard-{width}.png", tmp_path)
 
-    await page.click('nav a:has-text("敏感词")')
+    await page.get_by_role("navigation").get_by_role("link", name="敏感词", exact=True).click()
     form = page.locator('form[data-key="word.add"]')
     await form.locator('input[name="category"]').fill("竞品")
     await form.locator('textarea[name="words"]').fill("甲品牌")
@@ -219,4 +219,29 @@ async def test_the_welcome_form_previews_the_bubble_as_the_admin_types(
     )
     await bubble.filter(has_text="王小明您好").wait_for()
     await shoot(page, "console-welcome-360.png", tmp_path)
+    assert page.errors == []
+
+
+async def test_a_word_file_is_imported_with_its_hygiene_report(
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+    redis: Redis,
+) -> None:
+    words = WordLibrary(redis, RedisKeys(console_settings.corp_id, console_settings.key_prefix))
+    source = tmp_path / "words.txt"
+    source.write_text("甲品牌\n苹果\n乙品牌\n", encoding="utf-8")
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", NARROW, "words")
+    await page.set_input_files("#import-file", str(source))
+    await page.click('#word-import button[type="submit"]')
+    await page.locator("#word-import .result").filter(has_text="新增 2 个").wait_for()
+    assert "第 2 行「苹果」" in await page.inner_text("#word-import .report")
+    assert set(await words.categories(["甲品牌", "乙品牌", "苹果"])) == {"甲品牌", "乙品牌"}
+    await page.select_option("#act-competitor", "flag")
+    await page.locator("#action-result").filter(has_text="仅提醒管理员").wait_for()
+    assert (await words.snapshot()).actions["competitor"] == "flag"
+    assert await fits(page, NARROW)
+    await shoot(page, "console-wordlist-360.png", tmp_path)
     assert page.errors == []

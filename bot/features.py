@@ -31,6 +31,7 @@ from bot.routing import Router
 from bot.sop import admin as sop_admin
 from bot.sop import cli as sop_cli
 from bot.sop import config_section as sop_config
+from bot.sop import console as sop_console
 from bot.sop import periodic as sop_periodic
 from bot.stats import cli as stats_cli
 from bot.tagging import admin as tagging_admin
@@ -144,6 +145,7 @@ FEATURES: tuple[Feature, ...] = (
         sop_periodic.periodic,
         sop_admin.PART,
         sop_config.SECTIONS,
+        sop_console.PART,
     ),
     Feature(
         "profiles",

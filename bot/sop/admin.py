@@ -5,14 +5,8 @@ from __future__ import annotations
 from bot.admin.call import AdminPart, Call, CommandError
 from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
-from bot.sop.rules import SopError, SopRule
-
-TRIGGER_NAMES = {
-    "added": "添加客户后",
-    "tag": "打上标签后",
-    "segment": "进入分层后",
-    "schedule": "定时",
-}
+from bot.sop.console import undo_rule
+from bot.sop.rules import TRIGGER_NAMES, SopError, SopRule
 
 
 # -- 标签规则 ---------------------------------------------------------------------------------
@@ -95,5 +89,5 @@ PART = AdminPart(
         ),
     ),
     executors={"sop.list": sops, "sop.pause": sop_pause, "sop.resume": sop_resume},
-    undo={"sop": undo},
+    undo={"sop": undo, "sop-rule": undo_rule},  # sop-rule: the console's saves and deletions
 )

@@ -30,6 +30,12 @@ from bot.text.guard import TextGuard
 KINDS = ("customer", "group")
 TRIGGERS = ("added", "tag", "segment", "schedule")
 DELIVERIES = ("reminder", "mass")
+TRIGGER_NAMES = {
+    "added": "添加客户后",
+    "tag": "打上标签后",
+    "segment": "进入分层后",
+    "schedule": "定时",
+}
 VARIABLES = ("customer_name", "staff_name", "date")
 MAX_STEPS = 20
 MAX_TEXT_BYTES = 4000

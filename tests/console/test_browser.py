@@ -245,3 +245,40 @@ async def test_a_word_file_is_imported_with_its_hygiene_report(
     assert await fits(page, NARROW)
     await shoot(page, "console-wordlist-360.png", tmp_path)
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+async def test_a_sop_is_built_step_by_step_and_a_negative_offset_is_refused(
+    width: int,
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+) -> None:
+    from bot.appkeys import HANDLER_CONTEXT
+
+    store = console_bot.app[HANDLER_CONTEXT].services.sops
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", width, "sops")
+    builder = page.locator("#sop-builder")
+    await builder.locator('[name="name"]').fill("新客关怀")
+    await builder.locator('.step [name="text"]').first.fill("问候{{ customer_name }}")
+    await page.click("#add-step")
+    second = builder.locator(".step").nth(1)
+    await second.locator('[name="days"]').fill("-1")
+    await second.locator('[name="text"]').fill("回访")
+    await builder.locator('button[type="submit"]').click()
+    await builder.locator(".result.refused").filter(has_text="第 2 步的时间偏移无效").wait_for()
+    assert await store.all() == []
+    await second.locator('[name="days"]').fill("3")
+    await builder.locator('button[type="submit"]').click()
+    await builder.locator(".result:not(.refused)").filter(has_text="共 2 步").wait_for()
+    [rule] = await store.all()
+    assert [step.days for step in rule.steps] == [1, 3]
+    await page.locator("table.sops").filter(has_text="新客关怀").wait_for()  # reloaded
+    await page.click("button.edit-sop")
+    assert await builder.locator('[name="name"]').input_value() == "新客关怀"
+    assert await builder.locator(".step").count() == 2
+    assert await fits(page, width)
+    await shoot(page, f"console-sop-{width}.png", tmp_path)
+    assert page.errors == []

@@ -1,0 +1,134 @@
+"""The console's SOP page: every rule with its trigger, steps and the steps still scheduled,
+and a step builder (trigger, audience, quiet hours, each step's offset, time, delivery and
+text) that saves through the same `SopStore.save` and checks as `scrm-bot sop set`.
+
+A save or a deletion is audited as made in the console and 撤销 takes it back (the
+`sop-rule` change kind). Attachments of steps are kept as they are when a rule is edited here;
+adding them is done by file (`scrm-bot sop set`) for now.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from bot.admin.call import Call, CommandError
+from bot.admin.session import AdminSession, Change
+from bot.appkeys import HANDLER_CONTEXT
+from bot.sop.rules import DELIVERIES, TRIGGER_NAMES, SopError, SopRule
+from bot.typed_input import InputProblems, build
+from console_web.pages import page
+from console_web.part import ConsolePart
+from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.views import base_context
+
+BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})  # the store sets these
+DELIVERY_NAMES = {"reminder": "提醒员工（应用消息）", "mass": "群发任务（员工确认后发出）"}
+
+
+def _said(reply: str, *, refused: bool = False) -> web.Response:
+    return ok({"reply": reply, "refused": refused, "code": ""})
+
+
+def _session(request: web.Request) -> AdminSession:
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    return AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
+
+
+async def sops_page(request: web.Request) -> web.Response:
+    store = request.config_dict[HANDLER_CONTEXT].services.sops
+    rows = []
+    for rule in await store.all():
+        waiting = len(await store.jobs_of(rule.id))
+        rows.append((rule, TRIGGER_NAMES.get(rule.trigger, rule.trigger), waiting, _editable(rule)))
+    return page(
+        "sops.html",
+        **base_context(request, "sops"),
+        rows=rows,
+        deliveries=[(key, DELIVERY_NAMES[key]) for key in DELIVERIES],
+        triggers=list(TRIGGER_NAMES.items()),
+    )
+
+
+def _editable(rule: SopRule) -> str:
+    """The rule as the builder loads it (JSON in an attribute, escaped by the template)."""
+    data = {k: v for k, v in asdict(rule).items() if k not in BOOKKEEPING}
+    return json.dumps(data, ensure_ascii=False)
+
+
+async def save(request: web.Request) -> web.Response:
+    """`{"rule": {...}}` (SopRule's fields; no id: a new rule) → saved, or why not."""
+    raw = request[BODY_OF].get("rule")
+    if not isinstance(raw, dict):
+        raise ConsoleError(400, "请填写 SOP 规则")
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    store = ctx.services.sops
+    try:
+        rule = build(SopRule, raw, defaults={"id": ""}, ignored=BOOKKEEPING)
+    except InputProblems as exc:
+        return _said(f"没有保存：{exc}", refused=True)
+    before = await store.get(rule.id) if rule.id else None
+    if rule.id and before is None:
+        return _said(f"没有保存：没有 SOP {rule.id}（可能已被删除）", refused=True)
+    session = _session(request)
+    guard = await Call(ctx, session).guard()
+    try:
+        saved = await store.save(rule, session.userid, guard)
+    except SopError as exc:
+        return _said(f"没有保存：{exc}", refused=True)
+    verb = "修改" if before else "新建"
+    await session.changed(
+        f"sop.{'update' if before else 'create'}",
+        Change(
+            "sop-rule",
+            saved.id,
+            asdict(before) if before else None,
+            asdict(saved),
+            f"{verb} SOP {saved.id}「{saved.name}」",
+        ),
+    )
+    return _said(f"已保存 SOP {saved.id}「{saved.name}」，共 {len(saved.steps)} 步")
+
+
+async def delete(request: web.Request) -> web.Response:
+    rule_id = request[BODY_OF].get("id")
+    store = request.config_dict[HANDLER_CONTEXT].services.sops
+    before = await store.get(rule_id) if isinstance(rule_id, str) and len(rule_id) < 40 else None
+    if before is None:
+        raise ConsoleError(404, "没有这条 SOP（可能已被删除）")
+    await store.delete(before.id)
+    summary = f"删除 SOP {before.id}「{before.name}」"
+    change = Change("sop-rule", before.id, asdict(before), None, summary)
+    await _session(request).changed("sop.delete", change)
+    return _said(f"已删除 SOP「{before.name}」，未发出的步骤不再发送。可在审计日志页「撤销」恢复。")
+
+
+async def undo_rule(change: Change, call: Call) -> str:
+    """撤销 of a console SOP change: the rule as it was (gone if it was new)."""
+    store = call.ctx.services.sops
+    if change.before is None:
+        if await store.get(change.target) is not None:
+            await store.delete(change.target)
+        return f"已撤销：删除了新建的 SOP {change.target}"
+    rule = SopRule.from_dict(_without_bookkeeping(change.before))
+    try:
+        await store.save(rule, call.admin, await call.guard())
+    except SopError as exc:
+        raise CommandError(f"SOP {change.target} 无法恢复：{exc}") from None
+    return f"已撤销：SOP {rule.id}「{rule.name}」恢复为改动前"
+
+
+def _without_bookkeeping(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in BOOKKEEPING}
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/sops", sops_page)
+    app.router.add_post("/api/sops/save", save)
+    app.router.add_post("/api/sops/delete", delete)
+
+
+PART = ConsolePart((("sops", "SOP 规则"),), setup)

@@ -10,6 +10,7 @@ from aiohttp import web
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from sidebar_web.pages import TEMPLATES as SIDEBAR_TEMPLATES
+from sidebar_web.pages import render_page
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -23,12 +24,7 @@ ENV = Environment(
 
 
 def page(name: str, status: int = 200, **context: Any) -> web.Response:
-    return web.Response(
-        text=ENV.get_template(name).render(**context),
-        status=status,
-        content_type="text/html",
-        headers={"Cache-Control": "no-store"},
-    )
+    return render_page(ENV, name, status, **context)
 
 
 def error_page(

@@ -26,8 +26,9 @@ from bot.config import Settings
 from bot.wecom import WeComError
 from bot.wecom.errors import ErrCode
 from console_web.pages import error_page
+from sidebar_web.oauth import set_cookie
 from sidebar_web.oauth_state import OAUTH_SECONDS, StateSigner, state_key
-from sidebar_web.session import Session, SessionStore, secure_cookies
+from sidebar_web.session import Session, SessionStore
 
 CALLBACK = "auth/callback"
 SESSION_COOKIE = "scrm_console"
@@ -88,15 +89,7 @@ def login_url(settings: Settings, state: str, back: str, *, wecom: bool) -> str:
 def _cookie(
     response: web.StreamResponse, settings: Settings, name: str, value: str, age: int
 ) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=age,
-        path=console_path(settings.public_url),
-        httponly=True,
-        samesite="Lax",  # sent on WeCom's redirect back (a top-level GET), not on cross-site POSTs
-        secure=secure_cookies(settings.public_url),
-    )
+    set_cookie(response, settings, name, value, age, console_path(settings.public_url))
 
 
 async def start(request: web.Request, back: str = "") -> web.Response:

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict
 from typing import Any
 
 from aiohttp import web
 
 from bot.admin.audit import VIA_NAMES, AuditEntry
 from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS
-from bot.clock import corp_clock, corp_now
+from bot.clock import corp_clock
 from bot.names import Names
-from bot.stats.report import RETENTION_DAYS, StatsRow, day_range, read_stats, summarize
+from bot.stats.report import day_range
 from bot.text.categories import label
 from bot.text.guard import hits_by_category
 from bot.welcome.digest import outcomes
@@ -23,7 +22,7 @@ from console_web.forms import section, sections
 from console_web.pages import page
 from console_web.session_keys import ROLE_OF, SESSION_OF
 from console_web.signin import ADMIN, console_path
-from sidebar_web.admin import RANGES, charts, requested_days
+from sidebar_web.admin import requested_days, stats_context
 from sidebar_web.charts import hbar_chart
 
 AUDIT_PAGE = 50
@@ -44,7 +43,6 @@ def previews() -> dict[str, str]:
     return {key: path for part in console_parts() for key, path in part.previews.items()}
 
 
-TOP_ROWS = 20
 _CURSOR = re.compile(r"\([0-9]{1,20}-[0-9]{1,20}")
 _FILTER = re.compile(r"[A-Za-z0-9_.@-]{0,64}")
 
@@ -64,31 +62,19 @@ def base_context(request: web.Request, current: str) -> dict[str, Any]:
 
 async def dashboard(request: web.Request) -> web.Response:
     days = requested_days(request.query.get("days", ""))
-    today = corp_now().date()
     redis, keys = request.config_dict[REDIS], request.config_dict[KEYS]
-    corp = await read_stats(redis, keys, days, None, today)
-    staff = _per(await read_stats(redis, keys, days, "staff", today))
-    channels = _per(await read_stats(redis, keys, days, "channel", today))
+    shown = await stats_context(redis, keys, days)
     services = request.config_dict[HANDLER_CONTEXT].services
     tally: dict[str, int] = {}
-    for day in day_range(min(days, WELCOME_DAYS), today):  # the daily tallies last 8 days
+    for day in day_range(min(days, WELCOME_DAYS), shown["today"]):  # tallies last 8 days
         for field, count in (await services.welcomes.daily(day.isoformat())).items():
             tally[field] = tally.get(field, 0) + count
     welcome_rows, welcome_errors = outcomes(tally)
-    since = time.time() - days * 86400
-    hits, capped = await hits_by_category(redis, keys, since)
+    hits, capped = await hits_by_category(redis, keys, time.time() - days * 86400)
     return page(
         "dashboard.html",
         **base_context(request, "dashboard"),
-        days=days,
-        ranges=RANGES,
-        first=day_range(days, today)[0],
-        today=today,
-        total=summarize(corp),
-        retention_days=RETENTION_DAYS,
-        charts=charts(corp, channels),
-        staff=staff,
-        channels=channels,
+        **shown,
         welcome_days=min(days, WELCOME_DAYS),
         welcome_rows=welcome_rows,
         welcome_errors=welcome_errors,
@@ -99,14 +85,6 @@ async def dashboard(request: web.Request) -> web.Response:
         ),
         hits_capped=capped,
     )
-
-
-def _per(rows: list[StatsRow]) -> list[StatsRow]:
-    grouped: dict[str, list[StatsRow]] = defaultdict(list)
-    for row in rows:
-        grouped[row.who].append(row)
-    totals = [summarize(days, who, days[0].name) for who, days in grouped.items()]
-    return sorted(totals, key=lambda row: (-row.new, row.who))[:TOP_ROWS]
 
 
 async def commands_page(request: web.Request) -> web.Response:

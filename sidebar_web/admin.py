@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from bot.appkeys import KEYS, REDIS, SETTINGS
 from bot.clock import corp_now
+from bot.keys import RedisKeys
 from bot.stats.report import RETENTION_DAYS, StatsRow, day_range, read_stats, summarize
 from sidebar_web import oauth
 from sidebar_web.charts import Chart, Series, bar_chart, hbar_chart, line_chart
@@ -52,26 +55,28 @@ async def stats_page(request: web.Request) -> web.StreamResponse:
             action="返回侧边栏",
         )
     days = requested_days(request.query.get("days", ""))
-    today = corp_now().date()
     redis, keys = request.config_dict[REDIS], request.config_dict[KEYS]
+    shown = await stats_context(redis, keys, days)
+    return page("stats.html", base=home, css_version=CSS_VERSION, session=session, **shown)
+
+
+async def stats_context(redis: Redis, keys: RedisKeys, days: int) -> dict[str, Any]:
+    """What a statistics page shows for the last `days` days: the totals, the charts and the
+    tables by staff and by channel (this page's, and the console's dashboard)."""
+    today = corp_now().date()
     corp = await read_stats(redis, keys, days, None, today)
-    staff = _per(await read_stats(redis, keys, days, "staff", today))
     channels = _per(await read_stats(redis, keys, days, "channel", today))
-    return page(
-        "stats.html",
-        base=home,
-        css_version=CSS_VERSION,
-        session=session,
-        days=days,
-        ranges=RANGES,
-        first=day_range(days, today)[0],
-        today=today,
-        total=summarize(corp),
-        retention_days=RETENTION_DAYS,
-        charts=charts(corp, channels),
-        staff=staff,
-        channels=channels,
-    )
+    return {
+        "days": days,
+        "ranges": RANGES,
+        "first": day_range(days, today)[0],
+        "today": today,
+        "total": summarize(corp),
+        "retention_days": RETENTION_DAYS,
+        "charts": charts(corp, channels),
+        "staff": _per(await read_stats(redis, keys, days, "staff", today)),
+        "channels": channels,
+    }
 
 
 def _per(rows: list[StatsRow]) -> list[StatsRow]:

@@ -57,13 +57,20 @@ def authorize_url(settings: Settings, state: str, back: str = "") -> str:
 
 
 def set_cookie(
-    response: web.StreamResponse, settings: Settings, name: str, value: str, max_age: int
+    response: web.StreamResponse,
+    settings: Settings,
+    name: str,
+    value: str,
+    max_age: int,
+    path: str = "",
 ) -> None:
+    """A sign-in cookie: HttpOnly, SameSite=Lax, Secure off loopback, for the sidebar's path
+    (or `path`: the console's)."""
     response.set_cookie(
         name,
         value,
         max_age=max_age,
-        path=sidebar_path(settings.public_url),
+        path=path or sidebar_path(settings.public_url),
         httponly=True,
         samesite="Lax",  # sent on WeCom's redirect back (a top-level GET), not on cross-site POSTs
         secure=secure_cookies(settings.public_url),

@@ -22,8 +22,13 @@ ENV = Environment(
 
 
 def page(name: str, status: int = 200, **context: Any) -> web.Response:
+    return render_page(ENV, name, status, **context)
+
+
+def render_page(env: Environment, name: str, status: int = 200, **context: Any) -> web.Response:
+    """A template of `env` as an HTML answer that no cache keeps (the sidebar's, the console's)."""
     return web.Response(
-        text=ENV.get_template(name).render(**context),
+        text=env.get_template(name).render(**context),
         status=status,
         content_type="text/html",
         headers={"Cache-Control": "no-store"},

@@ -14,6 +14,7 @@ from bot.admin.audit import VIA_NAMES, AuditEntry
 from bot.appkeys import HANDLER_CONTEXT, KEYS, REDIS, SETTINGS
 from bot.clock import corp_clock
 from bot.names import Names
+from bot.rfm.runner import latest_summary
 from bot.stats.report import day_range
 from bot.text.categories import label
 from bot.text.guard import hits_by_category
@@ -71,6 +72,8 @@ async def dashboard(request: web.Request) -> web.Response:
             tally[field] = tally.get(field, 0) + count
     welcome_rows, welcome_errors = outcomes(tally)
     hits, capped = await hits_by_category(redis, keys, time.time() - days * 86400)
+    rfm = await latest_summary(redis, keys)
+    segments = sorted((rfm or {}).get("segments", {}).items(), key=lambda item: -int(item[1]))
     return page(
         "dashboard.html",
         **base_context(request, "dashboard"),
@@ -84,6 +87,11 @@ async def dashboard(request: web.Request) -> web.Response:
             "lost",
         ),
         hits_capped=capped,
+        rfm=rfm,
+        rfm_at=corp_clock(float(rfm["at"])) if rfm and rfm.get("at") else "",
+        rfm_chart=hbar_chart(
+            "RFM 分层：各层客户数", [(str(n), int(c)) for n, c in segments], "new"
+        ),
     )
 
 

@@ -293,3 +293,23 @@ async def test_the_dashboard_shows_welcome_outcomes_and_word_hits_by_category(
     assert "欢迎语结果" in text and "<td>已发送</td><td>2</td>" in text
     assert "<td>欢迎语 code 已过期</td><td>1</td>" in text and "<code>41051</code> ×1" in text
     assert "敏感词命中" in text and "竞品" in text
+
+
+async def test_the_dashboard_shows_rfm_segments_once_computed(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    import json
+    import time
+
+    browser = await sign_in("admin1")
+    assert "还没有 RFM 分层" in browser.page
+    summary = {
+        "at": time.time(),
+        "window_days": 365,
+        "customers": 7,
+        "segments": {"重要价值客户": 5, "一般发展客户": 2},
+    }
+    await redis.set(_keys(console_settings).rfm_summary, json.dumps(summary))
+    async with browser.http.get(browser.base) as page:
+        text = await page.text()
+    assert "RFM 分层：各层客户数" in text and "重要价值客户" in text and "7 位有订单的客户" in text

@@ -67,6 +67,7 @@ from handlers import (
 from scripts_library import admin as scripts_admin
 from scripts_library import cli_products, cli_scripts
 from scripts_library import config_section as scripts_config
+from scripts_library import console as scripts_console
 
 Subparsers = Any  # argparse's private _SubParsersAction
 Run = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -109,6 +110,7 @@ FEATURES: tuple[Feature, ...] = (
         ),
         admin=scripts_admin.PART,
         config=scripts_config.SECTIONS,
+        console=scripts_console.PART,
     ),
     Feature(
         "words",

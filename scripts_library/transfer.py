@@ -51,9 +51,14 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScriptError(f"无法读取 {path}：{exc}") from None
-    if path.suffix.lower() in (".yaml", ".yml"):
+    return rows_of(text, path.suffix)
+
+
+def rows_of(text: str, suffix: str) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, raw row) for each script in the text of a file ending in `suffix`."""
+    if suffix.lower() in (".yaml", ".yml"):
         rows = _yaml_rows(text)
-    elif path.suffix.lower() == ".csv":
+    elif suffix.lower() == ".csv":
         rows = _csv_rows(text)
     else:
         raise ScriptError("只支持 .yaml / .yml / .csv 文件")
@@ -150,13 +155,26 @@ async def import_file(
     store: ScriptStore, path: Path, by: str, guard: TextGuard | None, *, dry_run: bool = False
 ) -> dict[str, int]:
     """Check every row, then save them all at once; returns {"created": n, "updated": m}."""
+    typed = path.suffix.lower() in (".yaml", ".yml")
+    return await import_rows(store, read_rows(path), typed, by, guard, dry_run=dry_run)
+
+
+async def import_rows(
+    store: ScriptStore,
+    rows: list[tuple[int, dict[str, Any]]],
+    typed: bool,
+    by: str,
+    guard: TextGuard | None,
+    *,
+    dry_run: bool = False,
+) -> dict[str, int]:
+    """`import_file` for rows already read (`rows_of`); `typed`: they came from YAML."""
     existing = await store.all()
     by_id = {s.id: s for s in existing}
     by_title = {(s.category, s.title): s for s in existing}
     scripts: list[Script] = []
     problems: list[str] = []
-    typed = path.suffix.lower() in (".yaml", ".yml")
-    for line, raw in read_rows(path):
+    for line, raw in rows:
         wrong = type_problems(raw) if typed else []
         if wrong:
             problems += [f"第 {line} 行：{problem}" for problem in wrong]

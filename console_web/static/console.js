@@ -126,6 +126,21 @@
     });
   }
 
+  const scriptImport = document.getElementById("script-import");
+  if (scriptImport) {
+    scriptImport.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const file = scriptImport.querySelector('input[type="file"]').files[0];
+      const box = scriptImport.querySelector(".result");
+      if (!file) { show(box, { reply: "请选择一个话术文件", refused: true }); return; }
+      if (file.size > 4 * 1024 * 1024) { show(box, { reply: "文件太大（上限 4 MB），请分成几个文件导入", refused: true }); return; }
+      box.className = "result"; box.textContent = "导入中…";
+      const data = await post("api/scripts/import", { name: file.name, text: await file.text() });
+      show(box, data);
+      if (!data.refused) setTimeout(() => location.reload(), 1500);
+    });
+  }
+
   const undo = document.getElementById("undo");
   if (undo) {
     undo.addEventListener("click", async () => {

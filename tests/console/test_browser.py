@@ -282,3 +282,33 @@ async def test_a_sop_is_built_step_by_step_and_a_negative_offset_is_refused(
     assert await fits(page, width)
     await shoot(page, f"console-sop-{width}.png", tmp_path)
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+async def test_the_script_library_browses_by_category_and_imports_a_file(
+    width: int,
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+) -> None:
+    source = tmp_path / "scripts.csv"
+    source.write_text(
+        "category,title,text\n售后/退货,退货流程,七天无理由退货\n售前/新品,新品介绍,本周上新\n",
+        encoding="utf-8",
+    )
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", width, "scripts")
+    await page.set_input_files("#script-file", str(source))
+    await page.click('#script-import button[type="submit"]')
+    await page.locator("#script-import .result").filter(has_text="新建 2 条").wait_for()
+    await page.locator(".tree").filter(has_text="退货（1）").wait_for()  # reloaded
+    await page.click('.tree a:has-text("售后")')
+    await page.locator(".results").filter(has_text="退货流程").wait_for()
+    assert "新品介绍" not in await page.inner_text(".results")
+    await page.click('.results a:has-text("退货流程")')
+    await page.locator("h1").filter(has_text="退货流程").wait_for()
+    assert "七天无理由退货" in await page.inner_text(".bubble")
+    assert await fits(page, width)
+    await shoot(page, f"console-script-{width}.png", tmp_path)
+    assert page.errors == []

@@ -17,9 +17,8 @@ from bot.admin.session import Change
 from bot.quoting import echo
 from bot.welcome.console import undo_channel
 from bot.welcome.store import WelcomeStore
-from bot.welcome.templates import TemplateError, WelcomeTemplate
+from bot.welcome.templates import SCOPE_NAMES, TemplateError, WelcomeTemplate, scope_label
 
-SCOPE_NAMES = {"default": "默认", "channel": "渠道", "staff": "员工", "department": "部门"}
 SCOPE_WORDS = {
     **{name: scope for scope, name in SCOPE_NAMES.items()},
     **{scope: scope for scope in SCOPE_NAMES},
@@ -41,12 +40,6 @@ async def _template(call: Call, template_id: str) -> WelcomeTemplate:
     if template is None:
         raise CommandError(f"没有编号为 {echo(template_id)} 的欢迎语。发送「欢迎语 列表」查看。")
     return template
-
-
-def scope_label(template: WelcomeTemplate) -> str:
-    """Where a template applies, in words: 默认, 渠道 spring, 员工 zhangsan…"""
-    name = SCOPE_NAMES.get(template.scope, template.scope)
-    return f"{name} {template.target}" if template.target else name
 
 
 def scope_of(text: str) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from bot.wecom.limits import WELCOME_TEXT_BYTES as MAX_TEXT_BYTES
 
 VARIABLES = ("customer_name", "staff_name", "channel_name", "date")
 SCOPES = ("default", "channel", "staff", "department")
+SCOPE_NAMES = {"default": "默认", "channel": "渠道", "staff": "员工", "department": "部门"}
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -99,6 +100,12 @@ class WelcomeTemplate:
                     text, without_name = self.text, self.text_without_name
                 return text, without_name, slot.attachments or self.attachments
         return self.text, self.text_without_name, self.attachments
+
+
+def scope_label(template: WelcomeTemplate) -> str:
+    """Where a template applies, in words: 默认, 渠道 spring, 员工 zhangsan…"""
+    name = SCOPE_NAMES.get(template.scope, template.scope)
+    return f"{name} {template.target}" if template.target else name
 
 
 def validate(template: WelcomeTemplate, guard: TextGuard | None) -> None:

@@ -312,3 +312,43 @@ async def test_the_script_library_browses_by_category_and_imports_a_file(
     assert await fits(page, width)
     await shoot(page, f"console-script-{width}.png", tmp_path)
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+async def test_a_welcome_is_built_with_a_link_and_a_weekend_slot(
+    width: int,
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+) -> None:
+    from bot.appkeys import HANDLER_CONTEXT
+
+    store = console_bot.app[HANDLER_CONTEXT].services.welcomes
+    page = await open_console(chromium, console_settings, live_sandbox, "admin1", width, "welcomes")
+    await page.click("text=新建欢迎语")
+    editor = page.locator("#welcome-editor")
+    await editor.locator('[name="scope"]').select_option("staff")
+    await editor.locator('[name="target"]').fill("lisi")
+    await editor.locator('[name="name"]').fill("李四的欢迎语")
+    await editor.locator('[name="text"]').fill("{{ customer_name }}您好，我是李四")
+    await editor.locator(".preview .bubble").filter(has_text="王小明您好，我是李四").wait_for()
+    await page.fill("#w-link-title", "本周新品")
+    await page.fill("#w-link-url", "https://shop.example.com/new")
+    await page.click("#add-link")
+    await editor.locator(".preview .cards").filter(has_text="本周新品").wait_for()
+    await page.click("#add-slot")
+    await editor.locator('.slots [name="weekday"][value="6"]').check()
+    await editor.locator('.slots [name="text"]').fill("周末好！我是李四")
+    await editor.locator('button[type="submit"]').click()
+    await editor.locator(".result.refused").filter(has_text="不含姓名的版本").wait_for()
+    await page.fill("#w-noname", "您好，我是李四")
+    await editor.locator('button[type="submit"]').click()
+    await page.wait_for_url("**/console/welcomes/*")
+    await page.locator("h1").filter(has_text="李四的欢迎语").wait_for()
+    [template] = [t for t in await store.list() if t.name == "李四的欢迎语"]
+    assert template.slots[0].weekdays == [6] and template.attachments[0]["msgtype"] == "link"
+    assert await fits(page, width)
+    await shoot(page, f"console-welcome-editor-{width}.png", tmp_path)
+    assert page.errors == []

@@ -1,0 +1,155 @@
+"""The console's welcome editor: every template with its scope and outcomes, and an editor for
+one (scope, name, text and its no-name version, time slots, attachments: images uploaded here,
+links and product cards) that saves through `WelcomeStore.save`, the same checks as chat and
+`scrm-bot welcome set`. Saves and deletions are audited as made in the console under the chat
+commands' change kind (`welcome`), so 撤销 takes them back the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from bot.admin.call import Call
+from bot.admin.session import AdminSession, Change
+from bot.appkeys import HANDLER_CONTEXT
+from bot.media import MediaError
+from bot.quoting import echo
+from bot.typed_input import InputProblems, build
+from bot.wecom import WeComError
+from bot.welcome.templates import SCOPE_NAMES, TemplateError, WelcomeTemplate, scope_label
+from console_web.pages import page
+from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.views import base_context
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+UPLOAD_BODY = 3 * 1024 * 1024  # the image as base64 in JSON
+OUTCOMES = (("sent", "已发送"), ("expired", "已过期"), ("failed", "失败"), ("blocked", "被拦截"))
+
+
+def _said(reply: str, *, refused: bool = False, **extra: Any) -> web.Response:
+    return ok({"reply": reply, "refused": refused, "code": "", **extra})
+
+
+def _session(request: web.Request) -> AdminSession:
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    return AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
+
+
+async def welcomes_page(request: web.Request) -> web.Response:
+    store = request.config_dict[HANDLER_CONTEXT].services.welcomes
+    stats = await store.stats()
+    rows = [
+        (
+            template,
+            scope_label(template),
+            [(name, stats.get(f"template:{template.id}:{key}", 0)) for key, name in OUTCOMES],
+        )
+        for template in await store.list()
+    ]
+    return page("welcomes.html", **base_context(request, "welcomes"), rows=rows)
+
+
+async def editor_page(request: web.Request) -> web.Response:
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    template_id = request.match_info["id"]
+    template = None
+    if template_id != "new":
+        template = await ctx.services.welcomes.get(template_id)
+        if template is None:
+            raise web.HTTPNotFound()
+    products = [{"id": p.id, "name": p.name} for p in await ctx.services.products.list()]
+    data = asdict(template) if template else None
+    return page(
+        "welcome.html",
+        **base_context(request, "welcomes"),
+        template=template,
+        data=json.dumps(data, ensure_ascii=False),
+        products=json.dumps(products, ensure_ascii=False),
+        scopes=list(SCOPE_NAMES.items()),
+    )
+
+
+async def save(request: web.Request) -> web.Response:
+    raw = request[BODY_OF].get("template")
+    if not isinstance(raw, dict):
+        raise ConsoleError(400, "请填写欢迎语")
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    store = ctx.services.welcomes
+    try:
+        template = build(WelcomeTemplate, raw, defaults={"id": ""})
+    except InputProblems as exc:
+        return _said(f"没有保存：{exc}", refused=True)
+    before = await store.get(template.id) if template.id else None
+    if template.id and before is None:
+        return _said(f"没有保存：没有欢迎语 {echo(template.id)}（可能已被删除）", refused=True)
+    holder = await store.choose_exact(template.scope, template.target)
+    if holder is not None and holder.id != template.id:
+        reply = f"没有保存：{scope_label(holder)} 已有欢迎语「{holder.name}」，每个范围只能有一个"
+        return _said(reply, refused=True)
+    session = _session(request)
+    try:
+        saved = await store.save(template, await Call(ctx, session).guard())
+    except TemplateError as exc:
+        return _said(f"没有保存：{exc}", refused=True)
+    verb = "修改" if before else "新增"
+    await session.changed(
+        "welcome.edit" if before else "welcome.add",
+        Change(
+            "welcome",
+            saved.id,
+            asdict(before) if before else None,
+            asdict(saved),
+            f"{verb}欢迎语 {saved.id}「{saved.name}」",
+        ),
+    )
+    return _said(f"已保存欢迎语「{saved.name}」（{scope_label(saved)}）", id=saved.id)
+
+
+async def delete(request: web.Request) -> web.Response:
+    template_id = request[BODY_OF].get("id")
+    store = request.config_dict[HANDLER_CONTEXT].services.welcomes
+    before = await store.get(template_id) if isinstance(template_id, str) else None
+    if before is None:
+        raise ConsoleError(404, "没有这条欢迎语（可能已被删除）")
+    await store.delete(before.id)
+    summary = f"删除欢迎语 {before.id}「{before.name}」"
+    await _session(request).changed(
+        "welcome.delete", Change("welcome", before.id, asdict(before), None, summary)
+    )
+    return _said(f"已删除欢迎语「{before.name}」。可在审计日志页「撤销」恢复。")
+
+
+async def upload_image(request: web.Request) -> web.Response:
+    """`{"name": "a.png", "data": <base64>}` → `{"ref", "url"}`: kept and uploaded to WeCom."""
+    data = request[BODY_OF]
+    name, encoded = data.get("name"), data.get("data")
+    if not isinstance(name, str) or not isinstance(encoded, str) or not encoded:
+        raise ConsoleError(400, "请选择一张 JPG 或 PNG 图片")
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConsoleError(400, "图片内容无法读取，请重新选择") from None
+    if len(content) > MAX_IMAGE_BYTES:
+        raise ConsoleError(413, f"图片不能超过 {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+    media = request.config_dict[HANDLER_CONTEXT].services.media
+    try:
+        ref = await media.add("image", name[:100], content)
+    except MediaError as exc:
+        return _said(str(exc), refused=True)
+    except WeComError as exc:
+        return _said(f"上传失败：错误码 {exc.errcode}：{exc.explanation}", refused=True)
+    return _said("已上传", ref=ref, url=f"../sidebar/media/{ref}")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/welcomes", welcomes_page)
+    app.router.add_get(r"/welcomes/{id:new|[0-9a-z_-]{1,32}}", editor_page)
+    app.router.add_post("/api/welcomes/save", save)
+    app.router.add_post("/api/welcomes/delete", delete)
+    app.router.add_post("/api/media/image", upload_image)

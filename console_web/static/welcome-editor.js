@@ -1,0 +1,173 @@
+// The welcome editor: a template's scope, texts, attachments and time slots, posted as JSON.
+"use strict";
+(function () {
+  const form = document.getElementById("welcome-editor");
+  if (!form) return;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const root = new URL(document.querySelector('meta[name="console-root"]').content, location.origin);
+  const loaded = JSON.parse(form.dataset.template || "null");
+  const products = JSON.parse(form.dataset.products || "[]");
+  const field = (name) => form.querySelector('[name="' + name + '"]');
+  const result = form.querySelector(".result");
+  let attachments = loaded ? loaded.attachments : [];
+
+  async function post(path, body) {
+    try {
+      const response = await fetch(new URL(path, root), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json().catch(() => ({}));
+      return response.ok ? data : { reply: data.error || "请求失败（" + response.status + "）", refused: true };
+    } catch (e) {
+      return { reply: "网络不通，请检查网络后重试", refused: true };
+    }
+  }
+
+  function say(data) {
+    result.className = "result" + (data.refused ? " refused" : "");
+    result.textContent = data.reply || "";
+  }
+
+  function describe(item) {
+    const kind = item.msgtype;
+    const body = item[kind] || {};
+    if (kind === "image") return "图片";
+    if (kind === "link") return "链接：" + (body.title || body.url);
+    if (kind === "product") {
+      const product = products.find((p) => p.id === body.id);
+      return "商品卡片：" + (product ? product.name : body.id);
+    }
+    if (kind === "miniprogram") return "小程序：" + (body.title || "");
+    return kind;
+  }
+
+  function drawAttachments() {
+    const list = form.querySelector(".attachments");
+    const cards = form.querySelector(".preview .cards");
+    list.textContent = "";
+    cards.textContent = "";
+    attachments.forEach((item, i) => {
+      const entry = document.createElement("li");
+      entry.textContent = describe(item) + " ";
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary";
+      remove.textContent = "删除";
+      remove.addEventListener("click", () => { attachments.splice(i, 1); drawAttachments(); });
+      entry.append(remove);
+      list.append(entry);
+      const card = document.createElement("li");
+      card.className = "card-bubble";
+      if (item.msgtype === "image" && item.image && item.image.media_ref) {
+        const img = document.createElement("img");
+        img.src = "../sidebar/media/" + encodeURIComponent(item.image.media_ref);
+        img.alt = "图片";
+        card.append(img);
+      } else {
+        card.textContent = describe(item);
+      }
+      cards.append(card);
+    });
+  }
+
+  function addSlot(slot) {
+    const row = document.getElementById("slot-row").content.firstElementChild.cloneNode(true);
+    row.querySelectorAll("label:not(.check)").forEach((label, i) => {
+      const input = label.nextElementSibling;
+      input.id = "slot-" + Math.random().toString(36).slice(2) + "-" + i;
+      label.htmlFor = input.id;
+    });
+    if (slot) {
+      ["start", "end", "date_from", "date_to", "text", "text_without_name"].forEach((name) => {
+        row.querySelector('[name="' + name + '"]').value = slot[name] || "";
+      });
+      row.querySelectorAll('[name="weekday"]').forEach((box) => { box.checked = slot.weekdays.includes(Number(box.value)); });
+      row.dataset.attachments = JSON.stringify(slot.attachments || []);
+    }
+    row.querySelector(".remove-slot").addEventListener("click", () => row.remove());
+    form.querySelector(".slots").append(row);
+  }
+
+  function collect() {
+    return {
+      ...(loaded ? { id: loaded.id } : {}),
+      scope: field("scope").value,
+      target: field("target").value.trim(),
+      name: field("name").value.trim(),
+      text: field("text").value,
+      text_without_name: field("text_without_name").value,
+      attachments,
+      slots: [...form.querySelectorAll(".slots > li")].map((row) => ({
+        weekdays: [...row.querySelectorAll('[name="weekday"]:checked')].map((box) => Number(box.value)),
+        start: row.querySelector('[name="start"]').value,
+        end: row.querySelector('[name="end"]').value,
+        date_from: row.querySelector('[name="date_from"]').value,
+        date_to: row.querySelector('[name="date_to"]').value,
+        text: row.querySelector('[name="text"]').value,
+        text_without_name: row.querySelector('[name="text_without_name"]').value,
+        attachments: JSON.parse(row.dataset.attachments || "[]"),
+      })),
+    };
+  }
+
+  products.forEach((product) => {
+    const option = document.createElement("option");
+    option.value = product.id;
+    option.textContent = product.name;
+    document.getElementById("w-product").append(option);
+  });
+  if (loaded) {
+    ["scope", "target", "name", "text", "text_without_name"].forEach((name) => { field(name).value = loaded[name] || ""; });
+    loaded.slots.forEach(addSlot);
+    // after console.js (deferred too) has hooked the preview to the field
+    document.addEventListener("DOMContentLoaded", () => field("text").dispatchEvent(new Event("input")));
+  }
+  drawAttachments();
+
+  document.getElementById("add-slot").addEventListener("click", () => addSlot(null));
+  document.getElementById("add-product").addEventListener("click", () => {
+    const id = document.getElementById("w-product").value;
+    if (!id) { say({ reply: "请先选择一个商品", refused: true }); return; }
+    attachments.push({ msgtype: "product", product: { id } });
+    drawAttachments();
+  });
+  document.getElementById("add-link").addEventListener("click", () => {
+    const url = document.getElementById("w-link-url").value.trim();
+    const title = document.getElementById("w-link-title").value.trim();
+    if (!/^https?:\/\//.test(url) || !title) { say({ reply: "链接需要标题和以 http(s):// 开头的网址", refused: true }); return; }
+    attachments.push({ msgtype: "link", link: { title, url, desc: document.getElementById("w-link-desc").value.trim() } });
+    drawAttachments();
+  });
+  document.getElementById("w-image").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    if (file.size > 2 * 1024 * 1024) { say({ reply: "图片不能超过 2 MB", refused: true }); return; }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const data = await post("api/media/image", { name: file.name, data: btoa(binary) });
+    say(data);
+    if (!data.refused) { attachments.push({ msgtype: "image", image: { media_ref: data.ref } }); drawAttachments(); }
+    event.target.value = "";
+  });
+  const remove = document.getElementById("delete-welcome");
+  if (remove) {
+    remove.addEventListener("click", async () => {
+      if (!window.confirm("删除欢迎语「" + loaded.name + "」？")) return;
+      const data = await post("api/welcomes/delete", { id: loaded.id });
+      say(data);
+      if (!data.refused) setTimeout(() => { location.href = new URL("welcomes", root).href; }, 1200);
+    });
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    const data = await post("api/welcomes/save", { template: collect() });
+    say(data);
+    button.disabled = false;
+    if (!data.refused && !loaded) setTimeout(() => { location.href = new URL("welcomes/" + data.id, root).href; }, 1200);
+  });
+})();

@@ -38,7 +38,7 @@ NAME_LOOKUP_SECONDS = 2.0
 _LABEL = b"scrm-bot/console/oauth-state/v1"
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,512}")
 # a console page to come back to: one or two plain segments, never a scheme, host or ".."
-_BACK = re.compile(r"[a-z]+(?:/[a-z0-9_-]{1,64})?")
+_BACK = re.compile(r"[a-z][a-z-]{0,40}(?:/[a-z0-9_-]{1,64})?")
 
 ADMIN, VIEWER = "admin", "viewer"
 

@@ -16,6 +16,7 @@ from bot.admin.grammar import Noun, Parsed, Spec
 from bot.admin.session import Change
 from bot.quoting import echo
 from bot.welcome.console import undo_channel
+from bot.welcome.console_group import undo_group_welcome
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import SCOPE_NAMES, TemplateError, WelcomeTemplate, scope_label
 
@@ -180,5 +181,6 @@ PART = AdminPart(
         "welcome.add": welcome_add,
         "welcome.edit": welcome_edit,
     },
-    undo={"welcome": undo, "channel": undo_channel},  # channels change in the console
+    # channels and group welcomes change in the console
+    undo={"welcome": undo, "channel": undo_channel, "group-welcome": undo_group_welcome},
 )

@@ -23,7 +23,7 @@ from bot.appkeys import HANDLER_CONTEXT, SETTINGS
 from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.wecom import WeComError
-from bot.welcome import console_preview, console_templates
+from bot.welcome import console_group, console_preview, console_templates
 from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import Channel
 from bot.welcome.contact_ways import ChannelManager
@@ -223,6 +223,7 @@ async def undo_channel(change: Change, call: Call) -> str:
 def setup(app: web.Application) -> None:
     console_preview.setup(app)
     console_templates.setup(app)
+    console_group.setup(app)
     app.router.add_get("/channels", channels_page)
     app.router.add_get(r"/channels/{id:[0-9a-f]{6}}/qr.png", qr_png)
     app.router.add_post("/api/channels/save", save)
@@ -231,7 +232,7 @@ def setup(app: web.Application) -> None:
 
 PREVIEW = "api/welcome/preview"
 PART = ConsolePart(
-    (("welcomes", "欢迎语模板"), ("channels", "渠道活码")),
+    (("welcomes", "欢迎语模板"), ("group-welcomes", "入群欢迎语"), ("channels", "渠道活码")),
     setup,
     {"welcome.add": PREVIEW, "welcome.edit": PREVIEW},  # the bubble as the customer sees it
     {"/console/api/media/image": console_templates.UPLOAD_BODY},

@@ -352,3 +352,35 @@ async def test_a_welcome_is_built_with_a_link_and_a_weekend_slot(
     assert await fits(page, width)
     await shoot(page, f"console-welcome-editor-{width}.png", tmp_path)
     assert page.errors == []
+
+
+async def test_a_group_welcome_is_made_with_a_link(
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+) -> None:
+    from bot.appkeys import HANDLER_CONTEXT
+
+    store = console_bot.app[HANDLER_CONTEXT].services.group_welcomes
+    page = await open_console(
+        chromium, console_settings, live_sandbox, "admin1", NARROW, "group-welcomes"
+    )
+    await page.fill("#gw-name", "新群欢迎")
+    await page.fill("#gw-text", "欢迎 {{ name }}")
+    await page.click('#gw-editor button[type="submit"]')
+    await page.locator("#gw-editor .result.refused").filter(has_text="%NICKNAME%").wait_for()
+    await page.fill("#gw-text", "欢迎 %NICKNAME% 入群！")
+    await page.select_option("#gw-kind", "link")
+    await page.fill("#gw-link-title", "入群福利")
+    await page.fill("#gw-link-url", "https://shop.example.com/gift")
+    await page.click('#gw-editor button[type="submit"]')
+    await page.locator("table").filter(has_text="新群欢迎").wait_for()  # reloaded
+    [saved] = await store.list()
+    assert saved.attachment is not None and saved.attachment["link"]["title"] == "入群福利"
+    await page.click("button.edit-gw")
+    assert await page.input_value("#gw-link-url") == "https://shop.example.com/gift"
+    assert await fits(page, NARROW)
+    await shoot(page, "console-group-welcomes-360.png", tmp_path)
+    assert page.errors == []

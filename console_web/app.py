@@ -35,7 +35,7 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_BODY = 96 * 1024  # a whole admin command (20,000 characters) in UTF-8, and room
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PUBLIC = ("/console/auth/", "/console/static/")
+PUBLIC_ROUTES = frozenset({"console-auth", "console-static"})  # answered without a session
 VIEWER_PAGES = frozenset({"/console/", "/console/api/signout", "/console/api/me"})
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     headers on every answer."""
     api_call = request.path.startswith("/console/api/")
     try:
-        if not request.path.startswith(PUBLIC):
+        # by the route the request matched, not its path: no spelling of a path reaches a
+        # signed-in route without the checks
+        if request.match_info.route.name not in PUBLIC_ROUTES:
             denied = await _authorise(request, api_call)
             if denied is not None:
                 security_headers(denied)
@@ -132,7 +134,7 @@ async def me(request: web.Request) -> web.Response:
 def create_console_app() -> web.Application:
     """The console sub-app (see the module docstring)."""
     app = web.Application(middlewares=[guard])
-    app.router.add_get(f"/{signin.CALLBACK}", signin.callback)
+    app.router.add_get(f"/{signin.CALLBACK}", signin.callback, name="console-auth")
     app.router.add_get("/api/me", me)
     app.router.add_post("/api/signout", signin.sign_out)
     views.setup_routes(app)
@@ -140,5 +142,5 @@ def create_console_app() -> web.Application:
     for part in console_parts():  # each feature's own pages (its record's `console`)
         part.setup(app)
     system.setup_routes(app)
-    app.router.add_static("/static/", STATIC)
+    app.router.add_static("/static/", STATIC, name="console-static")
     return app

@@ -166,7 +166,8 @@ def _image_host_ok(url: str, api_base: str) -> bool:
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https"):
         return False
-    return host.endswith(IMAGE_HOSTS) or parts.netloc == urlsplit(api_base).netloc
+    on_wecom = any(host == known or host.endswith("." + known) for known in IMAGE_HOSTS)
+    return on_wecom or parts.netloc == urlsplit(api_base).netloc
 
 
 async def qr_png(request: web.Request) -> web.StreamResponse:

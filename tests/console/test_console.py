@@ -313,3 +313,37 @@ async def test_the_dashboard_shows_rfm_segments_once_computed(
     async with browser.http.get(browser.base) as page:
         text = await page.text()
     assert "RFM 分层：各层客户数" in text and "重要价值客户" in text and "7 位有订单的客户" in text
+
+
+async def test_nothing_answers_without_a_session_but_sign_in_and_static_files(
+    console_bot: TestServer, console_settings: Settings, redis: Redis
+) -> None:
+    base = f"{console_settings.public_url}/console/"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}api/run", json={"key": "word.list"}) as answer:
+            assert answer.status == 401
+            assert (await answer.json())["error"] == "登录已过期，请刷新页面重新登录"
+        for path in ("audit", "system", "channels", "f/word", "welcomes/new", "nothing"):
+            async with http.get(f"{base}{path}", allow_redirects=False) as answer:
+                assert answer.status == 302, path  # off to sign in
+        async with http.get(f"{base}static/console.css") as answer:
+            assert answer.status == 200 and "text/css" in answer.content_type
+        for sneaky in ("static/..%2fapi/me", "static/%2e%2e/api/me", "auth/../api/me"):
+            async with http.get(f"{base}{sneaky}", allow_redirects=False) as answer:
+                assert answer.status in (302, 401, 403, 404), sneaky
+                assert "userid" not in await answer.text()
+    pattern = f"{_keys(console_settings).base}:console:*"
+    assert [key async for key in redis.scan_iter(match=pattern)] == []  # nothing anonymous kept
+
+
+def test_qr_images_come_only_from_wecom_or_the_api_host() -> None:
+    from bot.welcome.console import _image_host_ok
+
+    api = "https://qyapi.weixin.qq.com"
+    assert _image_host_ok("https://wework.qpic.cn/wwpic/abc/0", api)
+    assert _image_host_ok("https://p.qpic.cn/x/0", api)
+    assert not _image_host_ok("https://evilqpic.cn/x", api)
+    assert not _image_host_ok("https://qpic.cn.evil.com/x", api)
+    assert not _image_host_ok("file:///etc/passwd", api)
+    assert not _image_host_ok("http://169.254.169.254/latest", api)
+    assert _image_host_ok("http://127.0.0.1:9001/wwpic/sandbox/x/0", "http://127.0.0.1:9001")

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from bot.appkeys import SETTINGS
 from bot.features import console_parts
-from console_web import api, signin, system, views
+from console_web import api, media, signin, system, views
 from console_web.pages import STATIC, error_page, security_headers
 from console_web.session_keys import BODY_OF, ROLE_OF, SESSION_OF, ConsoleError, ok
 from sidebar_web.bodies import read_json
@@ -123,7 +123,10 @@ async def _authorise(request: web.Request, api_call: bool) -> web.StreamResponse
 @functools.cache
 def body_limits() -> dict[str, int]:
     """The features' larger body limits by path (their console parts')."""
-    return {path: size for part in console_parts() for path, size in part.body_limits.items()}
+    limits = {media.PATH: media.UPLOAD_BODY}
+    return limits | {
+        path: size for part in console_parts() for path, size in part.body_limits.items()
+    }
 
 
 async def me(request: web.Request) -> web.Response:
@@ -142,5 +145,6 @@ def create_console_app() -> web.Application:
     for part in console_parts():  # each feature's own pages (its record's `console`)
         part.setup(app)
     system.setup_routes(app)
+    media.setup_routes(app)
     app.router.add_static("/static/", STATIC, name="console-static")
     return app

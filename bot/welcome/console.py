@@ -236,5 +236,4 @@ PART = ConsolePart(
     (("welcomes", "欢迎语模板"), ("group-welcomes", "入群欢迎语"), ("channels", "渠道活码")),
     setup,
     {"welcome.add": PREVIEW, "welcome.edit": PREVIEW},  # the bubble as the customer sees it
-    {"/console/api/media/image": console_templates.UPLOAD_BODY},
 )

@@ -1,14 +1,13 @@
 """The console's welcome editor: every template with its scope and outcomes, and an editor for
-one (scope, name, text and its no-name version, time slots, attachments: images uploaded here,
-links and product cards) that saves through `WelcomeStore.save`, the same checks as chat and
-`scrm-bot welcome set`. Saves and deletions are audited as made in the console under the chat
-commands' change kind (`welcome`), so 撤销 takes them back the same way.
+one (scope, name, text and its no-name version, time slots, attachments: images uploaded
+through `console_web.media`, links and product cards) that saves through `WelcomeStore.save`,
+the same checks as chat and `scrm-bot welcome set`. Saves and deletions are audited as made in
+the console under the chat commands' change kind (`welcome`), so 撤销 takes them back the same
+way.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import asdict
 from typing import Any
@@ -18,17 +17,13 @@ from aiohttp import web
 from bot.admin.call import Call
 from bot.admin.session import AdminSession, Change
 from bot.appkeys import HANDLER_CONTEXT
-from bot.media import MediaError
 from bot.quoting import echo
 from bot.typed_input import InputProblems, build
-from bot.wecom import WeComError
 from bot.welcome.templates import SCOPE_NAMES, TemplateError, WelcomeTemplate, scope_label
 from console_web.pages import page
 from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
 from console_web.views import base_context
 
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-UPLOAD_BODY = 3 * 1024 * 1024  # the image as base64 in JSON
 OUTCOMES = (("sent", "已发送"), ("expired", "已过期"), ("failed", "失败"), ("blocked", "被拦截"))
 
 
@@ -125,31 +120,8 @@ async def delete(request: web.Request) -> web.Response:
     return _said(f"已删除欢迎语「{before.name}」。可在审计日志页「撤销」恢复。")
 
 
-async def upload_image(request: web.Request) -> web.Response:
-    """`{"name": "a.png", "data": <base64>}` → `{"ref", "url"}`: kept and uploaded to WeCom."""
-    data = request[BODY_OF]
-    name, encoded = data.get("name"), data.get("data")
-    if not isinstance(name, str) or not isinstance(encoded, str) or not encoded:
-        raise ConsoleError(400, "请选择一张 JPG 或 PNG 图片")
-    try:
-        content = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise ConsoleError(400, "图片内容无法读取，请重新选择") from None
-    if len(content) > MAX_IMAGE_BYTES:
-        raise ConsoleError(413, f"图片不能超过 {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
-    media = request.config_dict[HANDLER_CONTEXT].services.media
-    try:
-        ref = await media.add("image", name[:100], content)
-    except MediaError as exc:
-        return _said(str(exc), refused=True)
-    except WeComError as exc:
-        return _said(f"上传失败：错误码 {exc.errcode}：{exc.explanation}", refused=True)
-    return _said("已上传", ref=ref, url=f"../sidebar/media/{ref}")
-
-
 def setup(app: web.Application) -> None:
     app.router.add_get("/welcomes", welcomes_page)
     app.router.add_get(r"/welcomes/{id:new|[0-9a-z_-]{1,32}}", editor_page)
     app.router.add_post("/api/welcomes/save", save)
     app.router.add_post("/api/welcomes/delete", delete)
-    app.router.add_post("/api/media/image", upload_image)

@@ -10,6 +10,7 @@ from bot.admin.session import Change
 from bot.clock import corp_clock
 from bot.quoting import echo
 from scripts_library import admin_replace
+from scripts_library.console_products import undo_product
 from scripts_library.scripts import Script, ScriptError, ScriptStore
 
 FIELD_NAMES = {
@@ -266,5 +267,6 @@ PART = AdminPart(
         "script.replace": admin_replace.replace_text,
     },
     previews={"script.delete": preview_delete, "script.replace": admin_replace.preview},
-    undo={"script": undo, "scripts": admin_replace.undo},
+    # product: the console's product page
+    undo={"script": undo, "scripts": admin_replace.undo, "product": undo_product},
 )

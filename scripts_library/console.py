@@ -24,6 +24,7 @@ from console_web.pages import page
 from console_web.part import ConsolePart
 from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
 from console_web.views import base_context
+from scripts_library import console_products
 from scripts_library.scripts import Script, ScriptError
 from scripts_library.transfer import ImportProblems, export_text, import_rows, rows_of
 
@@ -136,6 +137,7 @@ async def import_file(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    console_products.setup(app)
     app.router.add_get("/scripts", scripts_page)
     app.router.add_get(r"/scripts/{id:[0-9a-f]{8}}", script_page)
     app.router.add_get("/scripts/export", export)
@@ -143,7 +145,7 @@ def setup(app: web.Application) -> None:
 
 
 PART = ConsolePart(
-    (("scripts", "话术库"),),
+    (("scripts", "话术库"), ("products", "商品")),
     setup,
     body_limits={"/console/api/scripts/import": MAX_IMPORT_BYTES},
 )

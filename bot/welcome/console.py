@@ -25,7 +25,7 @@ from bot.context import HandlerContext
 from bot.wecom import WeComError
 from bot.welcome import console_group, console_preview, console_templates
 from bot.welcome.channel_refs import ChannelReferences
-from bot.welcome.channels import Channel
+from bot.welcome.channels import Channel, StaffSlot
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.templates import TemplateError
 from console_web.pages import page
@@ -34,6 +34,7 @@ from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
 from console_web.views import base_context
 
 QR_BYTES = 1024 * 1024
+MAX_SLOTS = 20
 QR_SECONDS = 5.0
 _ID = re.compile(r"[0-9a-f]{6}")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
@@ -70,6 +71,7 @@ def _form(data: dict[str, Any], stored: Channel | None) -> Channel:
     if not (limit.strip() or "0").isdigit() or len(limit) > 6:
         raise ConsoleError(400, "每日添加上限应是 0 或正整数（0 表示不限）")
     users = _ids(data.get("users", ""), "接待员工", _USERID)
+    slots = _slots(data.get("slots", []))
     backup = _ids(data.get("backup", ""), "备用员工", _USERID)
     tags = _ids(data.get("tags", ""), "自动打标签", _TAGID)
     daily_limit = int(limit.strip() or "0")
@@ -83,7 +85,29 @@ def _form(data: dict[str, Any], stored: Channel | None) -> Channel:
         tags=tags,
         daily_limit=daily_limit,
         skip_verify=skip_verify,
+        slots=slots,
     )
+
+
+def _slots(raw: Any) -> list[StaffSlot]:
+    """Rotation slots from the form: [{users, weekdays, start, end}] (checked again on save)."""
+    if not isinstance(raw, list) or len(raw) > MAX_SLOTS:
+        raise ConsoleError(400, f"轮值时段最多 {MAX_SLOTS} 个")
+    slots = []
+    for n, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            raise ConsoleError(400, f"第 {n} 个轮值时段格式不对")
+        weekdays, start, end = item.get("weekdays", []), item.get("start", ""), item.get("end", "")
+        if not (
+            isinstance(weekdays, list)
+            and all(isinstance(d, int) and not isinstance(d, bool) for d in weekdays)
+            and isinstance(start, str)
+            and isinstance(end, str)
+        ):
+            raise ConsoleError(400, f"第 {n} 个轮值时段格式不对")
+        users = _ids(item.get("users", ""), f"第 {n} 个轮值时段的员工", _USERID)
+        slots.append(StaffSlot(users, weekdays, start, end))
+    return slots
 
 
 async def _audited(request: web.Request, before: Channel | None, after: Channel | None) -> None:
@@ -113,7 +137,8 @@ async def channels_page(request: web.Request) -> web.Response:
         adds = await store.adds_today(channel.id, day)
         staff = [await names.staff_for_admins(u) for u in channel.users]
         backup = [await names.staff_for_admins(u) for u in channel.backup]
-        rows.append((channel, staff, backup, sum(adds.values())))
+        welcome = await ctx.services.welcomes.choose_exact("channel", channel.state)
+        rows.append((channel, staff, backup, sum(adds.values()), welcome))
     return page("channels.html", **base_context(request, "channels"), rows=rows)
 
 

@@ -9,6 +9,7 @@ way.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -24,6 +25,7 @@ from console_web.pages import page
 from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
 from console_web.views import base_context
 
+_TARGET = re.compile(r"[A-Za-z0-9_:.@-]{1,64}")
 OUTCOMES = (("sent", "已发送"), ("expired", "已过期"), ("failed", "失败"), ("blocked", "被拦截"))
 
 
@@ -60,11 +62,19 @@ async def editor_page(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
     products = [{"id": p.id, "name": p.name} for p in await ctx.services.products.list()]
     data = asdict(template) if template else None
+    scope, target = request.query.get("scope", ""), request.query.get("target", "")
+    # a new channel welcome opened from the channel page: its scope and state filled in
+    prefill = (
+        {"scope": scope, "target": target}
+        if template is None and scope in SCOPE_NAMES and _TARGET.fullmatch(target)
+        else None
+    )
     return page(
         "welcome.html",
         **base_context(request, "welcomes"),
         template=template,
         data=json.dumps(data, ensure_ascii=False),
+        prefill=json.dumps(prefill, ensure_ascii=False),
         products=json.dumps(products, ensure_ascii=False),
         scopes=list(SCOPE_NAMES.items()),
     )

@@ -181,13 +181,33 @@
     });
   }
 
+  // rows of rotation slots inside a form: added from the page's template, sent as a list
+  const slotTemplate = document.getElementById("slot-template");
+  document.querySelectorAll(".slot-rows").forEach((box) => {
+    const hook = (row) => row.querySelector(".remove-slot").addEventListener("click", () => row.remove());
+    box.querySelectorAll(".slot").forEach(hook);
+    box.querySelector(".add-slot").addEventListener("click", () => {
+      const row = slotTemplate.content.firstElementChild.cloneNode(true);
+      hook(row);
+      box.querySelector(".slots").append(row);
+    });
+  });
+  const slotsOf = (form) => [...form.querySelectorAll(".slot")].map((row) => ({
+    users: row.querySelector('[name="slot_users"]').value,
+    weekdays: [...row.querySelectorAll('[name="slot_weekday"]:checked')].map((box) => Number(box.value)),
+    start: row.querySelector('[name="slot_start"]').value,
+    end: row.querySelector('[name="slot_end"]').value,
+  }));
+
   document.querySelectorAll("form.json-form").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = {};
       form.querySelectorAll("input[name], textarea[name], select[name]").forEach((el) => {
+        if (el.name.startsWith("slot_")) return;
         body[el.name] = el.type === "checkbox" ? el.checked : el.value;
       });
+      if (form.querySelector(".slot-rows")) body.slots = slotsOf(form);
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
       const data = await post(form.dataset.post, body);

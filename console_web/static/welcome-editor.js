@@ -118,6 +118,8 @@
     option.textContent = product.name;
     document.getElementById("w-product").append(option);
   });
+  const prefill = JSON.parse(form.dataset.prefill || "null");
+  if (!loaded && prefill) { field("scope").value = prefill.scope; field("target").value = prefill.target; }
   if (loaded) {
     ["scope", "target", "name", "text", "text_without_name"].forEach((name) => { field(name).value = loaded[name] || ""; });
     loaded.slots.forEach(addSlot);

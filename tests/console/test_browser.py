@@ -193,6 +193,15 @@ async def test_a_channel_code_is_created_and_its_qr_code_shown_for_print(
     saved = tmp_path / "qr.png"
     await (await download.value).save_as(str(saved))
     assert saved.read_bytes().startswith(b"\x89PNG")
+    # a weekend rotation slot, added in the edit form
+    card = page.locator("section.channel")
+    await card.locator("summary").click()
+    edit = card.locator("form.json-form")
+    await edit.locator(".add-slot").click()
+    await edit.locator('[name="slot_users"]').fill("lisi")
+    await edit.locator('[name="slot_weekday"][value="6"]').check()
+    await edit.locator('button[type="submit"]').click()
+    await page.locator("section.channel").filter(has_text="轮值时段 1 个").wait_for()
     assert await fits(page, width)
     await shoot(page, f"console-channels-{width}.png", tmp_path)
     assert page.errors == []

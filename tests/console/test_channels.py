@@ -131,3 +131,40 @@ async def test_the_welcome_preview_renders_for_a_sample_customer_and_says_what_a
     viewer = await sign_in("viewer1")
     status, _ = await viewer.post("api/welcome/preview", {"text": "你好"})
     assert status == 403
+
+
+async def test_rotation_slots_and_the_channel_s_welcome(
+    console_bot: TestServer,
+    console_settings: Settings,
+    sign_in: SignIn,
+    redis: Redis,
+) -> None:
+    store, _ = _stores(console_settings, redis)
+    browser = await sign_in("admin1")
+    weekend = {"users": "lisi", "weekdays": [6, 7], "start": "09:00", "end": "18:00"}
+    form = {"name": "周末海报", "users": "zhangsan", "slots": [weekend]}
+    status, saved = await browser.post("api/channels/save", form)
+    assert status == 200 and not saved["refused"], saved
+    [channel] = await store.list()
+    assert [(s.users, s.weekdays, s.start) for s in channel.slots] == [(["lisi"], [6, 7], "09:00")]
+    async with browser.http.get(f"{browser.base}channels") as page:
+        text = await page.text()
+    target = channel.state.replace(":", "%3A")
+    assert "轮值时段 1 个" in text and f"welcomes/new?scope=channel&amp;target={target}" in text
+    async with browser.http.get(
+        f"{browser.base}welcomes/new", params={"scope": "channel", "target": channel.state}
+    ) as page:
+        assert f"&#34;target&#34;: &#34;{channel.state}&#34;" in await page.text()
+
+    for slots, said in (
+        ([weekend | {"users": ""}], "第 1 个时段没有员工"),
+        ([weekend | {"start": "25:00"}], "第 1 个时段"),
+        ([weekend | {"weekdays": ["六"]}], "第 1 个轮值时段格式不对"),
+        ("every day", "轮值时段最多"),
+    ):
+        _, answer = await browser.post(
+            "api/channels/save", form | {"id": channel.id, "slots": slots}
+        )
+        message = answer.get("error") or answer["reply"]
+        assert said in message, (slots, answer)
+    assert [s.users for s in (await store.get(channel.id)).slots] == [["lisi"]]  # type: ignore[union-attr]

@@ -43,17 +43,19 @@ async def _save(call: Call, script: Script) -> Script:
         raise CommandError(f"没有保存：{exc}") from None
 
 
+def script_added(script: Script) -> Change:
+    """The change `话术 新增` records (and `scrm-bot scripts add` with it)."""
+    return Change(
+        "script", script.id, None, asdict(script), f"新增话术 {script.id}「{script.title}」"
+    )
+
+
 async def add(cmd: Parsed, call: Call) -> str:
     category = "/".join(part.strip() for part in cmd["category"].split("/"))
     script = await _save(
         call, Script(id="", category=category, title=cmd["title"], text=cmd["text"])
     )
-    await call.session.changed(
-        "script.add",
-        Change(
-            "script", script.id, None, asdict(script), f"新增话术 {script.id}「{script.title}」"
-        ),
-    )
+    await call.session.changed("script.add", script_added(script))
     preview = call.quote(script.text, 120)
     return f"已新增话术，编号 {script.id}\n{script.category} · {script.title}\n{preview}"
 

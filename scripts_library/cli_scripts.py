@@ -7,9 +7,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from bot.cli.audit import note
 from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.text.guard import TextGuard
+from scripts_library.admin import script_added
 from scripts_library.scripts import Script, ScriptError, ScriptStore, Visibility
 from scripts_library.transfer import export_text, import_file
 
@@ -66,9 +68,9 @@ async def _scripts(args: argparse.Namespace, store: ScriptStore, guard: TextGuar
         rows = [s for s in await store.all() if s.category.startswith(args.category)]
         print_json([asdict(s) for s in rows])
     elif args.action == "add":
-        print_json(
-            asdict(await store.save(_changed(Script("", "", "", ""), args), _author(args), guard))
-        )
+        added = await store.save(_changed(Script("", "", "", ""), args), _author(args), guard)
+        note(args, "script.add", script_added(added))  # audited as `话术 新增` records it
+        print_json(asdict(added))
     elif args.action == "import":
         result = await import_file(store, args.file, _author(args), guard, dry_run=args.dry_run)
         print_json(result | {"dry_run": args.dry_run})

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Awaitable, Sequence
 
 from bot.admin.audit import AuditLog
+from bot.admin.session import Change
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.storage.client import open_redis
@@ -91,14 +92,40 @@ def _quoted(token: str) -> str:
     return token if token and not _SHELL_SPECIAL.search(token) else shlex.quote(token)
 
 
+NOTED = "audit_changes"  # where a command notes its changes on its `args`
+
+
+def note(args: argparse.Namespace, action: str, change: Change) -> None:
+    """Record `change` as admin chat records the same change (its action, item, summary, before
+    and after), instead of the command line: a command with a chat twin says what it changed
+    the way the chat command does, so the audit log reads alike whichever way it was made."""
+    noted: list[tuple[str, Change]] = getattr(args, NOTED, None) or []
+    noted.append((action, change))
+    setattr(args, NOTED, noted)
+
+
 async def record(settings: Settings, args: argparse.Namespace, argv: Sequence[str]) -> None:
-    """The audit entry of a command that changed settings."""
-    target = getattr(args, "id", "") or str(getattr(args, "file", "") or "")
+    """The audit entry of a command that changed settings: each change it noted, else the
+    command line."""
     keys = RedisKeys(settings.corp_id, settings.key_prefix)
     async with open_redis(settings.redis_url, settings.data_dir) as (redis, _url):
-        await AuditLog(redis, keys).record(
-            args.actor, "cli", f"{args.command}.{args.action}", target, command_line(argv)
-        )
+        audit = AuditLog(redis, keys)
+        noted: list[tuple[str, Change]] = getattr(args, NOTED, None) or []
+        for action, change in noted:
+            await audit.record(
+                args.actor,
+                "cli",
+                action,
+                change.target,
+                change.summary,
+                before=change.before,
+                after=change.after,
+            )
+        if not noted:
+            target = getattr(args, "id", "") or str(getattr(args, "file", "") or "")
+            await audit.record(
+                args.actor, "cli", f"{args.command}.{args.action}", target, command_line(argv)
+            )
 
 
 async def audited(

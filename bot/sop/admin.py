@@ -34,18 +34,15 @@ async def _switch(call: Call, rule_id: str, enabled: bool) -> SopRule:
     before = await call.ctx.services.sops.get(rule_id)
     rule = await _set_enabled(call, rule_id, enabled)
     was = before.enabled if before is not None else not enabled
-    verb = "恢复" if enabled else "暂停"
-    await call.session.changed(
-        f"sop.{'resume' if enabled else 'pause'}",
-        Change(
-            "sop",
-            rule.id,
-            {"enabled": was},
-            {"enabled": enabled},
-            f"{verb} SOP {rule.id}「{rule.name}」",
-        ),
-    )
+    await call.session.changed(f"sop.{'resume' if enabled else 'pause'}", sop_switched(rule, was))
     return rule
+
+
+def sop_switched(rule: SopRule, was: bool) -> Change:
+    """The change `SOP 暂停` / `恢复` records (and `scrm-bot sop pause` / `resume` with it)."""
+    verb = "恢复" if rule.enabled else "暂停"
+    summary = f"{verb} SOP {rule.id}「{rule.name}」"
+    return Change("sop", rule.id, {"enabled": was}, {"enabled": rule.enabled}, summary)
 
 
 async def sop_pause(cmd: Parsed, call: Call) -> str:

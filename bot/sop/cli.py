@@ -6,8 +6,10 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
+from bot.cli.audit import note
 from bot.cli.output import AdminServices, admin_services, print_json, reporting
 from bot.config import Settings
+from bot.sop.admin import sop_switched
 from bot.sop.rules import SopError, SopRule
 from bot.typed_input import build, read_json_object
 
@@ -52,7 +54,10 @@ async def _run(services: AdminServices, args: argparse.Namespace) -> int:
         guard = await services.outgoing_guard()
         print_json(asdict(await store.save(_from_file(args.file), _author(args), guard)))
     elif args.action in ("pause", "resume"):
+        before = await store.get(args.id)
         rule = await store.set_enabled(args.id, args.action == "resume", _author(args))
+        was = before.enabled if before is not None else not rule.enabled
+        note(args, f"sop.{args.action}", sop_switched(rule, was))  # as `SOP 暂停` records it
         print_json({"id": rule.id, "enabled": rule.enabled})
     elif args.action == "remove":
         await store.delete(args.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot.admin.call import AdminPart, Call, CommandError
 from bot.admin.grammar import Noun, Parsed, Spec
@@ -41,6 +42,15 @@ def category_name(category: str) -> str:
     return label(category)
 
 
+def words_added(category: str, words: list[str], before: dict[str, str], report: Any) -> Change:
+    """The change `敏感词 新增` records (and `scrm-bot words add` with it): the words of
+    `category` the library took, and the categories they had before."""
+    refused = {word for _, word, _ in report.refused}
+    after = {w: category for w in words if w not in refused}
+    summary = f"新增敏感词（{category_name(category)}）{len(after)} 个"
+    return Change("words", category, before, after, summary)
+
+
 async def add(cmd: Parsed, call: Call) -> str:
     try:
         category = category_of(cmd["category"])
@@ -57,18 +67,9 @@ async def add(cmd: Parsed, call: Call) -> str:
             refused += f"；等共 {len(report.refused)} 个"
         if not report.added and not report.already:
             raise CommandError(f"没有新增：{refused}")
-    accepted = [w for w in words if w not in {word for _, word, _ in report.refused}]
-    after = dict.fromkeys(accepted, category)
-    await call.session.changed(
-        "word.add",
-        Change(
-            "words",
-            category,
-            before,
-            after,
-            f"新增敏感词（{category_name(category)}）{len(accepted)} 个",
-        ),
-    )
+    change = words_added(category, words, before, report)
+    accepted = list(change.after)
+    await call.session.changed("word.add", change)
     lines = [f"已加入「{category_name(category)}」：{'、'.join(accepted)}"]
     if len(before) > len(moved):
         lines.append(f"其中 {len(before) - len(moved)} 个原来就在这一类")

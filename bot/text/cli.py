@@ -9,11 +9,13 @@ from pathlib import Path
 import aiohttp
 from redis.asyncio import Redis
 
+from bot.cli.audit import note
 from bot.cli.output import print_json, reporting
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.quoting import echo
 from bot.storage.client import open_redis
+from bot.text.admin import words_added
 from bot.text.hygiene import check_word
 from bot.text.intercept_auto import InterceptSyncer, read_state
 from bot.text.lexicon import word_problem
@@ -96,7 +98,12 @@ async def _run(
     keys: RedisKeys,
 ) -> int:
     if args.action == "add":
+        words = list(dict.fromkeys(word.strip() for word in args.words if word.strip()))
+        before = await library.categories(words)
         report = await library.add((n, w, args.category) for n, w in enumerate(args.words, 1))
+        if report.added or report.already:  # audited as `敏感词 新增` records it
+            change = words_added(category_of(args.category), words, before, report)
+            note(args, "word.add", change)
         print_json(report.as_dict())
         return 0 if not report.refused else 1
     if args.action == "remove":

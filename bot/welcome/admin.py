@@ -86,6 +86,18 @@ async def _save_template(call: Call, template: WelcomeTemplate) -> WelcomeTempla
         raise CommandError(f"没有保存：{exc}") from None
 
 
+def welcome_changed(before: WelcomeTemplate | None, after: WelcomeTemplate) -> Change:
+    """The change `欢迎语 新增` / `修改` records (and `scrm-bot welcome set` with it)."""
+    verb = "修改" if before else "新增"
+    return Change(
+        "welcome",
+        after.id,
+        json.loads(before.to_json()) if before else None,
+        json.loads(after.to_json()),
+        f"{verb}欢迎语 {after.id}「{after.name}」",
+    )
+
+
 async def welcome_add(cmd: Parsed, call: Call) -> str:
     scope, target = scope_of(cmd["scope"])
     holder = await _store(call).choose_exact(scope, target)
@@ -96,26 +108,14 @@ async def welcome_add(cmd: Parsed, call: Call) -> str:
         )
     template = WelcomeTemplate("", cmd["name"], scope, target, cmd["text"])
     t = await _save_template(call, template)
-    await call.session.changed(
-        "welcome.add",
-        Change("welcome", t.id, None, json.loads(t.to_json()), f"新增欢迎语 {t.id}「{t.name}」"),
-    )
+    await call.session.changed("welcome.add", welcome_changed(None, t))
     return f"已新增欢迎语，编号 {t.id}\n{scope_label(t)} · {t.name}\n{call.quote(t.text, 120)}"
 
 
 async def welcome_edit(cmd: Parsed, call: Call) -> str:
     before = await _template(call, cmd["id"])
     after = await _save_template(call, replace(before, text=cmd["text"]))
-    await call.session.changed(
-        "welcome.edit",
-        Change(
-            "welcome",
-            after.id,
-            json.loads(before.to_json()),
-            json.loads(after.to_json()),
-            f"修改欢迎语 {after.id}「{after.name}」",
-        ),
-    )
+    await call.session.changed("welcome.edit", welcome_changed(before, after))
     return f"已修改欢迎语 {after.id}「{after.name}」。发送「撤销」可改回。"
 
 

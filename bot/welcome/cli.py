@@ -14,11 +14,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bot.cli.audit import note
 from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.media import MediaError, MediaLibrary
 from bot.text.guard import TextGuard
 from bot.typed_input import build, read_json_object
+from bot.welcome.admin import welcome_changed
 from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import Channel, ChannelStore
 from bot.welcome.contact_ways import ChannelManager
@@ -137,7 +139,11 @@ async def _welcome(
         if not template.id:  # "set" replaces the template of that scope, if there is one
             holder = await store.choose_exact(template.scope, template.target)
             template.id = holder.id if holder else ""
-        print_json(asdict(await store.save(template, guard)))
+        before = await store.get(template.id) if template.id else None
+        saved = await store.save(template, guard)
+        # audited as `欢迎语 新增` / `修改` records it
+        note(args, "welcome.edit" if before else "welcome.add", welcome_changed(before, saved))
+        print_json(asdict(saved))
     elif args.action == "remove":
         print_json({"removed": await store.delete(args.id)})
     else:

@@ -161,7 +161,8 @@ async def test_the_same_change_by_console_chat_and_cli_is_stored_and_audited_ali
     assert "已加入「竞品」：乙品牌" in reply
     for key, value in cli_env(console_settings).items():
         monkeypatch.setenv(key, value)
-    assert await asyncio.to_thread(cli_main, ["words", "add", "丙品牌", "--category", "竞品"]) == 0
+    argv = ["--by", "admin1", "words", "add", "丙品牌", "--category", "竞品"]
+    assert await asyncio.to_thread(cli_main, argv) == 0
 
     stored = await WordLibrary(redis, keys).categories(["甲品牌", "乙品牌", "丙品牌"])
     assert len(set(stored.values())) == 1 and set(stored) == {"甲品牌", "乙品牌", "丙品牌"}
@@ -175,7 +176,14 @@ async def test_the_same_change_by_console_chat_and_cli_is_stored_and_audited_ali
     assert console_entry.after == {"甲品牌": stored["甲品牌"]}
     assert chat_entry.after == {"乙品牌": stored["乙品牌"]}
     assert console_entry.how == "管理后台" and chat_entry.how == "管理员对话"
-    assert cli_entry.how == "命令行" and "丙品牌" in cli_entry.summary
+    # and the CLI's entry is chat's too: same action, actor (--by), summary, item before/after
+    assert (cli_entry.action, cli_entry.actor, cli_entry.summary) == (
+        chat_entry.action,
+        chat_entry.actor,
+        chat_entry.summary,
+    )
+    assert cli_entry.after == {"丙品牌": stored["丙品牌"]} and cli_entry.before == {}
+    assert cli_entry.how == "命令行"
 
 
 async def test_a_destructive_command_asks_first_and_undo_takes_it_back(

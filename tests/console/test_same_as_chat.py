@@ -1,6 +1,7 @@
-"""A change made in the console is the change admin chat makes: for each feature with admin
-commands, the same command through both stores the same kind of item and writes the same audit
-entry (action, actor, summary), apart from how it was made."""
+"""A change made in the console is the change admin chat makes, and the CLI's twin command
+makes: for each feature, the same command through each stores the same kind of item and writes
+the same audit entry (action, actor, summary, the item before and after), apart from how it was
+made."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from redis.asyncio import Redis
 
 from bot.admin.audit import AuditLog
 from bot.appkeys import HANDLER_CONTEXT
+from bot.cli import main as cli_main
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from tests.console.conftest import SignIn
+from tests.helpers import cli_env
 
 
 async def _script_titles(ctx: HandlerContext) -> set[str]:
@@ -34,20 +37,42 @@ async def _allowed(ctx: HandlerContext) -> set[str]:
 
 
 Stored = Callable[[HandlerContext], Awaitable[set[str]]]
-CASES: list[tuple[str, dict[str, str], str, Stored, set[str]]] = [
+CLI_SCRIPT = [
+    "scripts",
+    "add",
+    "--category",
+    "售后/退货",
+    "--title",
+    "退货丙",
+    "--text",
+    "退货说明",
+]
+CLI_WELCOME = [
+    "welcome",
+    "set",
+    "--scope",
+    "staff",
+    "--target",
+    "admin1",
+    "--name",
+    "王管理的欢迎语",
+]
+CASES: list[tuple[str, dict[str, str], str, Stored, set[str], list[str] | None]] = [
     (
         "script.add",
         {"category": "售后/退货", "title": "退货甲", "text": "退货请在订单页申请"},
         "话术 新增 售后/退货 | 退货乙 | 退货请在订单页申请",
         _script_titles,
-        {"退货甲", "退货乙"},
+        {"退货甲", "退货乙", "退货丙"},
+        CLI_SCRIPT,
     ),
     (
         "welcome.add",
         {"scope": "员工 zhangsan", "name": "张三的欢迎语", "text": "您好，我是张三"},
         "欢迎语 新增 员工 lisi | 李四的欢迎语 | 您好，我是李四",
         _welcome_names,
-        {"张三的欢迎语", "李四的欢迎语"},
+        {"张三的欢迎语", "李四的欢迎语", "王管理的欢迎语"},
+        [*CLI_WELCOME, "--text", "您好，我是王管理"],
     ),
     (
         "word.allow",
@@ -55,6 +80,7 @@ CASES: list[tuple[str, dict[str, str], str, Stored, set[str]]] = [
         "敏感词 放行 最好的朋友",
         _allowed,
         {"最好的选择", "最好的朋友"},
+        None,  # `words allow` records its command line
     ),
 ]
 
@@ -77,18 +103,20 @@ def _shape(summary: str) -> str:
     return re.sub(r"「[^」]*」|[0-9a-f]{8}|[A-Za-z]+\b", "…", summary)
 
 
-@pytest.mark.parametrize(("key", "values", "chat", "stored", "made"), CASES)
-async def test_console_and_chat_make_the_same_change(
+@pytest.mark.parametrize(("key", "values", "chat", "stored", "made", "cli"), CASES)
+async def test_console_chat_and_cli_make_the_same_change(
     key: str,
     values: dict[str, str],
     chat: str,
     stored: Stored,
     made: set[str],
+    cli: list[str] | None,
     console_bot: TestServer,
     console_settings: Settings,
     live_sandbox: Sandbox,
     sign_in: SignIn,
     redis: Redis,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     audit = AuditLog(redis, RedisKeys(console_settings.corp_id, console_settings.key_prefix))
     browser = await sign_in("admin1")
@@ -106,4 +134,12 @@ async def test_console_and_chat_make_the_same_change(
     assert chat_entry.action == console_entry.action == key
     assert chat_entry.actor == console_entry.actor == "admin1"
     assert _shape(chat_entry.summary) == _shape(console_entry.summary)
+    if cli is not None:
+        for name, value in cli_env(console_settings).items():
+            monkeypatch.setenv(name, value)
+        assert await asyncio.to_thread(cli_main, ["--by", "admin1", *cli]) == 0
+        [cli_entry] = await audit.latest(1)
+        assert (cli_entry.via, cli_entry.action, cli_entry.actor) == ("cli", key, "admin1")
+        assert _shape(cli_entry.summary) == _shape(chat_entry.summary)
+        assert cli_entry.before is None and isinstance(cli_entry.after, dict)
     assert made <= await stored(console_bot.app[HANDLER_CONTEXT])

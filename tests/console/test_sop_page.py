@@ -89,3 +89,36 @@ async def test_bad_rules_are_refused_in_chinese_and_nothing_is_saved(
     status, answer = await browser.post("api/sops/delete", {"id": "nope"})
     assert status == 404
     assert await store.all() == []
+
+
+async def test_pausing_by_console_chat_and_cli_is_audited_alike(
+    console_bot: TestServer,
+    console_settings: Settings,
+    sign_in: SignIn,
+    redis: Redis,
+    monkeypatch: Any,
+) -> None:
+    import asyncio
+
+    from bot.cli import main as cli_main
+    from tests.helpers import cli_env
+
+    store = _store(console_settings, redis, console_bot)
+    audit = AuditLog(redis, RedisKeys(console_settings.corp_id, console_settings.key_prefix))
+    browser = await sign_in("admin1")
+    _, saved = await browser.post("api/sops/save", {"rule": RULE})
+    assert not saved["refused"]
+    [rule] = await store.all()
+    paused = await browser.run("sop.pause", id=rule.id)
+    assert not paused["refused"] and not (await store.get(rule.id)).enabled  # type: ignore[union-attr]
+    for name, value in cli_env(console_settings).items():
+        monkeypatch.setenv(name, value)
+    assert await asyncio.to_thread(cli_main, ["--by", "admin1", "sop", "resume", rule.id]) == 0
+    assert await asyncio.to_thread(cli_main, ["--by", "admin1", "sop", "pause", rule.id]) == 0
+    by_cli_pause, by_cli_resume, by_console = await audit.latest(3)
+    assert (by_console.via, by_cli_pause.via, by_cli_resume.via) == ("console", "cli", "cli")
+    for entry in (by_console, by_cli_pause):
+        assert (entry.action, entry.actor) == ("sop.pause", "admin1")
+        assert (entry.before, entry.after) == ({"enabled": True}, {"enabled": False})
+    assert by_console.summary == by_cli_pause.summary == f"暂停 SOP {rule.id}「新客关怀」"
+    assert by_cli_resume.action == "sop.resume" and by_cli_resume.after == {"enabled": True}

@@ -41,6 +41,11 @@ async def tag_rules(cmd: Parsed, call: Call) -> str:
     return "\n".join(lines)
 
 
+def tag_rule_added(rule: TagRule) -> Change:
+    """The change `标签规则 新增` records (and `scrm-bot tags set` of a new rule with it)."""
+    return Change("tagrule", rule.id, None, asdict(rule), f"新增标签规则 {rule.id}「{rule.name}」")
+
+
 async def tag_rule_add(cmd: Parsed, call: Call) -> str:
     group, slash, name = cmd["tag"].partition("/")
     if not slash or not group.strip() or not name.strip():
@@ -51,10 +56,7 @@ async def tag_rule_add(cmd: Parsed, call: Call) -> str:
         rule = await call.ctx.services.tag_rules.save(rule)
     except RuleError as exc:
         raise CommandError(f"没有保存：{exc}") from None
-    await call.session.changed(
-        "tagrule.add",
-        Change("tagrule", rule.id, None, asdict(rule), f"新增标签规则 {rule.id}「{rule.name}」"),
-    )
+    await call.session.changed("tagrule.add", tag_rule_added(rule))
     words = "、".join(rule.keywords)
     tag = f"{rule.tag_group}/{rule.tag_name}"
     return f"已新增标签规则，编号 {rule.id}：客户说到「{words}」时打上 {tag}。"

@@ -6,8 +6,10 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
+from bot.cli.audit import note
 from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.config import Settings
+from bot.tagging.admin import tag_rule_added
 from bot.tagging.rules import RuleMatcher, TagRule
 from bot.tagging.store import TagRuleStore
 from bot.typed_input import build, read_json_object
@@ -54,7 +56,12 @@ async def _rules(args: argparse.Namespace, store: TagRuleStore) -> int:
     if args.action == "rules":
         print_json([asdict(r) for r in await store.all()])
     elif args.action == "set":
-        print_json(asdict(await store.save(_rule(args))))
+        rule = _rule(args)
+        new = not rule.id or await store.get(rule.id) is None
+        saved = await store.save(rule)
+        if new:  # audited as `标签规则 新增` records it
+            note(args, "tagrule.add", tag_rule_added(saved))
+        print_json(asdict(saved))
     elif args.action == "remove":
         await store.delete(args.id)
         print_json({"removed": args.id})

@@ -32,6 +32,10 @@ async def _welcome_names(ctx: HandlerContext) -> set[str]:
     return {template.name for template in await ctx.services.welcomes.list()}
 
 
+async def _rule_names(ctx: HandlerContext) -> set[str]:
+    return {rule.name for rule in await ctx.services.tag_rules.all()}
+
+
 async def _allowed(ctx: HandlerContext) -> set[str]:
     return set((await ctx.services.words.snapshot()).allow)
 
@@ -73,6 +77,25 @@ CASES: list[tuple[str, dict[str, str], str, Stored, set[str], list[str] | None]]
         _welcome_names,
         {"张三的欢迎语", "李四的欢迎语", "王管理的欢迎语"},
         [*CLI_WELCOME, "--text", "您好，我是王管理"],
+    ),
+    (
+        "tagrule.add",
+        {"name": "问价甲", "tag": "意向/高意向", "keywords": "多少钱 价格"},
+        "标签规则 新增 问价乙 | 意向/高意向 | 优惠",
+        _rule_names,
+        {"问价甲", "问价乙", "问价丙"},
+        [
+            "tags",
+            "set",
+            "--name",
+            "问价丙",
+            "--keywords",
+            "打折",
+            "--group",
+            "意向",
+            "--tag",
+            "高意向",
+        ],
     ),
     (
         "word.allow",

@@ -22,10 +22,11 @@ from bot.clock import corp_clock
 from bot.quoting import echo
 from console_web.pages import page
 from console_web.part import ConsolePart
+from console_web.preview import preview as preview_text
 from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
 from console_web.views import base_context
 from scripts_library import console_products
-from scripts_library.scripts import Script, ScriptError
+from scripts_library.scripts import MAX_TEXT_BYTES, VARIABLES, Script, ScriptError
 from scripts_library.transfer import ImportProblems, export_text, import_rows, rows_of
 
 MAX_IMPORT_BYTES = 6 * 1024 * 1024  # a 4 MB file's text, as JSON
@@ -136,8 +137,14 @@ async def import_file(request: web.Request) -> web.Response:
     return ok({"reply": reply, "refused": False, "code": ""})
 
 
+async def preview(request: web.Request) -> web.Response:
+    """A script's text as the customer will see it, while it is edited."""
+    return await preview_text(request, "话术", VARIABLES, MAX_TEXT_BYTES)
+
+
 def setup(app: web.Application) -> None:
     console_products.setup(app)
+    app.router.add_post("/api/scripts/preview", preview)
     app.router.add_get("/scripts", scripts_page)
     app.router.add_get(r"/scripts/{id:[0-9a-f]{8}}", script_page)
     app.router.add_get("/scripts/export", export)
@@ -147,5 +154,6 @@ def setup(app: web.Application) -> None:
 PART = ConsolePart(
     (("scripts", "话术库"), ("products", "商品")),
     setup,
+    {"script.add": "api/scripts/preview"},  # the 话术 page's 新增 form previews its text
     body_limits={"/console/api/scripts/import": MAX_IMPORT_BYTES},
 )

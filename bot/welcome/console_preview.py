@@ -1,57 +1,17 @@
-"""The console's live preview of a welcome text: as the customer will see it (a chat bubble,
-rendered for a sample customer), with its size against WeCom's limit and the same problems a
-save would refuse it for (syntax, unknown variables, sensitive words), while the admin types.
-
-Bounded like a save: the text is at most the command bound, its size is checked before it is
-parsed, and rendering is the template language's own (bounded in time and output)."""
+"""The console's live preview of a welcome text (`console_web.preview` with the welcome's
+variables and WeCom's 4,000-byte limit)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.admin.call import Call
-from bot.admin.session import AdminSession
-from bot.appkeys import HANDLER_CONTEXT
-from bot.clock import corp_now
-from bot.templating.language import TemplateProblem
-from bot.templating.render import render, text_problem
-from bot.wecom.limits import WELCOME_TEXT_BYTES as MAX_TEXT_BYTES
+from bot.wecom.limits import WELCOME_TEXT_BYTES
 from bot.welcome.templates import VARIABLES
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
-
-MAX_CHARS = 20_000
-SAMPLE_CUSTOMER, SAMPLE_CHANNEL = "王小明", "春季海报"
+from console_web.preview import preview as preview_text
 
 
 async def preview(request: web.Request) -> web.Response:
-    """`{"text": …}` → `{"bubble", "bytes", "limit", "problem"}` (problem "" when it would save)."""
-    text = request[BODY_OF].get("text")
-    if not isinstance(text, str):
-        raise ConsoleError(400, "请填写欢迎语内容")
-    if len(text) > MAX_CHARS:
-        raise ConsoleError(413, f"内容太长（超过 {MAX_CHARS} 个字）")
-    size = len(text.encode("utf-8"))
-    answer = {"bubble": "", "bytes": size, "limit": MAX_TEXT_BYTES, "problem": ""}
-    if not text.strip():
-        return ok(answer)
-    ctx = request.config_dict[HANDLER_CONTEXT]
-    session = AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
-    guard = await Call(ctx, session).guard()  # the library as it is now, as a save checks it
-    problem = text_problem(text, VARIABLES, MAX_TEXT_BYTES, guard)
-    if problem:
-        answer["problem"] = "欢迎语" + problem if problem.startswith(("：", "共")) else problem
-    if size <= MAX_TEXT_BYTES:
-        values = {
-            "customer_name": SAMPLE_CUSTOMER,
-            "staff_name": request[SESSION_OF].name or request[SESSION_OF].userid,
-            "channel_name": SAMPLE_CHANNEL,
-            "date": corp_now().strftime("%Y-%m-%d"),
-        }
-        try:
-            answer["bubble"] = render(text, values, VARIABLES)
-        except TemplateProblem:
-            answer["bubble"] = ""
-    return ok(answer)
+    return await preview_text(request, "欢迎语", VARIABLES, WELCOME_TEXT_BYTES)
 
 
 def setup(app: web.Application) -> None:

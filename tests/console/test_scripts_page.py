@@ -67,3 +67,17 @@ async def test_tree_search_history_restore_export_import(
     viewer = await sign_in("viewer1")
     async with viewer.http.get(f"{viewer.base}scripts") as page:
         assert page.status == 403
+
+
+async def test_a_script_s_text_is_previewed_with_the_script_s_variables(
+    console_bot: TestServer, sign_in: SignIn
+) -> None:
+    browser = await sign_in("admin1")
+    status, shown = await browser.post(
+        "api/scripts/preview", {"text": "{{ customer_name }}您好，我是{{ staff_name }}"}
+    )
+    assert status == 200 and shown["bubble"] == "王小明您好，我是王管理" and shown["problem"] == ""
+    _, wrong = await browser.post("api/scripts/preview", {"text": "来自{{ channel_name }}"})
+    assert "channel_name" in wrong["problem"]  # a welcome's variable, not a script's
+    async with browser.http.get(f"{browser.base}f/script") as page:
+        assert 'data-preview="api/scripts/preview"' in await page.text()

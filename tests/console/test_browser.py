@@ -450,3 +450,31 @@ async def test_every_page_fits_and_runs_without_errors(
         document = path not in SHOWN_ELSEWHERE
         await shoot(page, f"console-{name}-{width}.png", tmp_path, document=document)
     assert page.errors == []
+
+
+async def test_a_product_card_is_made_and_a_bad_link_refused(
+    tmp_path: Path,
+    chromium: Any,  # noqa: F811
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+) -> None:
+    from bot.appkeys import HANDLER_CONTEXT
+
+    store = console_bot.app[HANDLER_CONTEXT].services.products
+    page = await open_console(
+        chromium, console_settings, live_sandbox, "admin1", NARROW, "products"
+    )
+    await page.fill("#p-name", "尺码指南")
+    await page.fill("#p-url", "javascript:alert(1)")
+    await page.click('#product-editor button[type="submit"]')
+    await page.locator("#product-editor .result.refused").filter(has_text="http(s)://").wait_for()
+    assert await store.list() == []
+    await page.fill("#p-url", "https://shop.example.com/size")
+    await page.fill("#p-price", "0")
+    await page.click('#product-editor button[type="submit"]')
+    await page.locator("section.product").filter(has_text="尺码指南").wait_for()  # reloaded
+    [product] = await store.list()
+    assert product.url == "https://shop.example.com/size"
+    assert await fits(page, NARROW)
+    assert page.errors == []

@@ -414,6 +414,12 @@ class RedisKeys:
         """Sorted set: task id -> sent at, the member's reminders not yet marked done."""
         return f"{self.base}:sop:pending:{userid}"
 
+    @property
+    def sop_progress(self) -> str:
+        """Hash: "<rule id>:sent" and "<rule id>:done" -> reminders of that rule sent and done
+        (each counted once, when its task first reaches that state)."""
+        return f"{self.base}:sop:progress"
+
     # -- statistics ----------------------------------------------------------------------------
     def stats_day(self, day: str) -> str:
         """Hash of one corp-time day ("YYYY-MM-DD"): the day's totals ("new", "lost_customer",

@@ -39,11 +39,15 @@ def _session(request: web.Request) -> AdminSession:
 
 
 async def sops_page(request: web.Request) -> web.Response:
-    store = request.config_dict[HANDLER_CONTEXT].services.sops
+    services = request.config_dict[HANDLER_CONTEXT].services
+    store = services.sops
+    progress = await services.sop_tasks.progress()
     rows = []
     for rule in await store.all():
         waiting = len(await store.jobs_of(rule.id))
-        rows.append((rule, TRIGGER_NAMES.get(rule.trigger, rule.trigger), waiting, _editable(rule)))
+        trigger = TRIGGER_NAMES.get(rule.trigger, rule.trigger)
+        sent, done = progress.get(rule.id, (0, 0))
+        rows.append((rule, trigger, waiting, sent, done, _editable(rule)))
     return page(
         "sops.html",
         **base_context(request, "sops"),

@@ -54,12 +54,32 @@ class SopTask:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+# KEYS[1] task, KEYS[2] pending, KEYS[3] progress; ARGV[1] at, ARGV[2] mass msgid, ARGV[3]
+# task id, ARGV[4] rule id. A send repeated after a crash counts once.
+_SENT = """
+local was = redis.call('HGET', KEYS[1], 'status')
+redis.call('HSET', KEYS[1], 'status', 'sent', 'sent_at', ARGV[1], 'mass_msgid', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+if was ~= 'sent' and was ~= 'done' then redis.call('HINCRBY', KEYS[3], ARGV[4] .. ':sent', 1) end
+"""
+# KEYS as above; ARGV[1] at, ARGV[2] task id, ARGV[3] rule id. Returns the status before.
+_DONE = """
+local was = redis.call('HGET', KEYS[1], 'status')
+redis.call('HSET', KEYS[1], 'status', 'done', 'done_at', ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+if was ~= 'done' then redis.call('HINCRBY', KEYS[3], ARGV[3] .. ':done', 1) end
+return was
+"""
+
+
 class TaskStore:
     """Tasks by id, and each staff member's open ones."""
 
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis
         self._keys = keys
+        self._sent = redis.register_script(_SENT)
+        self._done = redis.register_script(_DONE)
 
     async def get(self, tid: str) -> SopTask | None:
         raw = await self._redis.hgetall(self._keys.sop_task(tid))
@@ -73,13 +93,10 @@ class TaskStore:
             await tx.execute()
 
     async def sent(self, task: SopTask, at: int, mass_msgid: str = "") -> None:
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.hset(
-                self._keys.sop_task(task.id),
-                mapping={"status": "sent", "sent_at": at, "mass_msgid": mass_msgid},
-            )
-            tx.zadd(self._keys.sop_pending(task.staff), {task.id: at})
-            await tx.execute()
+        keys = [self._keys.sop_task(task.id), self._keys.sop_pending(task.staff)]
+        await self._sent(
+            keys=[*keys, self._keys.sop_progress], args=[at, mass_msgid, task.id, task.rule_id]
+        )
 
     async def pending(self, staff: str, target: str | None = None) -> list[SopTask]:
         """The member's open tasks, oldest first (only those about `target`, if given)."""
@@ -96,9 +113,18 @@ class TaskStore:
 
     async def complete(self, task: SopTask, at: int) -> bool:
         """Mark done; False when it already was."""
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.hget(self._keys.sop_task(task.id), "status")
-            tx.hset(self._keys.sop_task(task.id), mapping={"status": "done", "done_at": at})
-            tx.zrem(self._keys.sop_pending(task.staff), task.id)
-            before, _, _ = await tx.execute()
+        keys = [self._keys.sop_task(task.id), self._keys.sop_pending(task.staff)]
+        before = await self._done(
+            keys=[*keys, self._keys.sop_progress], args=[at, task.id, task.rule_id]
+        )
         return bool(before != "done")
+
+    async def progress(self) -> dict[str, tuple[int, int]]:
+        """Rule id -> (reminders sent, done)."""
+        raw = await self._redis.hgetall(self._keys.sop_progress)
+        counts: dict[str, list[int]] = {}
+        for name, value in raw.items():
+            rule, _, what = str(name).rpartition(":")
+            pair = counts.setdefault(rule, [0, 0])
+            pair[0 if what == "sent" else 1] += int(value)
+        return {rule: (sent, done) for rule, (sent, done) in counts.items()}

@@ -18,6 +18,44 @@
       input.id = "step-" + Math.random().toString(36).slice(2) + "-" + i;
       label.htmlFor = input.id;
     });
+    let attachments = step ? step.attachments || [] : [];
+    const draw = () => {
+      const list = row.querySelector(".step-attachments");
+      list.textContent = "";
+      attachments.forEach((item, i) => {
+        const entry = document.createElement("li");
+        const body = item[item.msgtype] || {};
+        entry.textContent = (item.msgtype === "image" ? "图片" : item.msgtype === "link" ? "链接：" + (body.title || body.url) : item.msgtype) + " ";
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "secondary";
+        remove.textContent = "删除";
+        remove.addEventListener("click", () => { attachments.splice(i, 1); draw(); });
+        entry.append(remove);
+        list.append(entry);
+      });
+      row.dataset.attachments = JSON.stringify(attachments);
+    };
+    row.querySelector(".add-step-link").addEventListener("click", () => {
+      const url = row.querySelector(".step-link-url").value.trim();
+      const title = row.querySelector(".step-link-title").value.trim();
+      if (!/^https?:\/\//.test(url) || !title) { show(form.querySelector(".result"), { reply: "链接需要标题和以 http(s):// 开头的网址", refused: true }); return; }
+      attachments.push({ msgtype: "link", link: { title, url } });
+      draw();
+    });
+    row.querySelector(".step-image").addEventListener("change", async (event) => {
+      const file = event.target.files[0];
+      if (!file) return;
+      if (file.size > 2 * 1024 * 1024) { show(form.querySelector(".result"), { reply: "图片不能超过 2 MB", refused: true }); return; }
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let binary = "";
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      const data = await post("api/media/image", { name: file.name, data: btoa(binary) });
+      show(form.querySelector(".result"), data);
+      if (!data.refused) { attachments.push({ msgtype: "image", image: { media_ref: data.ref } }); draw(); }
+      event.target.value = "";
+    });
+    draw();
     if (step) {
       row.querySelector('[name="days"]').value = step.days;
       row.querySelector('[name="at"]').value = step.at;
@@ -25,7 +63,6 @@
       row.querySelector('[name="minutes"]').value = step.minutes;
       row.querySelector('[name="delivery"]').value = step.delivery;
       row.querySelector('[name="text"]').value = step.text;
-      row.dataset.attachments = JSON.stringify(step.attachments || []);
     }
     row.querySelector(".remove-step").addEventListener("click", () => row.remove());
     steps.append(row);

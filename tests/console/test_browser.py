@@ -275,6 +275,11 @@ async def test_a_sop_is_built_step_by_step_and_a_negative_offset_is_refused(
     builder = page.locator("#sop-builder")
     await builder.locator('[name="name"]').fill("新客关怀")
     await builder.locator('.step [name="text"]').first.fill("问候{{ customer_name }}")
+    first = builder.locator(".step").first
+    await first.locator(".step-link-url").fill("https://shop.example.com/care")
+    await first.locator(".step-link-title").fill("护理指南")
+    await first.locator(".add-step-link").click()
+    await first.locator(".step-attachments").filter(has_text="护理指南").wait_for()
     await page.click("#add-step")
     second = builder.locator(".step").nth(1)
     await second.locator('[name="days"]').fill("-1")
@@ -287,6 +292,9 @@ async def test_a_sop_is_built_step_by_step_and_a_negative_offset_is_refused(
     await builder.locator(".result:not(.refused)").filter(has_text="共 2 步").wait_for()
     [rule] = await store.all()
     assert [step.days for step in rule.steps] == [1, 3]
+    assert rule.steps[0].attachments == [
+        {"msgtype": "link", "link": {"title": "护理指南", "url": "https://shop.example.com/care"}}
+    ]
     await page.locator("table.sops").filter(has_text="新客关怀").wait_for()  # reloaded
     await page.click("button.edit-sop")
     assert await builder.locator('[name="name"]').input_value() == "新客关怀"

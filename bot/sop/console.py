@@ -1,10 +1,10 @@
-"""The console's SOP page: every rule with its trigger, steps and the steps still scheduled,
-and a step builder (trigger, audience, quiet hours, each step's offset, time, delivery and
-text) that saves through the same `SopStore.save` and checks as `scrm-bot sop set`.
+"""The console's SOP page: every rule with its trigger, steps, the steps still scheduled and
+the reminders sent and done, and a step builder (trigger, audience, quiet hours, each step's
+offset, time, delivery, text and attachments) that saves through the same `SopStore.save` and
+checks as `scrm-bot sop set`.
 
 A save or a deletion is audited as made in the console and 撤销 takes it back (the
-`sop-rule` change kind). Attachments of steps are kept as they are when a rule is edited here;
-adding them is done by file (`scrm-bot sop set`) for now.
+`sop-rule` change kind).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from bot.admin.handoff import ReplyHandoff
 from bot.appkeys import (
     BODY_GATE,
+    CALLBACK_PRESSURE,
     CLIENT_SETTINGS,
     CRYPTO,
     DISPATCHER,
@@ -47,6 +48,7 @@ from bot.metrics import Metrics
 from bot.periodic import running
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
+from bot.pipeline.priority import CallbackPressure
 from bot.routing import Dispatcher, Router
 from bot.storage.client import RedisOpener, open_redis
 from bot.storage.url import redacted
@@ -101,6 +103,7 @@ def create_app(
     app[REDIS_OPENER] = redis_opener
     app[KEYS] = RedisKeys(settings.corp_id, settings.key_prefix)
     app[CRYPTO] = CallbackCrypto(settings.token, settings.aes_key, settings.corp_id)
+    app[CALLBACK_PRESSURE] = CallbackPressure()
     app[DISPATCHER] = Dispatcher(ROUTERS, MIDDLEWARES)
     app[BODY_GATE] = BodyGate()
 
@@ -197,7 +200,12 @@ async def _script_index_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _pipeline_ctx(app: web.Application) -> AsyncIterator[None]:
     pipeline = EventPipeline(
-        app[REDIS], app[KEYS], app[DISPATCHER], app[HANDLER_CONTEXT], app[SETTINGS].pipeline
+        app[REDIS],
+        app[KEYS],
+        app[DISPATCHER],
+        app[HANDLER_CONTEXT],
+        app[SETTINGS].pipeline,
+        pressure=app[CALLBACK_PRESSURE],  # the callbacks this process serves go first
     )
     await pipeline.start()
     app[PIPELINE] = pipeline

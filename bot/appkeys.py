@@ -13,6 +13,7 @@ from bot.context import HandlerContext
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
+from bot.pipeline.priority import CallbackPressure
 from bot.routing import Dispatcher
 from bot.storage.client import RedisOpener
 from bot.storage.topology import RedisClient
@@ -26,6 +27,7 @@ CLIENT_SETTINGS = web.AppKey("client_settings", ClientSettings)
 METRICS = web.AppKey("metrics", Metrics)
 KEYS = web.AppKey("keys", RedisKeys)
 CRYPTO = web.AppKey("crypto", CallbackCrypto)
+CALLBACK_PRESSURE = web.AppKey("callback_pressure", CallbackPressure)  # callbacks go first
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 REDIS: web.AppKey[RedisClient] = web.AppKey("redis")  # one server, a Sentinel master, a cluster
 REDIS_URL = web.AppKey("redis_url", str)

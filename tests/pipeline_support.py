@@ -21,6 +21,7 @@ from bot.keys import RedisKeys
 from bot.metrics import Metrics
 from bot.pipeline.consumer import EventPipeline
 from bot.pipeline.middlewares import MIDDLEWARES
+from bot.pipeline.priority import CallbackPressure
 from bot.routing import Dispatcher, Router
 from bot.storage.client import connect
 from bot.wecom import WeComClient
@@ -34,6 +35,7 @@ async def running_pipeline(
     settings: Settings,
     routers: list[Router],
     consumer: str | None = None,
+    pressure: CallbackPressure | None = None,
     **pipeline_overrides: float,
 ) -> AsyncIterator[EventPipeline]:
     """A started pipeline over `routers`; stopped (gracefully) on exit."""
@@ -44,7 +46,13 @@ async def running_pipeline(
         wecom = WeComClient.from_settings(settings, session, redis, metrics)
         ctx = handler_context(settings, redis, wecom, metrics=metrics, logger="tests.handlers")
         pipeline = EventPipeline(
-            redis, keys, Dispatcher(routers, MIDDLEWARES), ctx, pipeline_settings, consumer
+            redis,
+            keys,
+            Dispatcher(routers, MIDDLEWARES),
+            ctx,
+            pipeline_settings,
+            consumer,
+            pressure=pressure,
         )
         await pipeline.start()
         try:

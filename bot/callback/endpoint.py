@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 
 from bot.admin.grammar import NotCommand
 from bot.admin.specs import grammar
-from bot.appkeys import CRYPTO, HANDOFF, INGEST, METRICS, SETTINGS
+from bot.appkeys import CALLBACK_PRESSURE, CRYPTO, HANDOFF, INGEST, METRICS, SETTINGS
 from bot.callback.crypto import CallbackError
 from bot.callback.ingest import fingerprint
 from bot.events import TextMessage, XmlRejected, event_from_fields, parse_xml
@@ -92,7 +92,13 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 
 async def receive(request: web.Request) -> web.Response:
-    """Verify, decrypt, parse, dedupe and enqueue one callback."""
+    """Verify, decrypt, parse, dedupe and enqueue one callback (the pipeline of this process
+    gives way meanwhile: `bot.pipeline.priority`)."""
+    with request.config_dict[CALLBACK_PRESSURE].handling():
+        return await _receive(request)
+
+
+async def _receive(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
     crypto = request.config_dict[CRYPTO]
     try:

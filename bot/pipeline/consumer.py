@@ -38,6 +38,7 @@ from bot.pipeline.claims import Claimed, Claims, Fields
 from bot.pipeline.later import LaterLane, LaterSettings
 from bot.pipeline.liveness import HEARTBEAT_SECONDS, Liveness
 from bot.pipeline.middlewares import PermanentFailure
+from bot.pipeline.priority import BUSY_BATCH, CallbackPressure
 from bot.pipeline.stream import EventStream
 from bot.routing import Dispatched, Dispatcher
 
@@ -69,8 +70,10 @@ class EventPipeline:
         ctx: HandlerContext,
         settings: PipelineSettings,
         consumer: str | None = None,
+        pressure: CallbackPressure | None = None,
     ) -> None:
         self._redis = redis
+        self._pressure = pressure  # callbacks served by this process: they go first
         self._keys = keys
         self._dispatcher = dispatcher
         self._ctx = ctx
@@ -157,7 +160,10 @@ class EventPipeline:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._slot_free.wait(), timeout=1.0)
             return
-        for entry_id, fields in await self._stream.read(self._free_slots()):
+        count = self._free_slots()
+        if self._pressure is not None and not await self._pressure.give_way():
+            count = min(count, BUSY_BATCH)  # the callbacks never paused: a little, then again
+        for entry_id, fields in await self._stream.read(count):
             self._spawn(entry_id, fields, redelivered=False)
 
     async def _retry_loop(self) -> None:

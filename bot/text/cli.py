@@ -19,8 +19,9 @@ from bot.text.admin import words_added
 from bot.text.hygiene import check_word
 from bot.text.intercept_auto import InterceptSyncer, read_state
 from bot.text.lexicon import word_problem
-from bot.text.library import WordLibrary, category_of, read_word_file
+from bot.text.library import WordLibrary, category_of
 from bot.text.starter import seed_starter_words
+from bot.text.word_file import read_word_file
 from bot.wecom import WeComClient
 
 

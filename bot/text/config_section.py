@@ -19,7 +19,8 @@ from bot.text.detectors import DETECTORS
 from bot.text.filter import ACTIONS
 from bot.text.guard import TextGuard
 from bot.text.lexicon import phrase_problem, word_problem
-from bot.text.library import LibraryError, LibrarySnapshot, WordLibrary, category_of
+from bot.text.library import LibraryError, WordLibrary, category_of
+from bot.text.snapshot import LibrarySnapshot
 from bot.text.starter import AD_LAW_TERMS, SEED_VERSION, seed_starter_words
 from bot.typed_input import type_name
 

@@ -22,7 +22,8 @@ from bot.quoting import echo
 from bot.text.categories import CATEGORIES, DEFAULT_ACTIONS, WORD_CATEGORIES, label
 from bot.text.filter import ACTIONS
 from bot.text.intercept_auto import InterceptSyncer, read_state
-from bot.text.library import LibraryError, category_of, read_word_file
+from bot.text.library import LibraryError, category_of
+from bot.text.word_file import read_word_file
 from bot.wecom import WeComError
 from console_web.pages import page
 from console_web.part import ConsolePart

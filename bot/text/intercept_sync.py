@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
 from bot.text.categories import DEFAULT_ACTIONS
-from bot.text.library import LibrarySnapshot
+from bot.text.snapshot import LibrarySnapshot
 from bot.wecom.api.intercept import INTERCEPT_WARN_AND_BLOCK, InterceptAPI
 
 MAX_RULES = 100

@@ -6,8 +6,6 @@ process's `FilterReloader` rebuilds from one consistent snapshot.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,10 +18,10 @@ from bot.keys import RedisKeys
 from bot.quoting import echo
 from bot.text.categories import CATEGORY_ALIASES, WORD_CATEGORIES, label
 from bot.text.detectors import DETECTORS
-from bot.text.filter import ACTIONS, SensitiveFilter
-from bot.text.guard import TextGuard
+from bot.text.filter import ACTIONS
 from bot.text.hygiene import check_word
 from bot.text.lexicon import phrase_problem, word_problem
+from bot.text.snapshot import LibrarySnapshot, snapshot_of
 
 log = logging.getLogger(__name__)
 
@@ -65,44 +63,6 @@ class ImportReport:
         }
 
 
-@dataclass(frozen=True)
-class LibrarySnapshot:
-    """Everything a filter is built from, at one version."""
-
-    version: int
-    words: list[tuple[str, str]]
-    allow: list[str]
-    actions: dict[str, str]
-    detectors: list[str]
-
-    def build(self) -> SensitiveFilter:
-        """The filter of this snapshot. Entries written to Redis by hand that the filter
-        can't use are skipped with a warning: a bad entry must not stop the server."""
-        words = [(word, category) for word, category in self.words if word_problem(word) is None]
-        allow = [phrase for phrase in self.allow if phrase_problem(phrase) is None]
-        actions = {name: action for name, action in self.actions.items() if action in ACTIONS}
-        detectors = [name for name in self.detectors if name in DETECTORS]
-        skipped = (
-            len(self.words)
-            - len(words)
-            + len(self.allow)
-            - len(allow)
-            + len(self.actions)
-            - len(actions)
-            + len(self.detectors)
-            - len(detectors)
-        )
-        if skipped:
-            log.warning("word library v%d: %d unusable entries skipped", self.version, skipped)
-        return SensitiveFilter.from_words(words, allow, actions=actions, detectors=detectors)
-
-    def guard(self, redis: Redis, keys: RedisKeys) -> TextGuard:
-        """The outgoing-text check with exactly these words, for saves that must not wait for
-        a process's filter to reload (admin commands, imports)."""
-        built = self.build()
-        return TextGuard(lambda: built, redis, keys)
-
-
 class WordLibrary:
     """Reads and changes the word library of one corp."""
 
@@ -128,7 +88,7 @@ class WordLibrary:
         starts again; a small library, or one that keeps changing, is read in one MULTI."""
         if await self._redis.hlen(self._keys.words) > SCAN_ABOVE:
             for _ in range(SNAPSHOT_TRIES - 1):
-                scanned = await self._scanned_snapshot()
+                scanned = await self._scannedsnapshot_of()
                 if scanned is not None:
                     return scanned
         async with self._redis.pipeline(transaction=True) as tx:
@@ -136,9 +96,9 @@ class WordLibrary:
             tx.hgetall(self._keys.words)
             self._queue_settings(tx)
             version, words, allow, actions, detectors = await tx.execute()
-        return _snapshot(version, words, allow, actions, detectors)
+        return snapshot_of(version, words, allow, actions, detectors)
 
-    async def _scanned_snapshot(self) -> LibrarySnapshot | None:
+    async def _scannedsnapshot_of(self) -> LibrarySnapshot | None:
         """The library with its words read in HSCAN pieces; None if it changed meanwhile."""
         async with self._redis.pipeline(transaction=True) as tx:
             tx.get(self._keys.words_version)
@@ -153,7 +113,7 @@ class WordLibrary:
                 break
         if await self._redis.get(self._keys.words_version) != version:
             return None  # every change bumps the version: what we read may be mixed
-        return _snapshot(version, words, allow, actions, detectors)
+        return snapshot_of(version, words, allow, actions, detectors)
 
     def _queue_settings(self, tx: Transaction) -> None:
         tx.smembers(self._keys.words_allow)
@@ -327,57 +287,3 @@ class WordLibrary:
     async def announce(self, version: int) -> None:
         """Tell every process's reloader about the new version (the poll covers a miss)."""
         await self._redis.publish(self._keys.words_changed, version)
-
-
-WordLine = tuple[int, str, str]  # line number, word, category
-
-
-def read_word_file(data: str, default_category: str) -> tuple[list[WordLine], list[WordLine]]:
-    """(word lines, malformed lines with their reason) of a txt or CSV word file.
-
-    One word per line, or `word,category`; blank lines and lines starting with # are skipped,
-    and so is a first row that is the documented header (`word,category`, or 词,分类).
-    """
-    lines: list[WordLine] = []
-    malformed: list[WordLine] = []
-    for number, row in enumerate(csv.reader(io.StringIO(data)), start=1):
-        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
-            continue
-        if not lines and not malformed and _is_header(row):
-            continue
-        if len(row) > 2:
-            malformed.append((number, ",".join(row), "列数过多：每行应为「词」或「词,分类」"))
-            continue
-        category = row[1] if len(row) == 2 and row[1].strip() else default_category
-        if not category.strip():
-            malformed.append(
-                (number, row[0], "没有分类：第二列写分类，或用 --category 给出默认分类")
-            )
-            continue
-        lines.append((number, row[0], category))
-    return lines, malformed
-
-
-HEADER_NAMES = ({"word", "词", "敏感词"}, {"category", "分类", "类别"})
-
-
-def _is_header(row: list[str]) -> bool:
-    """A header row, as a spreadsheet writes it (a BOM and case ignored)."""
-    cells = [cell.strip().lstrip("\ufeff").lower() for cell in row]
-    return all(cell in names for cell, names in zip(cells, HEADER_NAMES, strict=False))
-
-
-def _snapshot(
-    version: str | None,
-    words: dict[str, str],
-    allow: set[str],
-    actions: dict[str, str],
-    detectors: set[str],
-) -> LibrarySnapshot:
-    return LibrarySnapshot(
-        version=int(version or 0),
-        words=sorted(words.items()),
-        allow=sorted(allow),
-        actions=dict(actions),
-        detectors=sorted(detectors),
-    )

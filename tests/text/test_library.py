@@ -12,9 +12,10 @@ from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.text import library as library_module
 from bot.text.guard import BlockedText, TextGuard
-from bot.text.library import LibraryError, WordLibrary, read_word_file
+from bot.text.library import LibraryError, WordLibrary
 from bot.text.reloader import FilterReloader
 from bot.text.starter import AD_LAW_TERMS
+from bot.text.word_file import read_word_file
 
 
 @pytest.fixture

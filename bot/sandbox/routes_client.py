@@ -168,10 +168,10 @@ def code_png(seed: str) -> bytes:
 
 
 async def contact_way_image(request: web.Request) -> web.Response:
-    """WeCom's image host for contact-way codes: a code-like PNG per config id."""
+    """WeCom's image host for contact-way and group live codes: a code-like PNG per config id."""
     sandbox: Sandbox = request.app[SANDBOX_KEY]
     config_id = request.match_info["config_id"]
-    if config_id not in sandbox.state.contact_ways:
+    if config_id not in sandbox.state.contact_ways and config_id not in sandbox.state.join_ways:
         raise web.HTTPNotFound()
     return web.Response(body=code_png(config_id), content_type="image/png")
 

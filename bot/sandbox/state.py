@@ -127,6 +127,22 @@ class ContactWay:
 
 
 @dataclass
+class JoinWay:
+    """A group live code (客户群进群方式, 群活码): the groups a scan joins, in order."""
+
+    config_id: str
+    scene: int
+    created: float
+    remark: str = ""
+    auto_create_room: int = 1
+    room_base_name: str = ""
+    room_base_id: int = 0
+    chat_id_list: list[str] = field(default_factory=list)
+    state: str = ""
+    qr_code: str = ""
+
+
+@dataclass
 class MassTask:
     """A mass-message task (企业群发) waiting for its sender to confirm it."""
 
@@ -231,6 +247,7 @@ class SandboxState:
         self.welcomes: list[WelcomeDelivery] = []
         self.group_templates: dict[str, JsonDict] = {}
         self.contact_ways: dict[str, ContactWay] = {}
+        self.join_ways: dict[str, JoinWay] = {}
         self.mass_tasks: list[MassTask] = []
         self.mass_counts: dict[tuple[str, str], int] = {}  # (recipient, "YYYY-MM") -> count
         self.rules: dict[str, InterceptRule] = {}

@@ -11,6 +11,7 @@ from bot.metrics import Metrics
 from bot.wecom.api.agent import AgentAPI
 from bot.wecom.api.auth import AuthAPI
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.api.group_join import GroupJoinAPI
 from bot.wecom.api.intercept import InterceptAPI
 from bot.wecom.api.jsapi import JsApiAPI
 from bot.wecom.api.kf import KfAPI
@@ -56,6 +57,7 @@ class WeComClient:
         self.contact_secret = contact_secret
         self.external_contact = ExternalContactAPI(self.transport, contact_secret)
         self.intercept = InterceptAPI(self.transport, contact_secret)
+        self.group_join = GroupJoinAPI(self.transport, contact_secret)
         self.agent = AgentAPI(self.transport, agent_secret)
         self.message = MessageAPI(self.transport, agent_secret, agent_id)
         self.kf = KfAPI(self.transport, agent_secret)

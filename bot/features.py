@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.config_io import cli as config_cli
 from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
+from bot.group_codes import cli as group_codes_cli
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
 from bot.rfm import cli as rfm_cli
@@ -139,6 +140,10 @@ FEATURES: tuple[Feature, ...] = (
         welcome_admin.PART,
         welcome_config.SECTIONS,
         welcome_console.PART,
+    ),
+    Feature(
+        "group_codes",
+        cli=(CliGroup(("group-codes",), group_codes_cli.add_parsers, group_codes_cli.run),),
     ),
     Feature(
         "sop",

@@ -153,6 +153,12 @@ class RedisKeys:
         """Set when the digest of that day went out, so exactly one process sends it once."""
         return f"{self.base}:welcome:digest:{day}"
 
+    # -- group live codes ------------------------------------------------------------------------
+    @property
+    def group_codes(self) -> str:
+        """Hash: group live code id -> code JSON (its WeCom config id and QR code included)."""
+        return f"{self.base}:groupcodes"
+
     # -- channel codes -------------------------------------------------------------------------
     @property
     def channels(self) -> str:

@@ -27,6 +27,7 @@ CHANGES: dict[str, frozenset[str]] = {
     "words": frozenset({"add", "remove", "allow", "import", "set-action", "detectors", "sync"}),
     "welcome": frozenset({"set", "remove"}),
     "channels": frozenset({"create", "update", "delete"}),
+    "group-codes": frozenset({"create", "update", "delete"}),
     "group-welcome": frozenset({"set", "remove", "sync", "greet", "ungreet"}),
     "products": frozenset({"set", "remove"}),
     "scripts": frozenset({"add", "edit", "remove", "restore", "import"}),

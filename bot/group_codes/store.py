@@ -1,0 +1,62 @@
+"""Group live codes in WeCom and in Redis together: created, changed and deleted in WeCom
+first, then stored (`keys.group_codes`, written here only), so a code WeCom refused is never
+kept and one it deleted is never shown."""
+
+from __future__ import annotations
+
+import secrets
+
+from redis.asyncio import Redis
+
+from bot.group_codes.codes import GroupCode, GroupCodeError, validate
+from bot.keys import RedisKeys
+from bot.wecom.api.group_join import GroupJoinAPI
+
+
+class GroupCodeStore:
+    """The corp's group live codes."""
+
+    def __init__(self, redis: Redis, keys: RedisKeys, api: GroupJoinAPI) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._api = api
+
+    async def get(self, code_id: str) -> GroupCode | None:
+        raw = await self._redis.hget(self._keys.group_codes, code_id)
+        return GroupCode.from_json(raw) if raw else None
+
+    async def list(self) -> list[GroupCode]:
+        rows = await self._redis.hgetall(self._keys.group_codes)
+        return sorted((GroupCode.from_json(v) for v in rows.values()), key=lambda c: c.id)
+
+    async def create(self, code: GroupCode) -> GroupCode:
+        validate(code)
+        code.id = code.id or await self._new_id()
+        code.config_id = await self._api.add(**code.api_fields())
+        code.qr_code = str((await self._api.get(code.config_id)).get("qr_code", ""))
+        await self._redis.hset(self._keys.group_codes, code.id, code.to_json())
+        return code
+
+    async def update(self, code: GroupCode) -> GroupCode:
+        validate(code)
+        stored = await self.get(code.id)
+        if stored is None:
+            raise GroupCodeError(f"没有群活码 {code.id}")
+        code.config_id, code.qr_code = stored.config_id, stored.qr_code
+        await self._api.update(code.config_id, **code.api_fields())
+        await self._redis.hset(self._keys.group_codes, code.id, code.to_json())
+        return code
+
+    async def delete(self, code_id: str) -> GroupCode:
+        stored = await self.get(code_id)
+        if stored is None:
+            raise GroupCodeError(f"没有群活码 {code_id}")
+        await self._api.delete(stored.config_id)
+        await self._redis.hdel(self._keys.group_codes, code_id)
+        return stored
+
+    async def _new_id(self) -> str:
+        while True:
+            code_id = secrets.token_hex(3)
+            if not await self._redis.hexists(self._keys.group_codes, code_id):
+                return code_id

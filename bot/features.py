@@ -54,6 +54,7 @@ from handlers import (
     admin,
     channels,
     chat,
+    group_codes,
     group_welcome,
     kf,
     names,
@@ -143,7 +144,8 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "group_codes",
-        cli=(CliGroup(("group-codes",), group_codes_cli.add_parsers, group_codes_cli.run),),
+        ((65, group_codes.router),),  # after group welcomes' join log (60)
+        (CliGroup(("group-codes",), group_codes_cli.add_parsers, group_codes_cli.run),),
     ),
     Feature(
         "sop",

@@ -159,6 +159,15 @@ class RedisKeys:
         """Hash: group live code id -> code JSON (its WeCom config id and QR code included)."""
         return f"{self.base}:groupcodes"
 
+    def group_code_joins(self, day: str) -> str:
+        """Hash of one corp-time day ("YYYY-MM-DD"): group live code id -> customers who
+        joined a group through it; kept 90 days."""
+        return f"{self.base}:groupcodes:joins:{day}"
+
+    def group_code_seen(self, mark: str) -> str:
+        """String with a TTL: this join event was counted already (no double count)."""
+        return f"{self.base}:groupcodes:seen:{mark}"
+
     # -- channel codes -------------------------------------------------------------------------
     @property
     def channels(self) -> str:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.admin.marks import CommandMarks
     from bot.chat_log import ChatHistory, ChatLog
     from bot.directory import StaffDirectory
+    from bot.group_codes.stats import GroupCodeStats
     from bot.media import MediaLibrary
     from bot.names import GroupNames, Names
     from bot.profiles.store import ProfileStore
@@ -74,6 +75,13 @@ class Services:
         from bot.admin.marks import CommandMarks
 
         return CommandMarks(self.redis, self.keys)
+
+    # -- group live codes ----------------------------------------------------------------
+    @cached_property
+    def group_code_stats(self) -> GroupCodeStats:
+        from bot.group_codes.stats import GroupCodeStats
+
+        return GroupCodeStats(self.redis, self.keys)
 
     # -- people and names ----------------------------------------------------------------
     @cached_property

@@ -29,10 +29,12 @@ class ExternalChatUpdate(ExternalChatEvent):
 
     `mem_change_list` is always a list of user ids, however many `<Item>` elements came.
     `join_scene` 0 = invited, 3 = scanned the group QR; `quit_scene` 0 = left, 1 = removed.
+    `state`: on a join through a group live code, that code's state (doc 92229).
     """
 
     update_detail: str = xml_field("UpdateDetail")
     join_scene: int = xml_field("JoinScene", int)
+    state: str = xml_field("State")
     quit_scene: int = xml_field("QuitScene", int)
     mem_change_cnt: int = xml_field("MemChangeCnt", int)
     mem_change_list: list[str] = xml_field("MemChangeList", list)

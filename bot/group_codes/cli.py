@@ -6,9 +6,13 @@ import argparse
 from dataclasses import asdict, replace
 
 from bot.cli.output import admin_services, csv_list, print_json, reporting
+from bot.clock import corp_now
 from bot.config import Settings
 from bot.group_codes.codes import GroupCode, GroupCodeError
+from bot.group_codes.stats import GroupCodeStats
 from bot.group_codes.store import GroupCodeStore
+
+SHOWN_DAYS = 7
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,10 +60,11 @@ def _changed(code: GroupCode, args: argparse.Namespace) -> GroupCode:
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
         store = GroupCodeStore(services.redis, services.keys, services.wecom.group_join)
-        return await reporting(_run(store, args))
+        stats = GroupCodeStats(services.redis, services.keys)
+        return await reporting(_run(store, stats, args))
 
 
-async def _run(store: GroupCodeStore, args: argparse.Namespace) -> int:
+async def _run(store: GroupCodeStore, stats: GroupCodeStats, args: argparse.Namespace) -> int:
     if args.action == "list":
         print_json([asdict(c) for c in await store.list()])
     elif args.action == "create":
@@ -71,7 +76,9 @@ async def _run(store: GroupCodeStore, args: argparse.Namespace) -> int:
         if code is None:
             raise GroupCodeError(f"没有群活码 {args.id}")
         if args.action == "show":
-            print_json(asdict(code))
+            joins = await stats.joins(code.id, SHOWN_DAYS, corp_now().date())
+            shown = [{"day": day.isoformat(), "joins": n} for day, n in joins]
+            print_json(asdict(code) | {"joins": shown})
         else:
             print_json(asdict(await store.update(_changed(code, args))))
     return 0

@@ -23,6 +23,7 @@ from bot.sandbox.state import (
 )
 
 KF_TOKEN_LIFETIME = 600
+QR_GROUP_LIMIT = 200  # members a group takes through a QR join (doc 92229)
 
 
 @dataclass
@@ -211,6 +212,30 @@ class Scenarios:
         joined = [external_userids] if isinstance(external_userids, str) else external_userids
         return await self._members(chat_id, owner, joined, "add_member", ("JoinScene", join_scene))
 
+    async def customer_joins_via_code(self, config_id: str, external_userid: str) -> ScenarioResult:
+        """A customer scans a group live code (doc 92229): they join the first of its groups
+        with room (`QR_GROUP_LIMIT` members for a QR join), or, when all are full and the code
+        creates rooms, a new group WeCom makes (`room_base_name` + a number). The add_member
+        event carries the code's State."""
+        way = self.state.join_ways.get(config_id)
+        if way is None:
+            raise ValueError(f"unknown join way {config_id!r}")
+        chats = [*way.chat_id_list, *way.rooms_created]
+        chat_id = next(
+            (c for c in chats if len(self.state.groups[c].members) < QR_GROUP_LIMIT), None
+        )
+        if chat_id is None:
+            if not way.auto_create_room:
+                raise ValueError("every group of the code is full and it creates none")
+            owner = self.state.groups[way.chat_id_list[0]].owner
+            number = way.room_base_id + len(way.rooms_created)
+            created = await self.group_created(owner, name=f"{way.room_base_name}{number}")
+            chat_id = str(created.chat_id)
+            way.rooms_created.append(chat_id)
+        return await self._members(
+            chat_id, None, [external_userid], "add_member", ("JoinScene", 3), ("State", way.state)
+        )
+
     async def customer_leaves_group(
         self, chat_id: str, external_userids: str | list[str], *, quit_scene: int = 0
     ) -> ScenarioResult:
@@ -227,6 +252,7 @@ class Scenarios:
         changed: list[str],
         detail: str,
         scene: Field,
+        *more: Field,
     ) -> ScenarioResult:
         chat = self._chat(chat_id, owner)
         last = chat.mem_ver
@@ -243,6 +269,7 @@ class Scenarios:
             ("MemChangeList", list(changed)),
             ("LastMemVer", last),
             ("CurMemVer", chat.mem_ver),
+            *more,
         ]
         xml = chat_event(self.corp_id, int(self.now()), chat.chat_id, "update", extra)
         return ScenarioResult(xml, await self._deliver(xml), chat_id=chat.chat_id)

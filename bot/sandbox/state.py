@@ -140,6 +140,7 @@ class JoinWay:
     chat_id_list: list[str] = field(default_factory=list)
     state: str = ""
     qr_code: str = ""
+    rooms_created: list[str] = field(default_factory=list)  # groups WeCom made when full
 
 
 @dataclass

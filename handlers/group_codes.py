@@ -1,0 +1,28 @@
+"""Customers joining a group through a group live code: counted for that code, by day.
+
+WeCom puts the code's `state` on the `add_member` event of a join through it (doc 92229); ours
+are `gc:<code id>`. Joins without a state, or with another's, are not ours to count.
+"""
+
+from __future__ import annotations
+
+from bot.clock import corp_date
+from bot.context import HandlerContext
+from bot.events import ExternalChatUpdate
+from bot.group_codes.codes import STATE_PREFIX
+from bot.routing import Router
+
+router = Router(name="handlers.group_codes")  # pinned: handler names are stored as done-marks
+
+
+def joined_through_a_code(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
+    return event.update_detail == "add_member" and event.state.startswith(STATE_PREFIX)
+
+
+@router.on(ExternalChatUpdate, joined_through_a_code)
+async def count_code_join(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
+    code_id = event.state.removeprefix(STATE_PREFIX)[:32]
+    joins = len(event.mem_change_list) or event.mem_change_cnt
+    # outside the pipeline there is no entry id; the event's own content identifies it then
+    mark = ctx.delivery.entry_id or f"{event.chat_id}:{event.create_time}:{event.cur_mem_ver}"
+    await ctx.services.group_code_stats.joined(mark, code_id, joins, corp_date(event.create_time))

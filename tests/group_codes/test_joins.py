@@ -1,0 +1,73 @@
+"""Joins through a group live code: the sandbox puts the code's State on add_member, the bot
+counts each join event once for that code and day, and a full code's next scan lands in the
+group WeCom creates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.clock import corp_now
+from bot.config import Settings
+from bot.group_codes.codes import GroupCode
+from bot.group_codes.stats import GroupCodeStats
+from bot.group_codes.store import GroupCodeStore
+from bot.keys import RedisKeys
+from bot.sandbox import Sandbox
+from bot.sandbox.scenarios import QR_GROUP_LIMIT
+from bot.wecom import WeComClient
+from tests.pipeline_support import wait_until
+
+
+async def test_joins_are_counted_for_their_code(
+    sandbox_bot: TestServer,
+    sandbox_settings: Settings,
+    live_sandbox: Sandbox,
+    sandbox_wecom: WeComClient,
+    redis: Redis,
+) -> None:
+    keys = RedisKeys(sandbox_settings.corp_id, sandbox_settings.key_prefix)
+    await live_sandbox.group_created("lisi", "wrFullGroup000001", [], name="福利群1")
+    full = live_sandbox.state.groups["wrFullGroup000001"]
+    full.members += [f"wmFill{n:04d}" for n in range(QR_GROUP_LIMIT - len(full.members))]
+    await live_sandbox.group_created("lisi", "wrRoomyGroup00001", [], name="福利群2")
+    store = GroupCodeStore(redis, keys, sandbox_wecom.group_join)
+    code = await store.create(
+        GroupCode(
+            "",
+            "门店群码",
+            ["wrFullGroup000001", "wrRoomyGroup00001"],
+            room_base_name="福利群",
+            room_base_id=3,
+        )
+    )
+    stats = GroupCodeStats(redis, keys)
+    today = corp_now().date()
+
+    async def joins_today(count: int) -> bool:
+        return (await stats.joins(code.id, 1, today))[0][1] == count
+
+    first = await live_sandbox.customer_joins_via_code(code.config_id, "wmJoiner1")
+    assert first.chat_id == "wrRoomyGroup00001"  # the full one is skipped
+    assert f"<State><![CDATA[gc:{code.id}]]></State>" in first.xml
+    await wait_until(lambda: joins_today(1))
+
+    roomy = live_sandbox.state.groups["wrRoomyGroup00001"]
+    roomy.members += [f"wmMore{n:04d}" for n in range(QR_GROUP_LIMIT - len(roomy.members))]
+    created = await live_sandbox.customer_joins_via_code(code.config_id, "wmJoiner2")
+    assert live_sandbox.state.groups[str(created.chat_id)].name == "福利群3"  # WeCom's new group
+    await wait_until(lambda: joins_today(2))
+    # another group's join, without a state, counts for no code
+    await live_sandbox.customer_joins_group("wrRoomyGroup00001", "wmPlain")
+    assert (await stats.joins(code.id, 2, today))[-1] == (today, 2)
+
+
+async def test_one_event_counts_once(settings: Settings, redis: Redis) -> None:
+    stats = GroupCodeStats(redis, RedisKeys(settings.corp_id, settings.key_prefix))
+    day = dt.date(2026, 12, 5)
+    assert await stats.joined("1-0", "abc", 2, day) is True
+    assert await stats.joined("1-0", "abc", 2, day) is False  # the same event, retried
+    assert await stats.joined("2-0", "abc", 1, day) is True
+    assert await stats.joins("abc", 2, day) == [(dt.date(2026, 12, 4), 0), (day, 3)]

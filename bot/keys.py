@@ -164,6 +164,16 @@ class RedisKeys:
         joined a group through it; kept 90 days."""
         return f"{self.base}:groupcodes:joins:{day}"
 
+    def group_code_leaves(self, day: str) -> str:
+        """Hash of one corp-time day: group live code id -> customers who left a group they
+        had joined through it; kept 90 days."""
+        return f"{self.base}:groupcodes:leaves:{day}"
+
+    def group_code_members(self, chat_id: str) -> str:
+        """Hash with a TTL: member of this group -> the group live code they joined through
+        (read when they leave, so the leave counts for that code)."""
+        return f"{self.base}:groupcodes:members:{chat_id}"
+
     def group_code_seen(self, mark: str) -> str:
         """String with a TTL: this join event was counted already (no double count)."""
         return f"{self.base}:groupcodes:seen:{mark}"

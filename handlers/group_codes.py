@@ -1,7 +1,9 @@
-"""Customers joining a group through a group live code: counted for that code, by day.
+"""Customers joining a group through a group live code, and leaving it: counted for that code,
+by day.
 
 WeCom puts the code's `state` on the `add_member` event of a join through it (doc 92229); ours
-are `gc:<code id>`. Joins without a state, or with another's, are not ours to count.
+are `gc:<code id>`. Joins without a state, or with another's, are not ours to count. A leave
+carries no state: it counts for the code its member joined through, if any.
 """
 
 from __future__ import annotations
@@ -19,10 +21,29 @@ def joined_through_a_code(event: ExternalChatUpdate, ctx: HandlerContext) -> boo
     return event.update_detail == "add_member" and event.state.startswith(STATE_PREFIX)
 
 
+def members_left(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
+    return event.update_detail == "del_member"
+
+
+def _mark(event: ExternalChatUpdate, ctx: HandlerContext) -> str:
+    # outside the pipeline there is no entry id; the event's own content identifies it then
+    return ctx.delivery.entry_id or f"{event.chat_id}:{event.create_time}:{event.cur_mem_ver}"
+
+
 @router.on(ExternalChatUpdate, joined_through_a_code)
 async def count_code_join(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
     code_id = event.state.removeprefix(STATE_PREFIX)[:32]
-    joins = len(event.mem_change_list) or event.mem_change_cnt
-    # outside the pipeline there is no entry id; the event's own content identifies it then
-    mark = ctx.delivery.entry_id or f"{event.chat_id}:{event.create_time}:{event.cur_mem_ver}"
-    await ctx.services.group_code_stats.joined(mark, code_id, joins, corp_date(event.create_time))
+    await ctx.services.group_code_stats.joined(
+        _mark(event, ctx),
+        code_id,
+        event.chat_id,
+        list(event.mem_change_list),
+        corp_date(event.create_time),
+    )
+
+
+@router.on(ExternalChatUpdate, members_left)
+async def count_code_leave(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
+    await ctx.services.group_code_stats.left(
+        _mark(event, ctx), event.chat_id, list(event.mem_change_list), corp_date(event.create_time)
+    )

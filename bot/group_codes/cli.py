@@ -8,9 +8,10 @@ from dataclasses import asdict, replace
 from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.clock import corp_now
 from bot.config import Settings
-from bot.group_codes.codes import GroupCode, GroupCodeError
+from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode, GroupCodeError
 from bot.group_codes.stats import GroupCodeStats
 from bot.group_codes.store import GroupCodeStore
+from bot.wecom.api.external_contact import ExternalContactAPI
 
 SHOWN_DAYS = 7
 
@@ -57,14 +58,37 @@ def _changed(code: GroupCode, args: argparse.Namespace) -> GroupCode:
     return replace(code, **{k: v for k, v in fields.items() if v is not None})
 
 
+async def fill(code: GroupCode, contact: ExternalContactAPI) -> list[dict[str, object]]:
+    """Each of the code's groups with its members against the 200 a QR join allows."""
+    groups = []
+    for chat_id in code.chat_ids:
+        chat = await contact.get_group_chat(chat_id, need_name=False)
+        members = len(chat.get("member_list", []))
+        groups.append(
+            {
+                "chat_id": chat_id,
+                "name": chat.get("name", ""),
+                "members": members,
+                "full": members >= QR_GROUP_LIMIT,
+            }
+        )
+    return groups
+
+
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
         store = GroupCodeStore(services.redis, services.keys, services.wecom.group_join)
         stats = GroupCodeStats(services.redis, services.keys)
-        return await reporting(_run(store, stats, args))
+        contact = services.wecom.external_contact
+        return await reporting(_run(store, stats, contact, args))
 
 
-async def _run(store: GroupCodeStore, stats: GroupCodeStats, args: argparse.Namespace) -> int:
+async def _run(
+    store: GroupCodeStore,
+    stats: GroupCodeStats,
+    contact: ExternalContactAPI,
+    args: argparse.Namespace,
+) -> int:
     if args.action == "list":
         print_json([asdict(c) for c in await store.list()])
     elif args.action == "create":
@@ -76,9 +100,9 @@ async def _run(store: GroupCodeStore, stats: GroupCodeStats, args: argparse.Name
         if code is None:
             raise GroupCodeError(f"没有群活码 {args.id}")
         if args.action == "show":
-            joins = await stats.joins(code.id, SHOWN_DAYS, corp_now().date())
-            shown = [{"day": day.isoformat(), "joins": n} for day, n in joins]
-            print_json(asdict(code) | {"joins": shown})
+            days = await stats.days(code.id, SHOWN_DAYS, corp_now().date())
+            shown = [{"day": d.isoformat(), "joins": j, "leaves": n} for d, j, n in days]
+            print_json(asdict(code) | {"days": shown, "groups": await fill(code, contact)})
         else:
             print_json(asdict(await store.update(_changed(code, args))))
     return 0

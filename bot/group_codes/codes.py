@@ -18,6 +18,7 @@ STATE_PREFIX = "gc:"
 MAX_GROUPS = 5
 MAX_NAME = 30  # sent as the code's remark: ≤30 characters
 MAX_ROOM_NAME = 40
+QR_GROUP_LIMIT = 200  # members a group takes through a QR join; then the next group fills
 
 
 class GroupCodeError(UserError, ValueError):

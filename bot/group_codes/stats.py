@@ -1,5 +1,6 @@
-"""Joins through each group live code, by corp-time day: counted once per join event (a
-retried event is not counted again), kept `KEEP_DAYS`."""
+"""Joins through each group live code and leaves of those who joined through it, by corp-time
+day: counted once per event (a retried event is not counted again), kept `KEEP_DAYS`. Who
+joined through which code is remembered per group (`MEMBER_DAYS`), so a leave finds its code."""
 
 from __future__ import annotations
 
@@ -10,14 +11,34 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 
 KEEP_DAYS = 90
+MEMBER_DAYS = 180
 SEEN_SECONDS = 7 * 86400  # well beyond any retry of one event
-# KEYS[1] seen mark, KEYS[2] the day's hash; ARGV[1] code id, ARGV[2] joins, ARGV[3] seen TTL,
-# ARGV[4] the day's TTL. 1 when counted, 0 when this event was counted before.
-_COUNT = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
-redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+# KEYS[1] seen mark, KEYS[2] the day's joins, KEYS[3] the group's members; ARGV[1] code id,
+# ARGV[2] seen TTL, ARGV[3] the day's TTL, ARGV[4] the members' TTL, ARGV[5..] who joined.
+# 1 when counted, 0 when this event was counted before.
+_JOINED = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[1], math.max(#ARGV - 4, 1))
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+for i = 5, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], ARGV[1]) end
+redis.call('EXPIRE', KEYS[3], ARGV[4])
 return 1
+"""
+# KEYS[1] seen mark, KEYS[2] the group's members, KEYS[3] the day's leaves; ARGV[1] seen TTL,
+# ARGV[2] the day's TTL, ARGV[3..] who left. Returns how many leaves were counted.
+_LEFT = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+local counted = 0
+for i = 3, #ARGV do
+  local code = redis.call('HGET', KEYS[2], ARGV[i])
+  if code then
+    redis.call('HDEL', KEYS[2], ARGV[i])
+    redis.call('HINCRBY', KEYS[3], code, 1)
+    counted = counted + 1
+  end
+end
+if counted > 0 then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
+return counted
 """
 
 
@@ -27,21 +48,45 @@ class GroupCodeStats:
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis
         self._keys = keys
-        self._count = redis.register_script(_COUNT)
+        self._joined = redis.register_script(_JOINED)
+        self._left = redis.register_script(_LEFT)
 
-    async def joined(self, mark: str, code_id: str, joins: int, day: date) -> bool:
-        """Count `joins` customers joining through `code_id` on `day`, once per `mark`."""
-        keys = [self._keys.group_code_seen(mark), self._keys.group_code_joins(day.isoformat())]
-        counted = await self._count(
-            keys=keys, args=[code_id, joins, SEEN_SECONDS, KEEP_DAYS * 86400]
-        )
-        return bool(counted)
+    async def joined(
+        self, mark: str, code_id: str, chat_id: str, members: list[str], day: date
+    ) -> bool:
+        """Count `members` joining `chat_id` through `code_id` on `day`, once per `mark`."""
+        keys = [
+            self._keys.group_code_seen(mark),
+            self._keys.group_code_joins(day.isoformat()),
+            self._keys.group_code_members(chat_id),
+        ]
+        ttls = [SEEN_SECONDS, KEEP_DAYS * 86400, MEMBER_DAYS * 86400]
+        return bool(await self._joined(keys=keys, args=[code_id, *ttls, *members]))
+
+    async def left(self, mark: str, chat_id: str, members: list[str], day: date) -> int:
+        """Count, for their codes, the `members` leaving `chat_id` who had joined through one;
+        once per `mark`. Returns how many were counted."""
+        keys = [
+            self._keys.group_code_seen(mark),
+            self._keys.group_code_members(chat_id),
+            self._keys.group_code_leaves(day.isoformat()),
+        ]
+        return int(await self._left(keys=keys, args=[SEEN_SECONDS, KEEP_DAYS * 86400, *members]))
 
     async def joins(self, code_id: str, days: int, today: date) -> list[tuple[date, int]]:
         """(day, joins) for the last `days` days, oldest first."""
+        return [(day, joins) for day, joins, _ in await self.days(code_id, days, today)]
+
+    async def days(self, code_id: str, days: int, today: date) -> list[tuple[date, int, int]]:
+        """(day, joins, leaves) for the last `days` days, oldest first."""
         span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
         async with self._redis.pipeline(transaction=False) as pipe:
             for day in span:
                 pipe.hget(self._keys.group_code_joins(day.isoformat()), code_id)
+                pipe.hget(self._keys.group_code_leaves(day.isoformat()), code_id)
             counts = await pipe.execute()
-        return [(day, int(count or 0)) for day, count in zip(span, counts, strict=True)]
+        pairs = zip(counts[::2], counts[1::2], strict=True)
+        return [
+            (day, int(joins or 0), int(leaves or 0))
+            for day, (joins, leaves) in zip(span, pairs, strict=True)
+        ]

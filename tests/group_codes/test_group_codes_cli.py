@@ -72,7 +72,11 @@ async def test_create_show_update_delete(
     capsys.readouterr()
     assert (way.chat_id_list, way.auto_create_room) == ([groups[2]], 0)
     assert await _cli("group-codes", "show", created["id"]) == 0
-    assert json.loads(capsys.readouterr().out)["chat_ids"] == [groups[2]]
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["chat_ids"] == [groups[2]] and len(shown["days"]) == 7
+    assert shown["groups"] == [
+        {"chat_id": groups[2], "name": "门店福利群2", "members": 2, "full": False}
+    ]
 
     assert await _cli("group-codes", "delete", created["id"]) == 0
     capsys.readouterr()

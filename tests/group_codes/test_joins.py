@@ -62,12 +62,26 @@ async def test_joins_are_counted_for_their_code(
     # another group's join, without a state, counts for no code
     await live_sandbox.customer_joins_group("wrRoomyGroup00001", "wmPlain")
     assert (await stats.joins(code.id, 2, today))[-1] == (today, 2)
+    # leaving: the one who came through the code counts, the other does not
+
+    async def leaves_today(count: int) -> bool:
+        return (await stats.days(code.id, 1, today))[0][2] == count
+
+    await live_sandbox.customer_leaves_group("wrRoomyGroup00001", ["wmJoiner1", "wmPlain"])
+    await wait_until(lambda: leaves_today(1))
 
 
-async def test_one_event_counts_once(settings: Settings, redis: Redis) -> None:
+async def test_one_event_counts_once_and_a_leave_finds_its_code(
+    settings: Settings, redis: Redis
+) -> None:
     stats = GroupCodeStats(redis, RedisKeys(settings.corp_id, settings.key_prefix))
     day = dt.date(2026, 12, 5)
-    assert await stats.joined("1-0", "abc", 2, day) is True
-    assert await stats.joined("1-0", "abc", 2, day) is False  # the same event, retried
-    assert await stats.joined("2-0", "abc", 1, day) is True
+    assert await stats.joined("1-0", "abc", "wrG", ["wm1", "wm2"], day) is True
+    assert await stats.joined("1-0", "abc", "wrG", ["wm1", "wm2"], day) is False  # retried
+    assert await stats.joined("2-0", "abc", "wrG", ["wm3"], day) is True
     assert await stats.joins("abc", 2, day) == [(dt.date(2026, 12, 4), 0), (day, 3)]
+    # wm1 joined through the code, wmX did not: one leave counts for it, once
+    assert await stats.left("3-0", "wrG", ["wm1", "wmX"], day) == 1
+    assert await stats.left("3-0", "wrG", ["wm1", "wmX"], day) == 0  # the same event, retried
+    assert await stats.left("4-0", "wrG", ["wm1"], day) == 0  # already counted as left
+    assert await stats.days("abc", 1, day) == [(day, 3, 1)]

@@ -24,6 +24,7 @@ from bot.config_io import cli as config_cli
 from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
 from bot.group_codes import cli as group_codes_cli
+from bot.group_codes import periodic as group_codes_periodic
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
 from bot.rfm import cli as rfm_cli
@@ -146,6 +147,7 @@ FEATURES: tuple[Feature, ...] = (
         "group_codes",
         ((65, group_codes.router),),  # after group welcomes' join log (60)
         (CliGroup(("group-codes",), group_codes_cli.add_parsers, group_codes_cli.run),),
+        group_codes_periodic.periodic,
     ),
     Feature(
         "sop",

@@ -174,6 +174,15 @@ class RedisKeys:
         (read when they leave, so the leave counts for that code)."""
         return f"{self.base}:groupcodes:members:{chat_id}"
 
+    @property
+    def group_codes_lock(self) -> str:
+        """Held by the one process checking how full each group live code's groups are."""
+        return f"{self.base}:groupcodes:lock"
+
+    def group_code_warned(self, code_id: str, day: str) -> str:
+        """String with a TTL: admins were told today that this code's groups are all full."""
+        return f"{self.base}:groupcodes:warned:{code_id}:{day}"
+
     def group_code_seen(self, mark: str) -> str:
         """String with a TTL: this join event was counted already (no double count)."""
         return f"{self.base}:groupcodes:seen:{mark}"

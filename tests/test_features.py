@@ -41,6 +41,7 @@ async def test_every_periodic_job_comes_from_a_feature(
     assert sorted(job.name for job in jobs) == [
         "channel-rotation",
         "due-jobs",
+        "group-code-fill",
         "intercept-sync",
         "media-refresh",
         "rfm-segments",

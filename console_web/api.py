@@ -16,7 +16,7 @@ from bot.admin.grammar import Parsed
 from bot.admin.specs import grammar
 from bot.appkeys import HANDLER_CONTEXT
 from console_web.forms import FormError, parse
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, said
 
 MAX_REPLY_CHARS = 50_000  # a reply listing thousands of items is cut, with a note
 MAX_FIELD_CHARS = 20_000  # the chat grammar's own bound on a whole command
@@ -37,7 +37,7 @@ def _answer(outcome: Outcome) -> web.Response:
     reply = outcome.reply
     if len(reply) > MAX_REPLY_CHARS:
         reply = reply[:MAX_REPLY_CHARS] + f"\n…（内容过长，只显示前 {MAX_REPLY_CHARS} 个字）"
-    return ok({"reply": reply, "refused": outcome.refused, "code": outcome.code})
+    return said(reply, refused=outcome.refused, code=outcome.code)
 
 
 async def _run(request: web.Request, parsed: Parsed) -> web.Response:
@@ -55,7 +55,7 @@ async def run(request: web.Request) -> web.Response:
     try:
         parsed = parse(key, _values(data))
     except FormError as exc:
-        return ok({"reply": str(exc), "refused": True, "code": ""})
+        return said(str(exc), refused=True)
     return await _run(request, parsed)
 
 

@@ -15,7 +15,6 @@ It holds no state of its own: services come from the bot's app through `request.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -39,16 +38,6 @@ PUBLIC_ROUTES = frozenset({"console-auth", "console-static"})  # answered withou
 VIEWER_PAGES = frozenset({"/console/", "/console/api/signout", "/console/api/me"})
 
 log = logging.getLogger(__name__)
-
-
-def asset_version() -> str:
-    digest = hashlib.sha256()
-    for name in ("console.js", "console.css"):
-        digest.update((STATIC / name).read_bytes())
-    return digest.hexdigest()[:10]
-
-
-VERSION = asset_version()
 
 
 @web.middleware

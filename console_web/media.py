@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
 from aiohttp import web
 
 from bot.appkeys import HANDLER_CONTEXT
 from bot.media import MediaError
 from bot.wecom import WeComError
-from console_web.session_keys import BODY_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, ConsoleError, said
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 UPLOAD_BODY = 3 * 1024 * 1024  # the image as base64 in JSON
 PATH = "/console/api/media/image"
-
-
-def _said(reply: str, *, refused: bool = False, **extra: Any) -> web.Response:
-    return ok({"reply": reply, "refused": refused, "code": "", **extra})
 
 
 async def upload_image(request: web.Request) -> web.Response:
@@ -40,10 +35,10 @@ async def upload_image(request: web.Request) -> web.Response:
     try:
         ref = await media.add("image", name[:100], content)
     except MediaError as exc:
-        return _said(str(exc), refused=True)
+        return said(str(exc), refused=True)
     except WeComError as exc:
-        return _said(f"上传失败：错误码 {exc.errcode}：{exc.explanation}", refused=True)
-    return _said("已上传", ref=ref, url=f"../sidebar/media/{ref}")
+        return said(f"上传失败：错误码 {exc.errcode}：{exc.explanation}", refused=True)
+    return said("已上传", ref=ref, url=f"../sidebar/media/{ref}")
 
 
 def setup_routes(app: web.Application) -> None:

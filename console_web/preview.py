@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from bot.admin.call import Call
-from bot.admin.session import AdminSession
 from bot.appkeys import HANDLER_CONTEXT
 from bot.clock import corp_now
 from bot.templating.language import TemplateProblem
 from bot.templating.render import render, text_problem
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, admin_session, ok
 
 MAX_CHARS = 20_000
 SAMPLE_CUSTOMER, SAMPLE_CHANNEL = "王小明", "春季海报"
@@ -40,7 +39,7 @@ async def preview(
     if not text.strip():
         return ok(answer)
     ctx = request.config_dict[HANDLER_CONTEXT]
-    session = AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
+    session = admin_session(request)
     guard = await Call(ctx, session).guard()  # the library as it is now, as a save checks it
     problem = text_problem(text, allowed, limit, guard)
     if problem:

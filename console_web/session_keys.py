@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.admin.session import AdminSession
+from bot.appkeys import HANDLER_CONTEXT
 from bot.errors import UserError
 from sidebar_web.session import Session
 
@@ -34,3 +36,16 @@ class ConsoleError(UserError):
 
 def ok(data: dict[str, Any]) -> web.Response:
     return web.json_response(data, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def said(reply: str, *, refused: bool = False, code: str = "", **extra: Any) -> web.Response:
+    """A form's answer as the pages show it: the reply; `refused` when nothing changed; `code`
+    when a destructive command waits for it (as 确认 <码> in chat); `extra` fields beside."""
+    return ok({"reply": reply, "refused": refused, "code": code, **extra})
+
+
+def admin_session(request: web.Request) -> AdminSession:
+    """The signed-in admin's session: what they change is audited as made in the console and
+    taken back by their 撤销."""
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    return AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")

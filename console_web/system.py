@@ -19,7 +19,7 @@ from bot.doctor import live_checks
 from bot.events import XmlRejected, parse_xml
 from bot.pipeline.deadletter import DeadLetter, list_dead_letters, replay_dead_letters
 from console_web.pages import page
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok, said
 from console_web.views import base_context
 
 SHOWN_DEAD = 100
@@ -123,7 +123,7 @@ async def replay(request: web.Request) -> web.Response:
     reply = (
         f"已重新处理 {len(new_ids)} 条失败事件" if new_ids else "没有找到这些失败事件（可能已处理）"
     )
-    return ok({"reply": reply, "refused": not new_ids, "code": ""})
+    return said(reply, refused=not new_ids)
 
 
 def setup_routes(app: web.Application) -> None:

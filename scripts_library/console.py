@@ -16,14 +16,14 @@ from pathlib import PurePath
 from aiohttp import web
 
 from bot.admin.call import Call
-from bot.admin.session import AdminSession, Change
+from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT, SCRIPT_INDEX
 from bot.clock import corp_clock
 from bot.quoting import echo
 from console_web.pages import page
 from console_web.part import ConsolePart
 from console_web.preview import preview as preview_text
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 from scripts_library import console_products
 from scripts_library.scripts import MAX_TEXT_BYTES, VARIABLES, Script, ScriptError
@@ -117,16 +117,16 @@ async def import_file(request: web.Request) -> web.Response:
         raise ConsoleError(413, "文件太大（上限 4 MB），请分成几个文件导入")
     ctx = request.config_dict[HANDLER_CONTEXT]
     userid = request[SESSION_OF].userid
-    session = AdminSession(ctx.redis, ctx.keys, userid, "console")
+    session = admin_session(request)
     guard = await Call(ctx, session).guard()  # the library as it is now, as a save checks it
     suffix = PurePath(name).suffix
     try:
         rows = rows_of(text.lstrip("\ufeff"), suffix)
         done = await import_rows(ctx.services.scripts, rows, suffix != ".csv", userid, guard)
     except ImportProblems as exc:
-        return ok({"reply": str(exc), "refused": True, "code": ""})
+        return said(str(exc), refused=True)
     except ScriptError as exc:
-        return ok({"reply": f"没有导入：{exc}", "refused": True, "code": ""})
+        return said(f"没有导入：{exc}", refused=True)
     summary = f"从「{echo(name, 40)}」导入话术：新建 {done['created']}，更新 {done['updated']}"
     change = Change("script-import", name, None, done, summary)
     await session.changed("script.import", change, undoable=False)
@@ -134,7 +134,7 @@ async def import_file(request: web.Request) -> web.Response:
         f"已导入：新建 {done['created']} 条，更新 {done['updated']} 条"
         "（更新前的版本在各自的历史里，可逐条恢复）"
     )
-    return ok({"reply": reply, "refused": False, "code": ""})
+    return said(reply)
 
 
 async def preview(request: web.Request) -> web.Response:

@@ -10,22 +10,13 @@ from dataclasses import asdict
 from aiohttp import web
 
 from bot.admin.call import Call
-from bot.admin.session import AdminSession, Change
+from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.typed_input import InputProblems, build
 from console_web.pages import page
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 from scripts_library.products import Product, ProductError
-
-
-def _said(reply: str, *, refused: bool = False) -> web.Response:
-    return ok({"reply": reply, "refused": refused, "code": ""})
-
-
-def _session(request: web.Request) -> AdminSession:
-    ctx = request.config_dict[HANDLER_CONTEXT]
-    return AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
 
 
 async def products_page(request: web.Request) -> web.Response:
@@ -43,13 +34,13 @@ async def save(request: web.Request) -> web.Response:
     try:
         product = build(Product, raw, defaults={"id": ""})
     except InputProblems as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     before = await store.get(product.id) if product.id else None
-    session = _session(request)
+    session = admin_session(request)
     try:
         saved = await store.save(product, await Call(ctx, session).guard())
     except ProductError as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     verb = "修改" if before else "新增"
     await session.changed(
         "product.edit" if before else "product.add",
@@ -61,7 +52,7 @@ async def save(request: web.Request) -> web.Response:
             f"{verb}商品 {saved.id}「{saved.name}」",
         ),
     )
-    return _said(f"已保存商品「{saved.name}」（编号 {saved.id}）")
+    return said(f"已保存商品「{saved.name}」（编号 {saved.id}）")
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -72,10 +63,10 @@ async def delete(request: web.Request) -> web.Response:
         raise ConsoleError(404, "没有这个商品（可能已被删除）")
     await store.delete(before.id)
     summary = f"删除商品 {before.id}「{before.name}」"
-    await _session(request).changed(
+    await admin_session(request).changed(
         "product.delete", Change("product", before.id, asdict(before), None, summary)
     )
-    return _said(f"已删除商品「{before.name}」；引用它的话术和欢迎语发送时会跳过这张卡片。")
+    return said(f"已删除商品「{before.name}」；引用它的话术和欢迎语发送时会跳过这张卡片。")
 
 
 async def undo_product(change: Change, call: Call) -> str:

@@ -16,26 +16,17 @@ from typing import Any
 from aiohttp import web
 
 from bot.admin.call import Call, CommandError
-from bot.admin.session import AdminSession, Change
+from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.sop.rules import DELIVERIES, TRIGGER_NAMES, SopError, SopRule
 from bot.typed_input import InputProblems, build
 from console_web.pages import page
 from console_web.part import ConsolePart
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 
 BOOKKEEPING = frozenset({"version", "updated_at", "updated_by"})  # the store sets these
 DELIVERY_NAMES = {"reminder": "提醒员工（应用消息）", "mass": "群发任务（员工确认后发出）"}
-
-
-def _said(reply: str, *, refused: bool = False) -> web.Response:
-    return ok({"reply": reply, "refused": refused, "code": ""})
-
-
-def _session(request: web.Request) -> AdminSession:
-    ctx = request.config_dict[HANDLER_CONTEXT]
-    return AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
 
 
 async def sops_page(request: web.Request) -> web.Response:
@@ -73,16 +64,16 @@ async def save(request: web.Request) -> web.Response:
     try:
         rule = build(SopRule, raw, defaults={"id": ""}, ignored=BOOKKEEPING)
     except InputProblems as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     before = await store.get(rule.id) if rule.id else None
     if rule.id and before is None:
-        return _said(f"没有保存：没有 SOP {rule.id}（可能已被删除）", refused=True)
-    session = _session(request)
+        return said(f"没有保存：没有 SOP {rule.id}（可能已被删除）", refused=True)
+    session = admin_session(request)
     guard = await Call(ctx, session).guard()
     try:
         saved = await store.save(rule, session.userid, guard)
     except SopError as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     verb = "修改" if before else "新建"
     await session.changed(
         f"sop.{'update' if before else 'create'}",
@@ -94,7 +85,7 @@ async def save(request: web.Request) -> web.Response:
             f"{verb} SOP {saved.id}「{saved.name}」",
         ),
     )
-    return _said(f"已保存 SOP {saved.id}「{saved.name}」，共 {len(saved.steps)} 步")
+    return said(f"已保存 SOP {saved.id}「{saved.name}」，共 {len(saved.steps)} 步")
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -106,8 +97,8 @@ async def delete(request: web.Request) -> web.Response:
     await store.delete(before.id)
     summary = f"删除 SOP {before.id}「{before.name}」"
     change = Change("sop-rule", before.id, asdict(before), None, summary)
-    await _session(request).changed("sop.delete", change)
-    return _said(f"已删除 SOP「{before.name}」，未发出的步骤不再发送。可在审计日志页「撤销」恢复。")
+    await admin_session(request).changed("sop.delete", change)
+    return said(f"已删除 SOP「{before.name}」，未发出的步骤不再发送。可在审计日志页「撤销」恢复。")
 
 
 async def undo_rule(change: Change, call: Call) -> str:

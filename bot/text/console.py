@@ -11,12 +11,11 @@ bounded at `MAX_IMPORT_BYTES` before it is buffered (the console's per-route bod
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from aiohttp import web
 
 from bot.admin.call import Call, CommandError
-from bot.admin.session import AdminSession, Change
+from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.quoting import echo
 from bot.text.categories import CATEGORIES, DEFAULT_ACTIONS, WORD_CATEGORIES, label
@@ -27,7 +26,7 @@ from bot.text.word_file import read_word_file
 from bot.wecom import WeComError
 from console_web.pages import page
 from console_web.part import ConsolePart
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 
 MAX_IMPORT_BYTES = 4 * 1024 * 1024
@@ -35,15 +34,6 @@ UNDO_MAX_WORDS = 5_000
 SHOWN_LINES = 50
 SHOWN_ALLOWED = 200
 ACTION_NAMES = {"block": "拦截（不发送）", "mask": "打码（* 替换）", "flag": "仅提醒管理员"}
-
-
-def _said(reply: str, *, refused: bool = False, **extra: Any) -> web.Response:
-    return ok({"reply": reply, "refused": refused, "code": "", **extra})
-
-
-def _session(request: web.Request) -> AdminSession:
-    ctx = request.config_dict[HANDLER_CONTEXT]
-    return AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
 
 
 async def words_page(request: web.Request) -> web.Response:
@@ -77,13 +67,13 @@ async def set_action(request: web.Request) -> web.Response:
     library = request.config_dict[HANDLER_CONTEXT].services.words
     before = (await library.snapshot()).actions.get(category, DEFAULT_ACTIONS[category])
     if before == action:
-        return _said(f"「{label(category)}」本来就是{ACTION_NAMES[action]}")
+        return said(f"「{label(category)}」本来就是{ACTION_NAMES[action]}")
     await library.set_action(category, action)
     summary = f"敏感词分类「{label(category)}」改为{ACTION_NAMES[action]}"
-    await _session(request).changed(
+    await admin_session(request).changed(
         "word.set-action", Change("words-action", category, before, action, summary)
     )
-    return _said(f"已把「{label(category)}」改为{ACTION_NAMES[action]}")
+    return said(f"已把「{label(category)}」改为{ACTION_NAMES[action]}")
 
 
 async def undo_action(change: Change, call: Call) -> str:
@@ -119,7 +109,7 @@ async def import_words(request: web.Request) -> web.Response:
         kept = {w for _, w, _ in report.refused}
         after = {w: c for w, c in (await library.categories(words)).items() if w not in kept}
         summary = f"从「{echo(str(name), 40)}」导入敏感词 {report.added} 个"
-        await _session(request).changed(
+        await admin_session(request).changed(
             "word.import",
             Change("words", default or "file", before, after, summary),
             undoable=len(after) <= UNDO_MAX_WORDS,
@@ -129,7 +119,7 @@ async def import_words(request: web.Request) -> web.Response:
         head += f"，有误伤风险但已保留 {len(report.flagged)} 个"
     if report.added and len(words) > UNDO_MAX_WORDS:
         head += f"（超过 {UNDO_MAX_WORDS} 个词的导入不能撤销；要去掉请用「敏感词 删除」）"
-    return _said(
+    return said(
         head,
         refused=not (report.added or report.already),
         lines=_lines(refused),
@@ -143,9 +133,9 @@ async def sync_now(request: web.Request) -> web.Response:
     try:
         synced = await InterceptSyncer(ctx.redis, ctx.keys, ctx.wecom.intercept).sync_now()
     except WeComError as exc:
-        return _said(f"同步失败：错误码 {exc.errcode}：{exc.explanation}", refused=True)
+        return said(f"同步失败：错误码 {exc.errcode}：{exc.explanation}", refused=True)
     del synced
-    return _said((await read_state(ctx.redis, ctx.keys)).describe())
+    return said((await read_state(ctx.redis, ctx.keys)).describe())
 
 
 def setup(app: web.Application) -> None:

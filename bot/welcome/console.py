@@ -18,7 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.admin.call import Call, CommandError
-from bot.admin.session import AdminSession, Change
+from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT, SETTINGS
 from bot.clock import corp_now
 from bot.context import HandlerContext
@@ -30,7 +30,7 @@ from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.templates import TemplateError
 from console_web.pages import page
 from console_web.part import ConsolePart
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 
 QR_BYTES = 1024 * 1024
@@ -41,10 +41,6 @@ _SEPARATORS = re.compile(r"[\s,，、;；]+")
 _USERID = re.compile(r"[A-Za-z0-9_@.-]{1,64}")
 _TAGID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 IMAGE_HOSTS = ("qpic.cn",)  # WeCom's image hosts: wework.qpic.cn, p.qpic.cn …
-
-
-def _said(reply: str, *, refused: bool = False) -> web.Response:
-    return ok({"reply": reply, "refused": refused, "code": ""})
 
 
 def manager(ctx: HandlerContext) -> ChannelManager:
@@ -112,8 +108,7 @@ def _slots(raw: Any) -> list[StaffSlot]:
 
 async def _audited(request: web.Request, before: Channel | None, after: Channel | None) -> None:
     """Audit the change as made in the console, and remember it for 撤销."""
-    ctx = request.config_dict[HANDLER_CONTEXT]
-    session = AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
+    session = admin_session(request)
     shown = after or before
     assert shown is not None  # a change has a before, an after or both
     if before is None:
@@ -157,12 +152,12 @@ async def save(request: web.Request) -> web.Response:
     try:
         saved = await (manager(ctx).update(channel) if stored else manager(ctx).create(channel))
     except TemplateError as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     except WeComError as exc:
         reply = f"没有保存：企业微信返回错误码 {exc.errcode}：{exc.explanation}"
-        return _said(reply, refused=True)
+        return said(reply, refused=True)
     await _audited(request, stored, saved)
-    return _said(f"已保存渠道活码「{saved.name}」（编号 {saved.id}）")
+    return said(f"已保存渠道活码「{saved.name}」（编号 {saved.id}）")
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -177,9 +172,9 @@ async def delete(request: web.Request) -> web.Response:
         await manager(ctx).delete(stored)
     except WeComError as exc:
         reply = f"没有删除：企业微信返回错误码 {exc.errcode}：{exc.explanation}"
-        return _said(reply, refused=True)
+        return said(reply, refused=True)
     await _audited(request, stored, None)
-    return _said(
+    return said(
         f"已删除渠道活码「{stored.name}」；印出去的二维码已失效。"
         "可在审计日志页「撤销」恢复（会生成新码）。"
     )

@@ -11,21 +11,17 @@ from typing import Any
 from aiohttp import web
 
 from bot.admin.call import Call, CommandError
-from bot.admin.session import AdminSession, Change
+from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.typed_input import InputProblems, build
 from bot.wecom import WeComError
 from bot.welcome.group import GroupWelcome
 from bot.welcome.templates import TemplateError
 from console_web.pages import page
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 
 KEPT_BY_STORE = frozenset({"template_id", "updated_at"})
-
-
-def _said(reply: str, *, refused: bool = False) -> web.Response:
-    return ok({"reply": reply, "refused": refused, "code": ""})
 
 
 async def group_welcomes_page(request: web.Request) -> web.Response:
@@ -51,15 +47,15 @@ async def save(request: web.Request) -> web.Response:
     try:
         welcome = build(GroupWelcome, raw, defaults={"id": ""}, ignored=KEPT_BY_STORE)
     except InputProblems as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     before = await store.get(welcome.id) if welcome.id else None
-    session = AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
+    session = admin_session(request)
     try:
         saved = await store.save(welcome, await Call(ctx, session).guard())
     except TemplateError as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     except WeComError as exc:
-        return _said(f"没有保存：企业微信返回错误码 {exc.errcode}：{exc.explanation}", refused=True)
+        return said(f"没有保存：企业微信返回错误码 {exc.errcode}：{exc.explanation}", refused=True)
     verb = "修改" if before else "新增"
     await session.changed(
         "group-welcome.edit" if before else "group-welcome.add",
@@ -71,7 +67,7 @@ async def save(request: web.Request) -> web.Response:
             f"{verb}入群欢迎语 {saved.id}「{saved.name}」",
         ),
     )
-    return _said(f"已保存入群欢迎语「{saved.name}」（已同步到企业微信）")
+    return said(f"已保存入群欢迎语「{saved.name}」（已同步到企业微信）")
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -84,14 +80,14 @@ async def delete(request: web.Request) -> web.Response:
     try:
         await store.delete(before.id)
     except TemplateError as exc:
-        return _said(f"没有删除：{exc}", refused=True)
+        return said(f"没有删除：{exc}", refused=True)
     except WeComError as exc:
-        return _said(f"没有删除：企业微信返回错误码 {exc.errcode}：{exc.explanation}", refused=True)
-    session = AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
+        return said(f"没有删除：企业微信返回错误码 {exc.errcode}：{exc.explanation}", refused=True)
+    session = admin_session(request)
     summary = f"删除入群欢迎语 {before.id}「{before.name}」"
     change = Change("group-welcome", before.id, _editable(before), None, summary)
     await session.changed("group-welcome.delete", change)
-    return _said(f"已删除入群欢迎语「{before.name}」。可在审计日志页「撤销」恢复。")
+    return said(f"已删除入群欢迎语「{before.name}」。可在审计日志页「撤销」恢复。")
 
 
 async def undo_group_welcome(change: Change, call: Call) -> str:

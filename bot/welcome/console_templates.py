@@ -11,31 +11,21 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
-from typing import Any
 
 from aiohttp import web
 
 from bot.admin.call import Call
-from bot.admin.session import AdminSession, Change
+from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.quoting import echo
 from bot.typed_input import InputProblems, build
 from bot.welcome.templates import SCOPE_NAMES, TemplateError, WelcomeTemplate, scope_label
 from console_web.pages import page
-from console_web.session_keys import BODY_OF, SESSION_OF, ConsoleError, ok
+from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 
 _TARGET = re.compile(r"[A-Za-z0-9_:.@-]{1,64}")
 OUTCOMES = (("sent", "已发送"), ("expired", "已过期"), ("failed", "失败"), ("blocked", "被拦截"))
-
-
-def _said(reply: str, *, refused: bool = False, **extra: Any) -> web.Response:
-    return ok({"reply": reply, "refused": refused, "code": "", **extra})
-
-
-def _session(request: web.Request) -> AdminSession:
-    ctx = request.config_dict[HANDLER_CONTEXT]
-    return AdminSession(ctx.redis, ctx.keys, request[SESSION_OF].userid, "console")
 
 
 async def welcomes_page(request: web.Request) -> web.Response:
@@ -89,19 +79,19 @@ async def save(request: web.Request) -> web.Response:
     try:
         template = build(WelcomeTemplate, raw, defaults={"id": ""})
     except InputProblems as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     before = await store.get(template.id) if template.id else None
     if template.id and before is None:
-        return _said(f"没有保存：没有欢迎语 {echo(template.id)}（可能已被删除）", refused=True)
+        return said(f"没有保存：没有欢迎语 {echo(template.id)}（可能已被删除）", refused=True)
     holder = await store.choose_exact(template.scope, template.target)
     if holder is not None and holder.id != template.id:
         reply = f"没有保存：{scope_label(holder)} 已有欢迎语「{holder.name}」，每个范围只能有一个"
-        return _said(reply, refused=True)
-    session = _session(request)
+        return said(reply, refused=True)
+    session = admin_session(request)
     try:
         saved = await store.save(template, await Call(ctx, session).guard())
     except TemplateError as exc:
-        return _said(f"没有保存：{exc}", refused=True)
+        return said(f"没有保存：{exc}", refused=True)
     verb = "修改" if before else "新增"
     await session.changed(
         "welcome.edit" if before else "welcome.add",
@@ -113,7 +103,7 @@ async def save(request: web.Request) -> web.Response:
             f"{verb}欢迎语 {saved.id}「{saved.name}」",
         ),
     )
-    return _said(f"已保存欢迎语「{saved.name}」（{scope_label(saved)}）", id=saved.id)
+    return said(f"已保存欢迎语「{saved.name}」（{scope_label(saved)}）", id=saved.id)
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -124,10 +114,10 @@ async def delete(request: web.Request) -> web.Response:
         raise ConsoleError(404, "没有这条欢迎语（可能已被删除）")
     await store.delete(before.id)
     summary = f"删除欢迎语 {before.id}「{before.name}」"
-    await _session(request).changed(
+    await admin_session(request).changed(
         "welcome.delete", Change("welcome", before.id, asdict(before), None, summary)
     )
-    return _said(f"已删除欢迎语「{before.name}」。可在审计日志页「撤销」恢复。")
+    return said(f"已删除欢迎语「{before.name}」。可在审计日志页「撤销」恢复。")
 
 
 def setup(app: web.Application) -> None:

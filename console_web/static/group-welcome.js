@@ -3,26 +3,11 @@
 (function () {
   const form = document.getElementById("gw-editor");
   if (!form) return;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const root = new URL(document.querySelector('meta[name="console-root"]').content, location.origin);
+  const { post, show, uploadImage } = window.scrmConsole;
   const result = form.querySelector(".result");
   const kind = document.getElementById("gw-kind");
   let image = null; // {media_ref} once uploaded, or the one loaded
 
-  async function post(path, body) {
-    try {
-      const response = await fetch(new URL(path, root), {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(body),
-      });
-      const data = await response.json().catch(() => ({}));
-      return response.ok ? data : { reply: data.error || "请求失败（" + response.status + "）", refused: true };
-    } catch (e) {
-      return { reply: "网络不通，请检查网络后重试", refused: true };
-    }
-  }
-  const say = (box, data) => { box.className = "result" + (data.refused ? " refused" : ""); box.textContent = data.reply || ""; };
   const showKind = () => {
     form.querySelector(".gw-image").hidden = kind.value !== "image";
     form.querySelector(".gw-link").hidden = kind.value !== "link";
@@ -57,12 +42,8 @@
   document.getElementById("gw-image").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     if (!file) return;
-    if (file.size > 2 * 1024 * 1024) { say(result, { reply: "图片不能超过 2 MB", refused: true }); return; }
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    const data = await post("api/media/image", { name: file.name, data: btoa(binary) });
-    say(result, data);
+    const data = await uploadImage(file);
+    show(result, data);
     if (!data.refused) { image = { media_ref: data.ref }; form.querySelector(".gw-image-state").textContent = "已上传：" + file.name; }
   });
   document.querySelectorAll("button.edit-gw").forEach((button) => {
@@ -72,7 +53,7 @@
     button.addEventListener("click", async () => {
       if (!window.confirm("删除入群欢迎语「" + button.dataset.name + "」？企业微信里的也会删除。")) return;
       const data = await post("api/group-welcomes/delete", { id: button.dataset.id });
-      say(document.getElementById("gw-list-result"), data);
+      show(document.getElementById("gw-list-result"), data);
       if (!data.refused) setTimeout(() => location.reload(), 1200);
     });
   });
@@ -91,7 +72,7 @@
     const id = form.querySelector('[name="id"]').value;
     const welcome = { ...(id ? { id } : {}), name: document.getElementById("gw-name").value.trim(), text: document.getElementById("gw-text").value, attachment };
     const data = await post("api/group-welcomes/save", { welcome });
-    say(result, data);
+    show(result, data);
     if (!data.refused) setTimeout(() => location.reload(), 1200);
   });
   load(null);

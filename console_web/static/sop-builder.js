@@ -3,8 +3,7 @@
 (function () {
   const form = document.getElementById("sop-builder");
   if (!form) return;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const root = new URL(document.querySelector('meta[name="console-root"]').content, location.origin);
+  const { post, show, uploadImage } = window.scrmConsole;
   const steps = form.querySelector(".steps");
   const rowTemplate = document.getElementById("step-row");
   const field = (name) => form.querySelector('[name="' + name + '"]');
@@ -46,11 +45,7 @@
     row.querySelector(".step-image").addEventListener("change", async (event) => {
       const file = event.target.files[0];
       if (!file) return;
-      if (file.size > 2 * 1024 * 1024) { show(form.querySelector(".result"), { reply: "图片不能超过 2 MB", refused: true }); return; }
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      let binary = "";
-      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      const data = await post("api/media/image", { name: file.name, data: btoa(binary) });
+      const data = await uploadImage(file);
       show(form.querySelector(".result"), data);
       if (!data.refused) { attachments.push({ msgtype: "image", image: { media_ref: data.ref } }); draw(); }
       event.target.value = "";
@@ -117,25 +112,6 @@
         attachments: JSON.parse(row.dataset.attachments || "[]"),
       })),
     };
-  }
-
-  async function post(path, body) {
-    try {
-      const response = await fetch(new URL(path, root), {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(body),
-      });
-      const data = await response.json().catch(() => ({}));
-      return response.ok ? data : { reply: data.error || "请求失败（" + response.status + "）", refused: true };
-    } catch (e) {
-      return { reply: "网络不通，请检查网络后重试", refused: true };
-    }
-  }
-
-  function show(box, data) {
-    box.className = "result" + (data.refused ? " refused" : "");
-    box.textContent = data.reply || "";
   }
 
   document.getElementById("add-step").addEventListener("click", () => addStep(null));

@@ -3,32 +3,14 @@
 (function () {
   const form = document.getElementById("welcome-editor");
   if (!form) return;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const root = new URL(document.querySelector('meta[name="console-root"]').content, location.origin);
+  const { post, show, uploadImage, root } = window.scrmConsole;
   const loaded = JSON.parse(form.dataset.template || "null");
   const products = JSON.parse(form.dataset.products || "[]");
   const field = (name) => form.querySelector('[name="' + name + '"]');
   const result = form.querySelector(".result");
   let attachments = loaded ? loaded.attachments : [];
 
-  async function post(path, body) {
-    try {
-      const response = await fetch(new URL(path, root), {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(body),
-      });
-      const data = await response.json().catch(() => ({}));
-      return response.ok ? data : { reply: data.error || "请求失败（" + response.status + "）", refused: true };
-    } catch (e) {
-      return { reply: "网络不通，请检查网络后重试", refused: true };
-    }
-  }
-
-  function say(data) {
-    result.className = "result" + (data.refused ? " refused" : "");
-    result.textContent = data.reply || "";
-  }
+  const say = (data) => show(result, data);
 
   function describe(item) {
     const kind = item.msgtype;
@@ -123,8 +105,7 @@
   if (loaded) {
     ["scope", "target", "name", "text", "text_without_name"].forEach((name) => { field(name).value = loaded[name] || ""; });
     loaded.slots.forEach(addSlot);
-    // after console.js (deferred too) has hooked the preview to the field
-    document.addEventListener("DOMContentLoaded", () => field("text").dispatchEvent(new Event("input")));
+    field("text").dispatchEvent(new Event("input"));  // console.js, loaded first, previews it
   }
   drawAttachments();
 
@@ -145,11 +126,7 @@
   document.getElementById("w-image").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     if (!file) return;
-    if (file.size > 2 * 1024 * 1024) { say({ reply: "图片不能超过 2 MB", refused: true }); return; }
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    const data = await post("api/media/image", { name: file.name, data: btoa(binary) });
+    const data = await uploadImage(file);
     say(data);
     if (!data.refused) { attachments.push({ msgtype: "image", image: { media_ref: data.ref } }); drawAttachments(); }
     event.target.value = "";

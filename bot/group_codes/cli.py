@@ -8,9 +8,9 @@ from dataclasses import asdict, replace
 from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.clock import corp_now
 from bot.config import Settings
-from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode, GroupCodeError
+from bot.group_codes.codes import GroupCode, GroupCodeError
 from bot.group_codes.stats import GroupCodeStats
-from bot.group_codes.store import GroupCodeStore
+from bot.group_codes.store import GroupCodeStore, group_fill
 from bot.wecom.api.external_contact import ExternalContactAPI
 
 SHOWN_DAYS = 7
@@ -58,23 +58,6 @@ def _changed(code: GroupCode, args: argparse.Namespace) -> GroupCode:
     return replace(code, **{k: v for k, v in fields.items() if v is not None})
 
 
-async def fill(code: GroupCode, contact: ExternalContactAPI) -> list[dict[str, object]]:
-    """Each of the code's groups with its members against the 200 a QR join allows."""
-    groups = []
-    for chat_id in code.chat_ids:
-        chat = await contact.get_group_chat(chat_id, need_name=False)
-        members = len(chat.get("member_list", []))
-        groups.append(
-            {
-                "chat_id": chat_id,
-                "name": chat.get("name", ""),
-                "members": members,
-                "full": members >= QR_GROUP_LIMIT,
-            }
-        )
-    return groups
-
-
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
         store = GroupCodeStore(services.redis, services.keys, services.wecom.group_join)
@@ -102,7 +85,10 @@ async def _run(
         if args.action == "show":
             days = await stats.days(code.id, SHOWN_DAYS, corp_now().date())
             shown = [{"day": d.isoformat(), "joins": j, "leaves": n} for d, j, n in days]
-            print_json(asdict(code) | {"days": shown, "groups": await fill(code, contact)})
+            groups = [
+                asdict(group) | {"full": group.full} for group in await group_fill(code, contact)
+            ]
+            print_json(asdict(code) | {"days": shown, "groups": groups})
         else:
             print_json(asdict(await store.update(_changed(code, args))))
     return 0

@@ -7,8 +7,8 @@ import logging
 
 from bot.clock import corp_now
 from bot.context import HandlerContext
-from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode
-from bot.group_codes.store import GroupCodeStore
+from bot.group_codes.codes import QR_GROUP_LIMIT
+from bot.group_codes.store import GroupCodeStore, group_fill
 from bot.periodic import PeriodicWork
 from bot.wecom import WeComError
 
@@ -17,15 +17,6 @@ NEAR_FULL = QR_GROUP_LIMIT - 10  # warn while a few places are left
 WARNED_SECONDS = 2 * 86400
 
 log = logging.getLogger(__name__)
-
-
-async def members_of(ctx: HandlerContext, code: GroupCode) -> list[int]:
-    """How many members each of the code's groups has now (from WeCom)."""
-    counts = []
-    for chat_id in code.chat_ids:
-        chat = await ctx.wecom.external_contact.get_group_chat(chat_id, need_name=False)
-        counts.append(len(chat.get("member_list", [])))
-    return counts
 
 
 async def warn_full_codes(ctx: HandlerContext) -> int:
@@ -37,7 +28,7 @@ async def warn_full_codes(ctx: HandlerContext) -> int:
         if code.auto_create:
             continue  # WeCom makes the next group itself
         try:
-            counts = await members_of(ctx, code)
+            counts = [group.members for group in await group_fill(code, ctx.wecom.external_contact)]
         except WeComError as exc:  # one code's trouble must not hold up the others
             log.warning("group code %s: fill not read: %s", code.id, exc)
             continue

@@ -5,12 +5,38 @@ kept and one it deleted is never shown."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.group_codes.codes import GroupCode, GroupCodeError, validate
+from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode, GroupCodeError, validate
 from bot.keys import RedisKeys
+from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.group_join import GroupJoinAPI
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFill:
+    """One of a code's groups as WeCom has it now: its name and how many members it has."""
+
+    chat_id: str
+    name: str
+    members: int
+
+    @property
+    def full(self) -> bool:
+        return self.members >= QR_GROUP_LIMIT
+
+
+async def group_fill(code: GroupCode, contact: ExternalContactAPI) -> list[GroupFill]:
+    """Each of the code's groups, in order, read from WeCom (`groupchat/get`)."""
+    groups = []
+    for chat_id in code.chat_ids:
+        chat = await contact.get_group_chat(chat_id, need_name=False)
+        groups.append(
+            GroupFill(chat_id, str(chat.get("name", "")), len(chat.get("member_list", [])))
+        )
+    return groups
 
 
 class GroupCodeStore:

@@ -33,16 +33,17 @@ async def sops_page(request: web.Request) -> web.Response:
     services = request.config_dict[HANDLER_CONTEXT].services
     store = services.sops
     progress = await services.sop_tasks.progress()
+    waiting, partly = await store.waiting()  # one pass over the schedule for every rule
     rows = []
     for rule in await store.all():
-        waiting = len(await store.jobs_of(rule.id))
         trigger = TRIGGER_NAMES.get(rule.trigger, rule.trigger)
         sent, done = progress.get(rule.id, (0, 0))
-        rows.append((rule, trigger, waiting, sent, done, _editable(rule)))
+        rows.append((rule, trigger, waiting.get(rule.id, 0), sent, done, _editable(rule)))
     return page(
         "sops.html",
         **base_context(request, "sops"),
         rows=rows,
+        waiting_partly=partly,
         deliveries=[(key, DELIVERY_NAMES[key]) for key in DELIVERIES],
         triggers=list(TRIGGER_NAMES.items()),
     )

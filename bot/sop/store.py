@@ -14,6 +14,8 @@ from bot.sop import jobs
 from bot.sop.rules import SopError, SopRule, new_rule_id, next_occurrence, step_due, validate
 from bot.text.guard import TextGuard
 
+WAITING_SCAN = 100_000  # scheduled jobs a progress read walks at most
+
 
 class SopStore:
     """The SOP rules of one corp, and their place in the scheduler."""
@@ -68,6 +70,22 @@ class SopStore:
         ids = [job_id async for job_id, _ in self.scheduler.scheduled(jobs.rule_pattern(rule_id))]
         ids += [job_id async for job_id, _ in self.scheduler.scheduled(jobs.fire_pattern(rule_id))]
         return ids
+
+    async def waiting(self, most: int = WAITING_SCAN) -> tuple[dict[str, int], bool]:
+        """Rule id -> its steps and occurrences still scheduled, in one pass over the schedule
+        that stops after `most` jobs (a page must not walk a million reminders per rule); and
+        whether it stopped early (the counts are then a lower bound)."""
+        counts: dict[str, int] = {}
+        seen = 0
+        async for job_id, _ in self.scheduler.scheduled("sop*"):
+            kind, _, rest = job_id.partition("|")
+            if kind in (jobs.STEP, jobs.FIRE):
+                rule_id = rest.partition("|")[0]
+                counts[rule_id] = counts.get(rule_id, 0) + 1
+            seen += 1
+            if seen >= most:
+                return counts, True
+        return counts, False
 
     async def _reschedule(self, rule: SopRule, now: float) -> None:
         moves = await self.reschedule_plan(rule, now)

@@ -45,10 +45,105 @@ def encrypt_of(body: bytes) -> str:
     return value.decode("ascii")
 
 
-def _refuse(request: web.Request, reason: str, status: int = 400) -> web.Response:
-    request.config_dict[METRICS].count_callback(reason)
-    log.info("callback refused: %s (%s %s)", reason, request.method, request.path)
-    return web.Response(status=status, text=reason)
+class CallbackEndpoint:
+    """The handlers of `/wecom/callback`, bound once to what they use.
+
+    Every callback passes here, so its dependencies are looked up when the routes are set up
+    (the Redis-backed ones when first used, as Redis opens after that) rather than through
+    `request.config_dict` on each request: a chain-map proxy built per lookup, five per
+    callback, cost ~3 % of the callback path at its maximum rate."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+        self._settings = app[SETTINGS]
+        self._crypto = app[CRYPTO]
+        self._metrics = app[METRICS]
+        self._pressure = app[CALLBACK_PRESSURE]
+        self._window = self._settings.dedup_window_seconds
+        self._max_body = self._settings.max_body_bytes
+
+    def _refuse(self, request: web.Request, reason: str, status: int = 400) -> web.Response:
+        self._metrics.count_callback(reason)
+        log.info("callback refused: %s (%s %s)", reason, request.method, request.path)
+        return web.Response(status=status, text=reason)
+
+    def _check_timestamp(self, timestamp: str) -> None:
+        """Refuse replays older (or further ahead) than the dedup window can remember."""
+        # ASCII digits only, and few: "²".isdigit() is true, and int() of 400 digits overflows
+        if not _TIMESTAMP.fullmatch(timestamp) or abs(time.time() - int(timestamp)) > self._window:
+            raise CallbackError("stale_timestamp", 403)
+
+    async def verify_url(self, request: web.Request) -> web.Response:
+        """Answer WeCom's URL check with the decrypted echostr: plain text, no newline."""
+        try:
+            signature, timestamp, nonce, echostr = _query(
+                request, "msg_signature", "timestamp", "nonce", "echostr"
+            )
+            self._check_timestamp(timestamp)
+            plain = self._crypto.verify_and_decrypt(signature, timestamp, nonce, echostr)
+        except CallbackError as exc:
+            return self._refuse(request, exc.reason, exc.status)
+        self._metrics.count_callback("verified")
+        return web.Response(text=plain, content_type="text/plain")
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Verify, decrypt, parse, dedupe and enqueue one callback (the pipeline of this
+        process gives way meanwhile: `bot.pipeline.priority`)."""
+        with self._pressure.handling():
+            return await self._receive(request)
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        try:
+            signature, timestamp, nonce = _query(request, "msg_signature", "timestamp", "nonce")
+            self._check_timestamp(timestamp)
+            body = await _read_body(request, self._max_body)
+            encrypt = encrypt_of(body)
+            xml = self._crypto.verify_and_decrypt(signature, timestamp, nonce, encrypt)
+            event = event_from_fields(parse_xml(xml))
+        except CallbackError as exc:
+            return self._refuse(request, exc.reason, exc.status)
+        except XmlRejected as exc:
+            return self._refuse(request, exc.reason)
+
+        try:
+            entry_id = await self._app[INGEST].add(
+                xml, fingerprint(event, xml), int(time.time() * 1000)
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("callback not stored, answering 503 so WeCom retries: %s", exc)
+            return self._refuse(request, "redis_unavailable", 503)
+        self._metrics.count_callback("accepted" if entry_id else "duplicate")
+        # logged under the request id; the pipeline logs the entry id as event_id too (bot.logs)
+        name = type(event).__name__
+        if entry_id:
+            fields = {"event_id": entry_id, "event_type": name}
+            log.info("callback %s stored as entry %s", name, entry_id, extra=fields)
+        else:
+            log.info("callback %s is a retry of one already stored", name)
+        if entry_id and isinstance(event, TextMessage) and is_command_text(event.content):
+            return await self._passive_reply(event, nonce)
+        return web.Response()
+
+    async def _passive_reply(self, event: TextMessage, nonce: str) -> web.Response:
+        """Wait briefly for the worker's answer and send it back encrypted (doc 90930)."""
+        try:
+            answer = await self._app[HANDOFF].wait(event.msg_id)
+        except (RedisError, OSError) as exc:  # the event is stored: the answer will be sent
+            log.warning("passive reply not awaited: %s", exc)
+            answer = None
+        if answer is None:
+            return web.Response()
+        reply = to_xml(
+            [
+                ("ToUserName", event.user_id),
+                ("FromUserName", self._settings.corp_id),
+                ("CreateTime", int(time.time())),
+                ("MsgType", "text"),
+                ("Content", answer),
+            ]
+        )
+        body = self._crypto.passive_reply(reply, nonce)
+        return web.Response(text=body, content_type="application/xml")
 
 
 def _query(request: web.Request, *names: str) -> list[str]:
@@ -56,29 +151,6 @@ def _query(request: web.Request, *names: str) -> list[str]:
     if not all(values):
         raise CallbackError("missing_params")
     return values
-
-
-def _check_timestamp(request: web.Request, timestamp: str) -> None:
-    """Refuse replays older (or further ahead) than the dedup window can remember."""
-    window = request.config_dict[SETTINGS].dedup_window_seconds
-    # ASCII digits only, and few: "²".isdigit() is true, and int() of 400 digits overflows float
-    if not _TIMESTAMP.fullmatch(timestamp) or abs(time.time() - int(timestamp)) > window:
-        raise CallbackError("stale_timestamp", 403)
-
-
-async def verify_url(request: web.Request) -> web.Response:
-    """Answer WeCom's URL check with the decrypted echostr: plain text, no newline."""
-    crypto = request.config_dict[CRYPTO]
-    try:
-        signature, timestamp, nonce, echostr = _query(
-            request, "msg_signature", "timestamp", "nonce", "echostr"
-        )
-        _check_timestamp(request, timestamp)
-        plain = crypto.verify_and_decrypt(signature, timestamp, nonce, echostr)
-    except CallbackError as exc:
-        return _refuse(request, exc.reason, exc.status)
-    request.config_dict[METRICS].count_callback("verified")
-    return web.Response(text=plain, content_type="text/plain")
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -91,76 +163,11 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
         raise CallbackError("body_timeout", 408) from None
 
 
-async def receive(request: web.Request) -> web.Response:
-    """Verify, decrypt, parse, dedupe and enqueue one callback (the pipeline of this process
-    gives way meanwhile: `bot.pipeline.priority`)."""
-    with request.config_dict[CALLBACK_PRESSURE].handling():
-        return await _receive(request)
-
-
-async def _receive(request: web.Request) -> web.Response:
-    settings = request.config_dict[SETTINGS]
-    crypto = request.config_dict[CRYPTO]
-    try:
-        signature, timestamp, nonce = _query(request, "msg_signature", "timestamp", "nonce")
-        _check_timestamp(request, timestamp)
-        body = await _read_body(request, settings.max_body_bytes)
-        encrypt = encrypt_of(body)
-        xml = crypto.verify_and_decrypt(signature, timestamp, nonce, encrypt)
-        event = event_from_fields(parse_xml(xml))
-    except CallbackError as exc:
-        return _refuse(request, exc.reason, exc.status)
-    except XmlRejected as exc:
-        return _refuse(request, exc.reason)
-
-    try:
-        entry_id = await request.config_dict[INGEST].add(
-            xml, fingerprint(event, xml), int(time.time() * 1000)
-        )
-    except (RedisError, OSError) as exc:
-        log.warning("callback not stored, answering 503 so WeCom retries: %s", exc)
-        return _refuse(request, "redis_unavailable", 503)
-    result = "accepted" if entry_id else "duplicate"
-    request.config_dict[METRICS].count_callback(result)
-    # logged under the request id; the pipeline logs the entry id as event_id too (bot.logs)
-    name = type(event).__name__
-    if entry_id:
-        fields = {"event_id": entry_id, "event_type": name}
-        log.info("callback %s stored as entry %s", name, entry_id, extra=fields)
-    else:
-        log.info("callback %s is a retry of one already stored", name)
-    if entry_id and isinstance(event, TextMessage) and is_command_text(event.content):
-        return await _passive_reply(request, event, nonce)
-    return web.Response(text="")
-
-
 def is_command_text(content: str) -> bool:
     return not isinstance(grammar().parse(content), NotCommand)
 
 
-async def _passive_reply(request: web.Request, event: TextMessage, nonce: str) -> web.Response:
-    """Wait briefly for the worker's answer and send it back encrypted (doc 90930)."""
-    try:
-        answer = await request.config_dict[HANDOFF].wait(event.msg_id)
-    except (RedisError, OSError) as exc:  # the event is stored: the answer will be sent
-        log.warning("passive reply not awaited: %s", exc)
-        answer = None
-    if answer is None:
-        return web.Response(text="")
-    settings = request.config_dict[SETTINGS]
-    reply = to_xml(
-        [
-            ("ToUserName", event.user_id),
-            ("FromUserName", settings.corp_id),
-            ("CreateTime", int(time.time())),
-            ("MsgType", "text"),
-            ("Content", answer),
-        ]
-    )
-    body = request.config_dict[CRYPTO].passive_reply(reply, nonce)
-    return web.Response(text=body, content_type="application/xml")
-
-
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/wecom/callback", verify_url)
-    app.router.add_post("/wecom/callback", receive)
+    endpoint = CallbackEndpoint(app)
+    app.router.add_get("/wecom/callback", endpoint.verify_url)
+    app.router.add_post("/wecom/callback", endpoint.receive)

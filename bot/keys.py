@@ -174,6 +174,11 @@ class RedisKeys:
         (read when they leave, so the leave counts for that code)."""
         return f"{self.base}:groupcodes:members:{chat_id}"
 
+    def group_code_chats(self, code_id: str) -> str:
+        """Set with a TTL: the groups customers joined through this code — those not among
+        its configured groups are the ones WeCom created when the others were full."""
+        return f"{self.base}:groupcodes:chats:{code_id}"
+
     @property
     def group_codes_lock(self) -> str:
         """Held by the one process checking how full each group live code's groups are."""

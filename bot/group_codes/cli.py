@@ -9,8 +9,9 @@ from bot.cli.output import admin_services, csv_list, print_json, reporting
 from bot.clock import corp_now
 from bot.config import Settings
 from bot.group_codes.codes import GroupCode, GroupCodeError
+from bot.group_codes.report import CodeReport, report
 from bot.group_codes.stats import GroupCodeStats
-from bot.group_codes.store import GroupCodeStore, group_fill
+from bot.group_codes.store import GroupCodeStore
 from bot.wecom.api.external_contact import ExternalContactAPI
 
 SHOWN_DAYS = 7
@@ -45,6 +46,27 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     actions.add_parser("delete", help="delete a code (its QR code stops working)").add_argument(
         "id"
     )
+
+
+def _shown(found: CodeReport) -> dict[str, object]:
+    days = [{"day": d.isoformat(), "joins": j, "leaves": n} for d, j, n in found.days]
+    spans = {
+        f"last_{span.days}_days": {
+            "joins": span.joins,
+            "leaves": span.leaves,
+            "net": span.net,
+            "retention": span.retention,
+        }
+        for span in found.spans
+    }
+    groups = [asdict(group) | {"full": group.full} for group in found.groups]
+    return asdict(found.code) | {
+        "days": days,
+        **spans,
+        "groups": groups,
+        "groups_created": found.created,
+        "fill_error": found.fill_error or None,
+    }
 
 
 def _changed(code: GroupCode, args: argparse.Namespace) -> GroupCode:
@@ -83,12 +105,7 @@ async def _run(
         if code is None:
             raise GroupCodeError(f"没有群活码 {args.id}")
         if args.action == "show":
-            days = await stats.days(code.id, SHOWN_DAYS, corp_now().date())
-            shown = [{"day": d.isoformat(), "joins": j, "leaves": n} for d, j, n in days]
-            groups = [
-                asdict(group) | {"full": group.full} for group in await group_fill(code, contact)
-            ]
-            print_json(asdict(code) | {"days": shown, "groups": groups})
+            print_json(_shown(await report(code, stats, contact, corp_now().date(), SHOWN_DAYS)))
         else:
             print_json(asdict(await store.update(_changed(code, args))))
     return 0

@@ -1,9 +1,11 @@
 """Joins through each group live code and leaves of those who joined through it, by corp-time
 day: counted once per event (a retried event is not counted again), kept `KEEP_DAYS`. Who
-joined through which code is remembered per group (`MEMBER_DAYS`), so a leave finds its code."""
+joined through which code is remembered per group (`MEMBER_DAYS`), so a leave finds its code;
+and which groups each code filled, so the groups WeCom created for it are known."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from redis.asyncio import Redis
@@ -13,15 +15,19 @@ from bot.keys import RedisKeys
 KEEP_DAYS = 90
 MEMBER_DAYS = 180
 SEEN_SECONDS = 7 * 86400  # well beyond any retry of one event
-# KEYS[1] seen mark, KEYS[2] the day's joins, KEYS[3] the group's members; ARGV[1] code id,
-# ARGV[2] seen TTL, ARGV[3] the day's TTL, ARGV[4] the members' TTL, ARGV[5..] who joined.
+MAX_CHATS = 200  # groups remembered per code: 5 configured and those WeCom made after them
+# KEYS[1] seen mark, KEYS[2] the day's joins, KEYS[3] the group's members, KEYS[4] the code's
+# groups; ARGV[1] code id, ARGV[2] seen TTL, ARGV[3] the day's TTL, ARGV[4] the members' TTL,
+# ARGV[5] the group, ARGV[6] most groups kept, ARGV[7..] who joined.
 # 1 when counted, 0 when this event was counted before.
 _JOINED = """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
-redis.call('HINCRBY', KEYS[2], ARGV[1], math.max(#ARGV - 4, 1))
+redis.call('HINCRBY', KEYS[2], ARGV[1], math.max(#ARGV - 6, 1))
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-for i = 5, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], ARGV[1]) end
+for i = 7, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], ARGV[1]) end
 redis.call('EXPIRE', KEYS[3], ARGV[4])
+if redis.call('SCARD', KEYS[4]) < tonumber(ARGV[6]) then redis.call('SADD', KEYS[4], ARGV[5]) end
+redis.call('EXPIRE', KEYS[4], ARGV[4])
 return 1
 """
 # KEYS[1] seen mark, KEYS[2] the group's members, KEYS[3] the day's leaves; ARGV[1] seen TTL,
@@ -42,6 +48,25 @@ return counted
 """
 
 
+@dataclass(frozen=True, slots=True)
+class CodeSummary:
+    """A code's joins and leaves over a span of days: net and how many of those who joined
+    stayed (leaves count only those who had joined through the code)."""
+
+    days: int
+    joins: int
+    leaves: int
+
+    @property
+    def net(self) -> int:
+        return self.joins - self.leaves
+
+    @property
+    def retention(self) -> float | None:
+        """Share of the span's joins not matched by a leave; None without joins."""
+        return max(self.net, 0) / self.joins if self.joins else None
+
+
 class GroupCodeStats:
     """Joins per group live code per day (the one writer of its keys)."""
 
@@ -59,9 +84,20 @@ class GroupCodeStats:
             self._keys.group_code_seen(mark),
             self._keys.group_code_joins(day.isoformat()),
             self._keys.group_code_members(chat_id),
+            self._keys.group_code_chats(code_id),
         ]
         ttls = [SEEN_SECONDS, KEEP_DAYS * 86400, MEMBER_DAYS * 86400]
-        return bool(await self._joined(keys=keys, args=[code_id, *ttls, *members]))
+        args = [code_id, *ttls, chat_id, MAX_CHATS, *members]
+        return bool(await self._joined(keys=keys, args=args))
+
+    async def chats(self, code_id: str) -> set[str]:
+        """The groups customers joined through the code (its own and those WeCom created)."""
+        return set(await self._redis.smembers(self._keys.group_code_chats(code_id)))
+
+    async def summary(self, code_id: str, days: int, today: date) -> CodeSummary:
+        """Joins, leaves, net and retention over the last `days` days."""
+        counted = await self.days(code_id, days, today)
+        return CodeSummary(days, sum(j for _, j, _ in counted), sum(n for _, _, n in counted))
 
     async def left(self, mark: str, chat_id: str, members: list[str], day: date) -> int:
         """Count, for their codes, the `members` leaving `chat_id` who had joined through one;

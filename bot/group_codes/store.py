@@ -5,6 +5,7 @@ kept and one it deleted is never shown."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -22,20 +23,24 @@ class GroupFill:
     chat_id: str
     name: str
     members: int
+    created: bool = False  # WeCom made it when the code's groups were full
 
     @property
     def full(self) -> bool:
         return self.members >= QR_GROUP_LIMIT
 
 
-async def group_fill(code: GroupCode, contact: ExternalContactAPI) -> list[GroupFill]:
-    """Each of the code's groups, in order, read from WeCom (`groupchat/get`)."""
+async def group_fill(
+    code: GroupCode, contact: ExternalContactAPI, created: Iterable[str] = ()
+) -> list[GroupFill]:
+    """Each of the code's groups in order, then the `created` ones WeCom made for it (sorted),
+    read from WeCom (`groupchat/get`)."""
     groups = []
-    for chat_id in code.chat_ids:
+    made = sorted(set(created) - set(code.chat_ids))
+    for chat_id in [*code.chat_ids, *made]:
         chat = await contact.get_group_chat(chat_id, need_name=False)
-        groups.append(
-            GroupFill(chat_id, str(chat.get("name", "")), len(chat.get("member_list", [])))
-        )
+        members = len(chat.get("member_list", []))
+        groups.append(GroupFill(chat_id, str(chat.get("name", "")), members, chat_id in made))
     return groups
 
 

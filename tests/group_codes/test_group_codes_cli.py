@@ -75,8 +75,10 @@ async def test_create_show_update_delete(
     shown = json.loads(capsys.readouterr().out)
     assert shown["chat_ids"] == [groups[2]] and len(shown["days"]) == 7
     assert shown["groups"] == [
-        {"chat_id": groups[2], "name": "门店福利群2", "members": 2, "full": False}
+        {"chat_id": groups[2], "name": "门店福利群2", "members": 2, "created": False, "full": False}
     ]
+    assert shown["last_7_days"] == {"joins": 0, "leaves": 0, "net": 0, "retention": None}
+    assert shown["groups_created"] == 0 and shown["fill_error"] is None
 
     assert await _cli("group-codes", "delete", created["id"]) == 0
     capsys.readouterr()

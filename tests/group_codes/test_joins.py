@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from bot.clock import corp_now
 from bot.config import Settings
 from bot.group_codes.codes import GroupCode
+from bot.group_codes.report import report
 from bot.group_codes.stats import GroupCodeStats
 from bot.group_codes.store import GroupCodeStore
 from bot.keys import RedisKeys
@@ -70,6 +71,17 @@ async def test_joins_are_counted_for_their_code(
     await live_sandbox.customer_leaves_group("wrRoomyGroup00001", ["wmJoiner1", "wmPlain"])
     await wait_until(lambda: leaves_today(1))
 
+    # the report: the code's two groups, then the one WeCom made; net and retention
+    found = await report(code, stats, sandbox_wecom.external_contact, today)
+    assert [(g.chat_id, g.created) for g in found.groups] == [
+        ("wrFullGroup000001", False),
+        ("wrRoomyGroup00001", False),
+        (str(created.chat_id), True),
+    ]
+    assert found.created == 1 and found.groups[0].full and not found.all_full
+    week = found.spans[0]
+    assert (week.days, week.joins, week.leaves, week.net, week.retention) == (7, 2, 1, 1, 0.5)
+
 
 async def test_one_event_counts_once_and_a_leave_finds_its_code(
     settings: Settings, redis: Redis
@@ -85,3 +97,7 @@ async def test_one_event_counts_once_and_a_leave_finds_its_code(
     assert await stats.left("3-0", "wrG", ["wm1", "wmX"], day) == 0  # the same event, retried
     assert await stats.left("4-0", "wrG", ["wm1"], day) == 0  # already counted as left
     assert await stats.days("abc", 1, day) == [(day, 3, 1)]
+    assert await stats.chats("abc") == {"wrG"}
+    summary = await stats.summary("abc", 30, day)
+    assert (summary.joins, summary.leaves, summary.net) == (3, 1, 2)
+    assert summary.retention == 2 / 3

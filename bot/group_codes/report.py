@@ -1,0 +1,63 @@
+"""One group live code as people read it (CLI `show`, the console, admin chat): its groups
+with their fill, the groups WeCom created for it, and joins, leaves, net and retention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode
+from bot.group_codes.stats import CodeSummary, GroupCodeStats
+from bot.group_codes.store import GroupFill, group_fill
+from bot.wecom import WeComError
+from bot.wecom.api.external_contact import ExternalContactAPI
+
+SPANS = (7, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeReport:
+    """A code with its groups (empty and `fill_error` set when WeCom could not be read) and
+    its numbers: per day for `days`, and summed over each of `SPANS`."""
+
+    code: GroupCode
+    groups: list[GroupFill]
+    fill_error: str
+    days: list[tuple[date, int, int]]
+    spans: list[CodeSummary]
+
+    @property
+    def created(self) -> int:
+        """Groups WeCom created for the code once its own were full."""
+        return sum(group.created for group in self.groups)
+
+    @property
+    def all_full(self) -> bool:
+        """Every group is full and no new one will be made: the next scan finds no room."""
+        return bool(self.groups) and not self.code.auto_create and all(g.full for g in self.groups)
+
+    @property
+    def places(self) -> int:
+        """Places left in the existing groups (QR joins stop at `QR_GROUP_LIMIT`)."""
+        return sum(max(QR_GROUP_LIMIT - g.members, 0) for g in self.groups)
+
+
+async def report(
+    code: GroupCode,
+    stats: GroupCodeStats,
+    contact: ExternalContactAPI,
+    today: date,
+    days: int = 7,
+) -> CodeReport:
+    """Read the code's groups from WeCom and its numbers from Redis; a WeCom error is kept
+    as the report's `fill_error` (the numbers still show)."""
+    try:
+        groups, error = await group_fill(code, contact, await stats.chats(code.id)), ""
+    except WeComError as exc:
+        groups, error = [], f"企业微信返回错误码 {exc.errcode}：{exc.explanation}"
+    spans = [await stats.summary(code.id, span, today) for span in SPANS]
+    return CodeReport(code, groups, error, await stats.days(code.id, days, today), spans)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"

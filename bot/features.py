@@ -23,7 +23,9 @@ from bot.config import Settings
 from bot.config_io import cli as config_cli
 from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
+from bot.group_codes import admin as group_codes_admin
 from bot.group_codes import cli as group_codes_cli
+from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
@@ -148,6 +150,8 @@ FEATURES: tuple[Feature, ...] = (
         ((65, group_codes.router),),  # after group welcomes' join log (60)
         (CliGroup(("group-codes",), group_codes_cli.add_parsers, group_codes_cli.run),),
         group_codes_periodic.periodic,
+        group_codes_admin.PART,
+        console=group_codes_console.PART,
     ),
     Feature(
         "sop",

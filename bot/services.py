@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.chat_log import ChatHistory, ChatLog
     from bot.directory import StaffDirectory
     from bot.group_codes.stats import GroupCodeStats
+    from bot.group_codes.store import GroupCodeStore
     from bot.media import MediaLibrary
     from bot.names import GroupNames, Names
     from bot.profiles.store import ProfileStore
@@ -77,6 +78,12 @@ class Services:
         return CommandMarks(self.redis, self.keys)
 
     # -- group live codes ----------------------------------------------------------------
+    @cached_property
+    def group_codes(self) -> GroupCodeStore:
+        from bot.group_codes.store import GroupCodeStore
+
+        return GroupCodeStore(self.redis, self.keys, self.wecom.group_join)
+
     @cached_property
     def group_code_stats(self) -> GroupCodeStats:
         from bot.group_codes.stats import GroupCodeStats

@@ -3,6 +3,7 @@ macros so the dashboard draws the same SVG charts), and the headers every answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from sidebar_web.pages import render_page
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
+_LOADERS = [FileSystemLoader(TEMPLATES), FileSystemLoader(SIDEBAR_TEMPLATES)]
 ENV = Environment(
-    loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(SIDEBAR_TEMPLATES)]),
+    loader=ChoiceLoader(_LOADERS),
     autoescape=select_autoescape(),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -25,6 +27,17 @@ ENV = Environment(
 
 def page(name: str, status: int = 200, **context: Any) -> web.Response:
     return render_page(ENV, name, status, **context)
+
+
+def pages_in(folder: Path) -> Callable[..., web.Response]:
+    """`page` for a feature's own templates, kept in its folder; they extend the console's
+    (`console_base.html`) and may use the sidebar's chart macros."""
+    env = ENV.overlay(loader=ChoiceLoader([FileSystemLoader(folder), *_LOADERS]))
+
+    def feature_page(name: str, status: int = 200, **context: Any) -> web.Response:
+        return render_page(env, name, status, **context)
+
+    return feature_page
 
 
 def error_page(

@@ -82,10 +82,9 @@ def _changed(code: GroupCode, args: argparse.Namespace) -> GroupCode:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as services:
-        store = GroupCodeStore(services.redis, services.keys, services.wecom.group_join)
-        stats = GroupCodeStats(services.redis, services.keys)
         contact = services.wecom.external_contact
-        return await reporting(_run(store, stats, contact, args))
+        stores = services.stores
+        return await reporting(_run(stores.group_codes, stores.group_code_stats, contact, args))
 
 
 async def _run(

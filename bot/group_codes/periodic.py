@@ -8,7 +8,7 @@ import logging
 from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.group_codes.codes import QR_GROUP_LIMIT
-from bot.group_codes.store import GroupCodeStore, group_fill
+from bot.group_codes.store import group_fill
 from bot.periodic import PeriodicWork
 from bot.wecom import WeComError
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 async def warn_full_codes(ctx: HandlerContext) -> int:
     """Tell the admins of each code that can't take more customers soon; returns how many."""
-    store = GroupCodeStore(ctx.redis, ctx.keys, ctx.wecom.group_join)
+    store = ctx.services.group_codes
     day = corp_now().date().isoformat()
     warned = 0
     for code in await store.list():

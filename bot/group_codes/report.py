@@ -32,14 +32,21 @@ class CodeReport:
         return sum(group.created for group in self.groups)
 
     @property
+    def own(self) -> list[GroupFill]:
+        """The code's configured groups (those WeCom created are judged by its list, not ours:
+        the full-code warning counts only these, to warn rather than miss)."""
+        return [group for group in self.groups if not group.created]
+
+    @property
     def all_full(self) -> bool:
         """Every group is full and no new one will be made: the next scan finds no room."""
-        return bool(self.groups) and not self.code.auto_create and all(g.full for g in self.groups)
+        own = self.own
+        return bool(own) and not self.code.auto_create and all(g.full for g in own)
 
     @property
     def places(self) -> int:
-        """Places left in the existing groups (QR joins stop at `QR_GROUP_LIMIT`)."""
-        return sum(max(QR_GROUP_LIMIT - g.members, 0) for g in self.groups)
+        """Places left in the configured groups (QR joins stop at `QR_GROUP_LIMIT`)."""
+        return sum(max(QR_GROUP_LIMIT - g.members, 0) for g in self.own)
 
 
 async def report(

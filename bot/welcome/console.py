@@ -12,14 +12,12 @@ import json
 import re
 from dataclasses import asdict, replace
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
 from bot.admin.call import Call, CommandError
 from bot.admin.session import Change
-from bot.appkeys import HANDLER_CONTEXT, SETTINGS
+from bot.appkeys import HANDLER_CONTEXT
 from bot.clock import corp_now
 from bot.context import HandlerContext
 from bot.wecom import WeComError
@@ -30,17 +28,15 @@ from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.templates import TemplateError
 from console_web.pages import page
 from console_web.part import ConsolePart
+from console_web.qr import qr_image
 from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
 from console_web.views import base_context
 
-QR_BYTES = 1024 * 1024
 MAX_SLOTS = 20
-QR_SECONDS = 5.0
 _ID = re.compile(r"[0-9a-f]{6}")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 _USERID = re.compile(r"[A-Za-z0-9_@.-]{1,64}")
 _TAGID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-IMAGE_HOSTS = ("qpic.cn",)  # WeCom's image hosts: wework.qpic.cn, p.qpic.cn …
 
 
 def manager(ctx: HandlerContext) -> ChannelManager:
@@ -180,44 +176,13 @@ async def delete(request: web.Request) -> web.Response:
     )
 
 
-def _image_host_ok(url: str, api_base: str) -> bool:
-    """Only WeCom's image hosts (or, in the demo and tests, the sandbox serving the API)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https"):
-        return False
-    on_wecom = any(host == known or host.endswith("." + known) for known in IMAGE_HOSTS)
-    return on_wecom or parts.netloc == urlsplit(api_base).netloc
-
-
 async def qr_png(request: web.Request) -> web.StreamResponse:
-    """The channel's QR code, fetched from WeCom's image host (bounded), for the page and as
-    a download for print."""
+    """The channel's QR code, for the page and as a download for print."""
     channel_id = request.match_info["id"]
-    ctx = request.config_dict[HANDLER_CONTEXT]
-    channel = await ctx.services.channels.get(channel_id)
-    if channel is None or not channel.qr_code:
+    channel = await request.config_dict[HANDLER_CONTEXT].services.channels.get(channel_id)
+    if channel is None:
         raise web.HTTPNotFound()
-    if not _image_host_ok(channel.qr_code, request.config_dict[SETTINGS].wecom_api_base):
-        raise web.HTTPNotFound()
-    timeout = aiohttp.ClientTimeout(total=QR_SECONDS)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as http,
-            http.get(channel.qr_code, allow_redirects=False) as answer,
-        ):
-            if answer.status != 200 or not answer.content_type.startswith("image/"):
-                raise web.HTTPBadGateway(text="二维码图片暂时取不到，请稍后重试")
-            body = await answer.content.read(QR_BYTES + 1)
-            kind = answer.content_type
-    except (aiohttp.ClientError, TimeoutError):
-        raise web.HTTPBadGateway(text="二维码图片暂时取不到，请稍后重试") from None
-    if len(body) > QR_BYTES:
-        raise web.HTTPBadGateway(text="二维码图片过大")
-    headers = {"Cache-Control": "private, max-age=300"}
-    if request.query.get("download"):
-        headers["Content-Disposition"] = f'attachment; filename="channel-{channel.id}.png"'
-    return web.Response(body=body, content_type=kind, headers=headers)
+    return await qr_image(request, channel.qr_code, f"channel-{channel.id}.png")
 
 
 async def undo_channel(change: Change, call: Call) -> str:

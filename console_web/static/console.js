@@ -162,12 +162,19 @@
     });
   }
 
+  // a button that posts its data-body; with data-confirm it asks first, with data-reload the
+  // page reloads after it succeeded
   document.querySelectorAll("button.post").forEach((button) => {
     button.addEventListener("click", async () => {
+      if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
       button.disabled = true;
-      const box = button.closest("section").querySelector(".result");
-      show(box, await post(button.dataset.post, JSON.parse(button.dataset.body)));
+      const next = button.nextElementSibling;
+      const box = next && next.classList.contains("result")
+        ? next : button.closest("section").querySelector(".result");
+      const data = await post(button.dataset.post, JSON.parse(button.dataset.body));
+      show(box, data);
       button.disabled = false;
+      if (!data.refused && button.dataset.reload) setTimeout(() => location.reload(), 1200);
     });
   });
 

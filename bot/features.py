@@ -25,6 +25,7 @@ from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
 from bot.group_codes import admin as group_codes_admin
 from bot.group_codes import cli as group_codes_cli
+from bot.group_codes import config_section as group_codes_config
 from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
 from bot.periodic import PeriodicWork
@@ -151,7 +152,8 @@ FEATURES: tuple[Feature, ...] = (
         (CliGroup(("group-codes",), group_codes_cli.add_parsers, group_codes_cli.run),),
         group_codes_periodic.periodic,
         group_codes_admin.PART,
-        console=group_codes_console.PART,
+        group_codes_config.SECTIONS,
+        group_codes_console.PART,
     ),
     Feature(
         "sop",

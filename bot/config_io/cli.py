@@ -58,7 +58,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 return await reporting(_export(services.redis, services.keys, args.file, only))
             wecom = services.wecom
             importer = ConfigImporter(
-                services.redis, services.keys, wecom.external_contact, users=wecom.user
+                services.redis, services.keys, wecom.external_contact, users=wecom.user, wecom=wecom
             )
             return await reporting(_import(importer, args, only))
     except ConfigProblems as exc:

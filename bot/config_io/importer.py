@@ -16,6 +16,7 @@ from bot.config_io.items import ConfigProblems
 from bot.config_io.plan import Plan, make_plan
 from bot.config_io.sections import all_sections, section_order
 from bot.keys import RedisKeys
+from bot.wecom import WeComClient
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.user import UserAPI
 from bot.welcome.config_remote import RemoteSide
@@ -72,11 +73,12 @@ class ConfigImporter:
         contact: ExternalContactAPI | None = None,
         *,
         users: UserAPI | None = None,
+        wecom: WeComClient | None = None,
         by: str = IMPORT_AUTHOR,
     ) -> None:
         self._redis = redis
         self._keys = keys
-        self._remote = RemoteSide(redis, keys, contact, users)
+        self._remote = RemoteSide(redis, keys, contact, users, wecom)
         self._by = by
 
     async def plan(self, config: ConfigFile, only: Collection[str] | None = None) -> Plan:

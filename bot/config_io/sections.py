@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from bot.config_io.plan import Plan
+    from bot.config_io.undo import Undo
     from bot.text.guard import TextGuard
+    from bot.wecom import WeComClient
 
 
 class ConfigSection:
@@ -39,6 +41,7 @@ class ConfigSection:
     text = False  # holds text customers see: checked with the word library after the import
     refers_to: tuple[str, ...] = ()  # sections its reference checks read (either side changing)
     id_bytes = 4  # of a random id given to a new item
+    in_wecom = False  # its items live in WeCom too: `write_wecom` and `finish_wecom` run
 
     def keys(self, keys: RedisKeys) -> list[str]:
         """Every key this section's state is read from (and watched on while applying)."""
@@ -109,6 +112,16 @@ class ConfigSection:
 
     async def committed(self, redis: Redis, keys: RedisKeys, plan: Plan) -> None:
         """After the transaction committed (announcements to other processes)."""
+
+    async def write_wecom(self, plan: Plan, wecom: WeComClient, undo: Undo) -> None:
+        """With `in_wecom`, before the transaction: create or change the added and changed
+        items in WeCom (their models take WeCom's ids), adding to `undo` how to take each
+        write back should the transaction not commit."""
+
+    async def finish_wecom(self, plan: Plan, wecom: WeComClient) -> list[str]:
+        """With `in_wecom`, after the commit: delete the removed items in WeCom; returns
+        warnings for what WeCom kept (an unused code, never a stored item without one)."""
+        return []
 
 
 class ListSection(ConfigSection):

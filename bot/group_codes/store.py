@@ -5,8 +5,9 @@ kept and one it deleted is never shown."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -85,6 +86,16 @@ class GroupCodeStore:
         await self._api.delete(stored.config_id)
         await self._redis.hdel(self._keys.group_codes, code_id)
         return stored
+
+    @staticmethod
+    def queue_import(
+        tx: Any, keys: RedisKeys, saved: Sequence[GroupCode], removed: Sequence[str]
+    ) -> None:
+        """Queue a configuration import's writes (WeCom already holds the saved codes)."""
+        if saved:
+            tx.hset(keys.group_codes, mapping={c.id: c.to_json() for c in saved})
+        if removed:
+            tx.hdel(keys.group_codes, *removed)
 
     async def _new_id(self) -> str:
         while True:

@@ -14,9 +14,7 @@ if WeCom still has it (a backup restored), it is taken over; if not, a new one i
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -24,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 from redis.asyncio import Redis
 
 from bot.config_io.items import Item
+from bot.config_io.sections import all_sections
+from bot.config_io.undo import Undo
 from bot.keys import RedisKeys
-from bot.wecom import WeComError
+from bot.wecom import WeComClient, WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.user import UserAPI
 from bot.wecom.errors import ErrCode
@@ -38,10 +38,7 @@ from bot.welcome.group import GONE_ERRCODES, KINDS, GroupWelcome
 if TYPE_CHECKING:
     from bot.config_io.plan import Plan, SectionPlan
 
-log = logging.getLogger(__name__)
-
 WAY_GONE_ERRCODES = frozenset({ErrCode.CONTACT_WAY_GONE})
-Step = Callable[[], Awaitable[object]]
 
 
 @dataclass
@@ -70,8 +67,10 @@ def _named(channel: Channel) -> tuple[list[str], list[str]]:
 
 
 class RemoteSide:
-    """Looks up, writes and undoes the WeCom objects behind channels and group welcomes.
-    With `users`, the staff and tags of each new or changed channel are looked up too."""
+    """Looks up, writes and undoes the WeCom objects behind channels and group welcomes, and
+    runs the WeCom hooks of every other section kept in WeCom too (`ConfigSection.in_wecom`,
+    e.g. group live codes) with `wecom`. With `users`, the staff and tags of each new or
+    changed channel are looked up too."""
 
     def __init__(
         self,
@@ -79,19 +78,23 @@ class RemoteSide:
         keys: RedisKeys,
         api: ExternalContactAPI | None,
         users: UserAPI | None = None,
+        wecom: WeComClient | None = None,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._api = api
+        self._wecom = wecom
         self._channels = ChannelManager(ChannelStore(redis, keys), api) if api else None
         self._references = ChannelReferences(redis, keys, users, api) if api and users else None
 
     def missing_client(self, sections: dict[str, SectionPlan]) -> str | None:
         """Why this plan can't be applied without a WeCom client, if it can't."""
-        if self._api is not None:
-            return None
-        if any(sections[n].has_changes for n in ("channels", "group_welcomes") if n in sections):
+        changed = {name for name, section in sections.items() if section.has_changes}
+        if self._api is None and changed & {"channels", "group_welcomes"}:
             return "渠道活码和入群欢迎语的改动要写入企业微信，需要企业微信接口"
+        if self._wecom is None:
+            for name in sorted(changed & set(_kept_in_wecom())):
+                return f"{all_sections()[name].label}的改动要写入企业微信，需要企业微信接口"
         return None
 
     async def lookup(
@@ -173,6 +176,10 @@ class RemoteSide:
         try:
             await self._prepare_channels(plan, undo)
             await self._prepare_group_welcomes(plan, undo)
+            for name in _kept_in_wecom():
+                if name in plan.sections and plan.sections[name].has_changes:
+                    assert self._wecom is not None  # missing_client refused the plan
+                    await all_sections()[name].write_wecom(plan, self._wecom, undo)
         except BaseException:
             await undo.run()
             raise
@@ -248,6 +255,9 @@ class RemoteSide:
     async def finish(self, plan: Plan) -> list[str]:
         """After the commit: delete removed items' codes and templates; returns warnings."""
         warnings: list[str] = []
+        for name in _kept_in_wecom():
+            if name in plan.sections and plan.sections[name].removed and self._wecom:
+                warnings += await all_sections()[name].finish_wecom(plan, self._wecom)
         if self._api is None:
             return warnings
         for name, gone, delete in (
@@ -272,23 +282,6 @@ class RemoteSide:
         return warnings
 
 
-class Undo:
-    """The steps that take back WeCom writes, run newest first, each failure only logged."""
-
-    def __init__(self) -> None:
-        self._steps: list[Step] = []
-
-    def add(self, step: Step) -> None:
-        self._steps.append(step)
-
-    async def run(self) -> int:
-        """Run every step; returns how many failed (they are logged)."""
-        failed = 0
-        for step in reversed(self._steps):
-            try:
-                await step()
-            except Exception as exc:  # one failed step must not keep the others from running
-                failed += 1
-                log.warning("could not undo a WeCom change of an import: %s", exc)
-        self._steps.clear()
-        return failed
+def _kept_in_wecom() -> list[str]:
+    """Sections other than channels and group welcomes whose items live in WeCom too."""
+    return [name for name, section in all_sections().items() if section.in_wecom]

@@ -13,7 +13,10 @@ from redis.asyncio import Redis
 from bot.cli.output import AdminServices
 from bot.config import Settings
 from bot.config_io import ConfigImporter
+from bot.group_codes.codes import GroupCode
+from bot.group_codes.store import GroupCodeStore
 from bot.keys import RedisKeys
+from bot.sandbox import Sandbox
 from bot.sop.rules import Schedule, SopRule, SopStep
 from bot.sop.store import SopStore
 from bot.tagging.rules import TagRule
@@ -45,12 +48,18 @@ async def empty_keys(sandbox_settings: Settings, redis: Redis) -> AsyncIterator[
 
 
 @pytest.fixture
-def wecom(sandbox_wecom: WeComClient) -> WeComClient:
+async def wecom(sandbox_wecom: WeComClient, live_sandbox: Sandbox) -> WeComClient:
+    """The client, with the customer groups the filled configuration names."""
+    for chat in STORE_GROUPS:
+        await live_sandbox.group_created("lisi", chat, ["zhangsan"], name=f"门店群{chat[-1]}")
     return sandbox_wecom
 
 
 def importer(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> ConfigImporter:
-    return ConfigImporter(redis, keys, wecom.external_contact)
+    return ConfigImporter(redis, keys, wecom.external_contact, wecom=wecom)
+
+
+STORE_GROUPS = ("wrGroupStore1", "wrGroupStore2")
 
 
 @dataclass
@@ -61,6 +70,7 @@ class Filled:
     channel: str
     group_welcome: str
     sops: list[str]
+    group_code: str
 
 
 async def fill(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> Filled:
@@ -140,6 +150,9 @@ async def fill(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> Filled:
             tags=["etTagStore"],
         )
     )
+    group_code = await GroupCodeStore(redis, keys, wecom.group_join).create(
+        GroupCode("", "门店群码", list(STORE_GROUPS), room_base_name="门店群", room_base_id=3)
+    )
     await TagRuleStore(redis, keys).save(
         TagRule("", "价格敏感", ["多少钱", "优惠"], "意向", "价格敏感", exclusions=["不要优惠"])
     )
@@ -171,7 +184,9 @@ async def fill(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> Filled:
         "cli",
         guard,
     )
-    return Filled([s.id for s in scripts], channel.id, group_welcome.id, [care.id, friday.id])
+    return Filled(
+        [s.id for s in scripts], channel.id, group_welcome.id, [care.id, friday.id], group_code.id
+    )
 
 
 async def snapshot(redis: Redis, keys: RedisKeys) -> dict[str, object]:

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from bot.clock import CORP_TIME
 from bot.config_io import ConfigChanged, Plan, export_sections, parse_text
 from bot.config_io.fileio import dump_text
+from bot.config_io.undo import Undo
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from bot.scheduler import Scheduler
@@ -24,7 +25,7 @@ from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
 from bot.wecom import WeComClient
-from bot.welcome.config_remote import RemoteSide, Undo
+from bot.welcome.config_remote import RemoteSide
 from scripts_library.scripts import ScriptStore
 from tests.config_io.conftest import fill, importer, snapshot
 

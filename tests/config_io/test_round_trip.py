@@ -23,6 +23,7 @@ FILE_ORDER = [
     "group_welcomes",
     "group_greetings",
     "channels",
+    "group_codes",
     "tag_rules",
     "sops",
 ]
@@ -53,6 +54,7 @@ async def test_round_trip_is_lossless(
         "group_welcomes": (1, 0),
         "group_greetings": (1, 0),
         "channels": (1, 0),
+        "group_codes": (1, 0),
         "tag_rules": (1, 0),
         "sops": (2, 0),
     }
@@ -63,6 +65,7 @@ async def test_round_trip_is_lossless(
 
     # WeCom's code and template were taken over, not duplicated
     assert len(live_sandbox.state.contact_ways) == 1
+    assert len(live_sandbox.state.join_ways) == 1
     assert len(live_sandbox.state.group_templates) == 1
     # what a save does, the import did: versions, authorship, the SOP calendar occurrence
     restored = await ScriptStore(redis, empty_keys).get(filled.scripts[0])

@@ -24,6 +24,7 @@ from bot.demo.admin import scene_admin_chat
 from bot.demo.console import scene_console
 from bot.demo.sidebar import chat_window_url, scene_sidebar
 from bot.demo.sop import scene_churn, scene_sop_reminder, scene_sop_rule
+from bot.group_codes.demo import scene_group_code
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.storage.embedded import refuse_if_taken
 from bot.tagging.rules import TagRule
@@ -207,6 +208,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_welcome,
     scene_channel_code,
     scene_group,
+    scene_group_code,
     scene_kf,
     scene_sensitive_words,
     scene_sidebar,

@@ -161,12 +161,12 @@ class RedisKeys:
 
     def group_code_joins(self, day: str) -> str:
         """Hash of one corp-time day ("YYYY-MM-DD"): group live code id -> customers who
-        joined a group through it; kept 90 days."""
+        joined a group through it; kept 400 days."""
         return f"{self.base}:groupcodes:joins:{day}"
 
     def group_code_leaves(self, day: str) -> str:
         """Hash of one corp-time day: group live code id -> customers who left a group they
-        had joined through it; kept 90 days."""
+        had joined through it; kept 400 days."""
         return f"{self.base}:groupcodes:leaves:{day}"
 
     def group_code_members(self, chat_id: str) -> str:

@@ -13,6 +13,7 @@ from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 
 SPANS = (7, 30)
+GROUP_CODE = "group-code"  # `scrm-bot stats --by group-code`
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,39 @@ async def report(
         groups, error = [], f"企业微信返回错误码 {exc.errcode}：{exc.explanation}"
     spans = [await stats.summary(code.id, span, today) for span in SPANS]
     return CodeReport(code, groups, error, await stats.days(code.id, days, today), spans)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDay:
+    """One code's joins and leaves on one corp-time day."""
+
+    day: date
+    code_id: str
+    name: str
+    joins: int
+    leaves: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "day": self.day.isoformat(),
+            "group_code": self.code_id,
+            "name": self.name,
+            "joins": self.joins,
+            "leaves": self.leaves,
+            "net": self.joins - self.leaves,
+        }
+
+
+async def code_days(
+    codes: list[GroupCode], stats: GroupCodeStats, days: int, today: date
+) -> list[CodeDay]:
+    """Every code's last `days` days, by day then code."""
+    rows = [
+        CodeDay(day, code.id, code.name, joins, leaves)
+        for code in codes
+        for day, joins, leaves in await stats.days(code.id, days, today)
+    ]
+    return sorted(rows, key=lambda row: (row.day, row.name, row.code_id))
 
 
 def percent(value: float | None) -> str:

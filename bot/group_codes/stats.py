@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
 
-KEEP_DAYS = 90
+KEEP_DAYS = 400  # as long as the other daily statistics (`bot.stats.report.MAX_DAYS`)
 MEMBER_DAYS = 180
 SEEN_SECONDS = 7 * 86400  # well beyond any retry of one event
 MAX_CHATS = 200  # groups remembered per code: 5 configured and those WeCom made after them

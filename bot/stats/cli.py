@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from bot.cli.output import admin_services, print_json
 from bot.clock import corp_now
 from bot.config import Settings
+from bot.group_codes.report import GROUP_CODE, CodeDay, code_days
 from bot.stats.report import BY, MAX_DAYS, RETENTION_DAYS, StatsRow, day_range, read_stats
 
 MISSING = "—"
-BY_TITLE = {"staff": "员工", "channel": "渠道"}
+BY_TITLE = {"staff": "员工", "channel": "渠道", GROUP_CODE: "群活码"}
 RETENTION_NOTE = (
     "留存：当天新增的客户在 N 天后仍未删除（客户删除或员工删除）的比例，"
     "第 N 天过完后才显示；转移给其他员工不算流失。"
@@ -23,7 +24,11 @@ RETENTION_NOTE = (
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = commands.add_parser("stats", help="daily statistics: customers, retention, groups, SOP")
     stats.add_argument("--days", type=int, default=7, help="the last N days (default 7)")
-    stats.add_argument("--by", choices=BY, help="one row per day and staff member / channel")
+    stats.add_argument(
+        "--by",
+        choices=(*BY, GROUP_CODE),
+        help="one row per day and staff member / channel / group live code",
+    )
     stats.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
@@ -31,8 +36,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if not 1 <= args.days <= MAX_DAYS:
         print(f"错误：--days 应在 1 到 {MAX_DAYS} 之间（统计保留 {MAX_DAYS} 天）", file=sys.stderr)
         return 2
+    today = corp_now().date()
+    if args.by == GROUP_CODE:
+        return await _group_codes(settings, args)
     async with admin_services(settings) as services:
-        today = corp_now().date()
         rows = await read_stats(services.redis, services.keys, args.days, args.by, today)
     if args.json:
         print_json([row.as_dict(args.by) for row in rows])
@@ -46,6 +53,32 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     print(render_table(rows, args.by))
     print(RETENTION_NOTE)
     return 0
+
+
+async def _group_codes(settings: Settings, args: argparse.Namespace) -> int:
+    """Joins and leaves per group live code and day (the code's page in the console has more)."""
+    today = corp_now().date()
+    async with admin_services(settings) as services:
+        stores = services.stores
+        days = await code_days(
+            await stores.group_codes.list(), stores.group_code_stats, args.days, today
+        )
+    if args.json:
+        print_json([row.as_dict() for row in days])
+        return 0
+    if not days:
+        print("还没有群活码")
+        return 0
+    print(f"群活码统计：{day_range(args.days, today)[0]} 至 {today}")
+    header = ["日期", "群活码", "入群", "退群", "净增"]
+    print(table([header, *(_code_cells(row) for row in days)], texts=2))
+    print("退群只计通过该群活码入群的客户。")
+    return 0
+
+
+def _code_cells(row: CodeDay) -> list[str]:
+    name = f"{row.name}（{row.code_id}）"
+    return [row.day.isoformat(), name, str(row.joins), str(row.leaves), str(row.joins - row.leaves)]
 
 
 def headers(by: str | None) -> list[str]:
@@ -95,11 +128,15 @@ def pad(text: str, columns: int, *, right: bool) -> str:
 
 def render_table(rows: Sequence[StatsRow], by: str | None) -> str:
     """Rows under the headers, each column as wide as its widest cell; numbers right-aligned."""
-    table = [headers(by), *(cells(row, by) for row in rows)]
-    texts = 2 if by else 1  # the date (and the staff member or channel) read left to right
-    sizes = [max(width(line[i]) for line in table) for i in range(len(table[0]))]
+    # the date (and the staff member or channel) read left to right
+    return table([headers(by), *(cells(row, by) for row in rows)], texts=2 if by else 1)
+
+
+def table(lines_in: Sequence[Sequence[str]], *, texts: int) -> str:
+    """The first line as headers, the `texts` first columns left-aligned, the rest right."""
+    sizes = [max(width(line[i]) for line in lines_in) for i in range(len(lines_in[0]))]
     lines = []
-    for line in table:
+    for line in lines_in:
         padded = [
             pad(cell, size, right=i >= texts)
             for i, (cell, size) in enumerate(zip(line, sizes, strict=True))

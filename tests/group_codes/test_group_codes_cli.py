@@ -4,6 +4,7 @@ and here together; bad input refused in Chinese before WeCom is asked."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import pytest
@@ -11,7 +12,9 @@ from redis.asyncio import Redis
 
 from bot.admin.audit import AuditLog
 from bot.cli import main
+from bot.clock import corp_now
 from bot.config import Settings
+from bot.group_codes.stats import GroupCodeStats
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
 from tests.helpers import cli_env
@@ -114,3 +117,36 @@ async def test_bad_codes_are_refused_and_nothing_kept(
     assert live_sandbox.state.join_ways == {}
     assert await _cli("group-codes", "list") == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+async def test_stats_by_group_code(
+    env: Settings,
+    live_sandbox: Sandbox,
+    groups: list[str],
+    redis: Redis,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert await _cli("stats", "--by", "group-code") == 0
+    assert "还没有群活码" in capsys.readouterr().out
+    create = ["group-codes", "create", "--name", "门店群码", "--chats", groups[0]]
+    assert await _cli(*create, "--room-name", "门店群") == 0
+    code_id = json.loads(capsys.readouterr().out)["id"]
+    stats = GroupCodeStats(redis, RedisKeys(env.corp_id, env.key_prefix))
+    today = corp_now().date()
+    await stats.joined("e1", code_id, groups[0], ["wm1", "wm2", "wm3"], today)
+    await stats.left("e2", groups[0], ["wm1"], today)
+
+    assert await _cli("stats", "--by", "group-code", "--days", "2", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["day"], r["joins"], r["leaves"], r["net"]) for r in rows] == [
+        ((today - dt.timedelta(days=1)).isoformat(), 0, 0, 0),
+        (today.isoformat(), 3, 1, 2),
+    ]
+    assert rows[-1]["name"] == "门店群码" and rows[-1]["group_code"] == code_id
+    assert await _cli("stats", "--by", "group-code", "--days", "1") == 0
+    table = capsys.readouterr().out
+    assert f"门店群码（{code_id}）" in table and table.splitlines()[-2].split()[-3:] == [
+        "3",
+        "1",
+        "2",
+    ]

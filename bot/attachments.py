@@ -2,7 +2,9 @@
 
 Saved form (welcome templates now; SOP steps and scripts later): WeCom's `{msgtype, <msgtype>:
 {...}}` objects, except that files are referred to by `media_ref` (see `bot.media`) rather
-than by a three-day `media_id`, and a product by `{"msgtype": "product", "product": {"id"}}`.
+than by a three-day `media_id`, a product by `{"msgtype": "product", "product": {"id"}}`, and —
+in what the bot sends itself (welcomes, SOP mass steps) — a group live code by `{"msgtype":
+"group_code", "group_code": {"id"}}`, sent as its QR image (引导入群).
 `check` refuses a bad list at save time; `materialize` turns a saved list into what WeCom
 takes, just before sending.
 """
@@ -10,7 +12,7 @@ takes, just before sending.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import UserError
 from bot.media import MediaError, MediaLibrary
@@ -18,9 +20,13 @@ from bot.wecom import WeComError
 from bot.wecom.limits import LINK_DESC_BYTES, LINK_TITLE_BYTES, MINIPROGRAM_TITLE_BYTES
 from scripts_library.products import ProductStore
 
+if TYPE_CHECKING:
+    from bot.group_codes.store import GroupCodeStore
+
 Attachment = dict[str, Any]
 
 KINDS = ("image", "link", "miniprogram", "video", "file", "product")
+WITH_GROUP_CODE = (*KINDS, "group_code")  # messages the bot sends itself, made at send time
 BYTE_LIMITS = {
     "link": (("title", LINK_TITLE_BYTES), ("desc", LINK_DESC_BYTES)),
     "miniprogram": (("title", MINIPROGRAM_TITLE_BYTES),),
@@ -32,6 +38,7 @@ REQUIRED_ONE_OF = {
     "file": (("media_ref", "media_id"), "文件"),
     "link": (("url",), "url"),
     "product": (("id",), "商品编号"),
+    "group_code": (("id",), "群活码编号"),
 }
 
 log = logging.getLogger(__name__)
@@ -41,15 +48,17 @@ class AttachmentError(UserError, ValueError):
     """An attachment list that can't be saved; the message says which item and why."""
 
 
-def check(where: str, attachments: list[Attachment], max_count: int) -> None:
+def check(
+    where: str, attachments: list[Attachment], max_count: int, kinds: tuple[str, ...] = KINDS
+) -> None:
     """Raise `AttachmentError` naming the first problem (`where` prefixes the message)."""
     if len(attachments) > max_count:
         raise AttachmentError(f"{where}有 {len(attachments)} 个附件，企业微信最多 {max_count} 个")
     for n, item in enumerate(attachments, 1):
         kind = item.get("msgtype") if isinstance(item, dict) else None
         body = item.get(kind) if isinstance(item, dict) and isinstance(kind, str) else None
-        if kind not in KINDS or not isinstance(body, dict):
-            raise AttachmentError(f"{where}第 {n} 个附件类型无效（{'/'.join(KINDS)}）")
+        if kind not in kinds or not isinstance(body, dict):
+            raise AttachmentError(f"{where}第 {n} 个附件类型无效（{'/'.join(kinds)}）")
         for key, limit in BYTE_LIMITS.get(kind, ()):
             size = len(str(body.get(key, "")).encode("utf-8"))
             if size > limit:
@@ -91,10 +100,23 @@ def texts_of(attachments: list[Attachment]) -> list[str]:
     return texts
 
 
+def group_codes_of(attachments: list[Attachment]) -> set[str]:
+    """The group live code ids an attachment list sends."""
+    return {
+        str(item["group_code"].get("id", ""))
+        for item in attachments
+        if item.get("msgtype") == "group_code" and isinstance(item.get("group_code"), dict)
+    }
+
+
 async def materialize(
-    attachments: list[Attachment], media: MediaLibrary, products: ProductStore
+    attachments: list[Attachment],
+    media: MediaLibrary,
+    products: ProductStore,
+    group_codes: GroupCodeStore | None = None,
 ) -> list[Attachment]:
-    """The list as WeCom takes it: live media ids, product cards built from the catalogue.
+    """The list as WeCom takes it: live media ids, product cards built from the catalogue,
+    group live codes as their QR images (with `group_codes`; left out without).
 
     An item that can't be made (a product deleted since, an upload WeCom refused) is left out
     and logged: the rest of the message still goes, inside its window.
@@ -104,6 +126,13 @@ async def materialize(
         kind = str(item["msgtype"])
         body = dict(item[kind])
         try:
+            if kind == "group_code":
+                ref = await group_codes.qr_media(str(body["id"]), media) if group_codes else ""
+                if ref:
+                    result.append(
+                        {"msgtype": "image", "image": {"media_id": await media.media_id(ref)}}
+                    )
+                continue
             if kind == "product":
                 product = await products.get(str(body["id"]))
                 if product is None:

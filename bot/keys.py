@@ -180,6 +180,22 @@ class RedisKeys:
         return f"{self.base}:groupcodes:chats:{code_id}"
 
     @property
+    def group_code_qr(self) -> str:
+        """Hash: group live code id -> the media-library ref of its QR image, kept on its
+        first use as a welcome attachment (WeCom's image URL can't be sent as one)."""
+        return f"{self.base}:groupcodes:qr"
+
+    def group_code_guided(self, day: str) -> str:
+        """Hash of one corp-time add day: channel id -> customers added through that channel
+        that day who later joined a group through a group live code, and "<channel>|<code
+        id>" -> the same per code; kept 400 days (引导入群: the funnel's last step)."""
+        return f"{self.base}:groupcodes:guided:{day}"
+
+    def group_code_guided_who(self, day: str) -> str:
+        """Set of one add day: the customers counted in `group_code_guided` (once each)."""
+        return f"{self.base}:groupcodes:guided:who:{day}"
+
+    @property
     def group_codes_lock(self) -> str:
         """Held by the one process checking how full each group live code's groups are."""
         return f"{self.base}:groupcodes:lock"

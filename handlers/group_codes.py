@@ -1,5 +1,7 @@
 """Customers joining a group through a group live code, and leaving it: counted for that code,
-by day.
+by day; and a joiner who had added a staff member through one of our channel codes, counted for
+that channel and add day too — the last step of the guided-entry funnel (引导入群: a channel's
+welcome carries the group code).
 
 WeCom puts the code's `state` on the `add_member` event of a join through it (doc 92229); ours
 are `gc:<code id>`. Joins without a state, or with another's, are not ours to count. A leave
@@ -12,6 +14,8 @@ from bot.clock import corp_date
 from bot.context import HandlerContext
 from bot.events import ExternalChatUpdate
 from bot.group_codes.codes import STATE_PREFIX
+from bot.group_codes.stats import Guided
+from bot.profiles.model import CustomerProfile
 from bot.routing import Router
 
 router = Router(name="handlers.group_codes")  # pinned: handler names are stored as done-marks
@@ -40,6 +44,31 @@ async def count_code_join(event: ExternalChatUpdate, ctx: HandlerContext) -> Non
         list(event.mem_change_list),
         corp_date(event.create_time),
     )
+
+
+MAX_ATTRIBUTED = 50  # joiners looked up per event: one profile read each
+
+
+def _channel_follow(profile: CustomerProfile) -> Guided | None:
+    """The customer's latest add through one of our channels, if any."""
+    through = [f for f in profile.follows.values() if f.channel and f.added_at]
+    if not through:
+        return None
+    latest = max(through, key=lambda follow: follow.added_at)
+    return Guided(profile.external_userid, latest.channel, corp_date(latest.added_at))
+
+
+@router.on(ExternalChatUpdate, joined_through_a_code)
+async def attribute_guided_join(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
+    """Count each joiner who came through a channel for that channel's add day."""
+    joined = []
+    for member in event.mem_change_list[:MAX_ATTRIBUTED]:
+        found = _channel_follow(await ctx.services.profiles.get(member))
+        if found is not None:
+            joined.append(found)
+    if joined:
+        code_id = event.state.removeprefix(STATE_PREFIX)[:32]
+        await ctx.services.group_code_stats.guided(_mark(event, ctx), code_id, joined)
 
 
 @router.on(ExternalChatUpdate, members_left)

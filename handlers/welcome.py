@@ -142,7 +142,7 @@ async def _checked_content(
     where = f"welcome template {template.id}"
     rendered = render_or_plain(text, variables, where) if text.strip() else ""
     products = ctx.services.products
-    ready = await materialize(attachments, media, products)
+    ready = await materialize(attachments, media, products, ctx.services.group_codes)
     try:
         rendered = ctx.text.outgoing(rendered)
         for piece in texts_of(ready):

@@ -29,6 +29,7 @@ PINNED = [
     "handlers.stats.count_group_members",
     "handlers.group_welcome.record_join_greeting",
     "handlers.group_codes.count_code_join",
+    "handlers.group_codes.attribute_guided_join",
     "handlers.group_codes.count_code_leave",
     "handlers.names.forget_renamed_group",
     "handlers.names.forget_dismissed_group",

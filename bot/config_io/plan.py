@@ -119,16 +119,15 @@ class Plan:
 
 
 def _read_set(chosen: list[str]) -> set[str]:
-    """The sections to read: the chosen ones, those their checks refer to or that refer to
-    them, and the word library when any holds text."""
+    """The sections to read: the chosen ones, those that refer to them, everything either
+    refers to, and the word library when any holds text."""
     sections = all_sections()
     read = set(chosen)
     for name, section in sections.items():
         refs = set(section.refers_to)
-        if name in chosen:
-            read |= refs
-        elif refs & set(chosen):
-            read.add(name)
+        if name in chosen or refs & set(chosen):
+            # its checks run either way, and read every section it refers to
+            read |= {name, *refs}
     if any(sections[name].text for name in read):
         read.add(WORDS)
     return read

@@ -35,7 +35,7 @@ GONE_ERRCODES = frozenset({ErrCode.CONTACT_WAY_GONE})
 class GroupCodesSection(ListSection):
     """Group live codes: their groups in order and what happens when those are full."""
 
-    name, label, rank = "group_codes", "群活码", 75
+    name, label, rank = "group_codes", "群活码", 35  # before the welcomes that attach them
     model = GroupCode
     id_bytes = 3  # code ids are in every join's State: short
     in_wecom = True

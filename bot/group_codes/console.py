@@ -20,6 +20,7 @@ from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.clock import corp_now
 from bot.group_codes.codes import MAX_GROUPS, QR_GROUP_LIMIT, GroupCode, GroupCodeError
+from bot.group_codes.funnel import funnel
 from bot.group_codes.report import CodeReport, percent, report
 from bot.wecom import WeComError
 from console_web.pages import pages_in
@@ -30,6 +31,7 @@ from console_web.views import base_context
 
 SHOWN = 50  # codes on the page: each reads its groups from WeCom
 READS_AT_ONCE = 4
+FUNNEL_DAYS = 7
 _ID = re.compile(r"[0-9a-f]{6}")
 _CHAT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
@@ -97,10 +99,15 @@ async def codes_page(request: web.Request) -> web.Response:
             )
 
     reports = await asyncio.gather(*(one(code) for code in codes[:SHOWN]))
+    steps = await funnel(
+        ctx.redis, ctx.keys, ctx.services.group_code_stats, ctx.services.names, FUNNEL_DAYS, today
+    )
     return page(
         "group_codes.html",
         **base_context(request, "group-codes"),
         reports=reports,
+        funnel=steps,
+        funnel_days=FUNNEL_DAYS,
         more=max(len(codes) - SHOWN, 0),
         limit=QR_GROUP_LIMIT,
         max_groups=MAX_GROUPS,

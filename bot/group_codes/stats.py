@@ -48,6 +48,35 @@ return counted
 """
 
 
+# KEYS[1] seen mark, then per customer: that add day's set and hash; ARGV[1] seen TTL, ARGV[2]
+# the days' TTL, ARGV[3] the code id, then per customer: customer, channel. Returns how many
+# customers were counted (each once per add day, however often they join).
+_GUIDED = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+local counted = 0
+for i = 2, #KEYS, 2 do
+  local a = 4 + (i - 2)
+  if redis.call('SADD', KEYS[i], ARGV[a]) == 1 then
+    redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1], 1)
+    redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1] .. '|' .. ARGV[3], 1)
+    redis.call('EXPIRE', KEYS[i], ARGV[2])
+    redis.call('EXPIRE', KEYS[i + 1], ARGV[2])
+    counted = counted + 1
+  end
+end
+return counted
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Guided:
+    """A customer who joined through a group live code after adding through a channel."""
+
+    customer: str
+    channel: str
+    added: date  # the corp-time day they added: the funnel's row
+
+
 @dataclass(frozen=True, slots=True)
 class CodeSummary:
     """A code's joins and leaves over a span of days: net and how many of those who joined
@@ -75,6 +104,7 @@ class GroupCodeStats:
         self._keys = keys
         self._joined = redis.register_script(_JOINED)
         self._left = redis.register_script(_LEFT)
+        self._guided = redis.register_script(_GUIDED)
 
     async def joined(
         self, mark: str, code_id: str, chat_id: str, members: list[str], day: date
@@ -89,6 +119,30 @@ class GroupCodeStats:
         ttls = [SEEN_SECONDS, KEEP_DAYS * 86400, MEMBER_DAYS * 86400]
         args = [code_id, *ttls, chat_id, MAX_CHATS, *members]
         return bool(await self._joined(keys=keys, args=args))
+
+    async def guided(self, mark: str, code_id: str, joined: list[Guided]) -> int:
+        """Count, for their channel and add day, the customers who joined through `code_id`
+        (each once per add day); once per `mark`. Returns how many were counted."""
+        keys = [self._keys.group_code_seen(f"{mark}|guided")]
+        args: list[str | int] = [SEEN_SECONDS, KEEP_DAYS * 86400, code_id]
+        for one in joined:
+            day = one.added.isoformat()
+            keys += [self._keys.group_code_guided_who(day), self._keys.group_code_guided(day)]
+            args += [one.customer, one.channel]
+        return int(await self._guided(keys=keys, args=args))
+
+    async def guided_days(self, days: int, today: date) -> dict[date, dict[str, int]]:
+        """For each of the last `days` add days: channel -> customers who joined a group
+        through a code (and "<channel>|<code>" -> the same per code)."""
+        span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for day in span:
+                pipe.hgetall(self._keys.group_code_guided(day.isoformat()))
+            rows = await pipe.execute()
+        return {
+            day: {key: int(value) for key, value in row.items()}
+            for day, row in zip(span, rows, strict=True)
+        }
 
     async def chats(self, code_id: str) -> set[str]:
         """The groups customers joined through the code (its own and those WeCom created)."""

@@ -4,6 +4,7 @@ kept and one it deleted is never shown."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,8 +14,11 @@ from redis.asyncio import Redis
 
 from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode, GroupCodeError, validate
 from bot.keys import RedisKeys
+from bot.media import MediaError, MediaLibrary
+from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.group_join import GroupJoinAPI
+from bot.wecom.images import ImageUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,9 @@ async def group_fill(
     return groups
 
 
+log = logging.getLogger(__name__)
+
+
 class GroupCodeStore:
     """The corp's group live codes."""
 
@@ -52,6 +59,26 @@ class GroupCodeStore:
         self._redis = redis
         self._keys = keys
         self._api = api
+
+    async def qr_media(self, code_id: str, media: MediaLibrary) -> str:
+        """The media-library ref of the code's QR image — fetched from WeCom and kept on
+        first use, since WeCom takes a welcome's image as an uploaded file, not as its own
+        URL; "" for a code that is gone or whose image can't be had now (logged)."""
+        known = await self._redis.hget(self._keys.group_code_qr, code_id)
+        if known and await media.exists(known):
+            return str(known)
+        code = await self.get(code_id)
+        if code is None or not code.qr_code:
+            log.warning("group code %s attached but gone (or without a QR code)", code_id)
+            return ""
+        try:
+            content, _kind = await self._api.qr_image(code.qr_code)
+            ref = await media.add("image", f"group-code-{code.id}.png", content)
+        except (ImageUnavailable, MediaError, WeComError) as exc:
+            log.warning("group code %s: QR image not had: %s", code_id, exc)
+            return ""
+        await self._redis.hset(self._keys.group_code_qr, code_id, ref)
+        return ref
 
     async def get(self, code_id: str) -> GroupCode | None:
         raw = await self._redis.hget(self._keys.group_codes, code_id)
@@ -85,6 +112,7 @@ class GroupCodeStore:
             raise GroupCodeError(f"没有群活码 {code_id}")
         await self._api.delete(stored.config_id)
         await self._redis.hdel(self._keys.group_codes, code_id)
+        await self._redis.hdel(self._keys.group_code_qr, code_id)  # a revived code has a new QR
         return stored
 
     @staticmethod

@@ -207,7 +207,8 @@ class SopDelivery:
     async def _mass(self, rule: SopRule, job: jobs.StepJob, text: str, step: SopStep) -> str:
         media = self._ctx.services.media
         products = self._ctx.services.products
-        attachments = await materialize(step.attachments, media, products)
+        group_codes = self._ctx.services.group_codes
+        attachments = await materialize(step.attachments, media, products, group_codes)
         contact = self._ctx.wecom.external_contact
         group = rule.kind == "group"
         answer = await contact.add_msg_template(

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot.attachments import AttachmentError, check
+from bot.attachments import WITH_GROUP_CODE, AttachmentError, check
 from bot.clock import CORP_TIME
 from bot.errors import UserError
 from bot.templating import text_problem
@@ -172,7 +172,7 @@ def _check_step(n: int, step: SopStep, guard: TextGuard | None) -> None:
     if problem:
         raise SopError(f"{where}内容{problem}")
     try:
-        check(where, step.attachments, MAX_ATTACHMENTS)
+        check(where, step.attachments, MAX_ATTACHMENTS, WITH_GROUP_CODE)
     except AttachmentError as exc:
         raise SopError(str(exc)) from None
 

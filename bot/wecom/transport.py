@@ -27,6 +27,7 @@ from bot.wecom.errors import (
     WeComError,
     WeComTransportError,
 )
+from bot.wecom.images import fetch_image
 
 JsonDict = dict[str, Any]
 FormFactory = Callable[[], aiohttp.FormData]
@@ -73,6 +74,10 @@ class WeComTransport:
             total=self.settings.timeout_seconds, connect=self.settings.connect_timeout_seconds
         )
         self._tokens: dict[str, CachedCredential] = {}
+
+    async def image(self, url: str) -> tuple[bytes, str]:
+        """An image WeCom hosts (a QR code), through this corp's session: `bot.wecom.images`."""
+        return await fetch_image(self._session, url, self.base_url)
 
     def token(self, secret: str) -> CachedCredential:
         """The cached access token of one secret (app secret or customer-contact secret)."""

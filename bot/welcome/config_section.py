@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.attachments import references
+from bot.attachments import group_codes_of, references
 from bot.config_io.items import Item, LineIndex
 from bot.config_io.sections import ConfigSection, ListSection, owned, written
 from bot.keys import RedisKeys
@@ -39,7 +39,7 @@ class WelcomeTemplatesSection(ListSection):
     """Welcome templates by scope (default, department, staff, channel)."""
 
     name, label, rank, text = "welcome_templates", "欢迎语模板", 40, True
-    refers_to = ("products",)
+    refers_to = ("products", "group_codes")
     model = WelcomeTemplate
 
     def hash_key(self, keys: RedisKeys) -> str:
@@ -83,13 +83,17 @@ class WelcomeTemplatesSection(ListSection):
         self, after: Mapping[str, Mapping[str, Item]], media_present: set[str], own: bool
     ) -> list[str]:
         problems: list[str] = []
-        products = set(after["products"])
+        products, codes = set(after["products"]), set(after["group_codes"])
         for item in after[self.name].values():
             label = item.where or f"welcome_templates (id {item.key})"
             for attachments in _all_attachments(item.model):
                 media, product_ids = references(attachments)
                 problems += [
                     f"{label}: 商品 {p} 不在商品库中" for p in sorted(product_ids - products)
+                ]
+                problems += [
+                    f"{label}: 没有群活码 {c[:30]}"
+                    for c in sorted(group_codes_of(attachments) - codes)
                 ]
                 if own:
                     problems += [

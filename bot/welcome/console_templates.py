@@ -51,6 +51,7 @@ async def editor_page(request: web.Request) -> web.Response:
         if template is None:
             raise web.HTTPNotFound()
     products = [{"id": p.id, "name": p.name} for p in await ctx.services.products.list()]
+    codes = [{"id": c.id, "name": c.name} for c in await ctx.services.group_codes.list()]
     data = asdict(template) if template else None
     scope, target = request.query.get("scope", ""), request.query.get("target", "")
     # a new channel welcome opened from the channel page: its scope and state filled in
@@ -66,6 +67,7 @@ async def editor_page(request: web.Request) -> web.Response:
         data=json.dumps(data, ensure_ascii=False),
         prefill=json.dumps(prefill, ensure_ascii=False),
         products=json.dumps(products, ensure_ascii=False),
+        group_codes=json.dumps(codes, ensure_ascii=False),
         scopes=list(SCOPE_NAMES.items()),
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.attachments import references
+from bot.attachments import group_codes_of, references
 from bot.clock import corp_now
 from bot.keys import RedisKeys
 from bot.text.guard import TextGuard
@@ -90,6 +90,9 @@ class WelcomeStore:
             for product_id in sorted(products):
                 if not await self._redis.hexists(self._keys.products, product_id):
                     raise TemplateError(f"商品 {product_id} 不在商品库中")
+            for code_id in sorted(group_codes_of(attachments)):
+                if not await self._redis.hexists(self._keys.group_codes, code_id):
+                    raise TemplateError(f"没有群活码 {code_id[:30]}（先在「群活码」页新建）")
 
     async def get(self, template_id: str) -> WelcomeTemplate | None:
         data = await self._redis.hget(self._keys.welcome_templates, template_id)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.attachments import AttachmentError
+from bot.attachments import WITH_GROUP_CODE, AttachmentError
 from bot.attachments import check as check_attachments
 from bot.errors import UserError
 from bot.templating import text_problem, uses_name
@@ -143,7 +143,7 @@ def _check_text(
             f"{where}用了 {{{{ customer_name }}}}，请同时提供不含姓名的版本（取不到姓名时发送）"
         )
     try:
-        check_attachments(where, attachments, MAX_ATTACHMENTS)
+        check_attachments(where, attachments, MAX_ATTACHMENTS, WITH_GROUP_CODE)
     except AttachmentError as exc:
         raise TemplateError(str(exc)) from None
 

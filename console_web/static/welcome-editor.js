@@ -6,6 +6,7 @@
   const { post, show, uploadImage, root } = window.scrmConsole;
   const loaded = JSON.parse(form.dataset.template || "null");
   const products = JSON.parse(form.dataset.products || "[]");
+  const groupCodes = JSON.parse(form.dataset.groupCodes || "[]");
   const field = (name) => form.querySelector('[name="' + name + '"]');
   const result = form.querySelector(".result");
   let attachments = loaded ? loaded.attachments : [];
@@ -22,6 +23,10 @@
       return "商品卡片：" + (product ? product.name : body.id);
     }
     if (kind === "miniprogram") return "小程序：" + (body.title || "");
+    if (kind === "group_code") {
+      const code = groupCodes.find((c) => c.id === body.id);
+      return "群活码二维码：" + (code ? code.name : body.id);
+    }
     return kind;
   }
 
@@ -94,12 +99,14 @@
     };
   }
 
-  products.forEach((product) => {
+  const fill = (id, items) => items.forEach((item) => {
     const option = document.createElement("option");
-    option.value = product.id;
-    option.textContent = product.name;
-    document.getElementById("w-product").append(option);
+    option.value = item.id;
+    option.textContent = item.name;
+    document.getElementById(id).append(option);
   });
+  fill("w-product", products);
+  fill("w-group-code", groupCodes);
   const prefill = JSON.parse(form.dataset.prefill || "null");
   if (!loaded && prefill) { field("scope").value = prefill.scope; field("target").value = prefill.target; }
   if (loaded) {
@@ -114,6 +121,12 @@
     const id = document.getElementById("w-product").value;
     if (!id) { say({ reply: "请先选择一个商品", refused: true }); return; }
     attachments.push({ msgtype: "product", product: { id } });
+    drawAttachments();
+  });
+  document.getElementById("add-group-code").addEventListener("click", () => {
+    const id = document.getElementById("w-group-code").value;
+    if (!id) { say({ reply: "请先选择一个群活码", refused: true }); return; }
+    attachments.push({ msgtype: "group_code", group_code: { id } });
     drawAttachments();
   });
   document.getElementById("add-link").addEventListener("click", () => {

@@ -19,11 +19,11 @@ FILE_ORDER = [
     "words",
     "products",
     "scripts",
+    "group_codes",
     "welcome_templates",
     "group_welcomes",
     "group_greetings",
     "channels",
-    "group_codes",
     "tag_rules",
     "sops",
 ]

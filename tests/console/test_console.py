@@ -345,7 +345,7 @@ async def test_nothing_answers_without_a_session_but_sign_in_and_static_files(
 
 
 def test_qr_images_come_only_from_wecom_or_the_api_host() -> None:
-    from console_web.qr import _image_host_ok
+    from bot.wecom.images import image_host_ok as _image_host_ok
 
     api = "https://qyapi.weixin.qq.com"
     assert _image_host_ok("https://wework.qpic.cn/wwpic/abc/0", api)

@@ -51,7 +51,9 @@ async def test_create_fill_rollover_stats_edit_undo_delete(
     chats = await _groups(live_sandbox)
     browser = await sign_in("admin1")
     async with browser.http.get(f"{browser.base}group-codes") as page:
-        assert "还没有群活码" in await page.text()
+        html = await page.text()
+    assert "还没有群活码" in html and "<title>群活码 · 管理后台</title>" in html
+    assert "引导入群漏斗" in html
     form = {"name": "门店群码", "chats": " ".join(chats), "room_base_name": "门店福利群"}
     status, saved = await browser.post("api/group-codes/save", form | {"room_base_id": "3"})
     assert status == 200 and not saved["refused"], saved

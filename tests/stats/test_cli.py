@@ -14,7 +14,7 @@ from bot.clock import corp_date
 from bot.config import Settings
 from bot.directory import StaffDirectory
 from bot.keys import RedisKeys
-from bot.stats.cli import width
+from bot.stats.table import width
 from bot.wecom import WeComClient
 from bot.welcome.channels import Channel, ChannelStore
 from tests.stats.conftest import seed_day

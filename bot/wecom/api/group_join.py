@@ -32,5 +32,9 @@ class GroupJoinAPI(BaseAPI):
         payload = {"config_id": config_id, **compact(**config)}
         await self._post("externalcontact/groupchat/update_join_way", payload)
 
+    async def qr_image(self, url: str) -> tuple[bytes, str]:
+        """The QR image at a code's `qr_code` URL: (content, content type)."""
+        return await self._transport.image(url)
+
     async def delete(self, config_id: str) -> None:
         await self._post("externalcontact/groupchat/del_join_way", {"config_id": config_id})

@@ -41,7 +41,7 @@ from bot.callback.ingest import EventIngest
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.errors import StartError
-from bot.features import periodic_work, routers
+from bot.features import periodic_work, routers, web_setups
 from bot.keys import RedisKeys
 from bot.logs import request_id_middleware
 from bot.metrics import Metrics
@@ -123,6 +123,8 @@ def create_app(
         ingest_orders.setup_routes(app)  # orders for RFM, signed the same way
         app.add_subapp("/sidebar/", create_sidebar_app(ww_stub_url=sidebar_ww_stub))
         app.add_subapp("/console/", create_console_app())  # the operators' console
+        for setup in web_setups():  # features' public pages (the store-code landing page)
+            setup(app)
     health.setup_routes(app)
     home.setup_routes(app, public=role != "worker")  # "/" and the domain verification file
     return app

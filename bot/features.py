@@ -17,6 +17,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
 from bot import media
 from bot.admin.call import AdminPart
 from bot.config import Settings
@@ -39,6 +41,10 @@ from bot.sop import config_section as sop_config
 from bot.sop import console as sop_console
 from bot.sop import periodic as sop_periodic
 from bot.stats import cli as stats_cli
+from bot.store_codes import admin as store_codes_admin
+from bot.store_codes import cli as store_codes_cli
+from bot.store_codes import console as store_codes_console
+from bot.store_codes import landing as store_codes_landing
 from bot.tagging import admin as tagging_admin
 from bot.tagging import cli as tags_cli
 from bot.tagging import config_section as tagging_config
@@ -104,6 +110,7 @@ class Feature:
     admin: AdminPart | None = None  # its admin chat commands
     config: tuple[ConfigSection, ...] = ()  # its parts of the configuration file
     console: ConsolePart | None = None  # its own pages in the operators' console
+    web: Callable[[web.Application], None] | None = None  # its public routes, if any
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -156,6 +163,13 @@ FEATURES: tuple[Feature, ...] = (
         group_codes_console.PART,
     ),
     Feature(
+        "store_codes",
+        cli=(CliGroup(("stores",), store_codes_cli.add_parsers, store_codes_cli.run),),
+        admin=store_codes_admin.PART,
+        console=store_codes_console.PART,
+        web=store_codes_landing.setup,
+    ),
+    Feature(
         "sop",
         ((40, sop.router),),
         (CliGroup(("sop",), sop_cli.add_parsers, sop_cli.run),),
@@ -205,6 +219,11 @@ def periodic_work(ctx: HandlerContext) -> list[PeriodicWork]:
 def admin_parts() -> list[AdminPart]:
     """Every feature's admin chat commands, in the records' order (as 帮助 lists them)."""
     return [feature.admin for feature in FEATURES if feature.admin]
+
+
+def web_setups() -> list[Callable[[web.Application], None]]:
+    """Every feature's public routes (set up by the web-facing processes)."""
+    return [feature.web for feature in FEATURES if feature.web]
 
 
 def console_parts() -> list[ConsolePart]:

@@ -208,6 +208,27 @@ class RedisKeys:
         """String with a TTL: this join event was counted already (no double count)."""
         return f"{self.base}:groupcodes:seen:{mark}"
 
+    # -- store codes ---------------------------------------------------------------------------
+    @property
+    def store_campaigns(self) -> str:
+        """Hash: store-code campaign id -> campaign JSON (its radius and backup code)."""
+        return f"{self.base}:stores:campaigns"
+
+    def store_list(self, campaign_id: str) -> str:
+        """Hash: store id -> store JSON, the stores of one campaign (replaced whole by an
+        import)."""
+        return f"{self.base}:stores:list:{campaign_id}"
+
+    def store_list_previous(self, campaign_id: str) -> str:
+        """Hash: the campaign's store list before the last import (what 撤销 puts back)."""
+        return f"{self.base}:stores:previous:{campaign_id}"
+
+    def store_views(self, day: str) -> str:
+        """Hash of one corp-time day: "<campaign>|<store id>" -> times the landing page showed
+        that store's code ("…|page": page loads, "…|backup": the backup shown); kept 400 days.
+        Only existing campaigns and stores get fields: visitors can't add any."""
+        return f"{self.base}:stores:views:{day}"
+
     # -- channel codes -------------------------------------------------------------------------
     @property
     def channels(self) -> str:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.sop.store import SopStore
     from bot.sop.tasks import TaskStore
     from bot.stats.recorder import StatsRecorder
+    from bot.store_codes.store import StoreCodeStore
     from bot.tagging.store import TagRuleStore
     from bot.tagging.tagger import Tagger
     from bot.tagging.tags import CorpTags
@@ -89,6 +90,13 @@ class Services:
         from bot.group_codes.stats import GroupCodeStats
 
         return GroupCodeStats(self.redis, self.keys)
+
+    # -- store codes -----------------------------------------------------------------------
+    @cached_property
+    def store_codes(self) -> StoreCodeStore:
+        from bot.store_codes.store import StoreCodeStore
+
+        return StoreCodeStore(self.redis, self.keys)
 
     # -- people and names ----------------------------------------------------------------
     @cached_property

@@ -138,20 +138,27 @@
     });
   }
 
-  const scriptImport = document.getElementById("script-import");
-  if (scriptImport) {
-    scriptImport.addEventListener("submit", async (event) => {
+  // a file posted as text: data-post (the path), data-limit (bytes), data-what (what to pick),
+  // data-id (sent along as `id`, e.g. the campaign a store list belongs to)
+  document.querySelectorAll("form.file-import").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const file = scriptImport.querySelector('input[type="file"]').files[0];
-      const box = scriptImport.querySelector(".result");
-      if (!file) { show(box, { reply: "请选择一个话术文件", refused: true }); return; }
-      if (file.size > 4 * 1024 * 1024) { show(box, { reply: "文件太大（上限 4 MB），请分成几个文件导入", refused: true }); return; }
+      const file = form.querySelector('input[type="file"]').files[0];
+      const box = form.querySelector(".result");
+      const limit = Number(form.dataset.limit);
+      if (!file) { show(box, { reply: "请选择" + form.dataset.what, refused: true }); return; }
+      if (file.size > limit) {
+        show(box, { reply: "文件太大（上限 " + Math.round(limit / 1024 / 1024) + " MB），请分成几个文件导入", refused: true });
+        return;
+      }
       box.className = "result"; box.textContent = "导入中…";
-      const data = await post("api/scripts/import", { name: file.name, text: await file.text() });
+      const body = { name: file.name, text: await file.text() };
+      if (form.dataset.id) body.id = form.dataset.id;
+      const data = await post(form.dataset.post, body);
       show(box, data);
       if (!data.refused) setTimeout(() => location.reload(), 1500);
     });
-  }
+  });
 
   const undo = document.getElementById("undo");
   if (undo) {

@@ -50,9 +50,14 @@ async def empty_keys(sandbox_settings: Settings, redis: Redis) -> AsyncIterator[
 @pytest.fixture
 async def wecom(sandbox_wecom: WeComClient, live_sandbox: Sandbox) -> WeComClient:
     """The client, with the customer groups the filled configuration names."""
-    for chat in STORE_GROUPS:
-        await live_sandbox.group_created("lisi", chat, ["zhangsan"], name=f"门店群{chat[-1]}")
+    await store_groups(live_sandbox)
     return sandbox_wecom
+
+
+async def store_groups(sandbox: Sandbox) -> None:
+    """The customer groups `fill`'s group live code fills, in the sandbox."""
+    for chat in STORE_GROUPS:
+        await sandbox.group_created("lisi", chat, ["zhangsan"], name=f"门店群{chat[-1]}")
 
 
 def importer(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> ConfigImporter:

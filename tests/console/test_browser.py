@@ -413,6 +413,7 @@ PAGES = [
     "group-welcomes",
     "channels",
     "group-codes",
+    "stores",
     "words",
     "scripts",
     "products",

@@ -38,7 +38,7 @@ from bot.welcome.config_remote import RemoteSide, Undo
 from bot.welcome.store import WelcomeStore
 from bot.welcome.templates import WelcomeTemplate
 from scripts_library.scripts import ScriptStore
-from tests.config_io.conftest import fill, importer, snapshot
+from tests.config_io.conftest import fill, importer, snapshot, store_groups
 from tests.pipeline_support import wait_until
 from tests.redis_topologies.conftest import say, welcomed
 from tests.redis_topologies.servers import ClusterDeployment
@@ -168,9 +168,11 @@ async def test_config_import_is_one_watched_transaction(
     cluster_redis: RedisClient,
     cluster_keys: RedisKeys,
     cluster_wecom: WeComClient,
+    live_sandbox: Sandbox,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     redis, keys, wecom = cluster_redis, cluster_keys, cluster_wecom
+    await store_groups(live_sandbox)
     filled = await fill(redis, keys, wecom)
     ref = await MediaLibrary(redis, keys, wecom.media).add("image", "poster.png", PNG)
     image = {"msgtype": "image", "image": {"media_ref": ref}}

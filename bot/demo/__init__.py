@@ -27,6 +27,7 @@ from bot.demo.sop import scene_churn, scene_sop_reminder, scene_sop_rule
 from bot.group_codes.demo import scene_group_code
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.storage.embedded import refuse_if_taken
+from bot.store_codes.demo import scene_store_code
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
 from bot.text.guard import BlockedText
@@ -209,6 +210,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_channel_code,
     scene_group,
     scene_group_code,
+    scene_store_code,
     scene_kf,
     scene_sensitive_words,
     scene_sidebar,

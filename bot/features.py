@@ -25,6 +25,8 @@ from bot.config import Settings
 from bot.config_io import cli as config_cli
 from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
+from bot.fission import cli as fission_cli
+from bot.fission import periodic as fission_periodic
 from bot.group_codes import admin as group_codes_admin
 from bot.group_codes import cli as group_codes_cli
 from bot.group_codes import config_section as group_codes_config
@@ -64,6 +66,7 @@ from handlers import (
     admin,
     channels,
     chat,
+    fission,
     group_codes,
     group_welcome,
     kf,
@@ -161,6 +164,12 @@ FEATURES: tuple[Feature, ...] = (
         group_codes_admin.PART,
         group_codes_config.SECTIONS,
         group_codes_console.PART,
+    ),
+    Feature(
+        "fission",
+        ((55, fission.router),),
+        (CliGroup(("fission",), fission_cli.add_parsers, fission_cli.run),),
+        fission_periodic.periodic,
     ),
     Feature(
         "store_codes",

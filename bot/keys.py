@@ -208,6 +208,50 @@ class RedisKeys:
         """String with a TTL: this join event was counted already (no double count)."""
         return f"{self.base}:groupcodes:seen:{mark}"
 
+    # -- referral fission ----------------------------------------------------------------------
+    @property
+    def fission_activities(self) -> str:
+        """Hash: fission activity id -> activity JSON."""
+        return f"{self.base}:fission:activities"
+
+    @property
+    def fission_codes(self) -> str:
+        """Hash: a personal code's State ("fx:<activity>:<participant>") -> "<activity>|<the
+        participant's external userid>" (who invited an add through that code)."""
+        return f"{self.base}:fission:codes"
+
+    def fission_participants(self, activity_id: str) -> str:
+        """Hash: participant's external userid -> their personal code (JSON)."""
+        return f"{self.base}:fission:participants:{activity_id}"
+
+    def fission_invitees(self, activity_id: str) -> str:
+        """Hash: invitee's external userid -> "<status>|<inviter>|<added at>" (pending,
+        counted, undone, not_new): each invitee counts for one inviter, once."""
+        return f"{self.base}:fission:invitees:{activity_id}"
+
+    def fission_progress(self, activity_id: str) -> str:
+        """Hash: participant -> invitees counted for them (past the stay window)."""
+        return f"{self.base}:fission:progress:{activity_id}"
+
+    @property
+    def fission_due(self) -> str:
+        """Sorted set: "<activity>|<invitee>" scored by when their stay window ends."""
+        return f"{self.base}:fission:due"
+
+    def fission_rewards(self, activity_id: str) -> str:
+        """Hash: participant -> their reward (JSON), set once: the goal's reward is issued
+        exactly once whatever retries or processes there are."""
+        return f"{self.base}:fission:rewards:{activity_id}"
+
+    def fission_coupons(self, activity_id: str) -> str:
+        """Set: the activity's unissued coupon codes (one is taken per reward)."""
+        return f"{self.base}:fission:coupons:{activity_id}"
+
+    @property
+    def fission_lock(self) -> str:
+        """Held by the one process confirming invitees whose stay window ended."""
+        return f"{self.base}:fission:lock"
+
     # -- store codes ---------------------------------------------------------------------------
     @property
     def store_campaigns(self) -> str:

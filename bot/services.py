@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.admin.marks import CommandMarks
     from bot.chat_log import ChatHistory, ChatLog
     from bot.directory import StaffDirectory
+    from bot.fission.store import FissionStore
     from bot.group_codes.stats import GroupCodeStats
     from bot.group_codes.store import GroupCodeStore
     from bot.media import MediaLibrary
@@ -90,6 +91,13 @@ class Services:
         from bot.group_codes.stats import GroupCodeStats
 
         return GroupCodeStats(self.redis, self.keys)
+
+    # -- referral fission ------------------------------------------------------------------
+    @cached_property
+    def fission(self) -> FissionStore:
+        from bot.fission.store import FissionStore
+
+        return FissionStore(self.redis, self.keys)
 
     # -- store codes -----------------------------------------------------------------------
     @cached_property

@@ -31,7 +31,7 @@ def test_every_command_comes_from_one_feature() -> None:
     assert set(feature_commands()) == set(owned) == {
         "words", "welcome", "channels", "group-welcome", "tags", "rfm", "scripts",
         "products", "sop", "profile", "profiles", "stats", "export", "import", "group-codes",
-        "stores",
+        "stores", "fission",
     }  # fmt: skip
 
 
@@ -42,6 +42,7 @@ async def test_every_periodic_job_comes_from_a_feature(
     assert sorted(job.name for job in jobs) == [
         "channel-rotation",
         "due-jobs",
+        "fission",
         "group-code-fill",
         "intercept-sync",
         "media-refresh",

@@ -34,6 +34,7 @@ CHANGES: dict[str, frozenset[str]] = {
     "tags": frozenset({"set", "remove"}),
     "sop": frozenset({"set", "pause", "resume", "remove"}),
     "stores": frozenset({"create", "update", "import", "delete"}),
+    "fission": frozenset({"create", "coupons"}),
 }
 # `words add` exits 1 when some words were refused: the others were added all the same
 PARTLY_DONE = {("words", "add"): frozenset({0, 1})}

@@ -1,0 +1,66 @@
+"""Personal codes: a participant's own 联系我 code for one activity, made in WeCom once and
+reused for as long as the activity runs. WeCom keeps at most 500,000 contact-way configs per
+corp (shared with channel codes and group live codes), so codes are made only for those who
+join, and deleted once the activity has ended (`retire`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from bot.fission.model import Activity, FissionError, state_of
+from bot.fission.store import FissionStore
+from bot.wecom import WeComError
+from bot.wecom.api.external_contact import ExternalContactAPI
+
+SINGLE, MULTI, QR = 1, 2, 2  # contact way type (one member / several), scene (QR code)
+log = logging.getLogger(__name__)
+
+
+async def join(
+    store: FissionStore, activity: Activity, external_userid: str, api: ExternalContactAPI
+) -> dict[str, Any]:
+    """The participant's personal code (made now if they have none): config_id, qr_code,
+    state, joined_at. Refused outside the activity's window."""
+    known = await store.participant(activity.id, external_userid)
+    if known is not None:
+        return known
+    now = int(time.time())
+    if not activity.open_at(now):
+        raise FissionError(
+            f"活动「{activity.name}」不在进行中（{activity.start} 至 {activity.end}）"
+        )
+    state = state_of(activity.id, external_userid)
+    made = await api.add_contact_way(
+        type=MULTI if len(activity.staff) > 1 else SINGLE,
+        scene=QR,
+        state=state,
+        user=list(activity.staff),
+        skip_verify=True,
+        remark=f"裂变{activity.id}"[:30],
+    )
+    code = {
+        "config_id": str(made["config_id"]),
+        "qr_code": str(made.get("qr_code", "")),
+        "state": state,
+        "joined_at": now,
+    }
+    await store.add_participant(activity.id, external_userid, state, code)
+    return code
+
+
+async def retire(store: FissionStore, activity: Activity, api: ExternalContactAPI) -> int:
+    """Delete the personal codes of an activity that has ended; returns how many went."""
+    gone = 0
+    for who, code in (await store.participants(activity.id)).items():
+        if code.get("retired"):
+            continue
+        try:
+            await api.del_contact_way(str(code["config_id"]))
+        except WeComError as exc:  # the next round tries again
+            log.warning("fission %s: code of %s not deleted: %s", activity.id, who, exc)
+            continue
+        await store.add_participant(activity.id, who, str(code["state"]), code | {"retired": True})
+        gone += 1
+    return gone

@@ -83,6 +83,11 @@ class MediaLibrary:
         await self._upload(ref)
         return ref
 
+    async def content(self, ref: str) -> bytes | None:
+        """The stored file of `ref`, or None when it is not in the library."""
+        data = await self._redis.hget(self._keys.media_blob(ref), "data")
+        return base64.b64decode(data) if data else None
+
     async def exists(self, ref: str) -> bool:
         return bool(await self._redis.exists(self._keys.media_blob(ref)))
 

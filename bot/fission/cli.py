@@ -8,8 +8,9 @@ from pathlib import Path
 
 from bot.cli.output import AdminServices, admin_services, csv_list, print_json, reporting
 from bot.config import Settings
-from bot.fission.codes import join
+from bot.fission.codes import join, personal_poster
 from bot.fission.model import Activity, FissionError
+from bot.fission.poster import check_background
 from bot.fission.report import activity_numbers, progress_of, progress_text
 from bot.media import MediaLibrary
 
@@ -41,6 +42,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     progress = actions.add_parser("progress", help="a participant's progress (我的进度)")
     progress.add_argument("id")
     progress.add_argument("external_userid")
+    poster = actions.add_parser("poster", help="a participant's poster PNG (their code on it)")
+    poster.add_argument("id")
+    poster.add_argument("external_userid")
+    poster.add_argument("-o", "--output", type=Path, required=True, help="FILE.png")
     coupons = actions.add_parser("coupons", help="add coupon codes (one a line) to the pool")
     coupons.add_argument("id")
     coupons.add_argument("file", type=Path)
@@ -72,6 +77,14 @@ async def _run(services: AdminServices, args: argparse.Namespace) -> int:
         print_json(
             await join(store, activity, args.external_userid, services.wecom.external_contact)
         )
+    elif args.action == "poster":
+        media = MediaLibrary(services.redis, services.keys, services.wecom.media)
+        name = await services.stores.names.customer(args.external_userid)
+        png = await personal_poster(
+            store, activity, args.external_userid, services.wecom, media, name
+        )
+        args.output.write_bytes(png)
+        print_json({"poster": str(args.output), "bytes": len(png)})
     elif args.action == "progress":
         found = await progress_of(store, activity, args.external_userid)
         print_json(found | {"text": progress_text(activity, found)})
@@ -84,8 +97,10 @@ async def _run(services: AdminServices, args: argparse.Namespace) -> int:
 async def _activity(services: AdminServices, args: argparse.Namespace) -> Activity:
     poster = ""
     if args.poster is not None:
+        content = args.poster.read_bytes()[: 10 * 1024 * 1024 + 1]
+        check_background(content)
         media = MediaLibrary(services.redis, services.keys, services.wecom.media)
-        poster = await media.add("image", args.poster.name, args.poster.read_bytes())
+        poster = await media.add("image", args.poster.name, content)
     return Activity(
         "",
         args.name,

@@ -10,9 +10,12 @@ import time
 from typing import Any
 
 from bot.fission.model import Activity, FissionError, state_of
+from bot.fission.poster import poster_png
 from bot.fission.store import FissionStore
-from bot.wecom import WeComError
+from bot.media import MediaLibrary
+from bot.wecom import WeComClient, WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
+from bot.wecom.images import ImageUnavailable
 
 SINGLE, MULTI, QR = 1, 2, 2  # contact way type (one member / several), scene (QR code)
 log = logging.getLogger(__name__)
@@ -64,3 +67,24 @@ async def retire(store: FissionStore, activity: Activity, api: ExternalContactAP
         await store.add_participant(activity.id, who, str(code["state"]), code | {"retired": True})
         gone += 1
     return gone
+
+
+async def personal_poster(
+    store: FissionStore,
+    activity: Activity,
+    external_userid: str,
+    wecom: WeComClient,
+    media: MediaLibrary,
+    name: str,
+) -> bytes:
+    """The participant's poster PNG: their personal code (made now if needed) on the
+    activity's background, with `name` (the customer's, as staff know them) and its text."""
+    code = await join(store, activity, external_userid, wecom.external_contact)
+    background = await media.content(activity.poster_ref)
+    if background is None:
+        raise FissionError("海报背景图片已不在库中，请重新上传并保存活动")
+    try:
+        qr, _kind = await wecom.transport.image(str(code["qr_code"]))
+    except ImageUnavailable as exc:
+        raise FissionError(f"个人二维码图片暂时取不到：{exc}") from None
+    return await poster_png(background, qr, name, activity.poster_text)

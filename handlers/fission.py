@@ -1,5 +1,6 @@
 """Referral fission: an add through a participant's personal code records an invitee (new to the
-corp or not, once), and deleting the member they added inside the stay window undoes them.
+corp or not, once), and deleting the member they added inside the stay window undoes them; a
+customer asking in WeChat Customer Service gets their poster or their progress.
 
 The counting itself (after the window) and the rewards are periodic work (`bot.fission.periodic`),
 so a retried event changes nothing: each step is one script in `FissionStore`.
@@ -8,7 +9,8 @@ so a retried event changes nothing: each step is one script in `FissionStore`.
 from __future__ import annotations
 
 from bot.context import HandlerContext
-from bot.events import AddExternalContact, DelExternalContact, DelFollowUser
+from bot.events import AddExternalContact, ChatText, DelExternalContact, DelFollowUser
+from bot.fission import chat
 from bot.fission.model import STATE_PREFIX
 from bot.routing import Router
 
@@ -49,6 +51,16 @@ async def record_fission_invitee(event: AddExternalContact, ctx: HandlerContext)
     await store.invited(
         activity, event.external_userid, inviter, event.user_id, event.create_time, new
     )
+
+
+def a_customer_asks(event: ChatText, ctx: HandlerContext) -> bool:
+    return bool(chat.asks(event))
+
+
+@router.on(ChatText, a_customer_asks)
+async def answer_fission_request(event: ChatText, ctx: HandlerContext) -> None:
+    """「邀请海报」 / 「我的进度」 in WeChat Customer Service: the poster, or the progress."""
+    await chat.answer(event, ctx)
 
 
 @router.on(DelFollowUser)

@@ -28,6 +28,7 @@ PINNED = [
     "handlers.stats.count_lost_by_staff",
     "handlers.stats.count_group_members",
     "handlers.fission.record_fission_invitee",
+    "handlers.fission.answer_fission_request",
     "handlers.fission.undo_fission_invitee_left",
     "handlers.fission.undo_fission_invitee_removed",
     "handlers.group_welcome.record_join_greeting",

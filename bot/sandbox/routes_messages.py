@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from bot.sandbox.dispatch import APP_TOKEN, Ctx, EndpointTable
 from bot.sandbox.limits import (
@@ -16,9 +17,10 @@ from bot.sandbox.limits import (
     invalid,
     max_bytes,
     max_chars,
+    text_content,
     utf8_len,
 )
-from bot.sandbox.state import AppMessage
+from bot.sandbox.state import AppMessage, KfReply
 
 router = EndpointTable()
 
@@ -220,3 +222,48 @@ async def kf_sync_msg(ctx: Ctx) -> JsonDict:
             if ctx.now - m.send_time < KF_RETENTION
         ],
     }
+
+
+KF_REPLY_WINDOW = 48 * 3600
+KF_REPLIES_PER_MESSAGE = 5
+_KF_MSGID = re.compile(r"[0-9a-zA-Z_-]{1,32}")
+
+
+@router.route("kf/send_msg", auth=APP_TOKEN)
+async def kf_send_msg(ctx: Ctx) -> JsonDict:
+    """A reply to a customer: only within 48 h of their last message to that account, at most
+    5 replies since it (95018 otherwise, the session not open for sending)."""
+    state = ctx.state
+    open_kfid = as_str(ctx.body.get("open_kfid"), "open_kfid")
+    touser = as_str(ctx.body.get("touser"), "touser")
+    if not open_kfid or not touser:
+        raise ApiError(95000)
+    if open_kfid not in state.kf_accounts:
+        raise ApiError(95004)
+    theirs = [
+        m.send_time
+        for m in state.kf_messages.get(open_kfid, [])
+        if m.external_userid == touser and m.origin == 3
+    ]
+    last = max(theirs, default=None)
+    if last is None or ctx.now - last > KF_REPLY_WINDOW:
+        raise ApiError(95018, "send msg session status invalid")
+    since = [r for r in state.kf_replies if r.open_kfid == open_kfid and r.touser == touser]
+    if sum(r.sent_at >= last for r in since) >= KF_REPLIES_PER_MESSAGE:
+        raise ApiError(95018, "send msg session status invalid")  # unconfirmed for this case
+    msgtype = as_str(ctx.body.get("msgtype"), "msgtype")
+    if msgtype == "text":
+        content = {"content": text_content(ctx.body, "text", 2048)}
+    elif msgtype == "image":
+        body = ctx.body.get("image")
+        media_id = body.get("media_id") if isinstance(body, dict) else None
+        if not isinstance(media_id, str) or not ctx.sandbox.media_ok(media_id, "image"):
+            raise ApiError(40007)
+        content = {"media_id": media_id}
+    else:
+        raise invalid("msgtype", "text or image in the sandbox")
+    msgid = as_str(ctx.body.get("msgid"), "msgid") or state.new_id("", 32)
+    if not _KF_MSGID.fullmatch(msgid):
+        raise invalid("msgid")
+    state.kf_replies.append(KfReply(msgid, open_kfid, touser, msgtype, content, ctx.now))
+    return {"msgid": msgid}

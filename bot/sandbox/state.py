@@ -185,6 +185,18 @@ class AppMessage:
 
 
 @dataclass
+class KfReply:
+    """A message the bot sent a customer through WeChat Customer Service (kf/send_msg)."""
+
+    msgid: str
+    open_kfid: str
+    touser: str
+    msgtype: str
+    content: JsonDict
+    sent_at: float
+
+
+@dataclass
 class KfMessage:
     """A WeChat Customer Service message waiting to be pulled with kf/sync_msg."""
 
@@ -258,6 +270,7 @@ class SandboxState:
         self.kf_messages: dict[str, list[KfMessage]] = {}
         self.kf_tokens: dict[str, Expiring] = {}
         self.kf_cursors: dict[str, tuple[str, int]] = {}  # cursor -> (open_kfid, next index)
+        self.kf_replies: list[KfReply] = []
         self.oauth_codes: dict[str, Expiring] = {}
         self.tickets: dict[str, Expiring] = {}  # "corp" | "agent" -> current ticket
         self.media: dict[str, Media] = {}

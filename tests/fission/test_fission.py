@@ -6,11 +6,13 @@ however many workers settle at the same time; bad activities refused in Chinese.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 
 import pytest
 from aiohttp.test_utils import TestServer
+from PIL import Image
 from redis.asyncio import Redis
 
 from bot.config import Settings
@@ -26,7 +28,14 @@ from bot.wecom import WeComClient
 from tests.helpers import handler_context
 from tests.pipeline_support import wait_until
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (750, 1200), "#fde").save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 HOUR = 3600
 
 

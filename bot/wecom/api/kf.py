@@ -1,4 +1,7 @@
-"""WeChat Customer Service (微信客服): `kf/sync_msg` (doc 94670)."""
+"""WeChat Customer Service (微信客服): `kf/sync_msg` (doc 94670) and `kf/send_msg` (doc 94677).
+
+A reply may go only within 48 hours of the customer's last message, at most 5 replies per
+message of theirs (WeCom answers 95018 otherwise: the session isn't open for sending)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from bot.wecom.transport import JsonDict
 
 
 class KfAPI(BaseAPI):
-    """Pulls customer-service messages after a `kf_msg_or_event` callback."""
+    """Pulls customer-service messages after a `kf_msg_or_event` callback, and replies."""
 
     async def sync_msg(
         self,
@@ -24,3 +27,13 @@ class KfAPI(BaseAPI):
             open_kfid=open_kfid,
         )
         return await self._post("kf/sync_msg", payload)
+
+    async def send(
+        self, open_kfid: str, touser: str, message: JsonDict, msgid: str | None = None
+    ) -> str:
+        """Reply to a customer: `message` is `{"msgtype": "text", "text": {...}}` or an image
+        `{"msgtype": "image", "image": {"media_id"}}`. `msgid` (≤32 of [0-9a-zA-Z_-]) is ours
+        to choose, so a retried reply carries the same id. Returns the message id."""
+        payload = compact(touser=touser, open_kfid=open_kfid, msgid=msgid) | message
+        data = await self._post("kf/send_msg", payload)
+        return str(data.get("msgid", msgid or ""))

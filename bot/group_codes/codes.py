@@ -9,6 +9,7 @@ attributed to the code.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -62,8 +63,17 @@ class GroupCode:
         }
 
 
+MAX_STATE = 30  # WeCom's limit on a join way's state
+_ID = re.compile(r"[0-9A-Za-z_-]+")
+
+
 def validate(code: GroupCode) -> None:
     """Raise `GroupCodeError` naming the first problem, before anything reaches WeCom."""
+    if code.id and (not _ID.fullmatch(code.id) or len(code.state) > MAX_STATE):
+        raise GroupCodeError(
+            f"群活码编号「{code.id[:40]}」不可用：只能是字母、数字、_ 和 -，"
+            f"且 state（{STATE_PREFIX}编号）不超过 {MAX_STATE} 个字符"
+        )
     if not code.name.strip() or len(code.name) > MAX_NAME:
         raise GroupCodeError(f"群活码名称需要 1–{MAX_NAME} 个字")
     if not code.chat_ids:

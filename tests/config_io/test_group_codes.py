@@ -159,3 +159,18 @@ async def test_a_change_during_apply_undoes_the_codes_made_for_it(
         await importer(redis, keys, wecom).apply(plan)
     assert set(live_sandbox.state.join_ways) == ways  # …and deleted again
     assert "直播群码" not in str(await redis.hgetall(keys.group_codes))
+
+
+async def test_an_id_whose_state_would_pass_30_characters_is_refused(
+    redis: Redis, keys: RedisKeys, wecom: WeComClient, live_sandbox: Sandbox
+) -> None:
+    await fill(redis, keys, wecom)
+    data = await export_sections(redis, keys)
+    data["group_codes"].append(
+        {"id": "x" * 28, "name": "长编号", "chat_ids": [STORE_GROUPS[0]], "auto_create": False}
+    )
+    calls = len(live_sandbox.calls)
+    with pytest.raises(ConfigProblems) as caught:
+        await _plan(redis, keys, wecom, data)
+    assert any("不超过 30 个字符" in p for p in caught.value.problems), caught.value.problems
+    assert len(live_sandbox.calls) == calls

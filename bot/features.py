@@ -26,6 +26,7 @@ from bot.config_io import cli as config_cli
 from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
 from bot.fission import cli as fission_cli
+from bot.fission import console as fission_console
 from bot.fission import periodic as fission_periodic
 from bot.group_codes import admin as group_codes_admin
 from bot.group_codes import cli as group_codes_cli
@@ -170,6 +171,8 @@ FEATURES: tuple[Feature, ...] = (
         ((55, fission.router),),
         (CliGroup(("fission",), fission_cli.add_parsers, fission_cli.run),),
         fission_periodic.periodic,
+        fission_console.ADMIN,
+        console=fission_console.PART,
     ),
     Feature(
         "store_codes",

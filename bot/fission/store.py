@@ -144,6 +144,12 @@ class FissionStore:
             _, size = await tx.execute()
         return int(size)
 
+    async def remove_coupons(self, activity_id: str, coupons: list[str]) -> int:
+        """Take codes out of the pool (those issued already are not in it); how many were."""
+        if not coupons:
+            return 0
+        return int(await self._redis.srem(self._keys.fission_coupons(activity_id), *coupons))
+
     async def coupons_left(self, activity_id: str) -> int:
         return int(await self._redis.scard(self._keys.fission_coupons(activity_id)))
 

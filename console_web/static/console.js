@@ -29,6 +29,13 @@
   function show(box, data) {
     box.className = "result" + (data.refused ? " refused" : data.code ? " pending" : "");
     box.textContent = data.reply || "";
+    if (data.download) {  // a file the answer made ready: {href under the console, text}
+      const link = document.createElement("a");
+      link.href = root + data.download.href;
+      link.download = "";
+      link.textContent = " " + data.download.text;
+      box.append(link);
+    }
     if (data.code) {
       const go = document.createElement("button");
       go.type = "button";
@@ -239,7 +246,7 @@
       const data = await post(form.dataset.post, body);
       show(form.querySelector(".result"), data);
       button.disabled = false;
-      if (!data.refused) setTimeout(() => location.reload(), 1200);
+      if (!data.refused && !data.download) setTimeout(() => location.reload(), 1200);
     });
   });
 

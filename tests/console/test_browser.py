@@ -414,6 +414,7 @@ PAGES = [
     "channels",
     "group-codes",
     "stores",
+    "fission",
     "words",
     "scripts",
     "products",

@@ -1,0 +1,136 @@
+"""The console's fission page (裂变活动): each activity with its window, rules and numbers —
+participants, invitees by status, completions, rewards issued (the cost), coupons left — the
+coupon pool's upload (audited; 撤销 takes the codes back out while unissued), and a customer's
+personal code and poster."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.admin.call import AdminPart, Call, CommandError
+from bot.admin.session import Change
+from bot.appkeys import HANDLER_CONTEXT
+from bot.fission.codes import join, personal_poster
+from bot.fission.model import FissionError
+from bot.fission.report import activity_numbers
+from bot.media import MediaLibrary
+from console_web.pages import pages_in
+from console_web.part import ConsolePart
+from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
+from console_web.views import base_context
+
+_ID = re.compile(r"[0-9a-f]{6}")
+_CUSTOMER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+COUPONS = "/api/fission/coupons"
+COUPON_BODY = 6 * 1024 * 1024
+MAX_COUPONS = 100_000
+page = pages_in(Path(__file__).with_name("templates"))
+
+
+async def activities_page(request: web.Request) -> web.Response:
+    store = request.config_dict[HANDLER_CONTEXT].services.fission
+    now = int(time.time())
+    rows = []
+    for activity in await store.activities():
+        start, end = activity.window()
+        status = "未开始" if now < start else "进行中" if now < end else "已结束"
+        rows.append((activity, status, await activity_numbers(store, activity)))
+    return page("fission.html", **base_context(request, "fission"), rows=rows)
+
+
+async def _activity_id(request: web.Request, value: object) -> str:
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise ConsoleError(400, "没有这个裂变活动")
+    if await request.config_dict[HANDLER_CONTEXT].services.fission.get(value) is None:
+        raise ConsoleError(404, "没有这个裂变活动（可能已被删除）")
+    return value
+
+
+async def add_coupons(request: web.Request) -> web.Response:
+    data = request[BODY_OF]
+    activity_id = await _activity_id(request, data.get("id"))
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise ConsoleError(400, "请上传券码文件（每行一个券码）")
+    codes = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    if not codes or len(codes) > MAX_COUPONS:
+        return said(f"没有添加：券码文件应有 1–{MAX_COUPONS} 行券码", refused=True)
+    too_long = next((n for n, c in enumerate(codes, 1) if len(c) > 64 or not c.isprintable()), 0)
+    if too_long:
+        return said(f"没有添加：第 {too_long} 个券码太长或含不可见字符", refused=True)
+    store = request.config_dict[HANDLER_CONTEXT].services.fission
+    size = await store.add_coupons(activity_id, codes)
+    summary = f"为裂变活动 {activity_id} 添加券码 {len(codes)} 个"
+    change = Change("fission-coupons", activity_id, None, {"codes": codes}, summary)
+    await admin_session(request).changed("fission.coupons", change)
+    return said(f"已添加 {len(codes)} 个券码，券码池现有 {size} 个（可撤销）")
+
+
+async def join_customer(request: web.Request) -> web.Response:
+    """A customer's personal code (made now if needed), to send them their poster."""
+    data = request[BODY_OF]
+    activity_id = await _activity_id(request, data.get("id"))
+    customer = data.get("customer")
+    if not isinstance(customer, str) or not _CUSTOMER.fullmatch(customer):
+        raise ConsoleError(400, "请填写客户的 external_userid")
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    store = ctx.services.fission
+    activity = await store.get(activity_id)
+    assert activity is not None
+    try:
+        code = await join(store, activity, customer, ctx.wecom.external_contact)
+    except FissionError as exc:
+        return said(f"没有生成：{exc}", refused=True)
+    name = await ctx.services.names.customer(customer) or customer
+    return said(
+        f"已为「{name}」生成专属活码，可下载海报发给 TA",
+        download={"href": f"fission/{activity_id}/poster/{customer}.png", "text": "下载海报 PNG"},
+        state=code["state"],
+    )
+
+
+async def poster(request: web.Request) -> web.Response:
+    """The poster PNG of a customer who has joined (joining is `join_customer`'s POST)."""
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    store = ctx.services.fission
+    activity = await store.get(request.match_info["id"])
+    customer = request.match_info["customer"]
+    if activity is None or await store.participant(activity.id, customer) is None:
+        raise web.HTTPNotFound()
+    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    name = await ctx.services.names.customer(customer)
+    try:
+        png = await personal_poster(store, activity, customer, ctx.wecom, media, name)
+    except FissionError as exc:
+        raise web.HTTPBadGateway(text=str(exc)) from None
+    headers = {"Content-Disposition": f'attachment; filename="poster-{activity.id}.png"'}
+    return web.Response(body=png, content_type="image/png", headers=headers)
+
+
+async def undo_coupons(change: Change, call: Call) -> str:
+    """撤销 of a coupon upload: the codes still in the pool come out (issued ones stay issued)."""
+    codes = list((change.after or {}).get("codes", []))
+    store = call.ctx.services.fission
+    if await store.get(change.target) is None:
+        raise CommandError(f"裂变活动 {change.target} 已删除")
+    removed = await store.remove_coupons(change.target, codes)
+    return f"已撤销：从活动 {change.target} 的券码池取出 {removed} 个未发放的券码"
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/fission", activities_page)
+    app.router.add_get(
+        r"/fission/{id:[0-9a-f]{6}}/poster/{customer:[A-Za-z0-9_-]{1,64}}.png", poster
+    )
+    app.router.add_post(COUPONS, add_coupons)
+    app.router.add_post("/api/fission/join", join_customer)
+
+
+PART = ConsolePart(
+    (("fission", "裂变活动"),), setup, body_limits={"/console" + COUPONS: COUPON_BODY}
+)
+ADMIN = AdminPart(nouns=(), specs=(), executors={}, undo={"fission-coupons": undo_coupons})

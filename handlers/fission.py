@@ -13,9 +13,11 @@ from bot.events import AddExternalContact, ChatText, DelExternalContact, DelFoll
 from bot.fission import chat
 from bot.fission.model import STATE_PREFIX
 from bot.routing import Router
+from bot.wecom import WeComError
 
 router = Router(name="handlers.fission")  # pinned: handler names are stored as done-marks
 EARLIER_SLACK = 60  # a follow created this long before the add is an older relation
+NO_RELATION = 84061  # externalcontact/get: the customer is no one's contact (deleted already)
 
 
 def through_a_personal_code(event: AddExternalContact, ctx: HandlerContext) -> bool:
@@ -47,7 +49,12 @@ async def record_fission_invitee(event: AddExternalContact, ctx: HandlerContext)
         return
     if event.external_userid == inviter:
         return  # their own code
-    new = await _new_to_corp(event, ctx)
+    try:
+        new = await _new_to_corp(event, ctx)
+    except WeComError as exc:
+        if exc.errcode != NO_RELATION:
+            raise
+        return  # deleted again before we looked: not an invitee
     await store.invited(
         activity, event.external_userid, inviter, event.user_id, event.create_time, new
     )

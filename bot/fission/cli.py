@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -11,7 +12,13 @@ from bot.config import Settings
 from bot.fission.codes import join, personal_poster
 from bot.fission.model import Activity, FissionError
 from bot.fission.poster import check_background
-from bot.fission.report import activity_numbers, progress_of, progress_text
+from bot.fission.report import (
+    activity_numbers,
+    progress_of,
+    progress_text,
+    retention,
+    retention_view,
+)
 from bot.media import MediaLibrary
 
 MAX_COUPONS = 100_000
@@ -72,7 +79,11 @@ async def _run(services: AdminServices, args: argparse.Namespace) -> int:
     if activity is None:
         raise FissionError(f"没有裂变活动 {args.id}")
     if args.action == "show":
-        print_json(asdict(activity) | await activity_numbers(store, activity))
+        kept = await retention(
+            store, services.stores.profiles, services.redis, services.keys, activity, time.time()
+        )
+        numbers = await activity_numbers(store, activity)
+        print_json(asdict(activity) | numbers | {"retention": retention_view(kept)})
     elif args.action == "join":
         print_json(
             await join(store, activity, args.external_userid, services.wecom.external_contact)

@@ -16,7 +16,8 @@ from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.fission.codes import join, personal_poster
 from bot.fission.model import FissionError
-from bot.fission.report import activity_numbers
+from bot.fission.report import activity_numbers, retention
+from bot.group_codes.report import percent
 from bot.media import MediaLibrary
 from console_web.pages import pages_in
 from console_web.part import ConsolePart
@@ -32,14 +33,18 @@ page = pages_in(Path(__file__).with_name("templates"))
 
 
 async def activities_page(request: web.Request) -> web.Response:
-    store = request.config_dict[HANDLER_CONTEXT].services.fission
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    store = ctx.services.fission
     now = int(time.time())
     rows = []
     for activity in await store.activities():
         start, end = activity.window()
         status = "未开始" if now < start else "进行中" if now < end else "已结束"
-        rows.append((activity, status, await activity_numbers(store, activity)))
-    return page("fission.html", **base_context(request, "fission"), rows=rows)
+        kept = await retention(
+            store, ctx.services.profiles, ctx.redis, ctx.keys, activity, time.time()
+        )
+        rows.append((activity, status, await activity_numbers(store, activity), kept))
+    return page("fission.html", **base_context(request, "fission"), rows=rows, percent=percent)
 
 
 async def _activity_id(request: web.Request, value: object) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from bot.context import HandlerContext
 from bot.fission.codes import retire
 from bot.fission.model import Activity
+from bot.fission.store import PENDING
 from bot.periodic import PeriodicWork
 from bot.text.guard import BlockedText
 from bot.wecom import WeComError
@@ -30,9 +31,27 @@ async def confirm_due(ctx: HandlerContext, now: float | None = None) -> int:
     store = ctx.services.fission
     counted = 0
     for activity_id, invitee in await store.due(time.time() if now is None else now):
+        if await _gone(ctx, activity_id, invitee):
+            continue  # a deletion handled before the add was recorded: undone now
         count, _inviter = await store.confirm(activity_id, invitee)
         counted += count > 0
     return counted
+
+
+async def _gone(ctx: HandlerContext, activity_id: str, invitee: str) -> bool:
+    """Whether the invitee's relation with the member they added has ended since (the
+    profile knows: a deletion event may have been handled before the add's record was
+    written, when it found nothing to undo)."""
+    store = ctx.services.fission
+    record = next(
+        (i for i in await store.invitees(activity_id) if i.external_userid == invitee), None
+    )
+    if record is None or record.status != PENDING:
+        return False
+    follow = (await ctx.services.profiles.get(invitee)).follows.get(record.staff)
+    if follow is None or not follow.deleted_by or follow.deleted_at < record.added_at:
+        return False
+    return await store.left(activity_id, invitee, record.staff)
 
 
 async def settle_rewards(ctx: HandlerContext) -> int:

@@ -220,6 +220,10 @@ class FissionStore:
         count, inviter = await self._confirm(keys=keys, args=[invitee, f"{activity_id}|{invitee}"])
         return int(count), str(inviter)
 
+    async def invitee(self, activity_id: str, external_userid: str) -> Invitee | None:
+        value = await self._redis.hget(self._keys.fission_invitees(activity_id), external_userid)
+        return _invitee(external_userid, value) if value else None
+
     async def invitees(self, activity_id: str) -> list[Invitee]:
         rows = await self._redis.hgetall(self._keys.fission_invitees(activity_id))
         return [_invitee(who, value) for who, value in sorted(rows.items())]

@@ -201,3 +201,72 @@ async def test_bad_activities_are_refused_and_nothing_saved(
     with pytest.raises(FissionError, match=said):
         await store.save(await _activity(redis, keys, sandbox_wecom, **changes), None)
     assert await store.activities() == []
+
+
+async def test_invitees_retention_against_the_others(
+    sandbox_bot: TestServer,
+    sandbox_settings: Settings,
+    live_sandbox: Sandbox,
+    sandbox_wecom: WeComClient,
+    redis: Redis,
+) -> None:
+    from bot.fission.report import retention, retention_view
+    from bot.profiles.store import ProfileStore
+
+    keys = RedisKeys(sandbox_settings.corp_id, sandbox_settings.key_prefix)
+    store = FissionStore(redis, keys)
+    activity = await store.save(await _activity(redis, keys, sandbox_wecom), None)
+    code = await join(store, activity, "wmRetInviter", sandbox_wecom.external_contact)
+    for friend in ("wmRet1", "wmRet2"):
+        await live_sandbox.customer_adds_staff("zhangsan", friend, config_id=code["config_id"])
+    await live_sandbox.customer_adds_staff("lisi", "wmOther1")  # another channel's add
+
+    async def recorded() -> bool:
+        return len(await store.invitees(activity.id)) == 2
+
+    await wait_until(recorded)
+    await live_sandbox.customer_deletes_staff("zhangsan", "wmRet2")
+
+    async def settled() -> bool:
+        follow = (await ProfileStore(redis, keys).get("wmRet2")).follows.get("zhangsan")
+        return bool(follow and follow.deleted_by)
+
+    await wait_until(settled)
+    too_soon = await retention(store, ProfileStore(redis, keys), redis, keys, activity, time.time())
+    assert [r.added for r in too_soon["invitees"]] == [0, 0]  # none added 7 days ago yet
+    week_later = time.time() + 8 * 86400
+    found = await retention(store, ProfileStore(redis, keys), redis, keys, activity, week_later)
+    seven = found["invitees"][0]
+    assert (seven.days, seven.added, seven.kept) == (7, 2, 1)  # wmRet2 deleted the member
+    view = retention_view(found)
+    assert view["7d"]["invitees"] == 0.5 and view["30d"]["invitees_added"] == 0
+
+
+async def test_a_deletion_handled_before_the_add_was_recorded_still_undoes_it(
+    sandbox_bot: TestServer,
+    sandbox_settings: Settings,
+    live_sandbox: Sandbox,
+    sandbox_wecom: WeComClient,
+    redis: Redis,
+) -> None:
+    from bot.profiles.store import ProfileStore
+
+    keys = RedisKeys(sandbox_settings.corp_id, sandbox_settings.key_prefix)
+    store = FissionStore(redis, keys)
+    activity = await store.save(await _activity(redis, keys, sandbox_wecom), None)
+    added = await live_sandbox.customer_adds_staff("zhangsan", "wmRace")
+    await live_sandbox.customer_deletes_staff("zhangsan", "wmRace")
+
+    async def deleted() -> bool:
+        follow = (await ProfileStore(redis, keys).get("wmRace")).follows.get("zhangsan")
+        return bool(follow and follow.deleted_by)
+
+    await wait_until(deleted)
+    # the add's record lands only now, after the deletion found nothing to undo
+    at = int(added.xml.split("<CreateTime>")[1].split("<")[0])
+    assert await store.invited(activity, "wmRace", "wmSomeInviter", "zhangsan", at, True)
+    ctx = handler_context(sandbox_settings, redis, sandbox_wecom)
+    assert await confirm_due(ctx, now=time.time() + 25 * HOUR) == 0
+    record = await store.invitee(activity.id, "wmRace")
+    assert record is not None and record.status == "undone"
+    assert await store.progress(activity.id) == {}

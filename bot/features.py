@@ -26,6 +26,7 @@ from bot.config_io import cli as config_cli
 from bot.config_io.sections import ConfigSection
 from bot.context import HandlerContext
 from bot.fission import cli as fission_cli
+from bot.fission import config_section as fission_config
 from bot.fission import console as fission_console
 from bot.fission import periodic as fission_periodic
 from bot.group_codes import admin as group_codes_admin
@@ -172,7 +173,8 @@ FEATURES: tuple[Feature, ...] = (
         (CliGroup(("fission",), fission_cli.add_parsers, fission_cli.run),),
         fission_periodic.periodic,
         fission_console.ADMIN,
-        console=fission_console.PART,
+        fission_config.SECTIONS,
+        fission_console.PART,
     ),
     Feature(
         "store_codes",

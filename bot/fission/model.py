@@ -31,7 +31,7 @@ class FissionError(UserError, ValueError):
     """An activity that can't be saved, or a request that can't be met; in Chinese."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a configuration import gives a new item its id
 class Activity:
     """One fission activity: its window, goal, stay rule, reward and poster."""
 

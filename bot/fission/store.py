@@ -135,6 +135,14 @@ class FissionStore:
         await self._redis.hset(self._keys.fission_activities, activity.id, activity.to_json())
         return activity
 
+    @staticmethod
+    def queue_import(tx: Any, keys: RedisKeys, saved: list[Activity], removed: list[str]) -> None:
+        """Queue a configuration import's writes of activities."""
+        if saved:
+            tx.hset(keys.fission_activities, mapping={a.id: a.to_json() for a in saved})
+        if removed:
+            tx.hdel(keys.fission_activities, *removed)
+
     async def add_coupons(self, activity_id: str, coupons: list[str]) -> int:
         """Add coupon codes to the pool; returns how many codes the pool holds."""
         key = self._keys.fission_coupons(activity_id)

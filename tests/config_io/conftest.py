@@ -13,9 +13,12 @@ from redis.asyncio import Redis
 from bot.cli.output import AdminServices
 from bot.config import Settings
 from bot.config_io import ConfigImporter
+from bot.fission.model import Activity
+from bot.fission.store import FissionStore
 from bot.group_codes.codes import GroupCode
 from bot.group_codes.store import GroupCodeStore
 from bot.keys import RedisKeys
+from bot.media import MediaLibrary
 from bot.sandbox import Sandbox
 from bot.sop.rules import Schedule, SopRule, SopStep
 from bot.sop.store import SopStore
@@ -65,6 +68,11 @@ def importer(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> ConfigImporte
 
 
 STORE_GROUPS = ("wrGroupStore1", "wrGroupStore2")
+POSTER = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)  # a 1×1 PNG: the fission activity's poster
 
 
 @dataclass
@@ -76,6 +84,7 @@ class Filled:
     group_welcome: str
     sops: list[str]
     group_code: str
+    fission: str
 
 
 async def fill(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> Filled:
@@ -158,6 +167,22 @@ async def fill(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> Filled:
     group_code = await GroupCodeStore(redis, keys, wecom.group_join).create(
         GroupCode("", "门店群码", list(STORE_GROUPS), room_base_name="门店群", room_base_id=3)
     )
+    poster = await MediaLibrary(redis, keys, wecom.media).add("image", "poster.png", POSTER)
+    fission = await FissionStore(redis, keys).save(
+        Activity(
+            "",
+            "邀3位好友领券",
+            ["zhangsan"],
+            "2026-12-10 10:00",
+            "2026-12-20 22:00",
+            reward="link",
+            reward_text="新人券",
+            reward_url="https://shop.example.com/coupon",
+            poster_ref=poster,
+            poster_text="扫码加我",
+        ),
+        guard,
+    )
     await TagRuleStore(redis, keys).save(
         TagRule("", "价格敏感", ["多少钱", "优惠"], "意向", "价格敏感", exclusions=["不要优惠"])
     )
@@ -190,7 +215,12 @@ async def fill(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> Filled:
         guard,
     )
     return Filled(
-        [s.id for s in scripts], channel.id, group_welcome.id, [care.id, friday.id], group_code.id
+        [s.id for s in scripts],
+        channel.id,
+        group_welcome.id,
+        [care.id, friday.id],
+        group_code.id,
+        fission.id,
     )
 
 

@@ -7,12 +7,13 @@ from redis.asyncio import Redis
 
 from bot.config_io import FORMAT_VERSION, export_text, parse_text, section_order
 from bot.keys import RedisKeys
+from bot.media import MediaLibrary
 from bot.sandbox import Sandbox
 from bot.text.starter import AD_LAW_TERMS
 from bot.wecom import WeComClient
 from bot.welcome.channels import ChannelStore
 from scripts_library.scripts import ScriptStore
-from tests.config_io.conftest import fill, importer, snapshot
+from tests.config_io.conftest import POSTER, fill, importer, snapshot
 
 # the file's order: what others refer to comes first (each feature's record gives its rank)
 FILE_ORDER = [
@@ -25,6 +26,7 @@ FILE_ORDER = [
     "group_greetings",
     "channels",
     "tag_rules",
+    "fission",
     "sops",
 ]
 
@@ -45,6 +47,8 @@ async def test_round_trip_is_lossless(
     assert "退货请在订单页点「申请售后」。\n    七天内无理由退货。" in first  # literal block, as is
     assert all(data[name] for name in section_order())  # every section has something to carry
 
+    # uploaded files are not in the file: the poster is uploaded to the new store first
+    await MediaLibrary(redis, empty_keys, wecom.media).add("image", "poster.png", POSTER)
     plan = await importer(redis, empty_keys, wecom).plan(parse_text(first))
     assert {n: (c["added"], c["removed"]) for n, c in plan.counts().items()} == {
         "words": (len(AD_LAW_TERMS) + 3 + 1 + 1 + 2, 0),  # words, phrase, action, detectors
@@ -56,6 +60,7 @@ async def test_round_trip_is_lossless(
         "channels": (1, 0),
         "group_codes": (1, 0),
         "tag_rules": (1, 0),
+        "fission": (1, 0),
         "sops": (2, 0),
     }
     assert any("沿用企业微信中已有的活码" in note for note in plan.notes)
@@ -100,6 +105,7 @@ async def test_codes_wecom_no_longer_has_are_made_anew(
     text = await export_text(redis, keys)
     live_sandbox.state.contact_ways.clear()  # e.g. a backup restored into another corp's copy
     live_sandbox.state.group_templates.clear()
+    await MediaLibrary(redis, empty_keys, wecom.media).add("image", "poster.png", POSTER)
 
     plan = await importer(redis, empty_keys, wecom).plan(parse_text(text))
     assert any("将新建（二维码会变）" in note for note in plan.notes)

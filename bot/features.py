@@ -47,6 +47,7 @@ from bot.sop import periodic as sop_periodic
 from bot.stats import cli as stats_cli
 from bot.store_codes import admin as store_codes_admin
 from bot.store_codes import cli as store_codes_cli
+from bot.store_codes import config_section as store_codes_config
 from bot.store_codes import console as store_codes_console
 from bot.store_codes import landing as store_codes_landing
 from bot.tagging import admin as tagging_admin
@@ -180,6 +181,7 @@ FEATURES: tuple[Feature, ...] = (
         "store_codes",
         cli=(CliGroup(("stores",), store_codes_cli.add_parsers, store_codes_cli.run),),
         admin=store_codes_admin.PART,
+        config=store_codes_config.SECTIONS,
         console=store_codes_console.PART,
         web=store_codes_landing.setup,
     ),

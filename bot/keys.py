@@ -263,6 +263,12 @@ class RedisKeys:
         import)."""
         return f"{self.base}:stores:list:{campaign_id}"
 
+    @property
+    def store_lists_version(self) -> str:
+        """Counter: bumped with every change of any campaign's store list (a configuration
+        import watches it, as the lists' keys can't be named before they are read)."""
+        return f"{self.base}:stores:version"
+
     def store_list_previous(self, campaign_id: str) -> str:
         """Hash: the campaign's store list before the last import (what 撤销 puts back)."""
         return f"{self.base}:stores:previous:{campaign_id}"

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -92,6 +93,7 @@ class StoreCodeStore:
             tx.delete(key)
             if stores:
                 tx.hset(key, mapping={store.id: store.to_json() for store in stores})
+            tx.incr(self._keys.store_lists_version)
             await tx.execute()
 
     async def restore_previous(self, campaign_id: str) -> int:
@@ -104,9 +106,29 @@ class StoreCodeStore:
             tx.delete(key)
             tx.copy(previous, key)
             tx.delete(previous)
+            tx.incr(self._keys.store_lists_version)
             tx.hlen(key)
             *_, count = await tx.execute()
         return int(count)
+
+    @staticmethod
+    def queue_import(
+        tx: Any,
+        keys: RedisKeys,
+        saved: Sequence[tuple[Campaign, Sequence[Store]]],
+        removed: Sequence[str],
+    ) -> None:
+        """Queue a configuration import's writes: each saved campaign with its whole store list,
+        and the removed campaigns gone with theirs."""
+        for campaign, stores in saved:
+            tx.hset(keys.store_campaigns, campaign.id, campaign.to_json())
+            tx.delete(keys.store_list(campaign.id))
+            if stores:
+                tx.hset(keys.store_list(campaign.id), mapping={s.id: s.to_json() for s in stores})
+        for campaign_id in removed:
+            tx.hdel(keys.store_campaigns, campaign_id)
+            tx.delete(keys.store_list(campaign_id), keys.store_list_previous(campaign_id))
+        tx.incr(keys.store_lists_version)
 
     async def code_exists(self, ref: CodeRef) -> bool:
         hash_key = self._keys.channels if ref.kind == "channel" else self._keys.group_codes

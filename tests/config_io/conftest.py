@@ -22,6 +22,9 @@ from bot.media import MediaLibrary
 from bot.sandbox import Sandbox
 from bot.sop.rules import Schedule, SopRule, SopStep
 from bot.sop.store import SopStore
+from bot.store_codes.csv_import import parse_stores
+from bot.store_codes.model import Campaign
+from bot.store_codes.store import StoreCodeStore
 from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
 from bot.text.library import WordLibrary
@@ -167,6 +170,15 @@ async def fill(redis: Redis, keys: RedisKeys, wecom: WeComClient) -> Filled:
     group_code = await GroupCodeStore(redis, keys, wecom.group_join).create(
         GroupCode("", "门店群码", list(STORE_GROUPS), room_base_name="门店群", room_base_id=3)
     )
+    campaign = await StoreCodeStore(redis, keys).save_campaign(
+        Campaign("", "春季门店海报", f"channel:{channel.id}", radius_m=3000)
+    )
+    stores, lines = parse_stores(
+        "name,city,address,lat,lng,code\n"
+        f"静安店,上海,南京西路 1 号,31.2300,121.4550,group:{group_code.id}\n"
+        f"王府井店,北京,王府井大街 3 号,39.9164,116.4102,channel:{channel.id}\n".encode()
+    )
+    await StoreCodeStore(redis, keys).replace_stores(campaign.id, stores, lines)
     poster = await MediaLibrary(redis, keys, wecom.media).add("image", "poster.png", POSTER)
     fission = await FissionStore(redis, keys).save(
         Activity(

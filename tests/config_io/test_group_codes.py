@@ -40,6 +40,7 @@ async def test_added_changed_and_removed_codes_follow_the_file_in_wecom(
     data["group_codes"] = [  # the old code gone, a new one in its place
         {"name": "直播群码", "chat_ids": [STORE_GROUPS[1]], "auto_create": False}
     ]
+    data["store_codes"] = []  # its campaign showed the old code: it goes too (else refused)
     plan = await _plan(redis, keys, wecom, data)
     assert plan.sections["group_codes"].counts() == {
         "added": 1,

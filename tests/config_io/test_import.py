@@ -52,6 +52,7 @@ async def test_a_section_in_the_file_is_made_equal_to_it(
     data["scripts"][0]["text"] = "您好，退货请在订单页点「申请售后」，运费我们承担。"
     data["scripts"].append({"category": "售后/换货", "title": "换货", "text": "换货请联系客服。"})
     data["channels"] = []
+    data["store_codes"] = []  # its campaign shows the channel's code: it goes too (else refused)
     data["group_welcomes"], data["group_greetings"] = [], {}
     data["words"]["by_category"]["insult"] = []
     data["words"]["by_category"]["competitor"].append("竞品乙")
@@ -118,6 +119,7 @@ async def test_a_dry_run_writes_nothing(
     await fill(redis, keys, wecom)
     data = await exported(redis, keys)
     data["scripts"], data["channels"], data["sops"] = [], [], []
+    data["store_codes"] = []  # it shows the channel's code
     before, ways = await snapshot(redis, keys), dict(live_sandbox.state.contact_ways)
     plan = await importer(redis, keys, wecom).plan(parse_text(dump_text(data)))
     assert plan.has_changes and plan.counts()["scripts"]["removed"] == 2

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.config import Settings
+from bot.fission.poster import font_path
 from bot.storage.client import EmbeddedRedisError, open_redis
 from bot.storage.topology import server_infos
 from bot.storage.url import redacted
@@ -85,7 +86,41 @@ async def _check_secrets(redis: Redis, settings: Settings) -> list[Check]:
                 )
                 continue
             checks.append(Check(name, True, detail))
+        checks.append(await _check_acquisition(client))
+    checks.append(_check_poster_font())
     return checks
+
+
+ACQUISITION_LOW = 20  # WeCom's own "balance_low" threshold
+
+
+async def _check_acquisition(client: WeComClient) -> Check:
+    """The acquisition-link quota (获客助手): optional, so a corp without it passes."""
+    name = "获客助手额度"
+    try:
+        quota = await client.acquisition.quota()
+    except WeComError as exc:
+        return Check(name, True, f"未开通或应用无权调用（错误码 {exc.errcode}），获客链接不可用")
+    balance = int(quota.get("balance", 0))
+    expiring = [q for q in quota.get("quota_list", []) if int(q.get("balance", 0))]
+    detail = f"剩余 {balance} 次，累计已用 {quota.get('total', 0)} 次"
+    if expiring:
+        detail += f"；{len(expiring)} 笔额度有过期时间"
+    if balance < ACQUISITION_LOW:
+        return Check(name, False, detail + "：即将用完，用完后获客链接无法添加客户")
+    return Check(name, True, detail)
+
+
+def _check_poster_font() -> Check:
+    """Fission posters draw Chinese text: a CJK font must be on the machine."""
+    found = font_path()
+    if found is None:
+        return Check(
+            "海报字体",
+            False,
+            "未找到中文字体，裂变海报上的中文会显示为方框（apt-get install fonts-wqy-microhei）",
+        )
+    return Check("海报字体", True, str(found))
 
 
 async def _probe_agent(client: WeComClient) -> str:

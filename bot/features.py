@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import media
+from bot.acquisition import cli as acquisition_cli
 from bot.admin.call import AdminPart
 from bot.config import Settings
 from bot.config_io import cli as config_cli
@@ -66,6 +67,7 @@ from bot.welcome import console as welcome_console
 from bot.welcome import periodic as welcome_periodic
 from console_web.part import ConsolePart
 from handlers import (
+    acquisition,
     admin,
     channels,
     chat,
@@ -167,6 +169,11 @@ FEATURES: tuple[Feature, ...] = (
         group_codes_admin.PART,
         group_codes_config.SECTIONS,
         group_codes_console.PART,
+    ),
+    Feature(
+        "acquisition",
+        ((56, acquisition.router),),
+        (CliGroup(("links",), acquisition_cli.add_parsers, acquisition_cli.run),),
     ),
     Feature(
         "fission",

@@ -252,6 +252,24 @@ class RedisKeys:
         """Held by the one process confirming invitees whose stay window ended."""
         return f"{self.base}:fission:lock"
 
+    # -- customer acquisition links -----------------------------------------------------------
+    @property
+    def acquisition_links(self) -> str:
+        """Hash: our link id -> link JSON (WeCom's link id and URL included)."""
+        return f"{self.base}:acq:links"
+
+    def acquisition_adds(self, day: str) -> str:
+        """Hash of one corp-time day: link id -> customers added through it; kept 400 days."""
+        return f"{self.base}:acq:adds:{day}"
+
+    def acquisition_seen(self, mark: str) -> str:
+        """String with a TTL: this add event was counted already."""
+        return f"{self.base}:acq:seen:{mark}"
+
+    def acquisition_alerted(self, change: str, day: str) -> str:
+        """String with a TTL: admins were told of this quota change today."""
+        return f"{self.base}:acq:alerted:{change}:{day}"
+
     # -- store codes ---------------------------------------------------------------------------
     @property
     def store_campaigns(self) -> str:

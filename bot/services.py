@@ -19,6 +19,7 @@ from bot.keys import RedisKeys
 from bot.storage.topology import RedisClient
 
 if TYPE_CHECKING:
+    from bot.acquisition.links import LinkStore
     from bot.admin.audit import AuditLog
     from bot.admin.handoff import ReplyHandoff
     from bot.admin.marks import CommandMarks
@@ -91,6 +92,13 @@ class Services:
         from bot.group_codes.stats import GroupCodeStats
 
         return GroupCodeStats(self.redis, self.keys)
+
+    # -- customer acquisition links --------------------------------------------------------
+    @cached_property
+    def acquisition_links(self) -> LinkStore:
+        from bot.acquisition.links import LinkStore
+
+        return LinkStore(self.redis, self.keys, self.wecom.acquisition)
 
     # -- referral fission ------------------------------------------------------------------
     @cached_property

@@ -31,7 +31,7 @@ def test_every_command_comes_from_one_feature() -> None:
     assert set(feature_commands()) == set(owned) == {
         "words", "welcome", "channels", "group-welcome", "tags", "rfm", "scripts",
         "products", "sop", "profile", "profiles", "stats", "export", "import", "group-codes",
-        "stores", "fission",
+        "stores", "fission", "links",
     }  # fmt: skip
 
 

@@ -31,6 +31,8 @@ PINNED = [
     "handlers.fission.answer_fission_request",
     "handlers.fission.undo_fission_invitee_left",
     "handlers.fission.undo_fission_invitee_removed",
+    "handlers.acquisition.count_acquisition_add",
+    "handlers.acquisition.alert_acquisition_quota",
     "handlers.group_welcome.record_join_greeting",
     "handlers.group_codes.count_code_join",
     "handlers.group_codes.attribute_guided_join",

@@ -35,6 +35,7 @@ CHANGES: dict[str, frozenset[str]] = {
     "sop": frozenset({"set", "pause", "resume", "remove"}),
     "stores": frozenset({"create", "update", "import", "delete"}),
     "fission": frozenset({"create", "coupons"}),
+    "links": frozenset({"create", "delete"}),
 }
 # `words add` exits 1 when some words were refused: the others were added all the same
 PARTLY_DONE = {("words", "add"): frozenset({0, 1})}

@@ -1,5 +1,6 @@
 """Typed callback events; importing this package registers every event class."""
 
+from bot.events.acquisition import CustomerAcquisition
 from bot.events.base import EVENT_TYPES, Event, EventParseError, UnknownEvent, register
 from bot.events.chat import (
     ExternalChatCreate,
@@ -33,6 +34,7 @@ __all__ = [
     "AppMessage",
     "ChatText",
     "ContactAdded",
+    "CustomerAcquisition",
     "DelExternalContact",
     "DelFollowUser",
     "EditExternalContact",

@@ -53,6 +53,15 @@ def chat_event(
     return to_xml(fields)
 
 
+def acquisition_event(corp_id: str, create_time: int, change_type: str, link_id: str = "") -> str:
+    """A `customer_acquisition` event (doc 97299): the quota low or gone, a link gone."""
+    fields = _header(corp_id, create_time, "customer_acquisition")
+    fields.append(("ChangeType", change_type))
+    if link_id:
+        fields.append(("LinkId", link_id))
+    return to_xml(fields)
+
+
 def kf_event(corp_id: str, create_time: int, token: str, open_kfid: str) -> str:
     """`kf_msg_or_event`: no FromUserName, just the pull token and the KF account."""
     return to_xml(

@@ -11,7 +11,14 @@ import hashlib
 from dataclasses import dataclass
 
 from bot.sandbox.driver import CallbackDriver, Delivery
-from bot.sandbox.events import Field, chat_event, contact_event, kf_event, text_message
+from bot.sandbox.events import (
+    Field,
+    acquisition_event,
+    chat_event,
+    contact_event,
+    kf_event,
+    text_message,
+)
 from bot.sandbox.state import (
     Expiring,
     ExternalContact,
@@ -123,6 +130,29 @@ class Scenarios:
         return ScenarioResult(
             xml, delivery, welcome_code=code, external_userid=contact.external_userid
         )
+
+    async def customer_adds_via_link(
+        self, link_id: str, external_userid: str, *, customer_channel: str = "", name: str = ""
+    ) -> ScenarioResult:
+        """A customer opens an acquisition link (with `customer_channel` on its URL) and adds its
+        first member: State is the channel text; one add of the corp's quota is used, and
+        under 20 left WeCom says `balance_low`, at none `balance_exhausted`."""
+        link = self.state.acquisition_links.get(link_id)
+        if link is None:
+            raise ValueError(f"unknown acquisition link {link_id!r}")
+        if self.state.acquisition_balance <= 0:
+            raise ValueError("the corp's acquisition quota is used up: the link adds no one")
+        result = await self.customer_adds_staff(
+            link.users[0], external_userid, state=customer_channel, name=name
+        )
+        self.state.follows[(link.users[0], external_userid)].via_link = link_id
+        self.state.acquisition_balance -= 1
+        self.state.acquisition_used += 1
+        left = self.state.acquisition_balance
+        change = "balance_exhausted" if left == 0 else "balance_low" if left == 19 else ""
+        if change:
+            await self._deliver(acquisition_event(self.corp_id, int(self.now()), change))
+        return result
 
     async def customer_deletes_staff(self, userid: str, external_userid: str) -> ScenarioResult:
         """The customer deletes the staff member: `del_follow_user` (a churn signal)."""

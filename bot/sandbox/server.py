@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from aiohttp import web
 
 from bot.sandbox import (
+    routes_acquisition,
     routes_auth,
     routes_contact,
     routes_contact_way,
@@ -60,6 +61,7 @@ MAX_BODY = 32 * 1024 * 1024  # above the 20 MB file upload limit, so the API can
 def _endpoints() -> dict[str, Endpoint]:
     merged: dict[str, Endpoint] = {}
     for module in (
+        routes_acquisition,
         routes_auth,
         routes_contact,
         routes_contact_way,

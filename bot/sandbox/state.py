@@ -61,6 +61,7 @@ class FollowUser:
     state: str = ""
     tag_ids: list[str] = field(default_factory=list)
     chat_started: bool = False
+    via_link: str = ""  # the acquisition link it came through
 
 
 @dataclass
@@ -185,6 +186,18 @@ class AppMessage:
 
 
 @dataclass
+class AcquisitionLink:
+    """A customer acquisition link (获客助手) and who it adds."""
+
+    link_id: str
+    link_name: str
+    url: str
+    users: list[str]
+    skip_verify: bool
+    create_time: int
+
+
+@dataclass
 class KfReply:
     """A message the bot sent a customer through WeChat Customer Service (kf/send_msg)."""
 
@@ -261,6 +274,9 @@ class SandboxState:
         self.group_templates: dict[str, JsonDict] = {}
         self.contact_ways: dict[str, ContactWay] = {}
         self.join_ways: dict[str, JoinWay] = {}
+        self.acquisition_links: dict[str, AcquisitionLink] = {}
+        self.acquisition_balance = 100  # adds left in the corp's paid quota
+        self.acquisition_used = 0
         self.mass_tasks: list[MassTask] = []
         self.mass_counts: dict[tuple[str, str], int] = {}  # (recipient, "YYYY-MM") -> count
         self.rules: dict[str, InterceptRule] = {}

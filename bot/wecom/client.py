@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.keys import RedisKeys
 from bot.metrics import Metrics
+from bot.wecom.api.acquisition import AcquisitionAPI
 from bot.wecom.api.agent import AgentAPI
 from bot.wecom.api.auth import AuthAPI
 from bot.wecom.api.external_contact import ExternalContactAPI
@@ -58,6 +59,7 @@ class WeComClient:
         self.external_contact = ExternalContactAPI(self.transport, contact_secret)
         self.intercept = InterceptAPI(self.transport, contact_secret)
         self.group_join = GroupJoinAPI(self.transport, contact_secret)
+        self.acquisition = AcquisitionAPI(self.transport, contact_secret)
         self.agent = AgentAPI(self.transport, agent_secret)
         self.message = MessageAPI(self.transport, agent_secret, agent_id)
         self.kf = KfAPI(self.transport, agent_secret)

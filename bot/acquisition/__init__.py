@@ -1,0 +1,1 @@
+"""Customer acquisition links (获客助手): WeCom links attributed like channel codes."""

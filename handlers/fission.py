@@ -9,7 +9,13 @@ so a retried event changes nothing: each step is one script in `FissionStore`.
 from __future__ import annotations
 
 from bot.context import HandlerContext
-from bot.events import AddExternalContact, ChatText, DelExternalContact, DelFollowUser
+from bot.events import (
+    AddExternalContact,
+    ChatText,
+    DelExternalContact,
+    DelFollowUser,
+    ExternalChatUpdate,
+)
 from bot.fission import chat
 from bot.fission.model import STATE_PREFIX
 from bot.routing import Router
@@ -18,6 +24,8 @@ from bot.wecom import WeComError
 router = Router(name="handlers.fission")  # pinned: handler names are stored as done-marks
 EARLIER_SLACK = 60  # a follow created this long before the add is an older relation
 NO_RELATION = 84061  # externalcontact/get: the customer is no one's contact (deleted already)
+# a group member who is no member's contact: 84061, or 40096 for one WeCom knows no userid of
+NOT_A_CONTACT = frozenset({NO_RELATION, 40096})
 
 
 def through_a_personal_code(event: AddExternalContact, ctx: HandlerContext) -> bool:
@@ -45,7 +53,7 @@ async def record_fission_invitee(event: AddExternalContact, ctx: HandlerContext)
         return  # a code of ours no longer known, or another tool's State
     activity_id, inviter = found
     activity = await store.get(activity_id)
-    if activity is None or not activity.open_at(event.create_time):
+    if activity is None or activity.in_groups or not activity.open_at(event.create_time):
         return
     if event.external_userid == inviter:
         return  # their own code
@@ -58,6 +66,49 @@ async def record_fission_invitee(event: AddExternalContact, ctx: HandlerContext)
     await store.invited(
         activity, event.external_userid, inviter, event.user_id, event.create_time, new
     )
+
+
+CUSTOMER_IDS = ("wm", "wo")  # WeChat users' external userids; members' userids are others
+MAX_JOINERS = 50  # looked up per join event: one WeCom call each
+
+
+def joined_through_a_personal_code(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
+    return event.update_detail == "add_member" and event.state.startswith(STATE_PREFIX)
+
+
+def left_a_group(event: ExternalChatUpdate, ctx: HandlerContext) -> bool:
+    return event.update_detail == "del_member"
+
+
+@router.on(ExternalChatUpdate, joined_through_a_personal_code)
+async def record_fission_group_invitees(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
+    """A group goal: customers joining through a participant's group code are invitees, new
+    when no member has them as a contact (WeCom: 84061)."""
+    store = ctx.services.fission
+    found = await store.inviter_of(event.state)
+    if found is None:
+        return
+    activity_id, inviter = found
+    activity = await store.get(activity_id)
+    if activity is None or not activity.in_groups or not activity.open_at(event.create_time):
+        return
+    for member in event.mem_change_list[:MAX_JOINERS]:
+        if member == inviter or not member.startswith(CUSTOMER_IDS):
+            continue
+        try:
+            data = await ctx.wecom.external_contact.get(member)
+            new = not data.get("follow_user")
+        except WeComError as exc:
+            if exc.errcode not in NOT_A_CONTACT:
+                raise
+            new = True  # no member's contact: new to the corp
+        await store.invited(activity, member, inviter, event.chat_id, event.create_time, new)
+
+
+@router.on(ExternalChatUpdate, left_a_group)
+async def undo_fission_group_invitees(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
+    for member in event.mem_change_list[:MAX_JOINERS]:
+        await _left(ctx, member, event.chat_id)
 
 
 def a_customer_asks(event: ChatText, ctx: HandlerContext) -> bool:

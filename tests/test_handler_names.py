@@ -28,6 +28,8 @@ PINNED = [
     "handlers.stats.count_lost_by_staff",
     "handlers.stats.count_group_members",
     "handlers.fission.record_fission_invitee",
+    "handlers.fission.record_fission_group_invitees",
+    "handlers.fission.undo_fission_group_invitees",
     "handlers.fission.answer_fission_request",
     "handlers.fission.undo_fission_invitee_left",
     "handlers.fission.undo_fission_invitee_removed",

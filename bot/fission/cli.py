@@ -41,6 +41,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     create.add_argument("--reward-url", default="", help="the link (https://…)")
     create.add_argument("--poster", type=Path, default=None, help="the poster's background image")
     create.add_argument("--poster-text", default="")
+    create.add_argument(
+        "--groups",
+        type=csv_list,
+        default=None,
+        help="a group goal: customer groups (≤5) the personal codes fill; friends otherwise",
+    )
     show = actions.add_parser("show", help="an activity and its numbers")
     show.add_argument("id")
     joined = actions.add_parser("join", help="a participant's personal code (made once)")
@@ -85,9 +91,7 @@ async def _run(services: AdminServices, args: argparse.Namespace) -> int:
         numbers = await activity_numbers(store, activity)
         print_json(asdict(activity) | numbers | {"retention": retention_view(kept)})
     elif args.action == "join":
-        print_json(
-            await join(store, activity, args.external_userid, services.wecom.external_contact)
-        )
+        print_json(await join(store, activity, args.external_userid, services.wecom))
     elif args.action == "poster":
         media = MediaLibrary(services.redis, services.keys, services.wecom.media)
         name = await services.stores.names.customer(args.external_userid)
@@ -125,6 +129,8 @@ async def _activity(services: AdminServices, args: argparse.Namespace) -> Activi
         args.reward_url,
         poster,
         args.poster_text,
+        "group" if args.groups else "friends",
+        list(args.groups or []),
     )
 
 

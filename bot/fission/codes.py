@@ -14,7 +14,6 @@ from bot.fission.poster import poster_png
 from bot.fission.store import FissionStore
 from bot.media import MediaLibrary
 from bot.wecom import WeComClient, WeComError
-from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.images import ImageUnavailable
 
 SINGLE, MULTI, QR = 1, 2, 2  # contact way type (one member / several), scene (QR code)
@@ -22,10 +21,11 @@ log = logging.getLogger(__name__)
 
 
 async def join(
-    store: FissionStore, activity: Activity, external_userid: str, api: ExternalContactAPI
+    store: FissionStore, activity: Activity, external_userid: str, wecom: WeComClient
 ) -> dict[str, Any]:
-    """The participant's personal code (made now if they have none): config_id, qr_code,
-    state, joined_at. Refused outside the activity's window."""
+    """The participant's personal code (made now if they have none): a 联系我 code for a
+    friends goal, a group live code over the activity's groups for a group goal; config_id,
+    qr_code, state, joined_at. Refused outside the activity's window."""
     known = await store.participant(activity.id, external_userid)
     if known is not None:
         return known
@@ -35,32 +35,39 @@ async def join(
             f"活动「{activity.name}」不在进行中（{activity.start} 至 {activity.end}）"
         )
     state = state_of(activity.id, external_userid)
-    made = await api.add_contact_way(
-        type=MULTI if len(activity.staff) > 1 else SINGLE,
-        scene=QR,
-        state=state,
-        user=list(activity.staff),
-        skip_verify=True,
-        remark=f"裂变{activity.id}"[:30],
-    )
-    code = {
-        "config_id": str(made["config_id"]),
-        "qr_code": str(made.get("qr_code", "")),
-        "state": state,
-        "joined_at": now,
-    }
+    remark = f"裂变{activity.id}"[:30]
+    api, groups = wecom.external_contact, wecom.group_join
+    if activity.in_groups:  # a group live code over the activity's groups
+        config_id = await groups.add(
+            scene=QR, remark=remark, auto_create_room=0, chat_id_list=activity.chat_ids, state=state
+        )
+        qr_code = str((await groups.get(config_id)).get("qr_code", ""))
+    else:
+        made = await api.add_contact_way(
+            type=MULTI if len(activity.staff) > 1 else SINGLE,
+            scene=QR,
+            state=state,
+            user=list(activity.staff),
+            skip_verify=True,
+            remark=remark,
+        )
+        config_id, qr_code = str(made["config_id"]), str(made.get("qr_code", ""))
+    code = {"config_id": config_id, "qr_code": qr_code, "state": state, "joined_at": now}
     await store.add_participant(activity.id, external_userid, state, code)
     return code
 
 
-async def retire(store: FissionStore, activity: Activity, api: ExternalContactAPI) -> int:
+async def retire(store: FissionStore, activity: Activity, wecom: WeComClient) -> int:
     """Delete the personal codes of an activity that has ended; returns how many went."""
     gone = 0
     for who, code in (await store.participants(activity.id)).items():
         if code.get("retired"):
             continue
         try:
-            await api.del_contact_way(str(code["config_id"]))
+            if activity.in_groups:
+                await wecom.group_join.delete(str(code["config_id"]))
+            else:
+                await wecom.external_contact.del_contact_way(str(code["config_id"]))
         except WeComError as exc:  # the next round tries again
             log.warning("fission %s: code of %s not deleted: %s", activity.id, who, exc)
             continue
@@ -79,7 +86,7 @@ async def personal_poster(
 ) -> bytes:
     """The participant's poster PNG: their personal code (made now if needed) on the
     activity's background, with `name` (the customer's, as staff know them) and its text."""
-    code = await join(store, activity, external_userid, wecom.external_contact)
+    code = await join(store, activity, external_userid, wecom)
     background = await media.content(activity.poster_ref)
     if background is None:
         raise FissionError("海报背景图片已不在库中，请重新上传并保存活动")

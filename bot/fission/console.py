@@ -87,7 +87,7 @@ async def join_customer(request: web.Request) -> web.Response:
     activity = await store.get(activity_id)
     assert activity is not None
     try:
-        code = await join(store, activity, customer, ctx.wecom.external_contact)
+        code = await join(store, activity, customer, ctx.wecom)
     except FissionError as exc:
         return said(f"没有生成：{exc}", refused=True)
     name = await ctx.services.names.customer(customer) or customer

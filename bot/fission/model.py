@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.clock import CORP_TIME
@@ -19,6 +19,8 @@ from bot.errors import UserError
 
 STATE_PREFIX = "fx:"
 REWARDS = ("link", "coupon", "message")
+GOAL_KINDS = ("friends", "group")
+MAX_GROUPS = 5  # a group live code's groups
 MAX_NAME = 30
 MAX_GOAL = 100
 MAX_HOLD_HOURS = 30 * 24
@@ -47,6 +49,12 @@ class Activity:
     reward_url: str = ""
     poster_ref: str = ""  # the poster's background image (media library)
     poster_text: str = ""
+    goal_kind: str = "friends"  # friends: new friends of a member; group: new group members
+    chat_ids: list[str] = field(default_factory=list)  # the groups of a "group" goal (≤5)
+
+    @property
+    def in_groups(self) -> bool:
+        return self.goal_kind == "group"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -105,3 +113,9 @@ def validate(activity: Activity) -> None:
         raise FissionError("链接奖励需要以 https:// 开头的网址")
     if activity.reward == "message" and not activity.reward_text.strip():
         raise FissionError("消息奖励需要填写消息内容")
+    if activity.goal_kind not in GOAL_KINDS:
+        raise FissionError("目标应是 friends（邀请好友）或 group（邀请入群）")
+    if activity.in_groups and not 1 <= len(activity.chat_ids) <= MAX_GROUPS:
+        raise FissionError(f"邀请入群需要 1–{MAX_GROUPS} 个客户群（个人码按顺序填满）")
+    if not activity.in_groups and activity.chat_ids:
+        raise FissionError("邀请好友的活动不用填客户群")

@@ -132,7 +132,7 @@ async def retire_ended(ctx: HandlerContext, now: float | None = None) -> int:
     retired = 0
     for activity in await ctx.services.fission.activities():
         if activity.window()[1] + RETIRE_AFTER <= at:
-            retired += await retire(ctx.services.fission, activity, ctx.wecom.external_contact)
+            retired += await retire(ctx.services.fission, activity, ctx.wecom)
     return retired
 
 

@@ -86,8 +86,8 @@ async def test_invitees_count_after_staying_and_the_reward_is_issued_once(
     assert await store.add_coupons(activity.id, ["COUPON-A", "COUPON-B"]) == 2
     await live_sandbox.customer_adds_staff("zhangsan", "wmInviter", name="林小北")
     await live_sandbox.customer_adds_staff("lisi", "wmOldFriend", name="老客")  # not new
-    code = await join(store, activity, "wmInviter", sandbox_wecom.external_contact)
-    assert await join(store, activity, "wmInviter", sandbox_wecom.external_contact) == code
+    code = await join(store, activity, "wmInviter", sandbox_wecom)
+    assert await join(store, activity, "wmInviter", sandbox_wecom) == code
     way = live_sandbox.state.contact_ways[code["config_id"]]
     assert way.state == code["state"] and len(way.state) <= 30 and way.user == ["zhangsan"]
 
@@ -216,7 +216,7 @@ async def test_invitees_retention_against_the_others(
     keys = RedisKeys(sandbox_settings.corp_id, sandbox_settings.key_prefix)
     store = FissionStore(redis, keys)
     activity = await store.save(await _activity(redis, keys, sandbox_wecom), None)
-    code = await join(store, activity, "wmRetInviter", sandbox_wecom.external_contact)
+    code = await join(store, activity, "wmRetInviter", sandbox_wecom)
     for friend in ("wmRet1", "wmRet2"):
         await live_sandbox.customer_adds_staff("zhangsan", friend, config_id=code["config_id"])
     await live_sandbox.customer_adds_staff("lisi", "wmOther1")  # another channel's add
@@ -270,3 +270,51 @@ async def test_a_deletion_handled_before_the_add_was_recorded_still_undoes_it(
     record = await store.invitee(activity.id, "wmRace")
     assert record is not None and record.status == "undone"
     assert await store.progress(activity.id) == {}
+
+
+async def test_a_group_goal_counts_new_members_who_stay_in_the_group(
+    sandbox_bot: TestServer,
+    sandbox_settings: Settings,
+    live_sandbox: Sandbox,
+    sandbox_wecom: WeComClient,
+    redis: Redis,
+) -> None:
+    keys = RedisKeys(sandbox_settings.corp_id, sandbox_settings.key_prefix)
+    store = FissionStore(redis, keys)
+    await live_sandbox.group_created("zhangsan", "wrFissionGroup001", [], name="新人福利群")
+    with pytest.raises(FissionError, match="邀请入群需要 1–5 个客户群"):
+        await store.save(await _activity(redis, keys, sandbox_wecom, goal_kind="group"), None)
+    activity = await store.save(
+        await _activity(
+            redis, keys, sandbox_wecom, goal_kind="group", chat_ids=["wrFissionGroup001"], goal=2
+        ),
+        None,
+    )
+    code = await join(store, activity, "wmGroupInviter", sandbox_wecom)
+    way = live_sandbox.state.join_ways[code["config_id"]]  # a group live code, not a 联系我 code
+    assert way.state == code["state"] and way.chat_id_list == ["wrFissionGroup001"]
+    await live_sandbox.customer_adds_staff("lisi", "wmGroupOld")  # already a customer
+    for member in ("wmGroupNew1", "wmGroupNew2", "wmGroupNew3", "wmGroupOld"):
+        await live_sandbox.customer_joins_via_code(code["config_id"], member)
+
+    async def recorded() -> bool:
+        return len(await store.invitees(activity.id)) == 4
+
+    await wait_until(recorded)
+    await live_sandbox.customer_leaves_group("wrFissionGroup001", "wmGroupNew3")
+
+    async def left() -> bool:
+        record = await store.invitee(activity.id, "wmGroupNew3")
+        return record is not None and record.status == "undone"
+
+    await wait_until(left)
+    statuses = {i.external_userid: i.status for i in await store.invitees(activity.id)}
+    assert statuses == {
+        "wmGroupNew1": "pending",
+        "wmGroupNew2": "pending",
+        "wmGroupNew3": "undone",
+        "wmGroupOld": "not_new",
+    }
+    ctx = handler_context(sandbox_settings, redis, sandbox_wecom)
+    assert await confirm_due(ctx, now=time.time() + 25 * HOUR) == 2
+    assert (await store.progress(activity.id)) == {"wmGroupInviter": 2}

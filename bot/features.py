@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot import media
 from bot.acquisition import cli as acquisition_cli
+from bot.acquisition import console as acquisition_console
 from bot.admin.call import AdminPart
 from bot.config import Settings
 from bot.config_io import cli as config_cli
@@ -174,6 +175,7 @@ FEATURES: tuple[Feature, ...] = (
         "acquisition",
         ((56, acquisition.router),),
         (CliGroup(("links",), acquisition_cli.add_parsers, acquisition_cli.run),),
+        console=acquisition_console.PART,
     ),
     Feature(
         "fission",

@@ -415,6 +415,7 @@ PAGES = [
     "group-codes",
     "stores",
     "fission",
+    "links",
     "words",
     "scripts",
     "products",

@@ -5,8 +5,10 @@ personal code and poster."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from aiohttp import web
@@ -15,7 +17,8 @@ from bot.admin.call import AdminPart, Call, CommandError
 from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.fission.codes import join, personal_poster
-from bot.fission.model import FissionError
+from bot.fission.model import Activity, FissionError
+from bot.fission.poster import check_background
 from bot.fission.report import activity_numbers, retention
 from bot.group_codes.report import percent
 from bot.media import MediaLibrary
@@ -26,6 +29,7 @@ from console_web.views import base_context
 
 _ID = re.compile(r"[0-9a-f]{6}")
 _CUSTOMER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ACCOUNT = re.compile(r"[A-Za-z0-9_@.-]{1,64}")  # a member's userid or a group's chat id
 COUPONS = "/api/fission/coupons"
 COUPON_BODY = 6 * 1024 * 1024
 MAX_COUPONS = 100_000
@@ -116,6 +120,73 @@ async def poster(request: web.Request) -> web.Response:
     return web.Response(body=png, content_type="image/png", headers=headers)
 
 
+def _text(data: dict[str, object], name: str, most: int) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str) or len(value) > most:
+        raise ConsoleError(400, "表单内容应为不太长的文字")
+    return value.strip()
+
+
+def _number(data: dict[str, object], name: str, label: str) -> int:
+    text = _text(data, name, 6)
+    if not text.isdigit():
+        raise ConsoleError(400, f"「{label}」应是整数")
+    return int(text)
+
+
+def _activity(data: dict[str, object]) -> Activity:
+    """The activity a create form describes (checked again by the store)."""
+    staff = [u for u in re.split(r"[\s,，、]+", _text(data, "staff", 2000)) if u]
+    chats = [c for c in re.split(r"[\s,，、]+", _text(data, "chats", 1000)) if c]
+    for who in [*staff, *chats]:
+        if not _ACCOUNT.fullmatch(who):
+            raise ConsoleError(400, f"「{who[:20]}」不是有效的成员账号或群 ID")
+    return Activity(
+        "",
+        _text(data, "name", 100),
+        staff,
+        _text(data, "start", 20).replace("T", " "),  # a datetime-local input's value
+        _text(data, "end", 20).replace("T", " "),
+        _number(data, "goal", "邀请目标"),
+        _number(data, "hold_hours", "留存时长"),
+        _text(data, "reward", 10),
+        _text(data, "reward_text", 1000),
+        _text(data, "reward_url", 2000),
+        _text(data, "poster_ref", 100),
+        _text(data, "poster_text", 1000),
+        "group" if chats else "friends",
+        chats,
+    )
+
+
+async def create(request: web.Request) -> web.Response:
+    """A new activity from the console's form: checked like the CLI's (its poster's image
+    too), audited, and taken back by 撤销 while no one has joined."""
+    ctx = request.config_dict[HANDLER_CONTEXT]
+    activity = _activity(request[BODY_OF])
+    media = MediaLibrary(ctx.redis, ctx.keys, ctx.wecom.media)
+    background = await media.content(activity.poster_ref) if activity.poster_ref else None
+    try:
+        if background is not None:
+            await asyncio.to_thread(check_background, background)
+        saved = await ctx.services.fission.save(activity, ctx.text)
+    except FissionError as exc:
+        return said(f"没有保存：{exc}", refused=True)
+    summary = f"新建裂变活动「{saved.name}」"
+    change = Change("fission", saved.id, None, asdict(saved), summary)
+    await admin_session(request).changed("fission.create", change)
+    return said(f"已新建裂变活动「{saved.name}」（编号 {saved.id}）")
+
+
+async def undo_create(change: Change, call: Call) -> str:
+    """撤销 of a new activity: gone again, unless someone has joined it meanwhile."""
+    store = call.ctx.services.fission
+    if await store.participants(change.target):
+        raise CommandError(f"裂变活动 {change.target} 已有客户参加，不能撤销，请在结束后停用")
+    await store.delete(change.target)
+    return f"已撤销：删除了裂变活动 {change.target}"
+
+
 async def undo_coupons(change: Change, call: Call) -> str:
     """撤销 of a coupon upload: the codes still in the pool come out (issued ones stay issued)."""
     codes = list((change.after or {}).get("codes", []))
@@ -132,10 +203,16 @@ def setup(app: web.Application) -> None:
         r"/fission/{id:[0-9a-f]{6}}/poster/{customer:[A-Za-z0-9_-]{1,64}}.png", poster
     )
     app.router.add_post(COUPONS, add_coupons)
+    app.router.add_post("/api/fission/create", create)
     app.router.add_post("/api/fission/join", join_customer)
 
 
 PART = ConsolePart(
     (("fission", "裂变活动"),), setup, body_limits={"/console" + COUPONS: COUPON_BODY}
 )
-ADMIN = AdminPart(nouns=(), specs=(), executors={}, undo={"fission-coupons": undo_coupons})
+ADMIN = AdminPart(
+    nouns=(),
+    specs=(),
+    executors={},
+    undo={"fission-coupons": undo_coupons, "fission": undo_create},
+)

@@ -143,6 +143,13 @@ class FissionStore:
         if removed:
             tx.hdel(keys.fission_activities, *removed)
 
+    async def delete(self, activity_id: str) -> None:
+        """Remove an activity no one has joined (its coupon pool goes with it)."""
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hdel(self._keys.fission_activities, activity_id)
+            tx.delete(self._keys.fission_coupons(activity_id))
+            await tx.execute()
+
     async def add_coupons(self, activity_id: str, coupons: list[str]) -> int:
         """Add coupon codes to the pool; returns how many codes the pool holds."""
         key = self._keys.fission_coupons(activity_id)

@@ -243,6 +243,13 @@
       if (form.querySelector(".slot-rows")) body.slots = slotsOf(form);
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
+      // an image picked in the form is uploaded first; its media ref goes in data-ref's field
+      for (const input of form.querySelectorAll('input[type="file"][data-ref]')) {
+        if (!input.files[0]) continue;
+        const uploaded = await uploadImage(input.files[0]);
+        if (uploaded.refused) { show(form.querySelector(".result"), uploaded); button.disabled = false; return; }
+        body[input.dataset.ref] = uploaded.ref;
+      }
       const data = await post(form.dataset.post, body);
       show(form.querySelector(".result"), data);
       button.disabled = false;

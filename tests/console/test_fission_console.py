@@ -65,3 +65,71 @@ async def test_numbers_poster_and_coupons(
     viewer = await sign_in("viewer1")
     async with viewer.http.get(f"{viewer.base}fission") as page:
         assert page.status == 403
+
+
+def _png_b64(width: int, height: int) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "#fde").save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+async def test_an_activity_created_in_the_console_and_taken_back(
+    console_bot: TestServer,
+    console_settings: Settings,
+    live_sandbox: Sandbox,
+    sign_in: SignIn,
+    redis: Redis,
+) -> None:
+    keys = RedisKeys(console_settings.corp_id, console_settings.key_prefix)
+    store = FissionStore(redis, keys)
+    browser = await sign_in("admin1")
+    _, uploaded = await browser.post(
+        "api/media/image", {"name": "bg.png", "data": _png_b64(750, 1200)}
+    )
+    form = {
+        "name": "邀3位好友领券",
+        "staff": "zhangsan lisi",
+        "start": "2026-12-01T10:00",
+        "end": "2027-01-01T10:00",
+        "goal": "3",
+        "hold_hours": "24",
+        "reward": "message",
+        "reward_text": "送您 20 元券",
+        "reward_url": "",
+        "poster_text": "扫码加我",
+        "chats": "",
+        "poster_ref": uploaded["ref"],
+    }
+    for changes, said in (
+        ({"end": "2026-11-01T10:00"}, "结束时间 2026-11-01 10:00 应晚于开始时间"),
+        ({"poster_ref": ""}, "海报需要一张背景图片"),
+        ({"reward_text": ""}, "消息奖励需要填写消息内容"),
+    ):
+        _, answer = await browser.post("api/fission/create", form | changes)
+        assert answer["refused"] and said in answer["reply"], (changes, answer)
+    _, huge = await browser.post(
+        "api/media/image", {"name": "big.png", "data": _png_b64(6000, 6000)}
+    )
+    _, answer = await browser.post("api/fission/create", form | {"poster_ref": huge["ref"]})
+    assert answer["refused"] and "太大（6000×6000 像素）" in answer["reply"]
+    status, answer = await browser.post("api/fission/create", form | {"staff": "<b>"})
+    assert status == 400
+    assert await store.activities() == []
+
+    _, answer = await browser.post("api/fission/create", form)
+    assert not answer["refused"], answer
+    [activity] = await store.activities()
+    assert (activity.start, activity.staff, activity.goal_kind) == (
+        "2026-12-01 10:00",
+        ["zhangsan", "lisi"],
+        "friends",
+    )
+    [entry] = await AuditLog(redis, keys).latest(1)
+    assert (entry.action, entry.via) == ("fission.create", "console")
+    _, undone = await browser.post("api/undo")
+    assert "删除了裂变活动" in undone["reply"] and await store.activities() == []

@@ -232,19 +232,35 @@ async def add_msg_template(ctx: Ctx) -> JsonDict:
 
     month, days = month_key(ctx.now)
     recipients: list[str] = []
-    fail_list: list[str] = []
+    failed: dict[str, int] = {}
     for target in dict.fromkeys(wanted):
-        under_limit = ctx.state.mass_counts.get((target, month), 0) < days
-        (recipients if reachable(target) and under_limit else fail_list).append(target)
+        if not reachable(target):
+            failed[target] = NOT_A_FRIEND
+        elif ctx.state.mass_counts.get((target, month), 0) >= days:
+            failed[target] = QUOTA_REACHED
+        else:
+            recipients.append(target)
     if not recipients:
         raise ApiError(41048)
     for target in recipients:
         ctx.state.mass_counts[(target, month)] = ctx.state.mass_counts.get((target, month), 0) + 1
     msgid = ctx.state.new_id("msg", 28)
-    ctx.state.mass_tasks.append(
-        MassTask(msgid, chat_type, sender, recipients, fail_list, text, attachments, ctx.now)
-    )
+    members = [sender] if sender else _senders(ctx, chat_type, recipients)
+    fail_list = list(failed)
+    task = MassTask(msgid, chat_type, sender, recipients, fail_list, text, attachments, ctx.now)
+    task.members, task.failed = members, failed
+    ctx.state.mass_tasks.append(task)
     return {"fail_list": fail_list, "msgid": msgid}
+
+
+NOT_A_FRIEND, QUOTA_REACHED = 2, 3  # get_groupmsg_send_result's statuses of a left-out target
+
+
+def _senders(ctx: Ctx, chat_type: str, recipients: list[str]) -> list[str]:
+    """Without a sender, each member who has a recipient sends to theirs."""
+    if chat_type == "group":
+        return sorted({ctx.state.groups[c].owner for c in recipients})
+    return sorted({f.userid for f in ctx.state.follows.values() if f.external_userid in recipients})
 
 
 @router.route("externalcontact/groupchat/get")

@@ -26,6 +26,7 @@ from bot.sandbox import (
     routes_contact_way,
     routes_intercept,
     routes_join_way,
+    routes_mass,
     routes_media,
     routes_messages,
     routes_tags,
@@ -67,6 +68,7 @@ def _endpoints() -> dict[str, Endpoint]:
         routes_contact_way,
         routes_join_way,
         routes_intercept,
+        routes_mass,
         routes_media,
         routes_messages,
         routes_tags,
@@ -240,6 +242,16 @@ class Sandbox(Scenarios):
     @property
     def mass_tasks(self) -> list[MassTask]:
         return list(self.state.mass_tasks)
+
+    def member_sends_mass(self, msgid: str, userid: str) -> MassTask:
+        """A member confirms their part of a mass-message task in the client (企业群发)."""
+        task = next((t for t in self.state.mass_tasks if t.msgid == msgid), None)
+        if task is None or userid not in task.members:
+            raise ValueError(f"{userid!r} sends no part of mass task {msgid!r}")
+        if task.cancelled:
+            raise ValueError(f"mass task {msgid!r} was cancelled")
+        task.sent_at.setdefault(userid, self.now())
+        return task
 
     def reset(self) -> None:
         """Forget everything but the configuration, the staff and sandbox time."""

@@ -156,6 +156,11 @@ class MassTask:
     text: str
     attachments: list[JsonDict]
     time: float
+    members: list[str] = field(default_factory=list)  # who must confirm (each sends their part)
+    failed: dict[str, int] = field(default_factory=dict)  # recipient -> 2 not a friend, 3 quota
+    sent_at: dict[str, float] = field(default_factory=dict)  # member -> when they confirmed
+    reminders: list[float] = field(default_factory=list)
+    cancelled: bool = False
 
 
 @dataclass

@@ -16,6 +16,7 @@ from bot.wecom.api.group_join import GroupJoinAPI
 from bot.wecom.api.intercept import InterceptAPI
 from bot.wecom.api.jsapi import JsApiAPI
 from bot.wecom.api.kf import KfAPI
+from bot.wecom.api.mass import MassAPI
 from bot.wecom.api.media import MediaAPI
 from bot.wecom.api.message import MessageAPI
 from bot.wecom.api.user import UserAPI
@@ -60,6 +61,7 @@ class WeComClient:
         self.intercept = InterceptAPI(self.transport, contact_secret)
         self.group_join = GroupJoinAPI(self.transport, contact_secret)
         self.acquisition = AcquisitionAPI(self.transport, contact_secret)
+        self.mass = MassAPI(self.transport, contact_secret)
         self.agent = AgentAPI(self.transport, agent_secret)
         self.message = MessageAPI(self.transport, agent_secret, agent_id)
         self.kf = KfAPI(self.transport, agent_secret)

@@ -4,7 +4,10 @@ reminders in 24 hours, and cancelling only while unsent."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.sandbox import Sandbox
+from bot.wecom import WeComClient, WeComError
 from tests.sandbox.helpers import Api
 
 MASS = "externalcontact/add_msg_template"
@@ -75,3 +78,22 @@ async def test_nothing_to_cancel_once_everyone_sent(sandbox: Sandbox, contact_ap
     for path in ("cancel_groupmsg_send", "remind_groupmsg_send"):
         answer = await contact_api.post(f"externalcontact/{path}", {"msgid": data["msgid"]})
         assert answer["errcode"] != 0, path
+
+
+async def test_the_client_reads_the_results_and_follows_up(
+    live_sandbox: Sandbox, sandbox_wecom: WeComClient
+) -> None:
+    await live_sandbox.customer_adds_staff("zhangsan", "wm1")
+    made = await sandbox_wecom.external_contact.add_msg_template(
+        sender="zhangsan", text="新品上市", external_userid=["wm1", "wmstranger"]
+    )
+    msgid = str(made["msgid"])
+    assert [(t["userid"], t["status"]) for t in await sandbox_wecom.mass.task(msgid)] == [
+        ("zhangsan", 0)
+    ]
+    await sandbox_wecom.mass.remind(msgid)
+    live_sandbox.member_sends_mass(msgid, "zhangsan")
+    results = await sandbox_wecom.mass.send_result(msgid, "zhangsan")
+    assert [(r["external_userid"], r["status"]) for r in results] == [("wm1", 1), ("wmstranger", 2)]
+    with pytest.raises(WeComError):
+        await sandbox_wecom.mass.cancel(msgid)  # everyone has sent

@@ -93,6 +93,9 @@ class Settings:
     rfm_window_days: int = 365  # orders counted for frequency and monetary value
     rfm_hour: int = 3  # corp time; RFM segments are recomputed (and synced as tags) daily then
     log_format: str = "text"  # text (time LEVEL logger: message) or json (one object a line)
+    # how many mass messages a customer or group may receive: days-in-month a month (WeCom's
+    # default), 7 a week, or 1 a day, as the corp's admin set it in WeCom
+    mass_quota: str = "month"
     # a connection must send a request's headers within this (idle keep-alive ends then too)
     header_timeout_seconds: int = 10
     # /metrics answers only "Bearer <token>" ("" = anyone), and only on this port (0 = the
@@ -128,6 +131,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_RFM_WINDOW_DAYS": ("rfm_window_days", False),
     "SCRM_RFM_HOUR": ("rfm_hour", False),
     "SCRM_LOG_FORMAT": ("log_format", False),
+    "SCRM_MASS_QUOTA": ("mass_quota", False),
     "SCRM_HEADER_TIMEOUT": ("header_timeout_seconds", False),
     "SCRM_METRICS_TOKEN": ("metrics_token", False),
     "SCRM_METRICS_PORT": ("metrics_port", False),
@@ -210,6 +214,9 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         ),
         rfm_hour=_int("SCRM_RFM_HOUR", values.get("SCRM_RFM_HOUR", 3), 0, 23),
         log_format=_choice("SCRM_LOG_FORMAT", values.get("SCRM_LOG_FORMAT", "text"), LOG_FORMATS),
+        mass_quota=_choice(
+            "SCRM_MASS_QUOTA", values.get("SCRM_MASS_QUOTA", "month"), ("month", "week", "day")
+        ),
         header_timeout_seconds=_int(
             "SCRM_HEADER_TIMEOUT", values.get("SCRM_HEADER_TIMEOUT", 10), 1, 300
         ),

@@ -252,6 +252,12 @@ class RedisKeys:
         """Held by the one process confirming invitees whose stay window ended."""
         return f"{self.base}:fission:lock"
 
+    # -- mass messages ---------------------------------------------------------------------------
+    def mass_quota(self, period: str) -> str:
+        """Hash of one quota period ("m2026-12", "w2026-49", "d2026-12-05"): customer or group
+        -> mass messages scheduled to reach it then; expires after the period."""
+        return f"{self.base}:mass:quota:{period}"
+
     # -- customer acquisition links -----------------------------------------------------------
     @property
     def acquisition_links(self) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -15,6 +14,7 @@ from redis.asyncio import Redis
 
 from bot.errors import UserError
 from bot.keys import RedisKeys
+from bot.storage.ids import free_id
 from bot.wecom.api.acquisition import AcquisitionAPI
 
 STATE_PREFIX = "acq:"
@@ -89,7 +89,7 @@ class LinkStore:
 
     async def create(self, link: AcquisitionLink) -> AcquisitionLink:
         validate(link)
-        link.id = await self._new_id()
+        link.id = await free_id(self._redis, self._keys.acquisition_links)
         made = await self._api.create_link(link.name, link.users, skip_verify=link.skip_verify)
         link.link_id, link.url = str(made["link_id"]), str(made.get("url", ""))
         await self._redis.hset(self._keys.acquisition_links, link.id, link.to_json())
@@ -128,9 +128,3 @@ class LinkStore:
         """Whether admins are yet to be told of this quota change today (and now will be)."""
         key = self._keys.acquisition_alerted(change, day.isoformat())
         return bool(await self._redis.set(key, "1", nx=True, ex=2 * 86400))
-
-    async def _new_id(self) -> str:
-        while True:
-            link_id = secrets.token_hex(3)
-            if not await self._redis.hexists(self._keys.acquisition_links, link_id):
-                return link_id

@@ -5,14 +5,14 @@ once: an invitee is recorded once, counted or undone once, and a reward is issue
 from __future__ import annotations
 
 import json
-import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from redis.asyncio import Redis
 
 from bot.fission.model import Activity, FissionError, validate
 from bot.keys import RedisKeys
+from bot.storage.ids import free_id
 from bot.text.guard import BlockedText, TextGuard
 
 PENDING, COUNTED, UNDONE, NOT_NEW = "pending", "counted", "undone", "not_new"
@@ -129,7 +129,8 @@ class FissionStore:
         if not await self._redis.exists(self._keys.media_blob(activity.poster_ref)):
             raise FissionError(f"海报图片 {activity.poster_ref[:40]} 不在库中，请先上传")
         if not activity.id:
-            activity = Activity(**{**json.loads(activity.to_json()), "id": await self._new_id()})
+            activity_id = await free_id(self._redis, self._keys.fission_activities)
+            activity = replace(activity, id=activity_id)
         elif await self.get(activity.id) is None:
             raise FissionError(f"没有裂变活动 {activity.id}")
         await self._redis.hset(self._keys.fission_activities, activity.id, activity.to_json())
@@ -277,9 +278,3 @@ class FissionStore:
     async def rewards(self, activity_id: str) -> dict[str, dict[str, Any]]:
         rows = await self._redis.hgetall(self._keys.fission_rewards(activity_id))
         return {who: json.loads(raw) for who, raw in rows.items()}
-
-    async def _new_id(self) -> str:
-        while True:
-            activity_id = secrets.token_hex(3)
-            if not await self._redis.hexists(self._keys.fission_activities, activity_id):
-                return activity_id

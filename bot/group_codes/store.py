@@ -5,7 +5,6 @@ kept and one it deleted is never shown."""
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from redis.asyncio import Redis
 from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode, GroupCodeError, validate
 from bot.keys import RedisKeys
 from bot.media import MediaError, MediaLibrary
+from bot.storage.ids import free_id
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
 from bot.wecom.api.group_join import GroupJoinAPI
@@ -90,7 +90,7 @@ class GroupCodeStore:
 
     async def create(self, code: GroupCode) -> GroupCode:
         validate(code)
-        code.id = code.id or await self._new_id()
+        code.id = code.id or await free_id(self._redis, self._keys.group_codes)
         code.config_id = await self._api.add(**code.api_fields())
         code.qr_code = str((await self._api.get(code.config_id)).get("qr_code", ""))
         await self._redis.hset(self._keys.group_codes, code.id, code.to_json())
@@ -124,9 +124,3 @@ class GroupCodeStore:
             tx.hset(keys.group_codes, mapping={c.id: c.to_json() for c in saved})
         if removed:
             tx.hdel(keys.group_codes, *removed)
-
-    async def _new_id(self) -> str:
-        while True:
-            code_id = secrets.token_hex(3)
-            if not await self._redis.hexists(self._keys.group_codes, code_id):
-                return code_id

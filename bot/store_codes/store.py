@@ -4,7 +4,6 @@ backup, and each store's channel code or group live code."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -13,6 +12,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+from bot.storage.ids import free_id
 from bot.store_codes.csv_import import StoreListError
 from bot.store_codes.model import (
     Campaign,
@@ -47,7 +47,7 @@ class StoreCodeStore:
         if not await self.code_exists(CodeRef.parse(campaign.backup)):
             raise StoreCodeError(f"备用活码 {campaign.backup} 不存在")
         if not campaign.id:
-            campaign = replace(campaign, id=await self._new_id())
+            campaign = replace(campaign, id=await free_id(self._redis, self._keys.store_campaigns))
         elif await self.campaign(campaign.id) is None:
             raise StoreCodeError(f"没有门店活码活动 {campaign.id}")
         await self._redis.hset(self._keys.store_campaigns, campaign.id, campaign.to_json())
@@ -162,9 +162,3 @@ class StoreCodeStore:
     def _lists(self, campaign_id: str) -> tuple[str, str]:
         """The campaign's store list and the one before the last import."""
         return self._keys.store_list(campaign_id), self._keys.store_list_previous(campaign_id)
-
-    async def _new_id(self) -> str:
-        while True:
-            campaign_id = secrets.token_hex(3)
-            if not await self._redis.hexists(self._keys.store_campaigns, campaign_id):
-                return campaign_id

@@ -9,7 +9,6 @@ limit, else the backup staff. Whenever that set changes, the contact way is upda
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.keys import RedisKeys
+from bot.storage.ids import free_id
 from bot.welcome.templates import TemplateError, TimeSlot, check_slot
 
 STATE_PREFIX = "ch:"
@@ -113,10 +113,7 @@ class ChannelStore:
 
     async def new_id(self) -> str:
         """A channel id no stored channel has."""
-        while True:
-            channel_id = secrets.token_hex(3)
-            if not await self._redis.hexists(self._keys.channels, channel_id):
-                return channel_id
+        return await free_id(self._redis, self._keys.channels)
 
     async def save(self, channel: Channel) -> Channel:
         if not channel.id:

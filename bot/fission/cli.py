@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.cli.output import AdminServices, admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.fission.codes import join, personal_poster
-from bot.fission.model import Activity, FissionError
+from bot.fission.model import Activity, FissionError, parse_coupons
 from bot.fission.poster import check_background
 from bot.fission.report import (
     activity_numbers,
@@ -21,7 +21,6 @@ from bot.fission.report import (
 )
 from bot.media import MediaLibrary
 
-MAX_COUPONS = 100_000
 COUPON_BYTES = 4 * 1024 * 1024
 
 
@@ -138,16 +137,4 @@ def _coupons(path: Path) -> list[str]:
     data = path.read_bytes()[: COUPON_BYTES + 1]
     if len(data) > COUPON_BYTES:
         raise FissionError(f"券码文件超过 {COUPON_BYTES // 1024 // 1024} MB")
-    codes = list(
-        dict.fromkeys(
-            line.strip()
-            for line in data.decode("utf-8-sig", "replace").splitlines()
-            if line.strip()
-        )
-    )
-    if not codes or len(codes) > MAX_COUPONS:
-        raise FissionError(f"券码文件应有 1–{MAX_COUPONS} 行券码")
-    bad = [n for n, code in enumerate(codes, 1) if len(code) > 64 or not code.isprintable()]
-    if bad:
-        raise FissionError(f"第 {bad[0]} 个券码太长或含不可见字符")
-    return codes
+    return parse_coupons(data.decode("utf-8-sig", "replace"))

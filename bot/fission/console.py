@@ -17,7 +17,7 @@ from bot.admin.call import AdminPart, Call, CommandError
 from bot.admin.session import Change
 from bot.appkeys import HANDLER_CONTEXT
 from bot.fission.codes import join, personal_poster
-from bot.fission.model import Activity, FissionError
+from bot.fission.model import Activity, FissionError, parse_coupons
 from bot.fission.poster import check_background
 from bot.fission.report import activity_numbers, retention
 from bot.group_codes.report import percent
@@ -32,7 +32,6 @@ _CUSTOMER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _ACCOUNT = re.compile(r"[A-Za-z0-9_@.-]{1,64}")  # a member's userid or a group's chat id
 COUPONS = "/api/fission/coupons"
 COUPON_BODY = 6 * 1024 * 1024
-MAX_COUPONS = 100_000
 page = pages_in(Path(__file__).with_name("templates"))
 
 
@@ -65,12 +64,10 @@ async def add_coupons(request: web.Request) -> web.Response:
     text = data.get("text")
     if not isinstance(text, str):
         raise ConsoleError(400, "请上传券码文件（每行一个券码）")
-    codes = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
-    if not codes or len(codes) > MAX_COUPONS:
-        return said(f"没有添加：券码文件应有 1–{MAX_COUPONS} 行券码", refused=True)
-    too_long = next((n for n, c in enumerate(codes, 1) if len(c) > 64 or not c.isprintable()), 0)
-    if too_long:
-        return said(f"没有添加：第 {too_long} 个券码太长或含不可见字符", refused=True)
+    try:
+        codes = parse_coupons(text)
+    except FissionError as exc:
+        return said(f"没有添加：{exc}", refused=True)
     store = request.config_dict[HANDLER_CONTEXT].services.fission
     size = await store.add_coupons(activity_id, codes)
     summary = f"为裂变活动 {activity_id} 添加券码 {len(codes)} 个"

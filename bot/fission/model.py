@@ -26,6 +26,8 @@ MAX_GOAL = 100
 MAX_HOLD_HOURS = 30 * 24
 MAX_STAFF = 100
 MAX_TEXT = 500
+MAX_COUPONS = 100_000  # in one upload
+MAX_COUPON = 64  # characters of one code
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
@@ -119,3 +121,15 @@ def validate(activity: Activity) -> None:
         raise FissionError(f"邀请入群需要 1–{MAX_GROUPS} 个客户群（个人码按顺序填满）")
     if not activity.in_groups and activity.chat_ids:
         raise FissionError("邀请好友的活动不用填客户群")
+
+
+def parse_coupons(text: str) -> list[str]:
+    """The coupon codes of an upload, one a line (blank lines skipped, repeats once), or
+    `FissionError` saying which is wrong."""
+    codes = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    if not codes or len(codes) > MAX_COUPONS:
+        raise FissionError(f"券码文件应有 1–{MAX_COUPONS} 行券码")
+    bad = next((n for n, c in enumerate(codes, 1) if len(c) > MAX_COUPON or not c.isprintable()), 0)
+    if bad:
+        raise FissionError(f"第 {bad} 个券码太长或含不可见字符")
+    return codes

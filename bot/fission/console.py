@@ -22,6 +22,7 @@ from bot.fission.poster import check_background
 from bot.fission.report import activity_numbers, retention
 from bot.group_codes.report import percent
 from bot.media import MediaLibrary
+from console_web.fields import CHAT_ID, USERID, id_list, text_field
 from console_web.pages import pages_in
 from console_web.part import ConsolePart
 from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
@@ -29,7 +30,6 @@ from console_web.views import base_context
 
 _ID = re.compile(r"[0-9a-f]{6}")
 _CUSTOMER = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_ACCOUNT = re.compile(r"[A-Za-z0-9_@.-]{1,64}")  # a member's userid or a group's chat id
 COUPONS = "/api/fission/coupons"
 COUPON_BODY = 6 * 1024 * 1024
 page = pages_in(Path(__file__).with_name("templates"))
@@ -117,15 +117,8 @@ async def poster(request: web.Request) -> web.Response:
     return web.Response(body=png, content_type="image/png", headers=headers)
 
 
-def _text(data: dict[str, object], name: str, most: int) -> str:
-    value = data.get(name, "")
-    if not isinstance(value, str) or len(value) > most:
-        raise ConsoleError(400, "表单内容应为不太长的文字")
-    return value.strip()
-
-
 def _number(data: dict[str, object], name: str, label: str) -> int:
-    text = _text(data, name, 6)
+    text = text_field(data, name, label, 6)
     if not text.isdigit():
         raise ConsoleError(400, f"「{label}」应是整数")
     return int(text)
@@ -133,24 +126,21 @@ def _number(data: dict[str, object], name: str, label: str) -> int:
 
 def _activity(data: dict[str, object]) -> Activity:
     """The activity a create form describes (checked again by the store)."""
-    staff = [u for u in re.split(r"[\s,，、]+", _text(data, "staff", 2000)) if u]
-    chats = [c for c in re.split(r"[\s,，、]+", _text(data, "chats", 1000)) if c]
-    for who in [*staff, *chats]:
-        if not _ACCOUNT.fullmatch(who):
-            raise ConsoleError(400, f"「{who[:20]}」不是有效的成员账号或群 ID")
+    staff = id_list(data.get("staff", ""), "接待员工", USERID, most=2000)
+    chats = id_list(data.get("chats", ""), "客户群", CHAT_ID, most=1000, what="客户群 ID")
     return Activity(
         "",
-        _text(data, "name", 100),
+        text_field(data, "name", "活动名称", 100),
         staff,
-        _text(data, "start", 20).replace("T", " "),  # a datetime-local input's value
-        _text(data, "end", 20).replace("T", " "),
+        text_field(data, "start", "开始", 20).replace("T", " "),  # datetime-local's value
+        text_field(data, "end", "结束", 20).replace("T", " "),
         _number(data, "goal", "邀请目标"),
         _number(data, "hold_hours", "留存时长"),
-        _text(data, "reward", 10),
-        _text(data, "reward_text", 1000),
-        _text(data, "reward_url", 2000),
-        _text(data, "poster_ref", 100),
-        _text(data, "poster_text", 1000),
+        text_field(data, "reward", "奖励", 10),
+        text_field(data, "reward_text", "奖励说明", 1000),
+        text_field(data, "reward_url", "奖励链接", 2000),
+        text_field(data, "poster_ref", "海报背景图片", 100),
+        text_field(data, "poster_text", "海报文字", 1000),
         "group" if chats else "friends",
         chats,
     )

@@ -23,6 +23,7 @@ from bot.group_codes.codes import MAX_GROUPS, QR_GROUP_LIMIT, GroupCode, GroupCo
 from bot.group_codes.funnel import funnel
 from bot.group_codes.report import CodeReport, percent, report
 from bot.wecom import WeComError
+from console_web.fields import CHAT_ID, id_list, text_field
 from console_web.pages import pages_in
 from console_web.part import ConsolePart
 from console_web.qr import qr_image
@@ -33,34 +34,23 @@ SHOWN = 50  # codes on the page: each reads its groups from WeCom
 READS_AT_ONCE = 4
 FUNNEL_DAYS = 7
 _ID = re.compile(r"[0-9a-f]{6}")
-_CHAT = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_SEPARATORS = re.compile(r"[\s,，、;；]+")
 page = pages_in(Path(__file__).with_name("templates"))
-
-
-def _text(data: dict[str, Any], name: str, label: str, most: int) -> str:
-    value = data.get(name, "")
-    if not isinstance(value, str) or len(value) > most:
-        raise ConsoleError(400, f"「{label}」应为不超过 {most} 个字的文字")
-    return value.strip()
 
 
 def _form(data: dict[str, Any], stored: GroupCode | None) -> GroupCode:
     """The code the form describes (checked again, with WeCom's rules, by the store)."""
-    chats_text = _text(data, "chats", "客户群", 1000)
-    chat_ids = list(dict.fromkeys(c for c in _SEPARATORS.split(chats_text) if c))
-    for chat_id in chat_ids:
-        if not _CHAT.fullmatch(chat_id):
-            raise ConsoleError(400, f"「{chat_id[:20]}」不是有效的客户群 ID（如 wrxxxx）")
-    base_id = _text(data, "room_base_id", "新群起始编号", 6) or "1"
+    chat_ids = id_list(
+        data.get("chats", ""), "客户群", CHAT_ID, most=1000, what="客户群 ID（如 wrxxxx）"
+    )
+    base_id = text_field(data, "room_base_id", "新群起始编号", 6) or "1"
     if not base_id.isdigit():
         raise ConsoleError(400, "新群的起始编号应是正整数")
     return replace(
         stored or GroupCode("", "", []),
-        name=_text(data, "name", "名称", 100),
+        name=text_field(data, "name", "名称", 100),
         chat_ids=chat_ids,
         auto_create=data.get("auto_create", True) is not False,
-        room_base_name=_text(data, "room_base_name", "新群名称前缀", 100),
+        room_base_name=text_field(data, "room_base_name", "新群名称前缀", 100),
         room_base_id=int(base_id),
     )
 

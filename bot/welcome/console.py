@@ -26,6 +26,7 @@ from bot.welcome.channel_refs import ChannelReferences
 from bot.welcome.channels import Channel, StaffSlot
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.templates import TemplateError
+from console_web.fields import TAGID, USERID, id_list
 from console_web.pages import page
 from console_web.part import ConsolePart
 from console_web.qr import qr_image
@@ -34,25 +35,12 @@ from console_web.views import base_context
 
 MAX_SLOTS = 20
 _ID = re.compile(r"[0-9a-f]{6}")
-_SEPARATORS = re.compile(r"[\s,，、;；]+")
-_USERID = re.compile(r"[A-Za-z0-9_@.-]{1,64}")
-_TAGID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def manager(ctx: HandlerContext) -> ChannelManager:
     contact = ctx.wecom.external_contact
     references = ChannelReferences(ctx.redis, ctx.keys, ctx.wecom.user, contact)
     return ChannelManager(ctx.services.channels, contact, references=references)
-
-
-def _ids(text: Any, label: str, pattern: re.Pattern[str]) -> list[str]:
-    if not isinstance(text, str) or len(text) > 4000:
-        raise ConsoleError(400, f"「{label}」应为文字")
-    items = list(dict.fromkeys(item for item in _SEPARATORS.split(text) if item))
-    for item in items:
-        if not pattern.fullmatch(item):
-            raise ConsoleError(400, f"「{label}」里的「{item[:20]}」不是有效的账号或 ID")
-    return items
 
 
 def _form(data: dict[str, Any], stored: Channel | None) -> Channel:
@@ -62,10 +50,10 @@ def _form(data: dict[str, Any], stored: Channel | None) -> Channel:
         raise ConsoleError(400, "表单内容应为文字")
     if not (limit.strip() or "0").isdigit() or len(limit) > 6:
         raise ConsoleError(400, "每日添加上限应是 0 或正整数（0 表示不限）")
-    users = _ids(data.get("users", ""), "接待员工", _USERID)
+    users = id_list(data.get("users", ""), "接待员工", USERID)
     slots = _slots(data.get("slots", []))
-    backup = _ids(data.get("backup", ""), "备用员工", _USERID)
-    tags = _ids(data.get("tags", ""), "自动打标签", _TAGID)
+    backup = id_list(data.get("backup", ""), "备用员工", USERID)
+    tags = id_list(data.get("tags", ""), "自动打标签", TAGID)
     daily_limit = int(limit.strip() or "0")
     skip_verify = data.get("skip_verify", True) is not False
     base = stored or Channel(id="", name="", users=[])
@@ -97,7 +85,7 @@ def _slots(raw: Any) -> list[StaffSlot]:
             and isinstance(end, str)
         ):
             raise ConsoleError(400, f"第 {n} 个轮值时段格式不对")
-        users = _ids(item.get("users", ""), f"第 {n} 个轮值时段的员工", _USERID)
+        users = id_list(item.get("users", ""), f"第 {n} 个轮值时段的员工", USERID)
         slots.append(StaffSlot(users, weekdays, start, end))
     return slots
 

@@ -229,6 +229,11 @@ class RedisKeys:
         counted, undone, not_new): each invitee counts for one inviter, once."""
         return f"{self.base}:fission:invitees:{activity_id}"
 
+    def fission_waiting(self, activity_id: str) -> str:
+        """Hash: participant -> their invitees still inside the stay window (so a
+        participant's progress is read without reading every invitee)."""
+        return f"{self.base}:fission:waiting:{activity_id}"
+
     def fission_progress(self, activity_id: str) -> str:
         """Hash: participant -> invitees counted for them (past the stay window)."""
         return f"{self.base}:fission:progress:{activity_id}"

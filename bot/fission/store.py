@@ -17,15 +17,20 @@ from bot.text.guard import BlockedText, TextGuard
 
 PENDING, COUNTED, UNDONE, NOT_NEW = "pending", "counted", "undone", "not_new"
 
-# KEYS[1] invitees, KEYS[2] due; ARGV: invitee, value, due member, due at, status.
-# 1 when recorded, 0 when the invitee was already someone's.
+# Every script keeps KEYS[3] (waiting: inviter -> invitees inside their window) in step with
+# the invitees' statuses.
+# KEYS[1] invitees, KEYS[2] due, KEYS[3] waiting; ARGV: invitee, value, due member, due at,
+# status, inviter. 1 when recorded, 0 when the invitee was already someone's.
 _INVITED = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-if ARGV[5] == 'pending' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3]) end
+if ARGV[5] == 'pending' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  redis.call('HINCRBY', KEYS[3], ARGV[6], 1)
+end
 return 1
 """
-# KEYS[1] invitees, KEYS[2] due; ARGV: invitee, due member, the member they deleted.
-# 1 when a pending invitee of that member was undone.
+# KEYS[1] invitees, KEYS[2] due, KEYS[3] waiting; ARGV: invitee, due member, the member they
+# deleted. 1 when a pending invitee of that member was undone.
 _LEFT = """
 local value = redis.call('HGET', KEYS[1], ARGV[1])
 if not value then return 0 end
@@ -33,10 +38,11 @@ local status, inviter, added, staff = string.match(value, '^([^|]*)|([^|]*)|([^|
 if status ~= 'pending' or staff ~= ARGV[3] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 'undone|' .. inviter .. '|' .. added .. '|' .. staff)
 redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HINCRBY', KEYS[3], inviter, -1)
 return 1
 """
-# KEYS[1] invitees, KEYS[2] due, KEYS[3] progress; ARGV: invitee, due member.
-# The inviter's new count when this pending invitee was counted, else -1.
+# KEYS[1] invitees, KEYS[2] due, KEYS[3] waiting, KEYS[4] progress; ARGV: invitee, due
+# member. The inviter's new count when this pending invitee was counted, else -1.
 _CONFIRM = """
 redis.call('ZREM', KEYS[2], ARGV[2])
 local value = redis.call('HGET', KEYS[1], ARGV[1])
@@ -44,7 +50,8 @@ if not value then return {-1, ''} end
 local status, inviter, added, staff = string.match(value, '^([^|]*)|([^|]*)|([^|]*)|(.*)$')
 if status ~= 'pending' then return {-1, ''} end
 redis.call('HSET', KEYS[1], ARGV[1], 'counted|' .. inviter .. '|' .. added .. '|' .. staff)
-return {redis.call('HINCRBY', KEYS[3], inviter, 1), inviter}
+redis.call('HINCRBY', KEYS[3], inviter, -1)
+return {redis.call('HINCRBY', KEYS[4], inviter, 1), inviter}
 """
 # KEYS[1] rewards, KEYS[2] coupons; ARGV: participant, reward JSON without a coupon, whether a
 # coupon is needed. {1, json} when issued now, {0, json} when issued before, {-1, ''} when the
@@ -207,15 +214,15 @@ class FissionStore:
         when they were recorded before (for anyone)."""
         status = PENDING if new else NOT_NEW
         due_at = at + activity.hold_hours * 3600
-        keys = [self._keys.fission_invitees(activity.id), self._keys.fission_due]
+        keys = list(self._counted_keys(activity.id))
         value = f"{status}|{inviter}|{at}|{staff}"
-        args = [invitee, value, f"{activity.id}|{invitee}", due_at, status]
+        args = [invitee, value, f"{activity.id}|{invitee}", due_at, status, inviter]
         return bool(await self._invited(keys=keys, args=args))
 
     async def left(self, activity_id: str, invitee: str, staff: str) -> bool:
         """The invitee deleted (or was deleted by) the member they added: a pending count is
         undone. True when one was."""
-        keys = [self._keys.fission_invitees(activity_id), self._keys.fission_due]
+        keys = list(self._counted_keys(activity_id))
         args = [invitee, f"{activity_id}|{invitee}", staff]
         return bool(await self._left(keys=keys, args=args))
 
@@ -228,13 +235,30 @@ class FissionStore:
     async def confirm(self, activity_id: str, invitee: str) -> tuple[int, str]:
         """Count a pending invitee whose window ended: (the inviter's new count, inviter),
         or (-1, "") when there was nothing to count (undone, counted already)."""
-        keys = [
-            self._keys.fission_invitees(activity_id),
-            self._keys.fission_due,
-            self._keys.fission_progress(activity_id),
-        ]
+        keys = [*self._counted_keys(activity_id), self._keys.fission_progress(activity_id)]
         count, inviter = await self._confirm(keys=keys, args=[invitee, f"{activity_id}|{invitee}"])
         return int(count), str(inviter)
+
+    def _counted_keys(self, activity_id: str) -> tuple[str, str, str]:
+        """The invitees, the due set and the waiting counts, which change together."""
+        keys = self._keys
+        return (
+            keys.fission_invitees(activity_id),
+            keys.fission_due,
+            keys.fission_waiting(activity_id),
+        )
+
+    async def standing(
+        self, activity_id: str, participant: str
+    ) -> tuple[int, int, dict[str, Any] | None]:
+        """(invitees counted, invitees still inside their window, the reward if issued) of
+        one participant, in one round trip whatever the activity's size."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hget(self._keys.fission_progress(activity_id), participant)
+            pipe.hget(self._keys.fission_waiting(activity_id), participant)
+            pipe.hget(self._keys.fission_rewards(activity_id), participant)
+            counted, waiting, reward = await pipe.execute()
+        return int(counted or 0), int(waiting or 0), json.loads(reward) if reward else None
 
     async def invitee(self, activity_id: str, external_userid: str) -> Invitee | None:
         value = await self._redis.hget(self._keys.fission_invitees(activity_id), external_userid)

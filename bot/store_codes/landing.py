@@ -56,7 +56,6 @@ class _Loaded:
     campaign: Campaign
     stores: list[Store]
     by_id: dict[str, Store]
-    until: float
 
 
 class _Recent:
@@ -94,8 +93,7 @@ async def _loaded(request: web.Request) -> tuple[HandlerContext, _Loaded]:
         if campaign is None:
             raise web.HTTPNotFound(text="这个门店活码活动不存在或已结束", headers=HEADERS)
         stores = await store.stores(campaign_id)
-        until = time.monotonic() + CAMPAIGN_SECONDS
-        found = _Loaded(campaign, stores, {s.id: s for s in stores}, until)
+        found = _Loaded(campaign, stores, {s.id: s for s in stores})
         cache.put(campaign_id, found, CAMPAIGN_SECONDS)
     return ctx, found
 

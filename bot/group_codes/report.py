@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.group_codes.codes import QR_GROUP_LIMIT, GroupCode
-from bot.group_codes.stats import CodeSummary, GroupCodeStats
+from bot.group_codes.stats import CodeSummary, GroupCodeStats, summed
 from bot.group_codes.store import GroupFill, group_fill
 from bot.wecom import WeComError
 from bot.wecom.api.external_contact import ExternalContactAPI
@@ -63,8 +63,9 @@ async def report(
         groups, error = await group_fill(code, contact, await stats.chats(code.id)), ""
     except WeComError as exc:
         groups, error = [], f"企业微信返回错误码 {exc.errcode}：{exc.explanation}"
-    spans = [await stats.summary(code.id, span, today) for span in SPANS]
-    return CodeReport(code, groups, error, await stats.days(code.id, days, today), spans)
+    counted = await stats.days(code.id, max(days, *SPANS), today)  # one read serves all
+    spans = [summed(counted, span) for span in SPANS]
+    return CodeReport(code, groups, error, counted[-days:], spans)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,12 @@ class CodeSummary:
         return max(self.net, 0) / self.joins if self.joins else None
 
 
+def summed(counted: list[tuple[date, int, int]], days: int) -> CodeSummary:
+    """The last `days` of `counted` (day, joins, leaves), oldest first, summed."""
+    span = counted[-days:]
+    return CodeSummary(days, sum(j for _, j, _ in span), sum(n for _, _, n in span))
+
+
 class GroupCodeStats:
     """Joins per group live code per day (the one writer of its keys)."""
 
@@ -150,8 +156,7 @@ class GroupCodeStats:
 
     async def summary(self, code_id: str, days: int, today: date) -> CodeSummary:
         """Joins, leaves, net and retention over the last `days` days."""
-        counted = await self.days(code_id, days, today)
-        return CodeSummary(days, sum(j for _, j, _ in counted), sum(n for _, _, n in counted))
+        return summed(await self.days(code_id, days, today), days)
 
     async def left(self, mark: str, chat_id: str, members: list[str], day: date) -> int:
         """Count, for their codes, the `members` leaving `chat_id` who had joined through one;

@@ -107,8 +107,7 @@ async def record_fission_group_invitees(event: ExternalChatUpdate, ctx: HandlerC
 
 @router.on(ExternalChatUpdate, left_a_group)
 async def undo_fission_group_invitees(event: ExternalChatUpdate, ctx: HandlerContext) -> None:
-    for member in event.mem_change_list[:MAX_JOINERS]:
-        await _left(ctx, member, event.chat_id)
+    await _left(ctx, event.mem_change_list[:MAX_JOINERS], event.chat_id)
 
 
 def a_customer_asks(event: ChatText, ctx: HandlerContext) -> bool:
@@ -123,15 +122,19 @@ async def answer_fission_request(event: ChatText, ctx: HandlerContext) -> None:
 
 @router.on(DelFollowUser)
 async def undo_fission_invitee_left(event: DelFollowUser, ctx: HandlerContext) -> None:
-    await _left(ctx, event.external_userid, event.user_id)
+    await _left(ctx, [event.external_userid], event.user_id)
 
 
 @router.on(DelExternalContact)
 async def undo_fission_invitee_removed(event: DelExternalContact, ctx: HandlerContext) -> None:
-    await _left(ctx, event.external_userid, event.user_id)
+    await _left(ctx, [event.external_userid], event.user_id)
 
 
-async def _left(ctx: HandlerContext, invitee: str, staff: str) -> None:
+async def _left(ctx: HandlerContext, invitees: list[str], staff: str) -> None:
+    """Undo the pending counts of these invitees of `staff` (a member, or a group's chat id),
+    in every activity — read once for all of them."""
     store = ctx.services.fission
-    for activity in await store.activities():
-        await store.left(activity.id, invitee, staff)
+    activities = await store.activities()
+    for invitee in invitees:
+        for activity in activities:
+            await store.left(activity.id, invitee, staff)

@@ -263,6 +263,50 @@ class RedisKeys:
         -> mass messages scheduled to reach it then; expires after the period."""
         return f"{self.base}:mass:quota:{period}"
 
+    def mass_day(self, day: str) -> str:
+        """Hash of one corp day: customer or group -> mass messages scheduled to reach it that
+        day (to leave out who already got one today or this week); kept 8 days."""
+        return f"{self.base}:mass:day:{day}"
+
+    @property
+    def mass_tasks(self) -> str:
+        """Hash: mass-send task id -> its MassTask JSON (bot.mass.store)."""
+        return f"{self.base}:mass:tasks"
+
+    def mass_parts(self, task_id: str) -> str:
+        """Hash of a mass-send task: part number -> JSON of one WeCom task (member, size,
+        state, msgid, fail_list count, error), plus "n" the number of parts."""
+        return f"{self.base}:mass:parts:{task_id}"
+
+    def mass_targets(self, task_id: str, part: str) -> str:
+        """List: the recipients of one part, staged until its WeCom task is made."""
+        return f"{self.base}:mass:targets:{task_id}:{part}"
+
+    def mass_recipients(self, task_id: str) -> str:
+        """Set: every recipient staged for a task so far (each goes once), until all its
+        parts are made."""
+        return f"{self.base}:mass:recipients:{task_id}"
+
+    def mass_left_out(self, task_id: str) -> str:
+        """Hash of a mass-send task: "<reason>" -> count and "<reason>:ids" -> JSON of the
+        first ids left out for it (quota, recent, not a friend, refused)."""
+        return f"{self.base}:mass:left:{task_id}"
+
+    def mass_results(self, task_id: str) -> str:
+        """Hash of a mass-send task: "<part>|<member>" -> JSON of that member's sending
+        (status, send time, per-recipient counts), as last read from WeCom."""
+        return f"{self.base}:mass:results:{task_id}"
+
+    @property
+    def mass_results_lock(self) -> str:
+        """Held by the one process reading mass-send results back from WeCom."""
+        return f"{self.base}:mass:results-lock"
+
+    @property
+    def mass_lock(self) -> str:
+        """Held by the one process creating due mass tasks and reading their results."""
+        return f"{self.base}:mass:lock"
+
     # -- customer acquisition links -----------------------------------------------------------
     @property
     def acquisition_links(self) -> str:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.fission.store import FissionStore
     from bot.group_codes.stats import GroupCodeStats
     from bot.group_codes.store import GroupCodeStore
+    from bot.mass.store import MassStore
     from bot.media import MediaLibrary
     from bot.names import GroupNames, Names
     from bot.profiles.store import ProfileStore
@@ -106,6 +107,13 @@ class Services:
         from bot.fission.store import FissionStore
 
         return FissionStore(self.redis, self.keys)
+
+    # -- mass-send tasks -------------------------------------------------------------------
+    @cached_property
+    def mass(self) -> MassStore:
+        from bot.mass.store import MassStore
+
+        return MassStore(self.redis, self.keys)
 
     # -- store codes -----------------------------------------------------------------------
     @cached_property

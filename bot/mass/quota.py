@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from redis.asyncio import Redis
 
@@ -21,29 +21,46 @@ from bot.keys import RedisKeys
 POLICIES = ("month", "week", "day")
 MAX_TARGETS = 10_000  # a task's most recipients; a reservation is one script over them
 
-# KEYS[1] the period's hash; ARGV[1] the limit, ARGV[2] the TTL, ARGV[3..] targets.
-# Returns the targets left out (the others now hold a place).
+# KEYS[1] the period's hash, KEYS[2] today's marks, KEYS[3..] the days' marks that make a target
+# "recent" (skipped); ARGV[1] the limit, ARGV[2] the period's TTL, ARGV[3] a day's, ARGV[4..]
+# targets. Returns {over, recent}: the targets left out; the others now hold a place.
 _RESERVE = """
-local over = {}
-for i = 3, #ARGV do
-  if tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0') < tonumber(ARGV[1]) then
-    redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
+local over, recent = {}, {}
+for i = 4, #ARGV do
+  local t = ARGV[i]
+  local seen = false
+  for k = 3, #KEYS do
+    if redis.call('HEXISTS', KEYS[k], t) == 1 then seen = true break end
+  end
+  if seen then
+    recent[#recent + 1] = t
+  elseif tonumber(redis.call('HGET', KEYS[1], t) or '0') < tonumber(ARGV[1]) then
+    redis.call('HINCRBY', KEYS[1], t, 1)
+    redis.call('HINCRBY', KEYS[2], t, 1)
   else
-    over[#over + 1] = ARGV[i]
+    over[#over + 1] = t
   end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-return over
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return {over, recent}
 """
-# KEYS[1] the period's hash; ARGV targets. Gives one place back to each (never below 0).
+# KEYS[1] the period's hash, KEYS[2] the day's marks; ARGV targets. Gives one place back to
+# each (never below 0).
 _RELEASE = """
 for i = 1, #ARGV do
-  if tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0') > 0 then
-    redis.call('HINCRBY', KEYS[1], ARGV[i], -1)
+  for k = 1, 2 do
+    local n = tonumber(redis.call('HGET', KEYS[k], ARGV[i]) or '0')
+    if n > 1 then
+      redis.call('HINCRBY', KEYS[k], ARGV[i], -1)
+    elseif n == 1 then
+      redis.call('HDEL', KEYS[k], ARGV[i])
+    end
   end
 end
 return 1
 """
+DAY_MARKS_SECONDS = 8 * 86400  # a week's marks, for "skip who got one this week"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,24 +97,64 @@ class MassQuota:
         self._reserve = redis.register_script(_RESERVE)
         self._release = redis.register_script(_RELEASE)
 
-    async def reserve(self, targets: list[str], day: date) -> tuple[list[str], list[str]]:
-        """(kept, over): a place is taken for each kept target; `over` have none left."""
+    async def reserve(
+        self, targets: list[str], day: date, skip: str = "none"
+    ) -> tuple[list[str], list[str], list[str]]:
+        """(kept, over, recent): a place is taken for each kept target; `over` have none left;
+        `recent` already got a mass message today (`skip` "day") or this ISO week ("week")."""
         if len(targets) > MAX_TARGETS:
             raise ValueError(f"at most {MAX_TARGETS} targets a reservation")
         unique = list(dict.fromkeys(targets))
         if not unique:
-            return [], []
+            return [], [], []
         now = period(self._policy, day)
-        key = self._keys.mass_quota(now.key)
-        over = set(await self._reserve(keys=[key], args=[now.limit, now.keep_seconds, *unique]))
-        return [t for t in unique if t not in over], [t for t in unique if t in over]
+        keys = [self._keys.mass_quota(now.key), self._keys.mass_day(day.isoformat())]
+        keys += [self._keys.mass_day(d.isoformat()) for d in recent_days(day, skip)]
+        args = [now.limit, now.keep_seconds, DAY_MARKS_SECONDS, *unique]
+        over_list, recent_list = await self._reserve(keys=keys, args=args)
+        over, recent = set(over_list), set(recent_list)
+        kept = [t for t in unique if t not in over and t not in recent]
+        return kept, [t for t in unique if t in over], [t for t in unique if t in recent]
 
     async def release(self, targets: list[str], day: date) -> None:
-        """Give the places back (WeCom refused the task, or it was cancelled unsent)."""
+        """Give the places back (WeCom refused the task, or it was cancelled unsent); `day`
+        is the day they were reserved."""
         if targets:
-            key = self._keys.mass_quota(period(self._policy, day).key)
-            await self._release(keys=[key], args=list(dict.fromkeys(targets)))
+            keys = [
+                self._keys.mass_quota(period(self._policy, day).key),
+                self._keys.mass_day(day.isoformat()),
+            ]
+            await self._release(keys=keys, args=list(dict.fromkeys(targets)))
 
     async def used(self, target: str, day: date) -> int:
         key = self._keys.mass_quota(period(self._policy, day).key)
         return int(await self._redis.hget(key, target) or 0)
+
+    async def standing(
+        self, targets: list[str], day: date, skip: str = "none"
+    ) -> tuple[list[str], list[str]]:
+        """(over, recent) among `targets` now, reserving nothing (for a preview)."""
+        if not targets:
+            return [], []
+        now = period(self._policy, day)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self._keys.mass_quota(now.key), targets)
+            for d in recent_days(day, skip):
+                pipe.hmget(self._keys.mass_day(d.isoformat()), targets)
+            replies = await pipe.execute()
+        marked = {t for reply in replies[1:] for t, n in zip(targets, reply, strict=True) if n}
+        over = [
+            t
+            for t, n in zip(targets, replies[0], strict=True)
+            if t not in marked and int(n or 0) >= now.limit
+        ]
+        return over, [t for t in targets if t in marked]
+
+
+def recent_days(day: date, skip: str) -> list[date]:
+    """The days whose mass messages make a target "recent" under `skip`."""
+    if skip == "day":
+        return [day]
+    if skip == "week":
+        return [day - timedelta(days=n) for n in range(day.isoweekday())]
+    return []

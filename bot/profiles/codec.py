@@ -139,8 +139,9 @@ def _follow(userid: str, data: dict[str, Any]) -> FollowProfile:
     return follow
 
 
-# Shared by every update script: `load` returns the document (converting a hash written by
-# an earlier version, once), `put` sets a field or drops it when empty, `save` writes it back.
+# Shared by every profile script: `read` returns the document (and the key's type), also from
+# a hash written by an earlier version; `load` is `read` converting such a hash, once; `put`
+# sets a field or drops it when empty, `save` writes it back.
 PRELUDE = """
 local INTS = {t=1, g=1, r=1, m=1, mc=1, lm=1, lc=1, ad=1, dt=1}
 local CUSTOMER = {name='n', corp_name='c', avatar='a', type='t', gender='g', read_at='r',
@@ -172,11 +173,11 @@ local function unpack_doc(raw)
   if ok and type(doc) == 'table' then return doc end
   return {}
 end
-local function load(key)
+local function read(key)
   local kind = redis.call('TYPE', key).ok
-  if kind == 'string' then return unpack_doc(redis.call('GET', key)) end
+  if kind == 'string' then return unpack_doc(redis.call('GET', key)), kind end
   local doc = {}
-  if kind ~= 'hash' then return doc end
+  if kind ~= 'hash' then return doc, kind end
   local flat = redis.call('HGETALL', key)
   for i = 1, #flat, 2 do
     local user, field = string.match(flat[i], '^(.-)|(.+)$')
@@ -195,7 +196,11 @@ local function load(key)
   for _, f in pairs(doc.f or {}) do
     if f.ch and f.s == 'ch:' .. f.ch then f.ch = nil end
   end
-  redis.call('DEL', key)
+  return doc, kind
+end
+local function load(key)
+  local doc, kind = read(key)
+  if kind == 'hash' then redis.call('DEL', key) end
   return doc
 end
 -- the channel is kept only where the state doesn't already say it ("ch:<id>")

@@ -95,3 +95,23 @@ async def cancel_groupmsg_send(ctx: Ctx) -> JsonDict:
         raise ApiError(41066, "already sent or cancelled")  # unconfirmed errcode
     task.cancelled = True
     return {}
+
+
+@router.route("externalcontact/groupchat/list")
+async def list_group_chats(ctx: Ctx) -> JsonDict:
+    """Customer groups (doc 92120): `owner_filter.userid_list` (≤100), `limit` 1-1000 a page,
+    `cursor`; each row `chat_id` and `status` (0 normal; the sandbox has no others)."""
+    limit = _limit(ctx, 1000)
+    owner_filter = ctx.body.get("owner_filter") or {}
+    owners = owner_filter.get("userid_list", []) if isinstance(owner_filter, dict) else []
+    if not isinstance(owners, list) or len(owners) > 100:
+        raise invalid("owner_filter.userid_list", "at most 100 members")
+    chats = sorted(c.chat_id for c in ctx.state.groups.values() if not owners or c.owner in owners)
+    cursor = as_str(ctx.body.get("cursor"), "cursor")
+    start = int(cursor) if cursor.isdigit() else 0
+    page = chats[start : start + limit]
+    more = start + limit < len(chats)
+    return {
+        "group_chat_list": [{"chat_id": chat_id, "status": 0} for chat_id in page],
+        "next_cursor": str(start + limit) if more else "",
+    }

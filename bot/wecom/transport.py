@@ -109,8 +109,11 @@ class WeComTransport:
         params: dict[str, Any] | None = None,
         json: JsonDict | None = None,
         form: FormFactory | None = None,
+        once: bool = False,
     ) -> JsonDict:
-        """Call `cgi-bin/{path}`; with a `secret`, an access token is added and kept fresh."""
+        """Call `cgi-bin/{path}`; with a `secret`, an access token is added and kept fresh.
+        `once`: a call that creates something each time it arrives (a mass-message task) is
+        not sent again when no answer came, as the first may have arrived."""
         refreshed = False
         attempt = 0
         while True:
@@ -124,7 +127,7 @@ class WeComTransport:
             except WeComTransportError:
                 self._count(path, TRANSPORT_ERRCODE)
                 attempt += 1
-                if attempt >= self.settings.max_attempts:
+                if once or attempt >= self.settings.max_attempts:
                     raise
                 await self._backoff(attempt)
                 continue

@@ -24,9 +24,11 @@ class BaseAPI:
             "GET", path, secret=self._secret, params=compact(**params)
         )
 
-    async def _post(self, path: str, payload: JsonDict, **params: Any) -> JsonDict:
+    async def _post(
+        self, path: str, payload: JsonDict, *, once: bool = False, **params: Any
+    ) -> JsonDict:
         return await self._transport.call(
-            "POST", path, secret=self._secret, params=compact(**params), json=payload
+            "POST", path, secret=self._secret, params=compact(**params), json=payload, once=once
         )
 
     async def _upload(self, path: str, form: FormFactory, **params: Any) -> JsonDict:

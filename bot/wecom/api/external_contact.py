@@ -173,17 +173,41 @@ class ExternalContactAPI(BaseAPI):
         chat_type: str = "single",
         external_userid: list[str] | None = None,
         chat_id_list: list[str] | None = None,
+        allow_select: bool = False,
     ) -> JsonDict:
-        """Create a mass-message task the sender confirms; returns `msgid` (doc 92135)."""
+        """Create a mass-message task the sender confirms; returns `msgid` and `fail_list`
+        (doc 92135). `allow_select`: the member may change the recipients (自主群发). Not sent
+        twice when no answer came: the first may have made the task."""
         payload = compact(
             chat_type=chat_type,
             external_userid=external_userid,
             chat_id_list=chat_id_list,
             sender=sender,
+            allow_select=True if allow_select else None,
             text={"content": text} if text is not None else None,
             attachments=attachments,
         )
-        return await self._post("externalcontact/add_msg_template", payload)
+        return await self._post("externalcontact/add_msg_template", payload, once=True)
+
+    async def group_chats(self, owners: list[str]) -> list[str]:
+        """The chat ids of the groups `owners` (≤100) own, every page (doc 92120)."""
+        chats: list[str] = []
+        cursor = ""
+        for _ in range(1000):  # 1,000,000 groups: far above any corp's
+            data = await self._post(
+                "externalcontact/groupchat/list",
+                compact(
+                    status_filter=0,
+                    owner_filter={"userid_list": owners},
+                    cursor=cursor or None,
+                    limit=1000,
+                ),
+            )
+            chats += [str(row.get("chat_id", "")) for row in data.get("group_chat_list", [])]
+            cursor = str(data.get("next_cursor") or "")
+            if not cursor:
+                break
+        return [chat for chat in chats if chat]
 
     async def get_group_chat(self, chat_id: str, need_name: bool = True) -> JsonDict:
         """A customer group: name, owner, admins and members with their type (1 staff,

@@ -36,6 +36,8 @@ from bot.group_codes import cli as group_codes_cli
 from bot.group_codes import config_section as group_codes_config
 from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
+from bot.mass import cli as mass_cli
+from bot.mass import periodic as mass_periodic
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
 from bot.rfm import cli as rfm_cli
@@ -193,6 +195,11 @@ FEATURES: tuple[Feature, ...] = (
         config=store_codes_config.SECTIONS,
         console=store_codes_console.PART,
         web=store_codes_landing.setup,
+    ),
+    Feature(
+        "mass",
+        cli=(CliGroup(("mass",), mass_cli.add_parsers, mass_cli.run),),
+        periodic=mass_periodic.periodic,
     ),
     Feature(
         "sop",

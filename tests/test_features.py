@@ -31,7 +31,7 @@ def test_every_command_comes_from_one_feature() -> None:
     assert set(feature_commands()) == set(owned) == {
         "words", "welcome", "channels", "group-welcome", "tags", "rfm", "scripts",
         "products", "sop", "profile", "profiles", "stats", "export", "import", "group-codes",
-        "stores", "fission", "links",
+        "stores", "fission", "links", "mass",
     }  # fmt: skip
 
 
@@ -45,6 +45,8 @@ async def test_every_periodic_job_comes_from_a_feature(
         "fission",
         "group-code-fill",
         "intercept-sync",
+        "mass-make",
+        "mass-results",
         "media-refresh",
         "rfm-segments",
         "welcome-digest",

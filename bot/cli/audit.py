@@ -36,6 +36,7 @@ CHANGES: dict[str, frozenset[str]] = {
     "stores": frozenset({"create", "update", "import", "delete"}),
     "fission": frozenset({"create", "coupons"}),
     "links": frozenset({"create", "delete"}),
+    "mass": frozenset({"create", "pause", "resume", "remind", "cancel"}),
 }
 # `words add` exits 1 when some words were refused: the others were added all the same
 PARTLY_DONE = {("words", "add"): frozenset({0, 1})}

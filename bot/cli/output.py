@@ -4,11 +4,13 @@ the services a command that talks to WeCom opens (Redis, an HTTP session, the cl
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import aiohttp
 from redis.asyncio import Redis
@@ -22,6 +24,9 @@ from bot.text.guard import TextGuard
 from bot.text.library import WordLibrary
 from bot.text.starter import seed_starter_words
 from bot.wecom import WeComClient, WeComError
+
+if TYPE_CHECKING:
+    from bot.context import HandlerContext
 
 
 def csv_list(value: str) -> list[str]:
@@ -58,6 +63,23 @@ class AdminServices:
     @cached_property
     def stores(self) -> Services:
         return Services(self.redis, self.keys, self.wecom)
+
+    async def handler_context(self, settings: Settings) -> HandlerContext:
+        """What the app's periodic work gets, for a command that runs the same code (making
+        a mass-send task now): these services, and the outgoing word check."""
+        from bot.context import HandlerContext
+        from bot.metrics import Metrics
+
+        return HandlerContext(
+            settings=settings,
+            redis=self.redis,
+            keys=self.keys,
+            wecom=self.wecom,
+            metrics=Metrics(),
+            text=await self.outgoing_guard(),
+            log=logging.getLogger("scrm-bot"),
+            shared=self.stores,
+        )
 
     async def outgoing_guard(self) -> TextGuard:
         """The sensitive-word check for text an admin saves, the starter words included."""

@@ -20,6 +20,14 @@ REMINDERS_PER_DAY = 3  # WeCom's limit per WeCom task in 24 hours
 
 async def save_new(ctx: HandlerContext, task: MassTask, by: str) -> MassTask:
     """Check and save a new task (scheduled; made when its start time comes)."""
+    await check(ctx, task)
+    fresh = replace(task, id="", status="scheduled", created_by=by, created_at=int(time.time()))
+    return await ctx.services.mass.add(fresh)
+
+
+async def check(ctx: HandlerContext, task: MassTask) -> None:
+    """Raise `MassError` for a task that can't be saved: its fields, its text (template,
+    blocked words, size) and what its attachments refer to."""
     validate(task)
     problem = (
         text_problem(task.text, TEXT_VARIABLES, MAX_TEXT_BYTES, ctx.text) if task.text else None
@@ -27,8 +35,6 @@ async def save_new(ctx: HandlerContext, task: MassTask, by: str) -> MassTask:
     if problem:
         raise MassError(f"群发内容{problem}")
     await _check_references(ctx, task)
-    fresh = replace(task, id="", status="scheduled", created_by=by, created_at=int(time.time()))
-    return await ctx.services.mass.add(fresh)
 
 
 async def _check_references(ctx: HandlerContext, task: MassTask) -> None:

@@ -128,6 +128,33 @@ class MassTask:
         return replace(self, status=status)
 
 
+USER_FIELDS = frozenset(
+    {"name", "text", "attachments", "chat_type", "audience", "mode", "not_before", "skip_recent"}
+)
+
+
+def from_dict(data: dict[str, Any]) -> MassTask:
+    """A new task from what an admin wrote (a JSON file, a form): unknown fields refused."""
+    unknown = set(data) - USER_FIELDS
+    if unknown:
+        raise MassError(f"不认识的字段：{'、'.join(sorted(unknown))[:60]}")
+    attachments = data.get("attachments", [])
+    audience = data.get("audience", {})
+    if not isinstance(attachments, list) or not isinstance(audience, dict):
+        raise MassError("attachments 应是列表，audience 应是对象")
+    texts = {k: data.get(k, d) for k, d in (("name", ""), ("text", ""), ("chat_type", "single"))}
+    texts |= {k: data.get(k, d) for k, d in (("mode", "unified"), ("not_before", ""))}
+    texts["skip_recent"] = data.get("skip_recent", "none")
+    if not all(isinstance(v, str) for v in texts.values()):
+        raise MassError("name、text、chat_type、mode、not_before、skip_recent 应是文字")
+    return MassTask(
+        id="",
+        attachments=tuple(attachments),
+        audience=Audience.from_dict(audience),
+        **texts,
+    )
+
+
 def _when(text: str) -> int:
     try:
         return int(datetime.strptime(text, TIME_FORMAT).replace(tzinfo=CORP_TIME).timestamp())

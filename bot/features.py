@@ -36,6 +36,7 @@ from bot.group_codes import cli as group_codes_cli
 from bot.group_codes import config_section as group_codes_config
 from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
+from bot.mass import admin as mass_admin
 from bot.mass import cli as mass_cli
 from bot.mass import periodic as mass_periodic
 from bot.periodic import PeriodicWork
@@ -200,6 +201,7 @@ FEATURES: tuple[Feature, ...] = (
         "mass",
         cli=(CliGroup(("mass",), mass_cli.add_parsers, mass_cli.run),),
         periodic=mass_periodic.periodic,
+        admin=mass_admin.PART,
     ),
     Feature(
         "sop",

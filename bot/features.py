@@ -38,6 +38,7 @@ from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
 from bot.mass import admin as mass_admin
 from bot.mass import cli as mass_cli
+from bot.mass import console as mass_console
 from bot.mass import periodic as mass_periodic
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
@@ -202,6 +203,7 @@ FEATURES: tuple[Feature, ...] = (
         cli=(CliGroup(("mass",), mass_cli.add_parsers, mass_cli.run),),
         periodic=mass_periodic.periodic,
         admin=mass_admin.PART,
+        console=mass_console.PART,
     ),
     Feature(
         "sop",

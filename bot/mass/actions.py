@@ -104,6 +104,14 @@ async def cancel(ctx: HandlerContext, task_id: str) -> tuple[MassTask, int]:
     return await _moved(ctx, task, "cancelled"), cancelled
 
 
+async def cancel_unmade(ctx: HandlerContext, task_id: str) -> MassTask:
+    """Cancel a task not made yet (撤销 of its creation); refused once it is being made."""
+    task = await task_or_error(ctx, task_id)
+    if task.status not in ("scheduled", "paused"):
+        raise MassError(f"这个任务{_state(task)}，请用「群发 取消」")
+    return await _moved(ctx, task, "cancelled")
+
+
 async def remind(ctx: HandlerContext, task_id: str) -> int:
     """Have WeCom remind the members who haven't sent (≤3 times a WeCom task in 24 hours);
     returns how many were reminded."""

@@ -116,6 +116,15 @@ async def undo(change: Change, call: Call) -> str:
     return f"已撤销：群发 {task.id} {'已暂停' if was == 'paused' else '已继续'}。"
 
 
+async def undo_create(change: Change, call: Call) -> str:
+    """撤销 of a task saved in the console: cancelled while it is not made yet."""
+    try:
+        await actions.cancel_unmade(call.ctx, change.target)
+    except MassError as exc:
+        raise CommandError(f"群发 {change.target} 不能撤销：{exc}") from None
+    return f"已撤销：群发 {change.target} 已取消，不会创建"
+
+
 def _spec(
     verb: str,
     words: tuple[str, ...],
@@ -175,5 +184,5 @@ PART = AdminPart(
         "mass.cancel": cancel,
     },
     previews={"mass.cancel": preview_cancel},
-    undo={"mass": undo},
+    undo={"mass": undo, "mass-task": undo_create},
 )

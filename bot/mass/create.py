@@ -194,22 +194,20 @@ async def _content(
 
 
 async def remind_members(ctx: HandlerContext, task: MassTask) -> None:
-    """Tell each member with a made part how many recipients wait for them (one card each)."""
+    """Tell each member with a made part how many recipients wait for them (one message each)."""
     reach: Counter[str] = Counter()
     for part, info in (await ctx.services.mass.parts(task.id)).items():
         if part and info.get("state") == "created":
             reach[str(info["member"])] += int(info.get("reached", 0))
     who = "个客户群" if task.groups else "位客户"
-    url = f"{ctx.settings.public_url}/console/mass/{task.id}"
     for member, count in sorted(reach.items()):
+        # a text, not a card: members confirm in WeCom's own 群发助手, which no link opens
+        text = (
+            f"群发任务「{task.name}」待您发送：共 {count} {who}。"
+            "请在企业微信「工作台 → 客户联系 → 群发助手」确认发送。"
+        )
         try:
-            await ctx.wecom.message.send_textcard(
-                [member],
-                f"群发任务：{task.name}"[:40],
-                f"请在企业微信「客户联系 → 群发助手」确认发送，共 {count} {who}。",
-                url,
-                btntxt="查看",
-            )
+            await ctx.wecom.message.send_text([member], text)
         except WeComError as exc:
             log.warning("mass task %s: reminder to %s not sent: %s", task.id, member, exc)
 

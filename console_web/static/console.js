@@ -253,7 +253,7 @@
       const data = await post(form.dataset.post, body);
       show(form.querySelector(".result"), data);
       button.disabled = false;
-      if (!data.refused && !data.download) setTimeout(() => location.reload(), 1200);
+      if (!data.refused && !data.download && !data.stay) setTimeout(() => location.reload(), 1200);
     });
   });
 

@@ -40,6 +40,8 @@ from bot.mass import admin as mass_admin
 from bot.mass import cli as mass_cli
 from bot.mass import console as mass_console
 from bot.mass import periodic as mass_periodic
+from bot.moments import cli as moments_cli
+from bot.moments import periodic as moments_periodic
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
 from bot.rfm import cli as rfm_cli
@@ -204,6 +206,11 @@ FEATURES: tuple[Feature, ...] = (
         periodic=mass_periodic.periodic,
         admin=mass_admin.PART,
         console=mass_console.PART,
+    ),
+    Feature(
+        "moments",
+        cli=(CliGroup(("moments",), moments_cli.add_parsers, moments_cli.run),),
+        periodic=moments_periodic.periodic,
     ),
     Feature(
         "sop",

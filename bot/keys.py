@@ -307,6 +307,22 @@ class RedisKeys:
         """Held by the one process creating due mass tasks and reading their results."""
         return f"{self.base}:mass:lock"
 
+    # -- moments tasks -------------------------------------------------------------------------
+    @property
+    def moments(self) -> str:
+        """Hash: moments task id -> its MomentTask JSON (bot.moments.store)."""
+        return f"{self.base}:moments:tasks"
+
+    def moment_members(self, task_id: str) -> str:
+        """Hash of a moments task: member -> JSON of their post as last read (published,
+        customers who can see it, comments, likes, when last reminded)."""
+        return f"{self.base}:moments:members:{task_id}"
+
+    @property
+    def moments_lock(self) -> str:
+        """Held by the one process creating moments tasks and reading their state."""
+        return f"{self.base}:moments:lock"
+
     # -- customer acquisition links -----------------------------------------------------------
     @property
     def acquisition_links(self) -> str:

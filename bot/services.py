@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.group_codes.store import GroupCodeStore
     from bot.mass.store import MassStore
     from bot.media import MediaLibrary
+    from bot.moments.store import MomentStore
     from bot.names import GroupNames, Names
     from bot.profiles.store import ProfileStore
     from bot.rfm.orders import OrderStore
@@ -114,6 +115,12 @@ class Services:
         from bot.mass.store import MassStore
 
         return MassStore(self.redis, self.keys)
+
+    @cached_property
+    def moments(self) -> MomentStore:
+        from bot.moments.store import MomentStore
+
+        return MomentStore(self.redis, self.keys)
 
     # -- store codes -----------------------------------------------------------------------
     @cached_property

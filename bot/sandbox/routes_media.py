@@ -38,6 +38,25 @@ async def upload(ctx: Ctx) -> JsonDict:
     kind = ctx.query.get("type", "")
     if kind not in LIMITS:
         raise ApiError(40005)
+    media = await _received(ctx, kind, 0)
+    return {"type": kind, "media_id": media.media_id, "created_at": str(media.created_at)}
+
+
+@router.route("media/upload_attachment", auth=ANY_TOKEN)
+async def upload_attachment(ctx: Ctx) -> JsonDict:
+    """An attachment for mass messages (attachment_type 1) or moments (2), doc 95098: the same
+    checks as `media/upload`; moments take only ids made here with attachment_type 2."""
+    kind = ctx.query.get("media_type", "")
+    if kind not in ("image", "video", "file"):
+        raise ApiError(40005)
+    attachment_type = ctx.query.get("attachment_type", "")
+    if attachment_type not in ("1", "2"):
+        raise ApiError(40058, "attachment_type must be 1 or 2")  # unconfirmed errcode
+    media = await _received(ctx, kind, int(attachment_type))
+    return {"type": kind, "media_id": media.media_id, "created_at": media.created_at}
+
+
+async def _received(ctx: Ctx, kind: str, attachment_type: int) -> Media:
     if not ctx.request.content_type.startswith("multipart/"):
         raise ApiError(44001)
     reader = await ctx.request.multipart()
@@ -69,9 +88,9 @@ async def upload(ctx: Ctx) -> JsonDict:
     if error is not None:
         raise error
     media_id = "3" + ctx.state.new_id("", 63)
-    created_at = int(ctx.now)
-    ctx.state.media[media_id] = Media(media_id, kind, filename, size, created_at)
-    return {"type": kind, "media_id": media_id, "created_at": str(created_at)}
+    media = Media(media_id, kind, filename, size, int(ctx.now), attachment_type)
+    ctx.state.media[media_id] = media
+    return media
 
 
 def media_ok(media: dict[str, Media], media_id: str, kind: str, now: float) -> bool:

@@ -29,6 +29,7 @@ from bot.sandbox import (
     routes_mass,
     routes_media,
     routes_messages,
+    routes_moments,
     routes_tags,
 )
 from bot.sandbox.dispatch import SANDBOX_KEY, Endpoint, handle_api
@@ -45,6 +46,7 @@ from bot.sandbox.state import (
     ExternalContact,
     MassTask,
     MemberTag,
+    Moment,
     SandboxState,
     Staff,
     WelcomeDelivery,
@@ -69,6 +71,7 @@ def _endpoints() -> dict[str, Endpoint]:
         routes_join_way,
         routes_intercept,
         routes_mass,
+        routes_moments,
         routes_media,
         routes_messages,
         routes_tags,
@@ -252,6 +255,27 @@ class Sandbox(Scenarios):
             raise ValueError(f"mass task {msgid!r} was cancelled")
         task.sent_at.setdefault(userid, self.now())
         return task
+
+    def moment(self, moment_id: str) -> Moment:
+        found = next((m for m in self.state.moments.values() if m.moment_id == moment_id), None)
+        if found is None:
+            raise ValueError(f"no moment {moment_id!r}")
+        return found
+
+    def member_publishes_moment(self, moment_id: str, userid: str) -> Moment:
+        """A member publishes their part of a moments task in the client (企业发表)."""
+        moment = self.moment(moment_id)
+        if userid not in moment.senders or moment.cancelled:
+            raise ValueError(f"{userid!r} can't publish moment {moment_id!r}")
+        moment.published.setdefault(userid, self.now())
+        return moment
+
+    def customer_reacts(
+        self, moment_id: str, userid: str, external_userid: str, like: bool
+    ) -> None:
+        """A customer likes (or comments on) a member's published post."""
+        moment = self.moment(moment_id)
+        (moment.likes if like else moment.comments).append((userid, external_userid, self.now()))
 
     def reset(self) -> None:
         """Forget everything but the configuration, the staff and sandbox time."""

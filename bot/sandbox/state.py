@@ -164,6 +164,26 @@ class MassTask:
 
 
 @dataclass
+class Moment:
+    """A moments task (企业发表朋友圈) and what its members and customers did with it."""
+
+    jobid: str
+    moment_id: str
+    text: str
+    attachments: list[JsonDict]
+    senders: list[str]  # the valid members asked to publish
+    tags: list[str]  # customers who may see it: these tags (empty: all)
+    created: float
+    published: dict[str, float] = field(default_factory=dict)  # member -> when
+    comments: list[tuple[str, str, float]] = field(default_factory=list)  # (member, customer, at)
+    likes: list[tuple[str, str, float]] = field(default_factory=list)
+    cancelled: bool = False
+    invalid_users: list[str] = field(default_factory=list)
+    invalid_departments: list[int] = field(default_factory=list)
+    invalid_tags: list[str] = field(default_factory=list)
+
+
+@dataclass
 class InterceptRule:
     """A sensitive-word intercept rule (敏感词规则)."""
 
@@ -258,6 +278,7 @@ class Media:
     filename: str
     size: int
     created_at: int
+    attachment_type: int = 0  # 1 mass messages, 2 moments (media/upload_attachment); 0 upload
 
 
 class SandboxState:
@@ -284,6 +305,7 @@ class SandboxState:
         self.acquisition_used = 0
         self.mass_tasks: list[MassTask] = []
         self.mass_counts: dict[tuple[str, str], int] = {}  # (recipient, "YYYY-MM") -> count
+        self.moments: dict[str, Moment] = {}  # jobid -> moment
         self.rules: dict[str, InterceptRule] = {}
         self.app_messages: list[AppMessage] = []
         self.app_msg_dupes: dict[str, float] = {}  # request JSON -> last accepted

@@ -625,6 +625,15 @@ class RedisKeys:
         """Hash: one reminder sent to a staff member (rule, step, target, content, status)."""
         return f"{self.base}:sop:task:{task_id}"
 
+    def sop_batch(self, batch_id: str) -> str:
+        """Hash of one batch of SOP mass steps (one rule, step and member, due in the same
+        minute): "state" open → closed, and "c<n>" the msgid of its n-th WeCom task."""
+        return f"{self.base}:sop:batch:{batch_id}"
+
+    def sop_batch_members(self, batch_id: str) -> str:
+        """Set of one batch's "<target>|<task id>" entries, until it is made."""
+        return f"{self.base}:sop:batch-members:{batch_id}"
+
     def sop_pending(self, userid: str) -> str:
         """Sorted set: task id -> sent at, the member's reminders not yet marked done."""
         return f"{self.base}:sop:pending:{userid}"

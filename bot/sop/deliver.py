@@ -20,10 +20,12 @@ from bot.jobs import Done, Failed, Later, Outcome
 from bot.profiles.store import ProfileStore
 from bot.scheduler import Claimed
 from bot.sop import jobs
+from bot.sop.batches import SopBatches, batch_id, batch_job, close_at
 from bot.sop.rules import SopRule, SopStep, next_occurrence, outside_quiet_hours, step_due
 from bot.sop.tasks import SopTask, task_id
 from bot.stats.recorder import record_sop
 from bot.templating import render_or_plain
+from bot.templating.render import uses_name
 from bot.text.guard import BlockedText
 from bot.wecom.pacing import CallPacer
 
@@ -63,6 +65,7 @@ class SopDelivery:
         self._lookup = ctx.services.names
         self._directory = self._lookup.directory
         self._pacer = CallPacer(ctx.redis, ctx.keys, "message/send", REMINDERS_PER_SECOND)
+        self._batches = SopBatches(ctx.redis, ctx.keys)
         self._rules: dict[str, SopRule] = {}
         self._names: dict[str, tuple[str, float]] = {}
 
@@ -89,7 +92,7 @@ class SopDelivery:
                     return Later(free_at)
                 if await self._pacer.slot(max_wait=PACE_WAIT_SECONDS) is None:
                     return Later(time.time() + 1)  # the corp's share is taken for a while
-            outcome = await self._send(rule, step, job, target, now)
+            outcome = await self._send(rule, step, job, target, now, claimed.due)
             if outcome is not None:
                 return outcome
         await self._schedule_next(rule, job)
@@ -149,6 +152,7 @@ class SopDelivery:
         job: jobs.StepJob,
         target: Target,
         now: float,
+        due: float,
     ) -> Outcome | None:
         job_id = job.id
         staff_name = await self._staff_name(job.staff)
@@ -178,6 +182,11 @@ class SopDelivery:
         )
         await self._tasks.begin(task)
         msgid = ""
+        if step.delivery == "mass" and job.target != "*" and not uses_name(step.text):
+            batch = batch_id(rule.id, job.index, job.staff, due)
+            if await self._batches.join(batch, job.target, task.id):
+                await self._store.scheduler.add({batch_job(batch): close_at(batch)})
+                return None  # the batch's one WeCom task marks it sent (bot.sop.batches)
         if step.delivery == "mass":
             msgid = await self._mass(rule, job, text, step)
         else:

@@ -8,7 +8,8 @@ from bot.context import HandlerContext
 from bot.jobs import JobHandler, JobRunner
 from bot.names import labeled
 from bot.scheduler import Claimed
-from bot.sop import jobs
+from bot.sop import batches, jobs
+from bot.sop.batch_send import BatchSender
 from bot.sop.deliver import SopDelivery
 from bot.wecom import WeComError
 
@@ -31,6 +32,12 @@ async def describe(job_id: str, ctx: HandlerContext) -> str:
         else:
             about = f"客户 {await names.customer_for_admins(step.target)}"
         return f"SOP「{sop}」第 {step.index + 1} 步（员工 {member}，{about}）"
+    batch = batches.parse_batch_job(job_id)
+    if batch is not None:
+        rule = await ctx.services.sops.get(batch[1])
+        sop = labeled(rule.name if rule else "", batch[1])
+        member = await names.staff_for_admins(batch[3])
+        return f"SOP「{sop}」第 {batch[2] + 1} 步的群发（员工 {member}）"
     if job_id.startswith(f"{ALERT}|"):
         return f"流失提醒（员工 {await names.staff_for_admins(job_id.split('|')[2])}）"
     return job_id
@@ -52,6 +59,7 @@ def job_runner(ctx: HandlerContext, *, batch: int = 500) -> JobRunner:
     handlers: dict[str, JobHandler] = {
         jobs.STEP: delivery.step,
         jobs.FIRE: delivery.fire,
+        batches.JOB: BatchSender(ctx),
         ALERT: ChurnAlerts(ctx),
     }
     return JobRunner(ctx.services.scheduler, handlers, report, batch=batch)

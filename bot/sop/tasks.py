@@ -98,6 +98,11 @@ class TaskStore:
             keys=[*keys, self._keys.sop_progress], args=[at, mass_msgid, task.id, task.rule_id]
         )
 
+    async def sent_id(self, tid: str, staff: str, rule_id: str, at: int, mass_msgid: str) -> None:
+        """`sent` for a task known by its id (a batch of mass steps marks its members)."""
+        keys = [self._keys.sop_task(tid), self._keys.sop_pending(staff), self._keys.sop_progress]
+        await self._sent(keys=keys, args=[at, mass_msgid, tid, rule_id])
+
     async def pending(self, staff: str, target: str | None = None) -> list[SopTask]:
         """The member's open tasks, oldest first (only those about `target`, if given)."""
         ids = [str(t) for t in await self._redis.zrange(self._keys.sop_pending(staff), 0, 199)]

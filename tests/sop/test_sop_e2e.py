@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.context import HandlerContext
 from bot.keys import RedisKeys
 from bot.sandbox import Sandbox
+from bot.sop.batches import BATCH_SECONDS, CLOSE_AFTER
 from bot.sop.jobs import fire_id, step_id
 from bot.sop.rules import Schedule, SopRule, SopStep
 from bot.sop.runner import job_runner
@@ -175,6 +176,9 @@ async def test_a_weekly_group_sop_becomes_a_mass_task_for_the_owner(
     await runner.run_due(live_sandbox.now())  # the occurrence expands into the owner's step
     assert await redis.zscore(keys.jobs_due, fire_id(saved.id, occurrence + 7 * 86400))
     live_sandbox.advance(5 * 60)
+    await runner.run_due(live_sandbox.now())
+    assert live_sandbox.mass_tasks == []  # the step joined its batch: made after its minute
+    live_sandbox.advance(BATCH_SECONDS + CLOSE_AFTER)
     await runner.run_due(live_sandbox.now())
     [task] = live_sandbox.mass_tasks
     assert (task.chat_type, task.sender, task.text) == ("group", "lisi", "周末优惠来啦")

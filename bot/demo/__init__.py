@@ -26,6 +26,7 @@ from bot.demo.sidebar import chat_window_url, scene_sidebar
 from bot.demo.sop import scene_churn, scene_sop_reminder, scene_sop_rule
 from bot.fission.demo import scene_fission
 from bot.group_codes.demo import scene_group_code
+from bot.mass.demo import scene_mass
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.storage.embedded import refuse_if_taken
 from bot.store_codes.demo import scene_store_code
@@ -218,6 +219,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_admin_chat,  # after the sidebar scene: the library is stocked, zhangsan signed in
     scene_console,
     scene_fission,  # after the KF scene: its customer-service messages come later
+    scene_mass,
     scene_sop_reminder,  # moves the sandbox's clock three days ahead: keep it near the end
     scene_churn,
 ]

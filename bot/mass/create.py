@@ -115,6 +115,9 @@ async def make(ctx: HandlerContext, task: MassTask, now: float | None = None) ->
             await store.settle(task.id, part, "unknown", error=error)
         if info.get("state") == "new" and await store.claim(task.id, part, now):
             await _make_part(ctx, current, part, str(info["member"]), day)
+    states = {info.get("state") for part, info in (await store.parts(task.id)).items() if part}
+    if states & {"new", "creating"}:
+        return current  # another process is making a part: it finishes the task
     await store.unstage(task.id)
     done = await store.move(current, "sent")
     if done is not None:

@@ -262,3 +262,29 @@ async def test_bad_tasks_are_refused_in_chinese(
     with pytest.raises(MassError, match=message):
         await actions.save_new(mass_ctx, _task(**changes), by="admin")
     assert await mass_ctx.services.mass.all() == []
+
+
+async def test_a_task_to_groups_by_owner_and_name(
+    mass_ctx: HandlerContext, live_sandbox: Sandbox
+) -> None:
+    ctx = mass_ctx
+    for chat_id, owner, name in (
+        ("wrA", "lisi", "会员福利群1"),
+        ("wrB", "lisi", "会员福利群2"),
+        ("wrC", "lisi", "售后群"),
+        ("wrD", "zhangsan", "会员福利群3"),
+    ):
+        await live_sandbox.group_created(owner, chat_id, ["wmX"], name=name)
+    audience = Audience(staff=("lisi",), group_name="福利")
+    task = await actions.save_new(
+        ctx, _task(chat_type="group", audience=audience, text="今晚 8 点抽奖"), by="admin"
+    )
+    seen = await preview(ctx, task)
+    assert seen.members == {"lisi": 2}
+    await make(ctx, task, int(time.time()))
+    [made] = live_sandbox.mass_tasks
+    assert (made.chat_type, made.sender, sorted(made.recipients)) == (
+        "group",
+        "lisi",
+        ["wrA", "wrB"],
+    )

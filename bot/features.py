@@ -41,6 +41,7 @@ from bot.mass import cli as mass_cli
 from bot.mass import console as mass_console
 from bot.mass import periodic as mass_periodic
 from bot.moments import cli as moments_cli
+from bot.moments import console as moments_console
 from bot.moments import periodic as moments_periodic
 from bot.periodic import PeriodicWork
 from bot.profiles import cli as profiles_cli
@@ -211,6 +212,7 @@ FEATURES: tuple[Feature, ...] = (
         "moments",
         cli=(CliGroup(("moments",), moments_cli.add_parsers, moments_cli.run),),
         periodic=moments_periodic.periodic,
+        console=moments_console.PART,
     ),
     Feature(
         "sop",

@@ -244,11 +244,15 @@
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
       // an image picked in the form is uploaded first; its media ref goes in data-ref's field
+      // (with `multiple`, every picked image, their refs separated by spaces)
       for (const input of form.querySelectorAll('input[type="file"][data-ref]')) {
-        if (!input.files[0]) continue;
-        const uploaded = await uploadImage(input.files[0]);
-        if (uploaded.refused) { show(form.querySelector(".result"), uploaded); button.disabled = false; return; }
-        body[input.dataset.ref] = uploaded.ref;
+        const refs = [];
+        for (const file of Array.from(input.files).slice(0, input.multiple ? 9 : 1)) {
+          const uploaded = await uploadImage(file);
+          if (uploaded.refused) { show(form.querySelector(".result"), uploaded); button.disabled = false; return; }
+          refs.push(uploaded.ref);
+        }
+        if (refs.length) body[input.dataset.ref] = refs.join(" ");
       }
       const data = await post(form.dataset.post, body);
       show(form.querySelector(".result"), data);

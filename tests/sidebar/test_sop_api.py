@@ -18,6 +18,7 @@ from bot.context import HandlerContext
 from bot.keys import RedisKeys
 from bot.profiles.store import ProfileStore
 from bot.sandbox import Sandbox
+from bot.sop.batches import BATCH_SECONDS, CLOSE_AFTER
 from bot.sop.rules import Schedule, SopRule, SopStep
 from bot.sop.runner import job_runner
 from bot.sop.store import SopStore
@@ -213,7 +214,8 @@ async def test_group_mass_and_calendar_tasks(
     fires = [float(at) for _, at in await redis.zrange(keys.jobs_due, 0, -1, withscores=True)]
     runner = job_runner(ctx)
     await runner.run_due(max(fires))  # the occurrences expand into their first steps…
-    await runner.run_due(max(fires) + 600)  # …which then go out
+    await runner.run_due(max(fires) + 600)  # …which then go out (the 群发 joins its batch…
+    await runner.run_due(max(fires) + 600 + BATCH_SECONDS + CLOSE_AFTER)  # …made a minute on)
     await browser.sign_in("zhangsan")
 
     status, body = await browser.get("api/sop/tasks", chat_id=own_group)

@@ -36,6 +36,8 @@ from bot.group_codes import cli as group_codes_cli
 from bot.group_codes import config_section as group_codes_config
 from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
+from bot.inheritance import cli as inherit_cli
+from bot.inheritance import periodic as inherit_periodic
 from bot.mass import admin as mass_admin
 from bot.mass import cli as mass_cli
 from bot.mass import console as mass_console
@@ -82,6 +84,7 @@ from handlers import (
     fission,
     group_codes,
     group_welcome,
+    inheritance,
     kf,
     names,
     profiles,
@@ -213,6 +216,12 @@ FEATURES: tuple[Feature, ...] = (
         cli=(CliGroup(("moments",), moments_cli.add_parsers, moments_cli.run),),
         periodic=moments_periodic.periodic,
         console=moments_console.PART,
+    ),
+    Feature(
+        "inheritance",
+        ((75, inheritance.router),),
+        (CliGroup(("inherit",), inherit_cli.add_parsers, inherit_cli.run),),
+        inherit_periodic.periodic,
     ),
     Feature(
         "sop",

@@ -323,6 +323,31 @@ class RedisKeys:
         """Held by the one process creating moments tasks and reading their state."""
         return f"{self.base}:moments:lock"
 
+    # -- inheritance -----------------------------------------------------------------------------
+    @property
+    def inherit_jobs(self) -> str:
+        """Hash: inheritance id -> JSON of one hand-over (kind, member leaving, takers, rule)."""
+        return f"{self.base}:inherit:jobs"
+
+    def inherit_customers(self, job_id: str) -> str:
+        """Hash of one hand-over: customer -> JSON {to, errcode, status, at, followed}."""
+        return f"{self.base}:inherit:customers:{job_id}"
+
+    def inherit_groups(self, job_id: str) -> str:
+        """Hash of one hand-over: group chat id -> JSON {to, state, errcode, at}."""
+        return f"{self.base}:inherit:groups:{job_id}"
+
+    @property
+    def inherit_history(self) -> str:
+        """Hash: customer -> JSON list of the times an on-job transfer of them was accepted
+        (WeCom allows two in 90 days)."""
+        return f"{self.base}:inherit:history"
+
+    @property
+    def inherit_lock(self) -> str:
+        """Held by the one process sending transfers or reading their results."""
+        return f"{self.base}:inherit:lock"
+
     # -- customer acquisition links -----------------------------------------------------------
     @property
     def acquisition_links(self) -> str:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.fission.store import FissionStore
     from bot.group_codes.stats import GroupCodeStats
     from bot.group_codes.store import GroupCodeStore
+    from bot.inheritance.store import InheritanceStore
     from bot.mass.store import MassStore
     from bot.media import MediaLibrary
     from bot.moments.store import MomentStore
@@ -121,6 +122,12 @@ class Services:
         from bot.moments.store import MomentStore
 
         return MomentStore(self.redis, self.keys)
+
+    @cached_property
+    def inheritance(self) -> InheritanceStore:
+        from bot.inheritance.store import InheritanceStore
+
+        return InheritanceStore(self.redis, self.keys)
 
     # -- store codes -----------------------------------------------------------------------
     @cached_property

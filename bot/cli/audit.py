@@ -38,6 +38,7 @@ CHANGES: dict[str, frozenset[str]] = {
     "links": frozenset({"create", "delete"}),
     "mass": frozenset({"create", "pause", "resume", "remind", "cancel"}),
     "moments": frozenset({"create", "remind", "cancel"}),
+    "inherit": frozenset({"resigned", "onjob"}),
 }
 # `words add` exits 1 when some words were refused: the others were added all the same
 PARTLY_DONE = {("words", "add"): frozenset({0, 1})}

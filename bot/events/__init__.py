@@ -24,6 +24,7 @@ from bot.events.contact import (
     ExternalContactEvent,
     TransferFail,
 )
+from bot.events.members import MemberDeleted
 from bot.events.messages import AppMessage, KfMsgOrEvent, MsgAuditNotify, TextMessage
 from bot.events.parse import XmlRejected, event_from_fields, parse_event, parse_xml
 
@@ -51,6 +52,7 @@ __all__ = [
     "ExternalTagShuffle",
     "ExternalTagUpdate",
     "KfMsgOrEvent",
+    "MemberDeleted",
     "MsgAuditNotify",
     "TextMessage",
     "TransferFail",

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 from bot.mass.model import Audience
 from bot.profiles.codec import PRELUDE
+from bot.storage.ids import glob_escape
 from bot.welcome.channels import STATE_PREFIX
 
 BATCH = 500  # profiles a script reads: ~2 ms of Redis time, so others are not held up
@@ -102,11 +103,6 @@ class Pick:
 
     external_userid: str
     member: str
-
-
-def glob_escape(text: str) -> str:
-    """`text` as a literal in a SCAN MATCH pattern."""
-    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
 
 
 class AudienceReader:

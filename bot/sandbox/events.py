@@ -96,3 +96,10 @@ def text_message(
 def envelope(corp_id: str, agent_id: int, encrypt: str) -> str:
     """The POST body around an encrypted message."""
     return to_xml([("ToUserName", corp_id), ("AgentID", str(agent_id)), ("Encrypt", encrypt)])
+
+
+def member_event(corp_id: str, create_time: int, change_type: str, userid: str) -> str:
+    """A `change_contact` event about a member (doc 90970): create_user, update_user,
+    delete_user."""
+    fields = _header(corp_id, create_time, "change_contact")
+    return to_xml([*fields, ("ChangeType", change_type), ("UserID", userid)])

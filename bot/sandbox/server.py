@@ -31,6 +31,7 @@ from bot.sandbox import (
     routes_messages,
     routes_moments,
     routes_tags,
+    routes_transfer,
 )
 from bot.sandbox.dispatch import SANDBOX_KEY, Endpoint, handle_api
 from bot.sandbox.driver import CallbackDriver, UrlCheck
@@ -39,7 +40,7 @@ from bot.sandbox.ratelimit import ApiRateLimiter
 from bot.sandbox.recorder import Call, CallRecorder
 from bot.sandbox.routes_client import add_client_routes
 from bot.sandbox.routes_control import add_control_routes
-from bot.sandbox.scenarios import Scenarios
+from bot.sandbox.scenarios_staff import StaffScenarios
 from bot.sandbox.state import (
     AppMessage,
     Expiring,
@@ -72,6 +73,7 @@ def _endpoints() -> dict[str, Endpoint]:
         routes_intercept,
         routes_mass,
         routes_moments,
+        routes_transfer,
         routes_media,
         routes_messages,
         routes_tags,
@@ -80,7 +82,7 @@ def _endpoints() -> dict[str, Endpoint]:
     return merged
 
 
-class Sandbox(Scenarios):
+class Sandbox(StaffScenarios):
     """One emulated WeCom corp with one self-built app, served under `/cgi-bin/`.
 
     `clock` is the sandbox's time source; `advance(seconds)` moves sandbox time forward on
@@ -121,6 +123,7 @@ class Sandbox(Scenarios):
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
         self.signed_in: str | None = None  # who the OAuth2 authorize page signs in
+        self.takeover_capacity: dict[str, int] = {}  # member -> most customers (unset: any)
         self.scanner: str | None = None  # who "scans" the web login's code (else signed_in)
         self.kf_page_size: int | None = None  # kf/sync_msg answers at most this many per page
         self.links: list[tuple[str, str]] = []  # extra (url, label) on the root page (the demo's)

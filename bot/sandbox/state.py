@@ -23,6 +23,7 @@ class Staff:
     name: str
     department: list[int] = field(default_factory=lambda: [1])
     native_welcome: bool = False  # a welcome configured in the admin console: no WelcomeCode
+    resigned_at: float = 0.0  # when the member left the corp (0: still here)
 
 
 @dataclass
@@ -184,6 +185,20 @@ class Moment:
 
 
 @dataclass
+class Transfer:
+    """One customer handed from one member to another (继承): resigned or on-job."""
+
+    kind: str  # resigned / onjob
+    handover: str
+    takeover: str
+    external_userid: str
+    at: float
+    status: int = 2  # 1 taken over, 2 waiting, 3 refused by the customer, 4 takeover full
+    takeover_time: float = 0.0
+    message: str = ""
+
+
+@dataclass
 class InterceptRule:
     """A sensitive-word intercept rule (敏感词规则)."""
 
@@ -306,6 +321,8 @@ class SandboxState:
         self.mass_tasks: list[MassTask] = []
         self.mass_counts: dict[tuple[str, str], int] = {}  # (recipient, "YYYY-MM") -> count
         self.moments: dict[str, Moment] = {}  # jobid -> moment
+        self.transfers: list[Transfer] = []
+        self.group_transfers: list[tuple[str, str, float]] = []  # (old owner, chat id, at)
         self.rules: dict[str, InterceptRule] = {}
         self.app_messages: list[AppMessage] = []
         self.app_msg_dupes: dict[str, float] = {}  # request JSON -> last accepted

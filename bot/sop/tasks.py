@@ -116,6 +116,16 @@ class TaskStore:
         tasks = [SopTask.from_mapping(raw) for raw in rows if raw]
         return [t for t in tasks if target is None or t.target in (target, "*")]
 
+    async def reassign(self, task: SopTask, staff: str) -> None:
+        """The task is now `staff`'s (their customer was handed to them), still open."""
+        sent_at = await self._redis.zscore(self._keys.sop_pending(task.staff), task.id)
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hset(self._keys.sop_task(task.id), "staff", staff)
+            tx.zrem(self._keys.sop_pending(task.staff), task.id)
+            if sent_at is not None:
+                tx.zadd(self._keys.sop_pending(staff), {task.id: sent_at})
+            await tx.execute()
+
     async def complete(self, task: SopTask, at: int) -> bool:
         """Mark done; False when it already was."""
         keys = [self._keys.sop_task(task.id), self._keys.sop_pending(task.staff)]

@@ -17,3 +17,8 @@ async def free_id(redis: Redis, hash_key: str, nbytes: int = ID_BYTES) -> str:
         candidate = secrets.token_hex(nbytes)
         if not await redis.hexists(hash_key, candidate):
             return candidate
+
+
+def glob_escape(text: str) -> str:
+    """`text` as a literal in a SCAN / ZSCAN MATCH pattern."""
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)

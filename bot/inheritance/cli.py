@@ -1,0 +1,109 @@
+"""`scrm-bot inherit …`: customers and groups of a member handed to others (离职继承, 在职继承)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from typing import Any
+
+from bot.cli.output import AdminServices, admin_services, csv_list, print_json, reporting
+from bot.config import Settings
+from bot.context import HandlerContext
+from bot.inheritance.assign import RULE_NAMES, RULES
+from bot.inheritance.runner import InheritError, poll, start
+from bot.inheritance.store import HandOver
+from bot.storage.locks import RedisLock
+
+STATUS_NAMES = {0: "未发送", 1: "已接替", 2: "等待接替", 3: "客户拒绝", 4: "接替成员客户已满"}
+STATUS_NAMES |= {-1: "企业微信拒绝", -2: "90 天内已转接 2 次"}
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    inherit = commands.add_parser("inherit", help="inheritance: resigned and on-job hand-overs")
+    actions = inherit.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("waiting", help="customers of resigned members waiting, per member")
+    for kind, text in (("resigned", "离职继承"), ("onjob", "在职继承")):
+        sub = actions.add_parser(kind, help=f"hand a member's customers and groups over ({text})")
+        sub.add_argument("--from", dest="handover", required=True, help="the member leaving")
+        sub.add_argument("--to", type=csv_list, required=True, help="takeover members")
+        sub.add_argument("--rule", choices=RULES, default="round_robin")
+        sub.add_argument("--customers", type=csv_list, default=None, help="only these")
+        sub.add_argument("--no-groups", action="store_true", help="leave the groups")
+        if kind == "onjob":
+            sub.add_argument("--message", default="", help="to the customers, ≤200 characters")
+    actions.add_parser("list", help="every hand-over")
+    actions.add_parser("show", help="one hand-over, read from WeCom now").add_argument("id")
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    async with admin_services(settings) as services:
+        return await reporting(_run(services, settings, args))
+
+
+async def _run(services: AdminServices, settings: Settings, args: argparse.Namespace) -> int:
+    ctx = await services.handler_context(settings)
+    store = ctx.services.inheritance
+    if args.action == "waiting":
+        rows = await ctx.wecom.transfer.unassigned()
+        per = Counter(str(r.get("handover_userid", "")) for r in rows)
+        names = ctx.services.names
+        print_json({await names.staff_for_admins(m): n for m, n in per.most_common()})
+    elif args.action == "list":
+        print_json([_line(h) for h in await store.all()])
+    elif args.action == "show":
+        handover = await store.get(args.id)
+        if handover is None:
+            raise InheritError(f"没有编号为 {args.id[:20]} 的继承任务")
+        async with RedisLock(ctx.redis, ctx.keys.inherit_lock, ttl=600, wait=30):
+            await poll(ctx, handover)
+        print_json(await view(ctx, await store.get(args.id) or handover))
+    else:
+        async with RedisLock(ctx.redis, ctx.keys.inherit_lock, ttl=600, wait=30):
+            made = await start(
+                ctx,
+                args.action,
+                args.handover,
+                args.to,
+                args.rule,
+                by=str(getattr(args, "actor", "") or "cli"),
+                customers=args.customers,
+                groups=not args.no_groups,
+                message=getattr(args, "message", ""),
+            )
+        print_json(await view(ctx, made))
+    return 0
+
+
+def _line(handover: HandOver) -> dict[str, Any]:
+    kind = "离职继承" if handover.resigned else "在职继承"
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(handover.created_at))
+    return {
+        "id": handover.id,
+        "kind": kind,
+        "from": handover.handover,
+        "at": when,
+        "status": handover.status,
+    }
+
+
+async def view(ctx: HandlerContext, handover: HandOver) -> dict[str, Any]:
+    """The hand-over with each takeover member's customers by outcome, by name."""
+    names = ctx.services.names
+    store = ctx.services.inheritance
+    customers: dict[str, Counter[str]] = {}
+    for row in (await store.customers(handover.id)).values():
+        who = await names.staff_for_admins(row["to"]) if row["to"] else "（未分配）"
+        customers.setdefault(who, Counter())[
+            STATUS_NAMES.get(row["status"], str(row["status"]))
+        ] += 1
+    groups: Counter[str] = Counter(g["state"] for g in (await store.groups(handover.id)).values())
+    return _line(handover) | {
+        "from_name": await names.staff_for_admins(handover.handover),
+        "rule": RULE_NAMES.get(handover.rule, handover.rule),
+        "customers": {who: dict(c) for who, c in customers.items()},
+        "groups": {
+            {"waiting": "待转移", "done": "已转移", "failed": "失败"}.get(k, k): n
+            for k, n in groups.items()
+        },
+    }

@@ -10,12 +10,12 @@ from bot.periodic import PeriodicWork
 ROUND_SECONDS = 600.0  # a takeover completes 24 hours after the transfer: ten minutes is fresh
 
 
-async def round_(ctx: HandlerContext) -> int:
+async def round_(ctx: HandlerContext, now: float | None = None) -> int:
     """Send and read every open hand-over; returns how many became final."""
     finished = 0
     for handover in await ctx.services.inheritance.all():
         if handover.status == "open":
-            await send(ctx, handover)
+            await send(ctx, handover, now)
             finished += await poll(ctx, handover)
     return finished
 

@@ -134,10 +134,10 @@ async def _held(ctx: HandlerContext, takers: list[str]) -> dict[str, int]:
     return {t: len(await _followed_by(ctx, t)) for t in takers}
 
 
-async def send(ctx: HandlerContext, handover: HandOver) -> None:
+async def send(ctx: HandlerContext, handover: HandOver, at: float | None = None) -> None:
     """Hand over what is not sent yet: customers 100 a call, groups within today's 300."""
     store = ctx.services.inheritance
-    now = int(time.time())
+    now = int(time.time() if at is None else at)
     rows = await store.customers(handover.id)
     for taker in handover.takers:
         waiting = sorted(c for c, r in rows.items() if r["to"] == taker and r["status"] == NOT_SENT)

@@ -172,3 +172,28 @@ def test_assignment_rules() -> None:
     assert (len(least["a"]), len(least["b"])) == (1, 6)
     with pytest.raises(ValueError):
         assign("random", customers, ["a"])
+
+
+async def test_groups_past_300_a_day_wait_for_the_next_day(
+    sandbox_settings: Settings, live_sandbox: Sandbox, redis: Redis, sandbox_wecom: Any
+) -> None:
+    from bot.inheritance.periodic import round_
+    from bot.sandbox.state import GroupChat
+    from tests.helpers import handler_context
+
+    ctx = handler_context(sandbox_settings, redis, sandbox_wecom)
+    await live_sandbox.customer_adds_staff("zhangsan", "wmG1")
+    for n in range(305):
+        live_sandbox.state.groups[f"wrG{n:03d}"] = GroupChat(
+            f"wrG{n:03d}", "zhangsan", ["zhangsan"]
+        )
+    await live_sandbox.member_resigns("zhangsan")
+    made = await start(ctx, "resigned", "zhangsan", ["lisi"], "one", by="admin")
+    groups = await ctx.services.inheritance.groups(made.id)
+    states = [g["state"] for g in groups.values()]
+    assert (states.count("done"), states.count("waiting")) == (300, 5)
+    await round_(ctx, live_sandbox.now() + 3600)  # the same day: nothing more goes
+    assert sum(1 for c in live_sandbox.state.groups.values() if c.owner == "lisi") == 300
+    live_sandbox.advance(86400 + 60)
+    await round_(ctx, live_sandbox.now())
+    assert sum(1 for c in live_sandbox.state.groups.values() if c.owner == "lisi") == 305

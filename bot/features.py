@@ -37,6 +37,7 @@ from bot.group_codes import config_section as group_codes_config
 from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
 from bot.inheritance import cli as inherit_cli
+from bot.inheritance import console as inherit_console
 from bot.inheritance import periodic as inherit_periodic
 from bot.mass import admin as mass_admin
 from bot.mass import cli as mass_cli
@@ -222,6 +223,7 @@ FEATURES: tuple[Feature, ...] = (
         ((75, inheritance.router),),
         (CliGroup(("inherit",), inherit_cli.add_parsers, inherit_cli.run),),
         inherit_periodic.periodic,
+        console=inherit_console.PART,
     ),
     Feature(
         "sop",

@@ -36,6 +36,7 @@ from bot.group_codes import cli as group_codes_cli
 from bot.group_codes import config_section as group_codes_config
 from bot.group_codes import console as group_codes_console
 from bot.group_codes import periodic as group_codes_periodic
+from bot.inheritance import admin as inherit_admin
 from bot.inheritance import cli as inherit_cli
 from bot.inheritance import console as inherit_console
 from bot.inheritance import periodic as inherit_periodic
@@ -223,6 +224,7 @@ FEATURES: tuple[Feature, ...] = (
         ((75, inheritance.router),),
         (CliGroup(("inherit",), inherit_cli.add_parsers, inherit_cli.run),),
         inherit_periodic.periodic,
+        inherit_admin.PART,
         console=inherit_console.PART,
     ),
     Feature(

@@ -71,6 +71,9 @@ from bot.text import cli as words_cli
 from bot.text import config_section as words_config
 from bot.text import console as words_console
 from bot.text import periodic as words_periodic
+from bot.wecom_stats import cli as wecom_stats_cli
+from bot.wecom_stats import console as wecom_stats_console
+from bot.wecom_stats import periodic as wecom_stats_periodic
 from bot.welcome import admin as welcome_admin
 from bot.welcome import cli as welcome_cli
 from bot.welcome import cli_group as group_welcome_cli
@@ -245,6 +248,12 @@ FEATURES: tuple[Feature, ...] = (
         "stats",
         ((50, stats.router),),
         (CliGroup(("stats",), stats_cli.add_parsers, stats_cli.run),),
+    ),
+    Feature(
+        "wecom_stats",
+        cli=(CliGroup(("wecom-stats",), wecom_stats_cli.add_parsers, wecom_stats_cli.run),),
+        periodic=wecom_stats_periodic.periodic,
+        console=wecom_stats_console.PART,
     ),
     Feature(
         "rfm",

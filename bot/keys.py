@@ -348,6 +348,17 @@ class RedisKeys:
         """Held by the one process sending transfers or reading their results."""
         return f"{self.base}:inherit:lock"
 
+    # -- WeCom's own statistics ------------------------------------------------------------------
+    def wecom_stats(self, day: str) -> str:
+        """Hash of one corp day ("YYYY-MM-DD"): member -> JSON of WeCom's behaviour figures
+        that day, "groups" -> JSON of the groups' figures; kept 400 days (WeCom keeps 180)."""
+        return f"{self.base}:wecomstats:{day}"
+
+    @property
+    def wecom_stats_lock(self) -> str:
+        """Held by the one process pulling WeCom's statistics."""
+        return f"{self.base}:wecomstats:lock"
+
     # -- customer acquisition links -----------------------------------------------------------
     @property
     def acquisition_links(self) -> str:

@@ -31,7 +31,7 @@ def test_every_command_comes_from_one_feature() -> None:
     assert set(feature_commands()) == set(owned) == {
         "words", "welcome", "channels", "group-welcome", "tags", "rfm", "scripts",
         "products", "sop", "profile", "profiles", "stats", "export", "import", "group-codes",
-        "stores", "fission", "links", "mass", "moments", "inherit",
+        "stores", "fission", "links", "mass", "moments", "inherit", "wecom-stats",
     }  # fmt: skip
 
 
@@ -51,6 +51,7 @@ async def test_every_periodic_job_comes_from_a_feature(
         "media-refresh",
         "moments",
         "rfm-segments",
+        "wecom-stats",
         "welcome-digest",
     ]
 

@@ -30,6 +30,7 @@ from bot.sandbox import (
     routes_media,
     routes_messages,
     routes_moments,
+    routes_statistics,
     routes_tags,
     routes_transfer,
 )
@@ -73,6 +74,7 @@ def _endpoints() -> dict[str, Endpoint]:
         routes_intercept,
         routes_mass,
         routes_moments,
+        routes_statistics,
         routes_transfer,
         routes_media,
         routes_messages,
@@ -124,6 +126,8 @@ class Sandbox(StaffScenarios):
         self.base_url: str | None = None
         self.signed_in: str | None = None  # who the OAuth2 authorize page signs in
         self.takeover_capacity: dict[str, int] = {}  # member -> most customers (unset: any)
+        # WeCom's behaviour figures the sandbox doesn't model: (userid, day 00:00) -> counts
+        self.behavior_extra: dict[tuple[str, int], dict[str, int]] = {}
         self.scanner: str | None = None  # who "scans" the web login's code (else signed_in)
         self.kf_page_size: int | None = None  # kf/sync_msg answers at most this many per page
         self.links: list[tuple[str, str]] = []  # extra (url, label) on the root page (the demo's)

@@ -20,6 +20,7 @@ from bot.wecom.api.mass import MassAPI
 from bot.wecom.api.media import MediaAPI
 from bot.wecom.api.message import MessageAPI
 from bot.wecom.api.moments import MomentAPI
+from bot.wecom.api.statistics import StatisticsAPI
 from bot.wecom.api.transfer import TransferAPI
 from bot.wecom.api.user import UserAPI
 from bot.wecom.transport import ClientSettings, WeComTransport
@@ -66,6 +67,7 @@ class WeComClient:
         self.mass = MassAPI(self.transport, contact_secret)
         self.moments = MomentAPI(self.transport, contact_secret)
         self.transfer = TransferAPI(self.transport, contact_secret)
+        self.statistics = StatisticsAPI(self.transport, contact_secret)
         self.agent = AgentAPI(self.transport, agent_secret)
         self.message = MessageAPI(self.transport, agent_secret, agent_id)
         self.kf = KfAPI(self.transport, agent_secret)

@@ -96,6 +96,12 @@ class Settings:
     # how many mass messages a customer or group may receive: days-in-month a month (WeCom's
     # default), 7 a week, or 1 a day, as the corp's admin set it in WeCom
     mass_quota: str = "month"
+    # the chat archive (会话存档): Tencent's SDK file, the archive app's secret, a directory of
+    # private keys by version ("<ver>.pem"), and how long archived messages are kept
+    archive_sdk: Path | None = None
+    archive_secret: str = field(default="", repr=False)
+    archive_keys: Path | None = None
+    archive_retention_days: int = 180
     # a connection must send a request's headers within this (idle keep-alive ends then too)
     header_timeout_seconds: int = 10
     # /metrics answers only "Bearer <token>" ("" = anyone), and only on this port (0 = the
@@ -132,6 +138,10 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_RFM_HOUR": ("rfm_hour", False),
     "SCRM_LOG_FORMAT": ("log_format", False),
     "SCRM_MASS_QUOTA": ("mass_quota", False),
+    "SCRM_ARCHIVE_SDK": ("archive_sdk", False),
+    "SCRM_ARCHIVE_SECRET": ("archive_secret", False),
+    "SCRM_ARCHIVE_KEYS": ("archive_keys", False),
+    "SCRM_ARCHIVE_RETENTION_DAYS": ("archive_retention_days", False),
     "SCRM_HEADER_TIMEOUT": ("header_timeout_seconds", False),
     "SCRM_METRICS_TOKEN": ("metrics_token", False),
     "SCRM_METRICS_PORT": ("metrics_port", False),
@@ -217,6 +227,12 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         mass_quota=_choice(
             "SCRM_MASS_QUOTA", values.get("SCRM_MASS_QUOTA", "month"), ("month", "week", "day")
         ),
+        archive_sdk=_optional_path(values.get("SCRM_ARCHIVE_SDK", "")),
+        archive_secret=_secret("SCRM_ARCHIVE_SECRET", values.get("SCRM_ARCHIVE_SECRET", "")),
+        archive_keys=_optional_path(values.get("SCRM_ARCHIVE_KEYS", "")),
+        archive_retention_days=_int(
+            "SCRM_ARCHIVE_RETENTION_DAYS", values.get("SCRM_ARCHIVE_RETENTION_DAYS", 180), 1, 3660
+        ),
         header_timeout_seconds=_int(
             "SCRM_HEADER_TIMEOUT", values.get("SCRM_HEADER_TIMEOUT", 10), 1, 300
         ),
@@ -250,6 +266,11 @@ def _secret(key: str, value: Any) -> str:
     if any(ch.isspace() for ch in text) or len(text) > 128:
         raise ConfigError(key, "应为企业微信管理后台显示的 Secret，不能含空格")
     return text
+
+
+def _optional_path(value: Any) -> Path | None:
+    text = str(value or "").strip()
+    return Path(text).expanduser() if text else None
 
 
 def _ingest_secret(value: Any) -> str:

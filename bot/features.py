@@ -23,6 +23,7 @@ from bot import media
 from bot.acquisition import cli as acquisition_cli
 from bot.acquisition import console as acquisition_console
 from bot.admin.call import AdminPart
+from bot.archive import runtime as archive_runtime
 from bot.config import Settings
 from bot.config_io import cli as config_cli
 from bot.config_io.sections import ConfigSection
@@ -84,6 +85,7 @@ from console_web.part import ConsolePart
 from handlers import (
     acquisition,
     admin,
+    archive,
     channels,
     chat,
     fission,
@@ -260,6 +262,7 @@ FEATURES: tuple[Feature, ...] = (
         cli=(CliGroup(("rfm",), rfm_cli.add_parsers, rfm_cli.run),),
         periodic=rfm_periodic.periodic,
     ),
+    Feature("archive", ((72, archive.router),), periodic=archive_runtime.periodic),
     Feature("names", ((65, names.router),)),
     Feature("kf", ((70, kf.router),)),
     Feature("admin", ((80, admin.router),)),

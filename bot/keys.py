@@ -359,6 +359,27 @@ class RedisKeys:
         """Held by the one process pulling WeCom's statistics."""
         return f"{self.base}:wecomstats:lock"
 
+    # -- the chat archive ------------------------------------------------------------------------
+    @property
+    def archive_seq(self) -> str:
+        """String: the seq of the last archived message pulled, saved with its batch."""
+        return f"{self.base}:archive:seq"
+
+    @property
+    def archive_lock(self) -> str:
+        """Held by the one process pulling the chat archive."""
+        return f"{self.base}:archive:lock"
+
+    @property
+    def archive_failed(self) -> str:
+        """List (capped): JSON of archived items that couldn't be opened (seq, msgid, why)."""
+        return f"{self.base}:archive:failed"
+
+    @property
+    def archive_consent(self) -> str:
+        """Hash: "<member>|<customer>" -> JSON {agreed, at} as WeCom last said (a day)."""
+        return f"{self.base}:archive:consent"
+
     # -- customer acquisition links -----------------------------------------------------------
     @property
     def acquisition_links(self) -> str:

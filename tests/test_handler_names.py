@@ -42,6 +42,7 @@ PINNED = [
     "handlers.names.forget_renamed_group",
     "handlers.names.forget_dismissed_group",
     "handlers.kf.pull_kf_messages",
+    "handlers.archive.pull_archive",
     "handlers.inheritance.alert_member_left",
     "handlers.admin.run_admin_command",
     "handlers.chat.keep_chat_history",

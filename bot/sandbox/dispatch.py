@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.sandbox.faults import normalise_path
 from bot.sandbox.limits import ERRMSG, ApiError, JsonDict, errmsg
 from bot.sandbox.recorder import Call, redact
-from bot.sandbox.tokens import APP, CONTACT, Token
+from bot.sandbox.tokens import APP, ARCHIVE, CONTACT, Token
 
 if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
@@ -27,6 +27,7 @@ NO_TOKEN = "none"  # gettoken itself
 ANY_TOKEN = "any"  # either secret's token
 APP_TOKEN = "app"  # the self-built app's token only
 CONTACT_TOKEN = "contact"  # 客户联系 secret, or the app when it may call contact APIs
+ARCHIVE_TOKEN = "archive"  # the chat archive app's secret only
 
 
 @dataclass
@@ -76,6 +77,8 @@ class EndpointTable:
 
 def _check_permission(sandbox: Sandbox, auth: str, token: Token) -> None:
     if auth == APP_TOKEN and token.kind != APP:
+        raise ApiError(48002)
+    if auth == ARCHIVE_TOKEN and token.kind != ARCHIVE:
         raise ApiError(48002)
     if auth == CONTACT_TOKEN and not (
         token.kind == CONTACT or (token.kind == APP and sandbox.app_has_contact_permission)

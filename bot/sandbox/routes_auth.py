@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.sandbox.dispatch import APP_TOKEN, NO_TOKEN, Ctx, EndpointTable
 from bot.sandbox.limits import ApiError, JsonDict
 from bot.sandbox.state import Expiring
-from bot.sandbox.tokens import APP, CONTACT
+from bot.sandbox.tokens import APP, ARCHIVE, CONTACT
 
 router = EndpointTable()
 
@@ -29,6 +29,8 @@ async def gettoken(ctx: Ctx) -> JsonDict:
         kind = APP
     elif secret == ctx.sandbox.contact_secret:
         kind = CONTACT
+    elif secret == ctx.sandbox.archive_secret:
+        kind = ARCHIVE
     else:
         raise ApiError(40001)
     token = ctx.sandbox.tokens.issue(kind)

@@ -30,6 +30,7 @@ from bot.sandbox import (
     routes_media,
     routes_messages,
     routes_moments,
+    routes_msgaudit,
     routes_statistics,
     routes_tags,
     routes_transfer,
@@ -59,6 +60,7 @@ DEFAULT_CORP_ID = "wwsandbox0000000001"
 DEFAULT_AGENT_ID = 1000002
 DEFAULT_APP_SECRET = "sandbox-app-secret-0000000000000000000000000"
 DEFAULT_CONTACT_SECRET = "sandbox-contact-secret-00000000000000000000"
+DEFAULT_ARCHIVE_SECRET = "sandbox-archive-secret-00000000000000000000"
 OAUTH_CODE_LIFETIME = 300
 MAX_BODY = 32 * 1024 * 1024  # above the 20 MB file upload limit, so the API can refuse it
 
@@ -77,6 +79,7 @@ def _endpoints() -> dict[str, Endpoint]:
         routes_statistics,
         routes_transfer,
         routes_media,
+        routes_msgaudit,
         routes_messages,
         routes_tags,
     ):
@@ -110,6 +113,9 @@ class Sandbox(StaffScenarios):
         self.agent_id = agent_id
         self.app_secret = app_secret
         self.contact_secret = contact_secret
+        self.archive_secret = DEFAULT_ARCHIVE_SECRET
+        # 同意存档: (member, customer) -> Agree / Disagree (unset: Agree)
+        self.archive_consent: dict[tuple[str, str], str] = {}
         self.app_has_contact_permission = app_has_contact_permission
         self.strict_media = strict_media
         self._clock = clock

@@ -10,6 +10,7 @@ from bot.sandbox.limits import ApiError
 TOKEN_LIFETIME = 7200
 APP = "app"
 CONTACT = "contact"
+ARCHIVE = "archive"  # the 会话内容存档 app's secret
 
 
 @dataclass

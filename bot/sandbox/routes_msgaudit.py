@@ -1,0 +1,25 @@
+"""The chat archive's consent check (同意存档, doc 91782): `msgaudit/check_single_agree` with
+the archive app's token; `info` ≤ 100 (userid, exteranalopenid — WeCom's spelling) pairs,
+each answered with `agree_status` Agree or Disagree (`Sandbox.archive_consent`, Agree unset)."""
+
+from __future__ import annotations
+
+from bot.sandbox.dispatch import ARCHIVE_TOKEN, Ctx, EndpointTable
+from bot.sandbox.limits import JsonDict, invalid
+
+router = EndpointTable()
+
+
+@router.route("msgaudit/check_single_agree", auth=ARCHIVE_TOKEN)
+async def check_single_agree(ctx: Ctx) -> JsonDict:
+    pairs = ctx.body.get("info")
+    if not isinstance(pairs, list) or not 1 <= len(pairs) <= 100:
+        raise invalid("info", "1-100 pairs")
+    rows = []
+    for pair in pairs:
+        userid = str(pair.get("userid", "")) if isinstance(pair, dict) else ""
+        external = str(pair.get("exteranalopenid", "")) if isinstance(pair, dict) else ""
+        status = ctx.sandbox.archive_consent.get((userid, external), "Agree")
+        rows.append({"userid": userid, "exteranalopenid": external, "agree_status": status,
+                     "status_change_time": int(ctx.now)})  # fmt: skip
+    return {"agreeinfo": rows}

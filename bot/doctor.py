@@ -8,6 +8,7 @@ import aiohttp
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.archive.doctor import check_archive
 from bot.config import Settings
 from bot.fission.poster import font_path
 from bot.storage.client import EmbeddedRedisError, open_redis
@@ -87,6 +88,9 @@ async def _check_secrets(redis: Redis, settings: Settings) -> list[Check]:
                 continue
             checks.append(Check(name, True, detail))
         checks.append(await _check_acquisition(client))
+    archive = await check_archive(redis, settings)
+    if archive is not None:
+        checks.append(Check(*archive))
     checks.append(_check_poster_font())
     return checks
 

@@ -145,3 +145,23 @@ async def test_bad_items_missing_keys_and_wrong_secrets(
     with pytest.raises(SdkError) as wrong:
         ArchiveSdk(stub_sdk, ctx.settings.corp_id, "wrong")
     assert wrong.value.code == 10003
+
+
+async def test_doctor_checks_the_sdk_keys_and_one_pull(
+    ctx: HandlerContext, redis: Redis, archive: Archive, stub_sdk: Path
+) -> None:
+    from bot.archive.doctor import check_archive
+
+    assert (await check_archive(redis, ctx.settings))[1:] == (
+        False,
+        "没有私钥：在 SCRM_ARCHIVE_KEYS 目录放入 <版本号>.pem",
+    )  # type: ignore[index]
+    archive.add_key(3)
+    archive.add(_message(1), 3)
+    _name, ok, detail = await check_archive(redis, ctx.settings)  # type: ignore[misc]
+    assert ok and "私钥版本 3" in detail and "有新消息待拉取" in detail
+    wrong = replace(ctx.settings, archive_secret="wrong")
+    assert "10003" in (await check_archive(redis, wrong))[2]  # type: ignore[index]
+    missing = replace(ctx.settings, archive_sdk=Path("/nowhere/sdk.so"))
+    assert "找不到 SDK 文件" in (await check_archive(redis, missing))[2]  # type: ignore[index]
+    assert await check_archive(redis, replace(ctx.settings, archive_sdk=None)) is None

@@ -23,6 +23,7 @@ from bot import media
 from bot.acquisition import cli as acquisition_cli
 from bot.acquisition import console as acquisition_console
 from bot.admin.call import AdminPart
+from bot.archive import console as archive_console
 from bot.archive import runtime as archive_runtime
 from bot.config import Settings
 from bot.config_io import cli as config_cli
@@ -262,7 +263,12 @@ FEATURES: tuple[Feature, ...] = (
         cli=(CliGroup(("rfm",), rfm_cli.add_parsers, rfm_cli.run),),
         periodic=rfm_periodic.periodic,
     ),
-    Feature("archive", ((72, archive.router),), periodic=archive_runtime.periodic),
+    Feature(
+        "archive",
+        ((72, archive.router),),
+        periodic=archive_runtime.periodic,
+        console=archive_console.PART,
+    ),
     Feature("names", ((65, names.router),)),
     Feature("kf", ((70, kf.router),)),
     Feature("admin", ((80, admin.router),)),

@@ -365,6 +365,16 @@ class RedisKeys:
         """String: the seq of the last archived message pulled, saved with its batch."""
         return f"{self.base}:archive:seq"
 
+    def archive_conversation(self, conversation: str) -> str:
+        """Sorted set of one archived conversation ("<member>|<customer>" or "room:<chat id>"):
+        JSON of each message (msgid, sender, text, member, customer) by send time."""
+        return f"{self.base}:archive:conv:{conversation}"
+
+    @property
+    def archive_conversations(self) -> str:
+        """Sorted set: conversation -> its latest message's time (the list admins browse)."""
+        return f"{self.base}:archive:convs"
+
     @property
     def archive_lock(self) -> str:
         """Held by the one process pulling the chat archive."""

@@ -43,6 +43,7 @@ PINNED = [
     "handlers.names.forget_dismissed_group",
     "handlers.kf.pull_kf_messages",
     "handlers.archive.pull_archive",
+    "handlers.archive.keep_archived_text",
     "handlers.inheritance.alert_member_left",
     "handlers.admin.run_admin_command",
     "handlers.chat.keep_chat_history",

@@ -5,17 +5,20 @@ run by one process at a time — every minute, and whenever WeCom says there is 
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 
 from bot.archive.keys import ArchiveKeys
 from bot.archive.puller import ArchivePuller, PullReport
 from bot.archive.sdk import ArchiveSdk, SdkError
+from bot.archive.store import ArchiveStore
 from bot.context import HandlerContext
 from bot.periodic import PeriodicWork
 from bot.services import Services
 from bot.storage.locks import LockTimeout, RedisLock
 
 ROUND_SECONDS = 60.0
+SWEEP_SECONDS = 3600.0
 log = logging.getLogger(__name__)
 _pullers: weakref.WeakKeyDictionary[Services, ArchivePuller] = weakref.WeakKeyDictionary()
 
@@ -53,7 +56,17 @@ async def pull_once(ctx: HandlerContext) -> PullReport | None:
     return report
 
 
+async def sweep(ctx: HandlerContext, now: float | None = None) -> int:
+    """Delete archived messages past the retention setting; how many."""
+    keep = ctx.settings.archive_retention_days * 86400
+    before = int((time.time() if now is None else now) - keep)
+    return await ArchiveStore(ctx.redis, ctx.keys).expire(before)
+
+
 def periodic(ctx: HandlerContext) -> list[PeriodicWork]:
     if not configured(ctx):
         return []
-    return [PeriodicWork("archive-pull", ROUND_SECONDS, lambda: pull_once(ctx))]
+    return [
+        PeriodicWork("archive-pull", ROUND_SECONDS, lambda: pull_once(ctx)),
+        PeriodicWork("archive-retention", SWEEP_SECONDS, lambda: sweep(ctx), ctx.keys.archive_lock),
+    ]

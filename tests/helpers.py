@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +215,33 @@ def exposed_text(error: BaseException | None, records: Iterable[logging.LogRecor
     for record in records:
         parts += [text.format(record), structured.format(record)]
     return "\n".join(parts)
+
+
+async def in_processes(
+    settings: Settings,
+    tmp_path: Path,
+    target: str,
+    here: Callable[[], Awaitable[int]],
+    extra_env: dict[str, str] | None = None,
+) -> list[int]:
+    """`target` ("module:function" of the handler context) run by two `tests.worker`
+    processes and `here` in this one, started together; each one's result."""
+    import asyncio
+    import sys
+
+    start = tmp_path / "start"
+    env = os.environ | cli_env(settings) | (extra_env or {})
+    root = Path(__file__).resolve().parent.parent
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.worker", str(start), target,
+            cwd=root, env=env, stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]  # fmt: skip
+    await asyncio.sleep(1.5)  # both connected and waiting
+    start.touch()
+    mine = await here()
+    outputs = [await worker.communicate() for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers)
+    return [mine, *(int(out.strip().splitlines()[-1]) for out, _ in outputs)]

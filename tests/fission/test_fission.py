@@ -5,11 +5,8 @@ however many workers settle at the same time; bad activities refused in Chinese.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import os
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +16,6 @@ from PIL import Image
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.context import HandlerContext
 from bot.fission.codes import join
 from bot.fission.model import Activity, FissionError
 from bot.fission.periodic import confirm_due, settle_rewards
@@ -29,7 +25,7 @@ from bot.keys import RedisKeys
 from bot.media import MediaLibrary
 from bot.sandbox import Sandbox
 from bot.wecom import WeComClient
-from tests.helpers import cli_env, handler_context
+from tests.helpers import handler_context, in_processes
 from tests.pipeline_support import wait_until
 
 
@@ -134,7 +130,12 @@ async def test_invitees_count_after_staying_and_the_reward_is_issued_once(
     await wait_until(pending_d)
     assert await confirm_due(ctx, now=later + 25 * HOUR) == 1
     # two worker processes (and this one) settle at once: one reward, one coupon, one message
-    issued = await _settle_in_processes(sandbox_settings, tmp_path, ctx)
+    issued = await in_processes(
+        sandbox_settings,
+        tmp_path,
+        "bot.fission.periodic:settle_rewards",
+        lambda: settle_rewards(ctx),
+    )
     assert sum(issued) == 1, issued
     assert await settle_rewards(ctx) == 0
     [reward] = (await store.rewards(activity.id)).values()
@@ -150,27 +151,6 @@ async def test_invitees_count_after_staying_and_the_reward_is_issued_once(
     assert any("林小北 完成了「邀3位好友领券」" in str(m) for m in messages)
     final = await progress_of(store, activity, "wmInviter")
     assert "奖励已发放" in progress_text(activity, final)
-
-
-async def _settle_in_processes(
-    settings: Settings, tmp_path: Path, ctx: HandlerContext
-) -> list[int]:
-    """Rewards settled by two `settle_worker` processes and this one, started together."""
-    start = tmp_path / "start"
-    env = os.environ | cli_env(settings)
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.fission.settle_worker", str(start),
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]  # fmt: skip
-    await asyncio.sleep(1.5)  # both connected and waiting
-    start.touch()
-    here = await settle_rewards(ctx)
-    outputs = [await worker.communicate() for worker in workers]
-    assert all(worker.returncode == 0 for worker in workers)
-    return [here, *(int(out.strip().splitlines()[-1]) for out, _ in outputs)]
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,6 @@ cancel and reminders refuse what WeCom would; bad tasks are refused in Chinese."
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +26,7 @@ from bot.mass.results import rollup
 from bot.sandbox import Sandbox
 from bot.sandbox.state import FollowUser
 from bot.wecom import WeComClient
-from tests.helpers import cli_env, handler_context
+from tests.helpers import handler_context, in_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,25 +90,6 @@ def mass_ctx(
     return handler_context(replace(sandbox_settings, mass_quota="day"), redis, sandbox_wecom)
 
 
-async def _make_in_processes(ctx: HandlerContext, tmp_path: Path) -> list[int]:
-    """Due tasks made by two `make_worker` processes and this one, started together."""
-    start = tmp_path / "start"
-    env = os.environ | cli_env(ctx.settings) | {"SCRM_MASS_QUOTA": ctx.settings.mass_quota}
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.mass.make_worker", str(start),
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]  # fmt: skip
-    await asyncio.sleep(1.5)  # both connected and waiting
-    start.touch()
-    here = await make_due(ctx)
-    outputs = [await worker.communicate() for worker in workers]
-    assert all(worker.returncode == 0 for worker in workers)
-    return [here, *(int(out.strip().splitlines()[-1]) for out, _ in outputs)]
-
-
 async def test_a_task_to_25000_customers_is_split_quota_checked_made_once_and_rolled_up(
     mass_ctx: HandlerContext, live_sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -128,7 +107,13 @@ async def test_a_task_to_25000_customers_is_split_quota_checked_made_once_and_ro
     assert live_sandbox.mass_tasks == []  # a preview creates nothing
 
     # two worker processes and this one make it at once: each WeCom task is made once
-    made = await _make_in_processes(ctx, tmp_path)
+    made = await in_processes(
+        ctx.settings,
+        tmp_path,
+        "bot.mass.periodic:make_due",
+        lambda: make_due(ctx),
+        {"SCRM_MASS_QUOTA": ctx.settings.mass_quota},
+    )
     assert sum(made) >= 1
     tasks = live_sandbox.mass_tasks
     by_member: dict[str, list[int]] = {}

@@ -106,7 +106,7 @@ async def _customers(
         rows = await ctx.wecom.transfer.unassigned()
         mine = [str(r["external_userid"]) for r in rows if r.get("handover_userid") == handover]
     else:
-        mine = await _followed_by(ctx, handover)
+        mine = await ctx.wecom.external_contact.customers_of(handover)
     if named is not None:
         wanted = set(named)
         mine = [c for c in mine if c in wanted]
@@ -115,23 +115,8 @@ async def _customers(
     return sorted(dict.fromkeys(mine))
 
 
-async def _followed_by(ctx: HandlerContext, userid: str) -> list[str]:
-    customers: list[str] = []
-    cursor = ""
-    for _ in range(10_000):
-        page = await ctx.wecom.external_contact.batch_get_by_user([userid], cursor)
-        customers += [
-            str(row["external_contact"]["external_userid"])
-            for row in page.get("external_contact_list", [])
-        ]
-        cursor = str(page.get("next_cursor") or "")
-        if not cursor:
-            break
-    return customers
-
-
 async def _held(ctx: HandlerContext, takers: list[str]) -> dict[str, int]:
-    return {t: len(await _followed_by(ctx, t)) for t in takers}
+    return {t: len(await ctx.wecom.external_contact.customers_of(t)) for t in takers}
 
 
 async def send(ctx: HandlerContext, handover: HandOver, at: float | None = None) -> None:

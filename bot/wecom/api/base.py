@@ -31,6 +31,21 @@ class BaseAPI:
             "POST", path, secret=self._secret, params=compact(**params), json=payload, once=once
         )
 
+    async def _pages(
+        self, path: str, field: str, payload: JsonDict, max_pages: int = 1000
+    ) -> list[JsonDict]:
+        """Every row of a cursor-paged POST: `field` of each page, following `next_cursor`
+        (and stopping at `is_last`, where the API says so) for at most `max_pages` pages."""
+        rows: list[JsonDict] = []
+        cursor = ""
+        for _ in range(max_pages):
+            data = await self._post(path, compact(**payload, cursor=cursor or None))
+            rows += list(data.get(field, []))
+            cursor = str(data.get("next_cursor") or "")
+            if not cursor or data.get("is_last") is True:
+                break
+        return rows
+
     async def _upload(self, path: str, form: FormFactory, **params: Any) -> JsonDict:
         return await self._transport.call(
             "POST", path, secret=self._secret, params=compact(**params), form=form

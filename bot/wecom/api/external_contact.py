@@ -191,23 +191,17 @@ class ExternalContactAPI(BaseAPI):
 
     async def group_chats(self, owners: list[str]) -> list[str]:
         """The chat ids of the groups `owners` (≤100) own, every page (doc 92120)."""
-        chats: list[str] = []
-        cursor = ""
-        for _ in range(1000):  # 1,000,000 groups: far above any corp's
-            data = await self._post(
-                "externalcontact/groupchat/list",
-                compact(
-                    status_filter=0,
-                    owner_filter={"userid_list": owners},
-                    cursor=cursor or None,
-                    limit=1000,
-                ),
-            )
-            chats += [str(row.get("chat_id", "")) for row in data.get("group_chat_list", [])]
-            cursor = str(data.get("next_cursor") or "")
-            if not cursor:
-                break
-        return [chat for chat in chats if chat]
+        payload = {"status_filter": 0, "owner_filter": {"userid_list": owners}, "limit": 1000}
+        rows = await self._pages("externalcontact/groupchat/list", "group_chat_list", payload)
+        return [str(row.get("chat_id", "")) for row in rows if row.get("chat_id")]
+
+    async def customers_of(self, userid: str) -> list[str]:
+        """Every customer of one member (batch/get_by_user followed to its last page)."""
+        payload = {"userid_list": [userid], "limit": 100}
+        rows = await self._pages(
+            "externalcontact/batch/get_by_user", "external_contact_list", payload, 10_000
+        )
+        return [str(row["external_contact"]["external_userid"]) for row in rows]
 
     async def get_group_chat(self, chat_id: str, need_name: bool = True) -> JsonDict:
         """A customer group: name, owner, admins and members with their type (1 staff,

@@ -4,7 +4,7 @@ what each recipient got, reminders and cancelling. Creating a task is
 
 from __future__ import annotations
 
-from bot.wecom.api.base import BaseAPI, compact
+from bot.wecom.api.base import BaseAPI
 from bot.wecom.transport import JsonDict
 
 PAGE = 1000
@@ -16,13 +16,21 @@ class MassAPI(BaseAPI):
 
     async def task(self, msgid: str) -> list[JsonDict]:
         """Each member's part: `userid`, `status` (0 not sent yet, 2 sent), `send_time`."""
-        return await self._pages("externalcontact/get_groupmsg_task", "task_list", msgid=msgid)
+        return await self._pages(
+            "externalcontact/get_groupmsg_task",
+            "task_list",
+            {"msgid": msgid, "limit": PAGE},
+            MAX_PAGES,
+        )
 
     async def send_result(self, msgid: str, userid: str) -> list[JsonDict]:
         """What each of a member's recipients got: `status` 0 not sent, 1 sent, 2 not a
         friend, 3 over the mass-message quota."""
         return await self._pages(
-            "externalcontact/get_groupmsg_send_result", "send_list", msgid=msgid, userid=userid
+            "externalcontact/get_groupmsg_send_result",
+            "send_list",
+            {"msgid": msgid, "userid": userid, "limit": PAGE},
+            MAX_PAGES,
         )
 
     async def remind(self, msgid: str) -> None:
@@ -32,14 +40,3 @@ class MassAPI(BaseAPI):
     async def cancel(self, msgid: str) -> None:
         """Stop the members who haven't sent yet from sending."""
         await self._post("externalcontact/cancel_groupmsg_send", {"msgid": msgid})
-
-    async def _pages(self, path: str, field: str, **query: str) -> list[JsonDict]:
-        rows: list[JsonDict] = []
-        cursor = ""
-        for _ in range(MAX_PAGES):
-            data = await self._post(path, compact(limit=PAGE, cursor=cursor or None, **query))
-            rows += list(data.get(field, []))
-            cursor = str(data.get("next_cursor") or "")
-            if not cursor:
-                break
-        return rows

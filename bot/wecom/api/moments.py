@@ -5,12 +5,8 @@ comments and likes, and cancel. Attachments' media ids come from
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.wecom.api.base import BaseAPI, compact
 from bot.wecom.transport import JsonDict
-
-MAX_PAGES = 1000
 
 
 class MomentAPI(BaseAPI):
@@ -46,7 +42,7 @@ class MomentAPI(BaseAPI):
     async def publish_status(self, moment_id: str) -> dict[str, int]:
         """member -> publish_status (0 not yet, 1 published)."""
         rows = await self._pages(
-            "externalcontact/get_moment_task", "task_list", 1000, moment_id=moment_id
+            "externalcontact/get_moment_task", "task_list", {"moment_id": moment_id, "limit": 1000}
         )
         return {str(r.get("userid", "")): int(r.get("publish_status", 0)) for r in rows}
 
@@ -55,9 +51,7 @@ class MomentAPI(BaseAPI):
         rows = await self._pages(
             "externalcontact/get_moment_send_result",
             "customer_list",
-            5000,
-            moment_id=moment_id,
-            userid=userid,
+            {"moment_id": moment_id, "userid": userid, "limit": 5000},
         )
         return [str(r.get("external_userid", "")) for r in rows]
 
@@ -70,14 +64,3 @@ class MomentAPI(BaseAPI):
 
     async def cancel(self, moment_id: str) -> None:
         await self._post("externalcontact/cancel_moment_task", {"moment_id": moment_id})
-
-    async def _pages(self, path: str, field: str, limit: int, **query: Any) -> list[JsonDict]:
-        rows: list[JsonDict] = []
-        cursor = ""
-        for _ in range(MAX_PAGES):
-            data = await self._post(path, compact(limit=limit, cursor=cursor or None, **query))
-            rows += list(data.get(field, []))
-            cursor = str(data.get("next_cursor") or "")
-            if not cursor:
-                break
-        return rows

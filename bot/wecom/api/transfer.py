@@ -11,7 +11,6 @@ from __future__ import annotations
 from bot.wecom.api.base import BaseAPI, compact
 from bot.wecom.transport import JsonDict
 
-MAX_PAGES = 1000
 TAKEN_OVER, WAITING, REFUSED, FULL = 1, 2, 3, 4
 
 
@@ -21,18 +20,7 @@ class TransferAPI(BaseAPI):
     async def unassigned(self) -> list[JsonDict]:
         """Every customer of a resigned member still waiting: `handover_userid`,
         `external_userid`, `dimission_time`."""
-        rows: list[JsonDict] = []
-        cursor = ""
-        for _ in range(MAX_PAGES):
-            data = await self._post(
-                "externalcontact/get_unassigned_list",
-                compact(page_size=1000, cursor=cursor or None),
-            )
-            rows += list(data.get("info", []))
-            cursor = str(data.get("next_cursor") or "")
-            if data.get("is_last", True) or not cursor:
-                break
-        return rows
+        return await self._pages("externalcontact/get_unassigned_list", "info", {"page_size": 1000})
 
     async def customers(
         self, resigned: bool, handover: str, takeover: str, customers: list[str], message: str = ""
@@ -54,18 +42,8 @@ class TransferAPI(BaseAPI):
         """Every customer handed from `handover` to `takeover`: `external_userid`, `status`
         (1 taken over, 2 waiting, 3 refused, 4 takeover member full), `takeover_time`."""
         path = "externalcontact/" + ("resigned/transfer_result" if resigned else "transfer_result")
-        rows: list[JsonDict] = []
-        cursor = ""
-        for _ in range(MAX_PAGES):
-            data = await self._post(
-                path,
-                compact(handover_userid=handover, takeover_userid=takeover, cursor=cursor or None),
-            )
-            rows += list(data.get("customer", []))
-            cursor = str(data.get("next_cursor") or "")
-            if not cursor:
-                break
-        return rows
+        payload = {"handover_userid": handover, "takeover_userid": takeover}
+        return await self._pages(path, "customer", payload)
 
     async def groups(self, resigned: bool, chat_ids: list[str], new_owner: str) -> list[JsonDict]:
         """Give ≤ 100 groups a new owner; the failed ones: `chat_id`, `errcode`."""

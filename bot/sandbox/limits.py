@@ -186,3 +186,11 @@ def text_content(body: Mapping[str, Any], field: str, limit: int) -> str:
     """`body[field]["content"]`, at most `limit` UTF-8 bytes; "" when absent."""
     text = as_dict(body.get(field), field)
     return max_bytes(text.get("content"), f"{field}.content", limit)
+
+
+def offset_page(rows: list[Any], cursor: str, limit: int) -> tuple[list[Any], str]:
+    """One page of `rows` under the sandbox's cursors (the offset as digits; anything else
+    starts at the top), and the next cursor ("" on the last page)."""
+    start = int(cursor) if cursor.isdigit() else 0
+    more = start + limit < len(rows)
+    return rows[start : start + limit], str(start + limit) if more else ""

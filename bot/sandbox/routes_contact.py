@@ -16,6 +16,7 @@ from bot.sandbox.limits import (
     JsonDict,
     as_str,
     invalid,
+    offset_page,
     str_list,
     text_content,
 )
@@ -96,14 +97,12 @@ async def batch_get_by_user(ctx: Ctx) -> JsonDict:
     if not isinstance(userids, list) or not userids or len(userids) > 100:
         raise invalid("userid_list", "must list 1-100 userids")  # unconfirmed errcode
     limit = min(max(int(ctx.body.get("limit") or 50), 1), 100)
-    cursor = str(ctx.body.get("cursor") or "")
-    start = int(cursor) if cursor.isdigit() else 0
     wanted = {str(u) for u in userids}
     follows = sorted(
         (f for f in ctx.state.follows.values() if f.userid in wanted),
         key=lambda f: (f.userid, f.external_userid),
     )
-    page = follows[start : start + limit]
+    page, next_cursor = offset_page(follows, str(ctx.body.get("cursor") or ""), limit)
     listed = []
     for follow in page:
         info = follow_json(ctx, follow)
@@ -111,8 +110,7 @@ async def batch_get_by_user(ctx: Ctx) -> JsonDict:
         listed.append(
             {"external_contact": _contact_json(ctx, follow.external_userid), "follow_info": info}
         )
-    more = start + limit < len(follows)
-    return {"external_contact_list": listed, "next_cursor": str(start + limit) if more else ""}
+    return {"external_contact_list": listed, "next_cursor": next_cursor}
 
 
 @router.route("externalcontact/send_welcome_msg")

@@ -7,7 +7,7 @@ cancel_groupmsg_send (only while someone hasn't sent). A member confirms with
 from __future__ import annotations
 
 from bot.sandbox.dispatch import Ctx, EndpointTable
-from bot.sandbox.limits import ApiError, JsonDict, as_int, as_str, invalid
+from bot.sandbox.limits import ApiError, JsonDict, as_int, as_str, invalid, offset_page
 from bot.sandbox.state import MassTask
 
 router = EndpointTable()
@@ -107,11 +107,8 @@ async def list_group_chats(ctx: Ctx) -> JsonDict:
     if not isinstance(owners, list) or len(owners) > 100:
         raise invalid("owner_filter.userid_list", "at most 100 members")
     chats = sorted(c.chat_id for c in ctx.state.groups.values() if not owners or c.owner in owners)
-    cursor = as_str(ctx.body.get("cursor"), "cursor")
-    start = int(cursor) if cursor.isdigit() else 0
-    page = chats[start : start + limit]
-    more = start + limit < len(chats)
+    page, next_cursor = offset_page(chats, as_str(ctx.body.get("cursor"), "cursor"), limit)
     return {
         "group_chat_list": [{"chat_id": chat_id, "status": 0} for chat_id in page],
-        "next_cursor": str(start + limit) if more else "",
+        "next_cursor": next_cursor,
     }

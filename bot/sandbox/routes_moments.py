@@ -16,7 +16,7 @@ while someone hasn't published. Errcodes the docs don't name are marked unconfir
 from __future__ import annotations
 
 from bot.sandbox.dispatch import Ctx, EndpointTable
-from bot.sandbox.limits import ApiError, JsonDict, as_str, invalid, str_list
+from bot.sandbox.limits import ApiError, JsonDict, as_str, invalid, offset_page, str_list
 from bot.sandbox.state import Moment
 
 router = EndpointTable()
@@ -159,7 +159,5 @@ def _page(ctx: Ctx, rows: list[JsonDict], field: str, most: int) -> JsonDict:
     limit = int(ctx.body.get("limit") or most)
     if not 1 <= limit <= most:
         raise invalid("limit", f"must be 1-{most}")
-    cursor = str(ctx.body.get("cursor") or "")
-    start = int(cursor) if cursor.isdigit() else 0
-    more = start + limit < len(rows)
-    return {field: rows[start : start + limit], "next_cursor": str(start + limit) if more else ""}
+    page, next_cursor = offset_page(rows, str(ctx.body.get("cursor") or ""), limit)
+    return {field: page, "next_cursor": next_cursor}

@@ -15,7 +15,7 @@ unconfirmed."""
 from __future__ import annotations
 
 from bot.sandbox.dispatch import Ctx, EndpointTable
-from bot.sandbox.limits import ApiError, JsonDict, as_str, invalid, str_list
+from bot.sandbox.limits import ApiError, JsonDict, as_str, invalid, offset_page, str_list
 from bot.sandbox.state import Transfer
 
 router = EndpointTable()
@@ -42,14 +42,8 @@ async def get_unassigned_list(ctx: Ctx) -> JsonDict:
         for (userid, _), f in sorted(ctx.state.follows.items())
         if userid in ctx.state.staff and ctx.state.staff[userid].resigned_at
     ]  # fmt: skip
-    cursor = as_str(ctx.body.get("cursor"), "cursor")
-    start = int(cursor) if cursor.isdigit() else 0
-    more = start + size < len(rows)
-    return {
-        "info": rows[start : start + size],
-        "is_last": not more,
-        "next_cursor": str(start + size) if more else "",
-    }
+    page, next_cursor = offset_page(rows, as_str(ctx.body.get("cursor"), "cursor"), size)
+    return {"info": page, "is_last": not next_cursor, "next_cursor": next_cursor}
 
 
 def _transfer(ctx: Ctx, kind: str) -> JsonDict:
@@ -112,13 +106,8 @@ def _result(ctx: Ctx, kind: str) -> JsonDict:
         for t in ctx.state.transfers
         if (t.kind, t.handover, t.takeover) == (kind, handover, takeover)
     ]  # fmt: skip
-    cursor = as_str(ctx.body.get("cursor"), "cursor")
-    start = int(cursor) if cursor.isdigit() else 0
-    more = start + 1000 < len(rows)
-    return {
-        "customer": rows[start : start + 1000],
-        "next_cursor": str(start + 1000) if more else "",
-    }
+    page, next_cursor = offset_page(rows, as_str(ctx.body.get("cursor"), "cursor"), 1000)
+    return {"customer": page, "next_cursor": next_cursor}
 
 
 @router.route("externalcontact/resigned/transfer_result")

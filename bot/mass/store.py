@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 from bot.mass.model import MassTask
 from bot.storage.ids import free_id
+from bot.storage.records import SWAP_STATUS
 
 SAMPLE = 50  # ids kept per reason left out, to show who
 STATES = ("new", "creating", "created", "empty", "failed", "unknown")
@@ -64,13 +65,6 @@ kept[#kept + 1] = tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], field, cjson.encode(kept))
 return 1
 """
-# KEYS[1] the tasks hash; ARGV[1] id, ARGV[2] expected status, ARGV[3] the new JSON.
-_SWAP = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw or cjson.decode(raw).status ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
-"""
 
 
 class MassStore:
@@ -81,7 +75,7 @@ class MassStore:
         self._keys = keys
         self._stage = redis.register_script(_STAGE)
         self._claim = redis.register_script(_CLAIM)
-        self._swap = redis.register_script(_SWAP)
+        self._swap = redis.register_script(SWAP_STATUS)
         self._remind = redis.register_script(_REMIND)
 
     # -- tasks ---------------------------------------------------------------------------

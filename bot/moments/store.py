@@ -11,14 +11,7 @@ from redis.asyncio import Redis
 from bot.keys import RedisKeys
 from bot.moments.model import MomentTask
 from bot.storage.ids import free_id
-
-# KEYS[1] the tasks hash; ARGV[1] id, ARGV[2] expected status, ARGV[3] the new JSON.
-_SWAP = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw or cjson.decode(raw).status ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
-"""
+from bot.storage.records import SWAP_STATUS
 
 
 class MomentStore:
@@ -27,7 +20,7 @@ class MomentStore:
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis
         self._keys = keys
-        self._swap = redis.register_script(_SWAP)
+        self._swap = redis.register_script(SWAP_STATUS)
 
     async def add(self, task: MomentTask) -> MomentTask:
         saved = replace(task, id=task.id or await free_id(self._redis, self._keys.moments))

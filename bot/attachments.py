@@ -21,7 +21,10 @@ from bot.wecom.limits import LINK_DESC_BYTES, LINK_TITLE_BYTES, MINIPROGRAM_TITL
 from scripts_library.products import ProductStore
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from bot.group_codes.store import GroupCodeStore
+    from bot.keys import RedisKeys
 
 Attachment = dict[str, Any]
 
@@ -107,6 +110,24 @@ def group_codes_of(attachments: list[Attachment]) -> set[str]:
         for item in attachments
         if item.get("msgtype") == "group_code" and isinstance(item.get("group_code"), dict)
     }
+
+
+async def first_missing(
+    attachments: list[Attachment], redis: Redis, keys: RedisKeys
+) -> tuple[str, str] | None:
+    """The first thing an attachment list refers to that isn't there — ("media", ref),
+    ("product", id) or ("group_code", id) — or None; each caller says it in its own words."""
+    media, products = references(attachments)
+    for ref in sorted(media):
+        if not await redis.exists(keys.media_blob(ref)):
+            return "media", ref
+    for product_id in sorted(products):
+        if not await redis.hexists(keys.products, product_id):
+            return "product", product_id
+    for code_id in sorted(group_codes_of(attachments)):
+        if not await redis.hexists(keys.group_codes, code_id):
+            return "group_code", code_id
+    return None
 
 
 async def materialize(

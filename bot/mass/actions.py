@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 from datetime import date
 
+from bot.attachments import first_missing
 from bot.context import HandlerContext
 from bot.mass.create import quota_of
 from bot.mass.model import TEXT_VARIABLES, MassError, MassTask, validate
@@ -38,19 +39,12 @@ async def check(ctx: HandlerContext, task: MassTask) -> None:
 
 
 async def _check_references(ctx: HandlerContext, task: MassTask) -> None:
-    from bot.attachments import group_codes_of, references
-
-    media, products = references(list(task.attachments))
-    services = ctx.services
-    for ref in sorted(media):
-        if not await services.media.exists(ref):
-            raise MassError(f"附件引用的文件 {ref[:20]} 不存在，请先上传")
-    for product_id in sorted(products):
-        if await services.products.get(product_id) is None:
-            raise MassError(f"附件引用的商品 {product_id[:20]} 不存在")
-    for code_id in sorted(group_codes_of(list(task.attachments))):
-        if await services.group_codes.get(code_id) is None:
-            raise MassError(f"附件引用的群活码 {code_id[:20]} 不存在")
+    missing = await first_missing(list(task.attachments), ctx.redis, ctx.keys)
+    if missing is not None:
+        kind, ref = missing
+        what = {"media": "文件", "product": "商品", "group_code": "群活码"}[kind]
+        later = "，请先上传" if kind == "media" else ""
+        raise MassError(f"附件引用的{what} {ref[:20]} 不存在{later}")
 
 
 async def task_or_error(ctx: HandlerContext, task_id: str) -> MassTask:

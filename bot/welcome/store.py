@@ -8,7 +8,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.attachments import group_codes_of, references
+from bot.attachments import first_missing
 from bot.clock import corp_now
 from bot.keys import RedisKeys
 from bot.text.guard import TextGuard
@@ -83,16 +83,15 @@ class WelcomeStore:
     async def _check_references(self, template: WelcomeTemplate) -> None:
         lists = [template.attachments, *(slot.attachments for slot in template.slots)]
         for attachments in lists:
-            media, products = references(attachments)
-            for ref in sorted(media):
-                if not await self._redis.exists(self._keys.media_blob(ref)):
-                    raise TemplateError(f"附件文件 {ref} 不在库中，请重新上传")
-            for product_id in sorted(products):
-                if not await self._redis.hexists(self._keys.products, product_id):
-                    raise TemplateError(f"商品 {product_id} 不在商品库中")
-            for code_id in sorted(group_codes_of(attachments)):
-                if not await self._redis.hexists(self._keys.group_codes, code_id):
-                    raise TemplateError(f"没有群活码 {code_id[:30]}（先在「群活码」页新建）")
+            missing = await first_missing(attachments, self._redis, self._keys)
+            if missing is None:
+                continue
+            kind, ref = missing
+            if kind == "media":
+                raise TemplateError(f"附件文件 {ref} 不在库中，请重新上传")
+            if kind == "product":
+                raise TemplateError(f"商品 {ref} 不在商品库中")
+            raise TemplateError(f"没有群活码 {ref[:30]}（先在「群活码」页新建）")
 
     async def get(self, template_id: str) -> WelcomeTemplate | None:
         data = await self._redis.hget(self._keys.welcome_templates, template_id)

@@ -178,8 +178,9 @@ class ArchivePuller:
         if pairs:
             rows = await redis.hmget(key, [f"{u}|{c}" for u, c in pairs])
             for pair, raw in zip(pairs, rows, strict=True):
-                if raw and now - json.loads(raw)["at"] < CONSENT_SECONDS:
-                    known[pair] = bool(json.loads(raw)["agreed"])
+                said = json.loads(raw) if raw else None
+                if said and now - said["at"] < CONSENT_SECONDS:
+                    known[pair] = bool(said["agreed"])
         ask = [p for p in pairs if p not in known]
         if ask:
             answers = await self._api.agreed(ask)

@@ -11,7 +11,7 @@ from datetime import date
 from bot.attachments import first_missing
 from bot.context import HandlerContext
 from bot.mass.create import quota_of
-from bot.mass.model import TEXT_VARIABLES, MassError, MassTask, validate
+from bot.mass.model import STATUS_NAMES, TEXT_VARIABLES, MassError, MassTask, validate
 from bot.templating.render import text_problem
 from bot.wecom import WeComError
 
@@ -136,6 +136,4 @@ async def _moved(ctx: HandlerContext, task: MassTask, status: str) -> MassTask:
 
 
 def _state(task: MassTask) -> str:
-    from bot.mass.model import STATUS_NAMES
-
     return f"「{STATUS_NAMES.get(task.status, task.status)}」"

@@ -102,6 +102,7 @@ class Settings:
     archive_secret: str = field(default="", repr=False)
     archive_keys: Path | None = None
     archive_retention_days: int = 180
+    archive_media_max_mb: int = 20  # the largest archived file an admin can open
     # a connection must send a request's headers within this (idle keep-alive ends then too)
     header_timeout_seconds: int = 10
     # /metrics answers only "Bearer <token>" ("" = anyone), and only on this port (0 = the
@@ -142,6 +143,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "SCRM_ARCHIVE_SECRET": ("archive_secret", False),
     "SCRM_ARCHIVE_KEYS": ("archive_keys", False),
     "SCRM_ARCHIVE_RETENTION_DAYS": ("archive_retention_days", False),
+    "SCRM_ARCHIVE_MEDIA_MAX_MB": ("archive_media_max_mb", False),
     "SCRM_HEADER_TIMEOUT": ("header_timeout_seconds", False),
     "SCRM_METRICS_TOKEN": ("metrics_token", False),
     "SCRM_METRICS_PORT": ("metrics_port", False),
@@ -232,6 +234,9 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         archive_keys=_optional_path(values.get("SCRM_ARCHIVE_KEYS", "")),
         archive_retention_days=_int(
             "SCRM_ARCHIVE_RETENTION_DAYS", values.get("SCRM_ARCHIVE_RETENTION_DAYS", 180), 1, 3660
+        ),
+        archive_media_max_mb=_int(
+            "SCRM_ARCHIVE_MEDIA_MAX_MB", values.get("SCRM_ARCHIVE_MEDIA_MAX_MB", 20), 1, 200
         ),
         header_timeout_seconds=_int(
             "SCRM_HEADER_TIMEOUT", values.get("SCRM_HEADER_TIMEOUT", 10), 1, 300

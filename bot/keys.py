@@ -367,7 +367,7 @@ class RedisKeys:
 
     def archive_conversation(self, conversation: str) -> str:
         """Sorted set of one archived conversation ("<member>|<customer>" or "room:<chat id>"):
-        JSON of each message (msgid, sender, text, member, customer) by send time."""
+        JSON of each message (msgid, sender, text, member, customer[, file]) by send time."""
         return f"{self.base}:archive:conv:{conversation}"
 
     @property
@@ -387,8 +387,13 @@ class RedisKeys:
 
     @property
     def archive_consent(self) -> str:
-        """Hash: "<member>|<customer>" -> JSON {agreed, at} as WeCom last said (a day)."""
+        """Hash: "<member>|<customer>" -> JSON {v: agreed, at} as WeCom last said (a day)."""
         return f"{self.base}:archive:consent"
+
+    @property
+    def archive_room_consent(self) -> str:
+        """Hash: group chat id -> JSON {v: [customers who agreed], at} as WeCom said (a day)."""
+        return f"{self.base}:archive:roomconsent"
 
     # -- customer acquisition links -----------------------------------------------------------
     @property

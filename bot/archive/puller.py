@@ -1,7 +1,9 @@
 """Pulling the chat archive: from the last saved seq, 1,000 items a batch, each opened with the
 private key of its version, text messages into the event stream as `ChatText` (source
 "archive") with the batch's last seq saved in the same Lua call (`ChatLog.append`, the KF
-pull's rule): a crash never skips a batch, and a batch read again adds nothing.
+pull's rule): a crash never skips a batch, and a batch read again adds nothing. Messages of
+other kinds are kept as lines of their conversation just before (idempotent: see the store);
+their files are fetched only when an admin opens one (`media`).
 
 The SDK blocks, so its calls run in a worker thread. A message whose key version has no private
 key stops the pull where it is (nothing after it is skipped; the admins must add the key). One
@@ -19,8 +21,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.archive.consent import Consent
 from bot.archive.keys import ArchiveKeyError, ArchiveKeys
+from bot.archive.messages import Line, Media, Parties, as_chat_text, as_line
 from bot.archive.sdk import ArchiveSdk, SdkError
+from bot.archive.store import ArchiveStore
 from bot.context import HandlerContext
 from bot.events import ChatText
 from bot.wecom.api.archive import ArchiveAPI
@@ -28,8 +33,7 @@ from bot.wecom.api.archive import ArchiveAPI
 BATCH = 1000
 MAX_BATCHES = 20  # a round's most: the rest goes next round
 FAILED_KEPT = 1000
-CONSENT_SECONDS = 86400
-CUSTOMER_PREFIXES = ("wm", "wo")  # external_userid shapes; members' userids are anything else
+MEDIA_AT_ONCE = 2  # files fetched for admins at the same time, per process
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +43,8 @@ class PullReport:
 
     batches: int = 0
     texts: int = 0
-    other: int = 0  # kinds not kept as text (images, revokes …)
+    lines: int = 0  # other kinds kept as a line (images, files, links …)
+    skipped: int = 0  # not a customer conversation (between members, switches …)
     not_agreed: int = 0
     failed: int = 0
     stopped: str = ""  # why the round stopped early ("" = caught up)
@@ -47,35 +52,11 @@ class PullReport:
     errors: list[str] = field(default_factory=list)
 
 
-def is_customer(user: str) -> bool:
-    return user.startswith(CUSTOMER_PREFIXES)
+Opened = tuple[Parties, ChatText | Line]
 
 
-def as_chat_text(message: dict[str, Any]) -> ChatText | None:
-    """A text message between a member and a customer (1:1 or in a group) as ChatText."""
-    if message.get("msgtype") != "text" or message.get("action", "send") != "send":
-        return None
-    sender = str(message.get("from", ""))
-    others = [str(t) for t in message.get("tolist") or []]
-    room = str(message.get("roomid") or "")
-    customer = sender if is_customer(sender) else next((t for t in others if is_customer(t)), "")
-    staff = (
-        sender if not is_customer(sender) else next((t for t in others if not is_customer(t)), "")
-    )
-    if not customer and not room:
-        return None  # between members: not a customer conversation
-    sent_at = int(message.get("msgtime") or 0) // 1000
-    return ChatText(
-        msgid=str(message.get("msgid", "")),
-        source="archive",
-        sender="customer" if is_customer(sender) else "staff",
-        external_userid=customer,
-        staff_userid=staff,
-        chat_id=room,
-        text=str((message.get("text") or {}).get("content", "")),
-        sent_at=sent_at,
-        create_time=sent_at,
-    )
+def _parties(text: ChatText) -> Parties:
+    return Parties(text.sender == "customer", text.external_userid, text.staff_userid, text.chat_id)
 
 
 class ArchivePuller:
@@ -85,7 +66,10 @@ class ArchivePuller:
         self._ctx = ctx
         self._sdk = sdk
         self._keys = keys
-        self._api = ArchiveAPI(ctx.wecom.transport, ctx.settings.archive_secret)
+        api = ArchiveAPI(ctx.wecom.transport, ctx.settings.archive_secret)
+        self._consent = Consent(ctx.redis, ctx.keys, api)
+        self._store = ArchiveStore(ctx.redis, ctx.keys)
+        self._media_slots = asyncio.Semaphore(MEDIA_AT_ONCE)
 
     async def pull(self, max_batches: int = MAX_BATCHES) -> PullReport:
         redis, keys = self._ctx.redis, self._ctx.keys
@@ -98,14 +82,18 @@ class ArchivePuller:
                 return report
             if not items:
                 return report
-            texts, last, stop = await self._open(items, report)
-            texts = await self._agreed(texts, report)
+            opened, last, stop = await self._open(items, report)
+            kept = await self._agreed(opened, report)
             if last > report.seq:
+                texts = [m for m in kept if isinstance(m, ChatText)]
+                lines = [m for m in kept if isinstance(m, Line)]
+                await self._store.keep_lines(lines)  # before the seq moves: read again, no-op
                 await self._ctx.services.chat_log.append(
                     texts, cursor=(keys.archive_seq, str(last))
                 )
                 report.seq = last
                 report.texts += len(texts)
+                report.lines += len(lines)
                 report.batches += 1
             if stop:
                 report.stopped = stop
@@ -113,11 +101,16 @@ class ArchivePuller:
         report.stopped = "more next round"
         return report
 
+    async def media(self, media: Media, most: int) -> bytes:
+        """One file of an archived message, for an admin who opened it (≤ `most` bytes)."""
+        async with self._media_slots:
+            return await asyncio.to_thread(self._sdk.media, media.fileid, most)
+
     async def _open(
         self, items: list[dict[str, Any]], report: PullReport
-    ) -> tuple[list[ChatText], int, str]:
-        """The batch's texts, the seq to save (before a message no key opens), why it stopped."""
-        texts: list[ChatText] = []
+    ) -> tuple[list[Opened], int, str]:
+        """The batch's messages, the seq to save (before a message no key opens), why it stopped."""
+        opened: list[Opened] = []
         last = report.seq
         for item in items:
             seq = int(item.get("seq", 0))
@@ -130,20 +123,26 @@ class ArchivePuller:
                 )
             except ArchiveKeyError as exc:
                 if exc.version not in self._keys.versions:
-                    return texts, last, f"seq {seq}: 缺少第 {exc.version} 版私钥，请加入后继续"
+                    return opened, last, f"seq {seq}: 缺少第 {exc.version} 版私钥，请加入后继续"
                 await self._set_aside(item, str(exc), report)
             except SdkError as exc:
                 if exc.retryable:
-                    return texts, last, str(exc)
+                    return opened, last, str(exc)
                 await self._set_aside(item, str(exc), report)
             else:
-                text = as_chat_text(message)
-                if text is None:
-                    report.other += 1
-                else:
-                    texts.append(text)
+                self._sort(message, opened, report)
             last = max(last, seq)
-        return texts, last, ""
+        return opened, last, ""
+
+    @staticmethod
+    def _sort(message: dict[str, Any], opened: list[Opened], report: PullReport) -> None:
+        text = as_chat_text(message)
+        if text is not None:
+            opened.append((_parties(text), text))
+        elif (line := as_line(message)) is not None:
+            opened.append((line.parties, line))
+        else:
+            report.skipped += 1
 
     async def _set_aside(self, item: dict[str, Any], why: str, report: PullReport) -> None:
         report.failed += 1
@@ -160,33 +159,9 @@ class ArchivePuller:
             await tx.execute()
         log.warning("archive item %s set aside: %s", item.get("seq"), why)
 
-    async def _agreed(self, texts: list[ChatText], report: PullReport) -> list[ChatText]:
-        """The texts of pairs who agreed to archiving (group messages: kept)."""
-        pairs = sorted({(t.staff_userid, t.external_userid) for t in texts if not t.chat_id})
-        consent = await self._consent(pairs)
-        kept = [
-            t for t in texts if t.chat_id or consent.get((t.staff_userid, t.external_userid), False)
-        ]
-        report.not_agreed += len(texts) - len(kept)
+    async def _agreed(self, opened: list[Opened], report: PullReport) -> list[ChatText | Line]:
+        """The messages whose customer agreed to archiving (consent.py says how)."""
+        allowed = await self._consent.kept([who for who, _ in opened])
+        kept = [message for (_, message), ok in zip(opened, allowed, strict=True) if ok]
+        report.not_agreed += len(opened) - len(kept)
         return kept
-
-    async def _consent(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
-        """WeCom's answer per pair, cached a day."""
-        redis, key = self._ctx.redis, self._ctx.keys.archive_consent
-        now = time.time()
-        known: dict[tuple[str, str], bool] = {}
-        if pairs:
-            rows = await redis.hmget(key, [f"{u}|{c}" for u, c in pairs])
-            for pair, raw in zip(pairs, rows, strict=True):
-                said = json.loads(raw) if raw else None
-                if said and now - said["at"] < CONSENT_SECONDS:
-                    known[pair] = bool(said["agreed"])
-        ask = [p for p in pairs if p not in known]
-        if ask:
-            answers = await self._api.agreed(ask)
-            known |= {p: answers.get(p, False) for p in ask}
-            mapping = {
-                f"{u}|{c}": json.dumps({"agreed": known[(u, c)], "at": int(now)}) for u, c in ask
-            }
-            await redis.hset(key, mapping=mapping)
-        return known

@@ -4,11 +4,14 @@ run by one process at a time — every minute, and whenever WeCom says there is 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import weakref
 
+from bot.archive.consent import Consent
 from bot.archive.keys import ArchiveKeys
+from bot.archive.media import cache_of, expire_cache
 from bot.archive.puller import ArchivePuller, PullReport
 from bot.archive.sdk import ArchiveSdk, SdkError
 from bot.archive.store import ArchiveStore
@@ -16,6 +19,7 @@ from bot.context import HandlerContext
 from bot.periodic import PeriodicWork
 from bot.services import Services
 from bot.storage.locks import LockTimeout, RedisLock
+from bot.wecom.api.archive import ArchiveAPI
 
 ROUND_SECONDS = 60.0
 SWEEP_SECONDS = 3600.0
@@ -57,9 +61,13 @@ async def pull_once(ctx: HandlerContext) -> PullReport | None:
 
 
 async def sweep(ctx: HandlerContext, now: float | None = None) -> int:
-    """Delete archived messages past the retention setting; how many."""
+    """Delete archived messages (and their cached files) past the retention setting, and
+    consent answers older than a day; how many messages."""
     keep = ctx.settings.archive_retention_days * 86400
     before = int((time.time() if now is None else now) - keep)
+    await asyncio.to_thread(expire_cache, cache_of(ctx.settings), before)
+    api = ArchiveAPI(ctx.wecom.transport, ctx.settings.archive_secret)
+    await Consent(ctx.redis, ctx.keys, api).forget_stale(now)
     return await ArchiveStore(ctx.redis, ctx.keys).expire(before)
 
 

@@ -29,6 +29,7 @@ ERRORS = {
     10011: "证书错误",
 }
 MAX_LIMIT = 1000
+MAX_STALLED = 3  # GetMediaData calls in a row that brought nothing: give up
 
 
 class SdkError(Exception):
@@ -83,6 +84,24 @@ class ArchiveSdk:
         lib.GetChatData.restype = ctypes.c_int
         lib.DecryptData.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(_Slice)]
         lib.DecryptData.restype = ctypes.c_int
+        lib.NewMediaData.restype = ctypes.c_void_p
+        lib.FreeMediaData.argtypes = [ctypes.c_void_p]
+        lib.GetMediaData.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.c_void_p,
+        ]
+        lib.GetMediaData.restype = ctypes.c_int
+        for getter in ("GetOutIndexBuf", "GetData"):
+            getattr(lib, getter).argtypes = [ctypes.c_void_p]
+            getattr(lib, getter).restype = ctypes.c_void_p
+        for getter in ("GetIndexLen", "GetDataLen", "IsMediaDataFinish"):
+            getattr(lib, getter).argtypes = [ctypes.c_void_p]
+            getattr(lib, getter).restype = ctypes.c_int
 
     def _read(self, call: str, run: Any) -> bytes:
         out = self._lib.NewSlice()
@@ -92,7 +111,7 @@ class ArchiveSdk:
                 raise SdkError(call, code)
             size = self._lib.GetSliceLen(out)
             address = self._lib.GetContentFromSlice(out)
-            return ctypes.string_at(address, size) if address and size > 0 else b""
+            return _bytes(address, size)
         finally:
             self._lib.FreeSlice(out)
 
@@ -128,7 +147,44 @@ class ArchiveSdk:
             raise SdkError("DecryptData", 10002)
         return message
 
+    def media(self, sdkfileid: str, most: int, timeout: int = 30) -> bytes:
+        """A media file (image, voice, video, file) in chunks of ≤ 512 KB, each call resuming
+        at the index the last returned; refused (10000) once it passes `most` bytes, so a file
+        larger than the setting can't fill the memory, and 10002 when calls stop bringing bytes
+        without saying it is finished. Blocks: run it in a thread."""
+        out = bytearray()
+        index = b""
+        stalled = 0
+        while stalled < MAX_STALLED:
+            chunk, index, finished = self._media_chunk(sdkfileid.encode(), index, timeout)
+            out += chunk
+            if len(out) > most:
+                raise SdkError("GetMediaData", 10000)
+            if finished:
+                return bytes(out)
+            stalled = 0 if chunk else stalled + 1
+        raise SdkError("GetMediaData", 10002)
+
+    def _media_chunk(self, fileid: bytes, index: bytes, timeout: int) -> tuple[bytes, bytes, bool]:
+        lib = self._lib
+        data = lib.NewMediaData()
+        try:
+            code = lib.GetMediaData(self._sdk, index, fileid, b"", b"", timeout, data)
+            if code != 0:
+                raise SdkError("GetMediaData", code)
+            return (
+                _bytes(lib.GetData(data), lib.GetDataLen(data)),
+                _bytes(lib.GetOutIndexBuf(data), lib.GetIndexLen(data)),
+                bool(lib.IsMediaDataFinish(data)),
+            )
+        finally:
+            lib.FreeMediaData(data)
+
     def close(self) -> None:
         if self._sdk:
             self._lib.DestroySdk(self._sdk)
             self._sdk = None
+
+
+def _bytes(address: int | None, size: int) -> bytes:
+    return ctypes.string_at(address, size) if address and size > 0 else b""

@@ -1,6 +1,8 @@
 """The chat archive's consent check (同意存档, doc 91782): `msgaudit/check_single_agree` with
 the archive app's token; `info` ≤ 100 (userid, exteranalopenid — WeCom's spelling) pairs,
-each answered with `agree_status` Agree or Disagree (`Sandbox.archive_consent`, Agree unset)."""
+each answered with `agree_status` Agree or Disagree (`Sandbox.archive_consent`, Agree unset);
+`check_room_agree` answers a group's votes (`Sandbox.archive_room_votes`: customer -> 1 agreed,
+2 refused; a customer not listed hasn't voted)."""
 
 from __future__ import annotations
 
@@ -23,3 +25,13 @@ async def check_single_agree(ctx: Ctx) -> JsonDict:
         rows.append({"userid": userid, "exteranalopenid": external, "agree_status": status,
                      "status_change_time": int(ctx.now)})  # fmt: skip
     return {"agreeinfo": rows}
+
+
+@router.route("msgaudit/check_room_agree", auth=ARCHIVE_TOKEN)
+async def check_room_agree(ctx: Ctx) -> JsonDict:
+    roomid = ctx.body.get("roomid")
+    if not isinstance(roomid, str) or not roomid:
+        raise invalid("roomid", "a group chat id")
+    votes = ctx.sandbox.archive_room_votes.get(roomid, {})
+    return {"voteinfo": [{"voter_ucid": ucid, "vote_time": int(ctx.now), "vote_status": status}
+                         for ucid, status in sorted(votes.items())]}  # fmt: skip

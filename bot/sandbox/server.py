@@ -116,6 +116,7 @@ class Sandbox(StaffScenarios):
         self.archive_secret = DEFAULT_ARCHIVE_SECRET
         # 同意存档: (member, customer) -> Agree / Disagree (unset: Agree)
         self.archive_consent: dict[tuple[str, str], str] = {}
+        self.archive_room_votes: dict[str, dict[str, int]] = {}
         self.app_has_contact_permission = app_has_contact_permission
         self.strict_media = strict_media
         self._clock = clock

@@ -25,6 +25,7 @@ class DayCheck:
     members: dict[str, tuple[int, int]] = field(default_factory=dict)  # member -> (ours, wecom)
     flagged: bool = False
     wecom_figures: dict[str, int] = field(default_factory=dict)  # chats, messages, deletions …
+    groups: dict[str, int] = field(default_factory=dict)  # WeCom's customer-group figures
 
     @property
     def gap(self) -> int:
@@ -61,6 +62,23 @@ async def reconcile(
             name: sum(int(r.get(name, 0)) for r in rows.values())
             for name in ("chat_cnt", "message_cnt", "negative_feedback_cnt", "new_apply_cnt")
         }
+        totals |= _replies(list(rows.values()))
         flagged = abs(wecom - ours) > allowed_gap(wecom, threshold)
-        checks.append(DayCheck(day, ours, wecom, members, flagged, totals))
+        groups = {k: int(v) for k, v in figures.get("groups", {}).items() if _number(v)}
+        checks.append(DayCheck(day, ours, wecom, members, flagged, totals, groups))
     return checks
+
+
+def _replies(rows: list[dict[str, object]]) -> dict[str, int]:
+    """The members' mean reply rate (%) and mean first-reply time (minutes), where WeCom gave
+    them (it leaves them out for a member with no chat that day)."""
+    out = {}
+    for name in ("reply_percentage", "avg_reply_time"):
+        values = [float(str(r[name])) for r in rows if _number(r.get(name))]
+        if values:
+            out[name] = round(sum(values) / len(values))
+    return out
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -7,6 +7,10 @@
  * seq fail with the errcode (10001 network, 10002 bad data …). DecryptData takes the random key
  * (already RSA-decrypted by the caller) and reverses the test's cipher: base64, then XOR with
  * the key; a result that isn't JSON is 10008 (decrypt failure), as with a wrong key.
+ *
+ * GetMediaData serves the file WEWORK_STUB_MEDIA/<sdkfileid> in chunks of WEWORK_STUB_CHUNK
+ * bytes (512 KB unset), the index buffer being the decimal offset of the next chunk; an
+ * sdkfileid that names no file is 10005. WEWORK_STUB_MEDIA_FAIL=<errcode> fails every call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,9 @@
 
 typedef struct Slice_t { char *buf; int len; } Slice_t;
 typedef struct WeWorkFinanceSdk_t { int ready; } WeWorkFinanceSdk_t;
+typedef struct MediaData_t {
+    char *outindexbuf; int out_len; char *data; int data_len; int is_finish;
+} MediaData_t;
 
 static int failed_once = 0;
 
@@ -104,5 +111,43 @@ int DecryptData(const char *key, const char *msg, Slice_t *out) {
     if (n == 0 || plain[0] != '{') { free(plain); return 10008; }
     put(out, (char *)plain, n);
     free(plain);
+    return 0;
+}
+
+MediaData_t *NewMediaData(void) { return calloc(1, sizeof(MediaData_t)); }
+void FreeMediaData(MediaData_t *m) { if (m) { free(m->outindexbuf); free(m->data); free(m); } }
+char *GetOutIndexBuf(MediaData_t *m) { return m->outindexbuf; }
+char *GetData(MediaData_t *m) { return m->data; }
+int GetIndexLen(MediaData_t *m) { return m->out_len; }
+int GetDataLen(MediaData_t *m) { return m->data_len; }
+int IsMediaDataFinish(MediaData_t *m) { return m->is_finish; }
+
+int GetMediaData(WeWorkFinanceSdk_t *sdk, const char *indexbuf, const char *fileid,
+                 const char *proxy, const char *passwd, int timeout, MediaData_t *m) {
+    (void)proxy; (void)passwd; (void)timeout;
+    if (!sdk || !sdk->ready || !fileid || !*fileid || !m) return 10000;
+    const char *fail = getenv("WEWORK_STUB_MEDIA_FAIL");
+    if (fail && *fail) return atoi(fail);
+    if (strchr(fileid, '/') || strstr(fileid, "..")) return 10005;
+    const char *dir = getenv("WEWORK_STUB_MEDIA") ? getenv("WEWORK_STUB_MEDIA") : ".";
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, fileid);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 10005;
+    long chunk = getenv("WEWORK_STUB_CHUNK") ? atol(getenv("WEWORK_STUB_CHUNK")) : 524288;
+    long offset = indexbuf && *indexbuf ? atol(indexbuf) : 0;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, offset, SEEK_SET);
+    long n = size - offset < chunk ? size - offset : chunk;
+    if (n < 0) n = 0;
+    free(m->data);
+    m->data = malloc((size_t)n + 1);
+    m->data_len = (int)fread(m->data, 1, (size_t)n, f);
+    fclose(f);
+    free(m->outindexbuf);
+    m->outindexbuf = malloc(32);
+    m->out_len = snprintf(m->outindexbuf, 32, "%ld", offset + m->data_len);
+    m->is_finish = offset + m->data_len >= size;
     return 0;
 }

@@ -26,6 +26,7 @@ from bot.demo.sidebar import chat_window_url, scene_sidebar
 from bot.demo.sop import scene_churn, scene_sop_reminder, scene_sop_rule
 from bot.fission.demo import scene_fission
 from bot.group_codes.demo import scene_group_code
+from bot.inheritance.demo import scene_inheritance
 from bot.mass.demo import scene_mass
 from bot.sandbox import Sandbox, ScenarioResult
 from bot.storage.embedded import refuse_if_taken
@@ -222,6 +223,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_mass,
     scene_sop_reminder,  # moves the sandbox's clock three days ahead: keep it near the end
     scene_churn,
+    scene_inheritance,  # after the clock moved: takes it another day ahead
 ]
 
 

@@ -11,16 +11,22 @@ older than a day, so the cache holds only the pairs and groups of the last day's
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
 from bot.archive.messages import Parties
 from bot.keys import RedisKeys
+from bot.wecom import WeComError
 from bot.wecom.api.archive import ArchiveAPI
 
 CACHE_SECONDS = 86400
+ASK_AT_ONCE = 100  # check_single_agree's most pairs a call
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Consent:
@@ -48,9 +54,10 @@ class Consent:
         cached = await self._cached(key, [f"{u}|{c}" for u, c in pairs])
         known = {p: bool(s) for p, s in zip(pairs, cached, strict=True) if s is not None}
         ask = [p for p in pairs if p not in known]
-        if ask:
-            answers = await self._api.agreed(ask)
-            fresh = {p: answers.get(p, False) for p in ask}
+        for start in range(0, len(ask), ASK_AT_ONCE):
+            chunk = ask[start : start + ASK_AT_ONCE]
+            answers = await _or_nobody(self._api.agreed(chunk), dict, f"{len(chunk)} 对")
+            fresh = {p: answers.get(p, False) for p in chunk}
             await self._keep(key, {f"{u}|{c}": a for (u, c), a in fresh.items()})
             known |= fresh
         return known
@@ -59,7 +66,11 @@ class Consent:
         key = self._keys.archive_room_consent
         cached = await self._cached(key, rooms)
         known = {r: set(s) for r, s in zip(rooms, cached, strict=True) if isinstance(s, list)}
-        fresh = {room: await self._api.room_agreed(room) for room in rooms if room not in known}
+        fresh = {
+            room: await _or_nobody(self._api.room_agreed(room), set, f"群 {room}")
+            for room in rooms
+            if room not in known
+        }
         if fresh:
             await self._keep(key, {room: sorted(agreed) for room, agreed in fresh.items()})
             known |= fresh
@@ -95,3 +106,13 @@ class Consent:
             for start in range(0, len(stale), 500):
                 dropped += int(await self._redis.hdel(key, *stale[start : start + 500]))
         return dropped
+
+
+async def _or_nobody(asked: Awaitable[T], nobody: Callable[[], T], what: str) -> T:
+    try:
+        return await asked
+    except WeComError as exc:
+        if exc.retryable:
+            raise
+        log.warning("archive consent of %s not given by WeCom, not kept: %s", what, exc)
+        return nobody()

@@ -28,6 +28,7 @@ from bot.archive.sdk import ArchiveSdk, SdkError
 from bot.archive.store import ArchiveStore
 from bot.context import HandlerContext
 from bot.events import ChatText
+from bot.wecom import WeComError
 from bot.wecom.api.archive import ArchiveAPI
 
 BATCH = 1000
@@ -83,7 +84,11 @@ class ArchivePuller:
             if not items:
                 return report
             opened, last, stop = await self._open(items, report)
-            kept = await self._agreed(opened, report)
+            try:
+                kept = await self._agreed(opened, report)
+            except WeComError as exc:  # busy or unreachable: this batch again next round
+                report.stopped = f"同意情况查询失败：{exc}"
+                return report
             if last > report.seq:
                 texts = [m for m in kept if isinstance(m, ChatText)]
                 lines = [m for m in kept if isinstance(m, Line)]

@@ -117,6 +117,7 @@ class Sandbox(StaffScenarios):
         # 同意存档: (member, customer) -> Agree / Disagree (unset: Agree)
         self.archive_consent: dict[tuple[str, str], str] = {}
         self.archive_room_votes: dict[str, dict[str, int]] = {}
+        self.archive_room_errors: dict[str, int] = {}  # check_room_agree's errcode for a group
         self.app_has_contact_permission = app_has_contact_permission
         self.strict_media = strict_media
         self._clock = clock

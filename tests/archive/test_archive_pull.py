@@ -165,3 +165,22 @@ async def test_doctor_checks_the_sdk_keys_and_one_pull(
     missing = replace(ctx.settings, archive_sdk=Path("/nowhere/sdk.so"))
     assert "找不到 SDK 文件" in (await check_archive(redis, missing))[2]  # type: ignore[index]
     assert await check_archive(redis, replace(ctx.settings, archive_sdk=None)) is None
+
+
+async def test_a_group_wecom_refuses_is_not_kept_and_a_busy_wecom_is_asked_again(
+    ctx: HandlerContext, redis: Redis, archive: Archive, stub_sdk: Path, live_sandbox: Sandbox
+) -> None:
+    archive.add_key(1)
+    for n, room in enumerate(("wrGone", "wrBusy", "wrOk"), start=1):
+        message = _message(3 * n + 1) | {"roomid": room, "from": "wmG001", "tolist": ["lisi"]}
+        archive.add(message, 1)
+    live_sandbox.archive_room_votes = {room: {"wmG001": 1} for room in ("wrBusy", "wrOk")}
+    live_sandbox.archive_room_errors = {"wrGone": 40058, "wrBusy": -1}
+    puller = _puller(ctx, stub_sdk, archive)
+    report = await puller.pull()
+    assert report.seq == 0 and "同意情况查询失败" in report.stopped  # busy: nothing moved
+    assert await _texts(redis, ctx) == []
+    del live_sandbox.archive_room_errors["wrBusy"]  # WeCom answers again
+    report = await puller.pull()
+    assert report.seq == 3 and report.stopped == "" and report.not_agreed == 1
+    assert [t.chat_id for t in await _texts(redis, ctx)] == ["wrBusy", "wrOk"]  # not wrGone's

@@ -128,6 +128,7 @@ async def test_lines_files_group_consent_cache_and_retention(
     async with admin.http.get(f"{admin.base}archive", params={"conv": "zhangsan|wmM001"}) as page:
         html = await page.text()
     assert "[文件] 报价单.pdf" in html and "archive/media?conv=" in html
+    assert "打开（201 KB）" in html and "（30.0 MB）（超过 5 MB，无法打开）" in html
 
     def link(m: int) -> dict[str, str]:
         return {"conv": "zhangsan|wmM001", "at": str(NOW_MS // 1000 + m), "msgid": f"m{m}"}

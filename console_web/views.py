@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -28,6 +28,8 @@ from sidebar_web.charts import hbar_chart
 
 AUDIT_PAGE = 50
 WELCOME_DAYS = 8  # how long the welcome's daily tallies are kept
+T = TypeVar("T")
+LIST_MOST = 50  # a feature page lists its newest records, so its cost doesn't grow with history
 
 
 def feature_pages() -> list[tuple[str, str]]:
@@ -46,6 +48,11 @@ def previews() -> dict[str, str]:
 
 _CURSOR = re.compile(r"\([0-9]{1,20}-[0-9]{1,20}")
 _FILTER = re.compile(r"[A-Za-z0-9_.@-]{0,64}")
+
+
+def newest(records: list[T]) -> tuple[list[T], int]:
+    """The first `LIST_MOST` of records sorted newest first, and how many there are in all."""
+    return records[:LIST_MOST], len(records)
 
 
 def base_context(request: web.Request, current: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from console_web.fields import USERID, id_list, text_field
 from console_web.pages import pages_in
 from console_web.part import ConsolePart
 from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
-from console_web.views import base_context
+from console_web.views import base_context, newest
 
 page = pages_in(Path(__file__).with_name("templates"))
 
@@ -36,13 +36,15 @@ async def inheritance_page(request: web.Request) -> web.Response:
         problem = ""
     except WeComError as exc:
         waiting, problem = [], f"读不到待分配的客户：{exc.explanation or exc.errmsg}"
-    done = [await view(ctx, h) for h in await ctx.services.inheritance.all()]
+    shown, total = newest(await ctx.services.inheritance.all())
+    done = [await view(ctx, h) for h in shown]
     return page(
         "inheritance.html",
         **base_context(request, "inheritance"),
         waiting=waiting,
         problem=problem,
         handovers=done,
+        total=total,
         rules=RULE_NAMES,
     )
 

@@ -23,7 +23,7 @@ from console_web.fields import USERID, id_list, text_field
 from console_web.pages import pages_in
 from console_web.part import ConsolePart
 from console_web.session_keys import BODY_OF, admin_session, said
-from console_web.views import base_context
+from console_web.views import base_context, newest
 
 _ID = re.compile(r"[0-9a-f]{6}")
 _NAME = re.compile(r"[^\s]{1,64}")  # a tag (id, name or group/name), segment or channel
@@ -33,8 +33,9 @@ page = pages_in(Path(__file__).with_name("templates"))
 
 async def tasks_page(request: web.Request) -> web.Response:
     ctx: HandlerContext = request.config_dict[HANDLER_CONTEXT]
-    rows = [(task, await rollup(ctx, task)) for task in await ctx.services.mass.all()]
-    return page("mass.html", **base_context(request, "mass"), rows=rows)
+    shown, total = newest(await ctx.services.mass.all())
+    rows = [(task, await rollup(ctx, task)) for task in shown]
+    return page("mass.html", **base_context(request, "mass"), rows=rows, total=total)
 
 
 async def task_page(request: web.Request) -> web.Response:

@@ -19,7 +19,7 @@ from console_web.fields import TAGID, USERID, id_list, text_field
 from console_web.pages import pages_in
 from console_web.part import ConsolePart
 from console_web.session_keys import BODY_OF, ConsoleError, admin_session, said
-from console_web.views import base_context
+from console_web.views import base_context, newest
 
 _ID = re.compile(r"[0-9a-f]{6}")
 _REF = re.compile(r"image-[0-9a-f]{32}")
@@ -29,8 +29,9 @@ page = pages_in(Path(__file__).with_name("templates"))
 
 async def moments_page(request: web.Request) -> web.Response:
     ctx: HandlerContext = request.config_dict[HANDLER_CONTEXT]
-    rows = [(task, await view(ctx, task)) for task in await ctx.services.moments.all()]
-    return page("moments.html", **base_context(request, "moments"), rows=rows)
+    shown, total = newest(await ctx.services.moments.all())
+    rows = [(task, await view(ctx, task)) for task in shown]
+    return page("moments.html", **base_context(request, "moments"), rows=rows, total=total)
 
 
 def task_of(data: dict[str, object]) -> MomentTask:

@@ -5,6 +5,7 @@ task's page its WeCom tasks, per-member results and the command buttons (cancel 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
@@ -12,6 +13,7 @@ from redis.asyncio import Redis
 from bot.admin.audit import AuditLog
 from bot.config import Settings
 from bot.keys import RedisKeys
+from bot.mass.model import Audience, MassTask
 from bot.mass.store import MassStore
 from bot.profiles.store import ProfileStore
 from bot.sandbox import Sandbox
@@ -85,3 +87,17 @@ async def test_preview_save_undo_and_a_task_page(
     assert asked["code"] and "将取消群发" in asked["reply"]
     async with browser.http.get(f"{browser.base}mass/abcdef") as missing:
         assert missing.status == 404
+
+
+async def test_the_list_shows_the_newest_50(
+    console_bot: TestServer, console_settings: Settings, sign_in: SignIn, redis: Redis
+) -> None:
+    store = MassStore(redis, RedisKeys(console_settings.corp_id, console_settings.key_prefix))
+    for n in range(51):
+        task = MassTask("", f"历史任务{n:02d}", "文字", audience=Audience(tags_any=("老客",)))
+        await store.add(replace(task, created_at=1_700_000_000 + n))
+    browser = await sign_in("admin1")
+    async with browser.http.get(f"{browser.base}mass") as page:
+        html = await page.text()
+    assert "历史任务50" in html and "历史任务01" in html and "历史任务00" not in html
+    assert "只列出最新的 50 个（共 51 个）" in html

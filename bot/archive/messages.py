@@ -6,6 +6,7 @@ console can fetch it from WeCom when an admin opens it (never before: most are n
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ CUSTOMER_PREFIXES = ("wm", "wo")  # external_userid shapes; members' userids are
 MAX_SUMMARY = 200
 MAX_FILEID = 2000  # a longer id is not an SDK file id: the line is kept without the file
 MAX_NAME = 100
+MAX_MIXED_ITEMS = 100
 MEDIA_KINDS = ("image", "voice", "video", "file", "emotion")
 LABELS = {
     "image": "图片",
@@ -104,11 +106,14 @@ def parties_of(message: dict[str, Any]) -> Parties | None:
 
 
 def as_chat_text(message: dict[str, Any]) -> ChatText | None:
-    """A text message between a member and a customer (1:1 or in a group) as ChatText."""
-    if message.get("msgtype") != "text" or message.get("action", "send") != "send":
+    """A text message between a member and a customer (1:1 or in a group) as ChatText; so is a
+    mixed message (图文混排) with text in it, by its text parts."""
+    kind = message.get("msgtype")
+    if kind not in ("text", "mixed") or message.get("action", "send") != "send":
         return None
+    text = _text_of(message) if kind == "text" else _mixed_text(message)
     who = parties_of(message)
-    if who is None:
+    if who is None or not text:
         return None
     sent_at = int(message.get("msgtime") or 0) // 1000
     return ChatText(
@@ -118,17 +123,39 @@ def as_chat_text(message: dict[str, Any]) -> ChatText | None:
         external_userid=who.customer,
         staff_userid=who.member,
         chat_id=who.room,
-        text=str((message.get("text") or {}).get("content", "")),
+        text=text,
         sent_at=sent_at,
         create_time=sent_at,
     )
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    body = message.get("text")
+    return str(body.get("content", "")) if isinstance(body, dict) else ""
+
+
+def _mixed_text(message: dict[str, Any]) -> str:
+    """The text parts of a mixed message (each item's content is JSON in a string)."""
+    body = message.get("mixed")
+    items = body.get("item") if isinstance(body, dict) else None
+    parts = []
+    for item in (items if isinstance(items, list) else [])[:MAX_MIXED_ITEMS]:
+        if not isinstance(item, dict) or item.get("type") != "text":
+            continue
+        try:
+            content = json.loads(str(item.get("content", "")))
+        except ValueError:
+            continue
+        if isinstance(content, dict) and content.get("content"):
+            parts.append(str(content["content"]))
+    return "\n".join(parts)
 
 
 def as_line(message: dict[str, Any]) -> Line | None:
     """Any other message of a customer conversation as its line (None: not one to keep)."""
     kind = str(message.get("msgtype", ""))[:30]
     if kind in ("", "text") or message.get("action", "send") not in ("send", "recall"):
-        return None
+        return None  # (a mixed message with text became ChatText before this is asked)
     who = parties_of(message)
     if who is None:
         return None

@@ -120,12 +120,7 @@ class ArchivePuller:
         for item in items:
             seq = int(item.get("seq", 0))
             try:
-                key = self._keys.random_key(
-                    int(item.get("publickey_ver", 0)), str(item.get("encrypt_random_key", ""))
-                )
-                message = await asyncio.to_thread(
-                    self._sdk.decrypt, key, str(item.get("encrypt_chat_msg", ""))
-                )
+                message = await asyncio.to_thread(self._decrypt, item)
             except ArchiveKeyError as exc:
                 if exc.version not in self._keys.versions:
                     return opened, last, f"seq {seq}: 缺少第 {exc.version} 版私钥，请加入后继续"
@@ -138,6 +133,14 @@ class ArchivePuller:
                 self._sort(message, opened, report)
             last = max(last, seq)
         return opened, last, ""
+
+    def _decrypt(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One item opened: its random key with the private key of its version (RSA), then the
+        message with the SDK. Both in the worker thread: neither holds the event loop."""
+        key = self._keys.random_key(
+            int(item.get("publickey_ver", 0)), str(item.get("encrypt_random_key", ""))
+        )
+        return self._sdk.decrypt(key, str(item.get("encrypt_chat_msg", "")))
 
     @staticmethod
     def _sort(message: dict[str, Any], opened: list[Opened], report: PullReport) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,9 +130,13 @@ def expire_cache(cache: Path, before: int) -> int:
     if not cache.is_dir():
         return 0
     removed = 0
+    stale_parts = time.time() - 86400  # a download a crash left half-written
     for entry in cache.iterdir():
         sent, _, _ = entry.name.partition("-")
-        if entry.is_file() and sent.isdigit() and int(sent) < before:
+        old = sent.isdigit() and int(sent) < before
+        if entry.name.startswith(".part-"):
+            old = entry.stat().st_mtime < stale_parts
+        if entry.is_file() and old:
             entry.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -8,6 +8,7 @@ its message at the end of the retention; members can't open one."""
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -165,6 +166,8 @@ async def test_lines_files_group_consent_cache_and_retention(
 
     cache = console_settings.data_dir / "archive-media"
     assert len(list(cache.iterdir())) == 2
+    (cache / ".part-crashed").write_bytes(b"half")  # a download a crash cut short
+    os.utime(cache / ".part-crashed", (time.time() - 2 * 86400,) * 2)
     later = time.time() + (console_settings.archive_retention_days + 1) * 86400
     assert await sweep(ctx, now=later) == 9  # every line and text kept
     assert list(cache.iterdir()) == []

@@ -28,6 +28,7 @@ from bot.wecom.errors import WeComTransportError
 from bot.wecom.transport import JsonDict
 
 log = logging.getLogger(__name__)
+OVER_QUOTA = "客户本期的群发次数已用完"
 
 
 class BatchSender:
@@ -89,6 +90,10 @@ class BatchSender:
         kept, over, _ = await self._quota.reserve([t for t, _ in chunk], day)
         if over:
             log.info("SOP %s: %d recipients over the mass quota left out", rule.id, len(over))
+            left_out = set(over)
+            for target, tid in chunk:
+                if target in left_out:
+                    await self._ctx.services.sop_tasks.skipped_id(tid, rule.id, OVER_QUOTA)
         msgid = ""
         if kept:
             group = rule.kind == "group"

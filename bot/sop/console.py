@@ -37,8 +37,9 @@ async def sops_page(request: web.Request) -> web.Response:
     rows = []
     for rule in await store.all():
         trigger = TRIGGER_NAMES.get(rule.trigger, rule.trigger)
-        sent, done = progress.get(rule.id, (0, 0))
-        rows.append((rule, trigger, waiting.get(rule.id, 0), sent, done, _editable(rule)))
+        sent, done, skipped = progress.get(rule.id, (0, 0, 0))
+        counts = (waiting.get(rule.id, 0), sent, done, skipped)
+        rows.append((rule, trigger, *counts, _editable(rule)))
     return page(
         "sops.html",
         **base_context(request, "sops"),

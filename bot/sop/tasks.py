@@ -34,10 +34,11 @@ class SopTask:
     text: str
     attachments: list[dict[str, Any]] = field(default_factory=list)
     target_name: str = ""
-    status: str = "sending"  # sending → sent → done
+    status: str = "sending"  # sending → sent → done, or sending → skipped (skip_reason says why)
     sent_at: int = 0
     done_at: int = 0
     mass_msgid: str = ""
+    skip_reason: str = ""
 
     def to_mapping(self) -> dict[str, str]:
         data = asdict(self)
@@ -70,6 +71,16 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 if was ~= 'done' then redis.call('HINCRBY', KEYS[3], ARGV[3] .. ':done', 1) end
 return was
 """
+# KEYS[1] task, KEYS[2] progress; ARGV[1] reason, ARGV[2] rule id. A task already sent stays so,
+# and one forgotten (past its TTL) isn't written back as a bare hash.
+_SKIPPED = """
+local was = redis.call('HGET', KEYS[1], 'status')
+if not was or was == 'sent' or was == 'done' or was == 'skipped' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'skipped', 'skip_reason', ARGV[1])
+redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':skipped', 1)
+return 1
+"""
+PROGRESS = ("sent", "done", "skipped")
 
 
 class TaskStore:
@@ -80,6 +91,7 @@ class TaskStore:
         self._keys = keys
         self._sent = redis.register_script(_SENT)
         self._done = redis.register_script(_DONE)
+        self._skipped = redis.register_script(_SKIPPED)
 
     async def get(self, tid: str) -> SopTask | None:
         raw = await self._redis.hgetall(self._keys.sop_task(tid))
@@ -102,6 +114,12 @@ class TaskStore:
         """`sent` for a task known by its id (a batch of mass steps marks its members)."""
         keys = [self._keys.sop_task(tid), self._keys.sop_pending(staff), self._keys.sop_progress]
         await self._sent(keys=keys, args=[at, mass_msgid, tid, rule_id])
+
+    async def skipped_id(self, tid: str, rule_id: str, reason: str) -> None:
+        """The step won't go out (e.g. the customer's mass-message quota is used up): counted as
+        skipped, once, with the reason; not left "sending" for good."""
+        keys = [self._keys.sop_task(tid), self._keys.sop_progress]
+        await self._skipped(keys=keys, args=[reason, rule_id])
 
     async def pending(self, staff: str, target: str | None = None) -> list[SopTask]:
         """The member's open tasks, oldest first (only those about `target`, if given)."""
@@ -134,12 +152,12 @@ class TaskStore:
         )
         return bool(before != "done")
 
-    async def progress(self) -> dict[str, tuple[int, int]]:
-        """Rule id -> (reminders sent, done)."""
+    async def progress(self) -> dict[str, tuple[int, int, int]]:
+        """Rule id -> (reminders sent, done, skipped)."""
         raw = await self._redis.hgetall(self._keys.sop_progress)
         counts: dict[str, list[int]] = {}
         for name, value in raw.items():
             rule, _, what = str(name).rpartition(":")
-            pair = counts.setdefault(rule, [0, 0])
-            pair[0 if what == "sent" else 1] += int(value)
-        return {rule: (sent, done) for rule, (sent, done) in counts.items()}
+            if what in PROGRESS:
+                counts.setdefault(rule, [0, 0, 0])[PROGRESS.index(what)] += int(value)
+        return {rule: (sent, done, skipped) for rule, (sent, done, skipped) in counts.items()}

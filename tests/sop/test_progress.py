@@ -25,7 +25,7 @@ async def test_sent_and_done_are_counted_once_per_task(settings: Settings, redis
     await store.sent(first, 101)  # the send repeated after a crash
     assert await store.complete(first, 200) is True
     assert await store.complete(first, 201) is False  # marked done twice
-    assert await store.progress() == {"r1": (2, 1), "r2": (1, 0)}
+    assert await store.progress() == {"r1": (2, 1, 0), "r2": (1, 0, 0)}
     assert [t.id for t in await store.pending("zhangsan")] == ["t2", "t3"]
 
 

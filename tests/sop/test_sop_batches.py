@@ -1,7 +1,8 @@
 """SOP mass steps that batch: a mass step due for five customers of one member at once becomes
 one WeCom task for the five (each step marked sent with its msgid), however many workers run
 the jobs and when a step is retried after its batch was made; a step that names the customer
-is still sent alone; a customer over the mass quota is left out of the batch."""
+is still sent alone; a customer over the mass quota is left out of the batch, the step marked
+skipped with the reason and counted so."""
 
 from __future__ import annotations
 
@@ -70,6 +71,10 @@ async def test_five_steps_one_task_exactly_once(
     for eid in CUSTOMERS[:-1]:
         record = await tasks.get(task_id(step_id(shared.id, 0, "zhangsan", eid, now)))
         assert record is not None and (record.status, record.mass_msgid) == ("sent", task.msgid)
+    left_out = await tasks.get(task_id(step_id(shared.id, 0, "zhangsan", CUSTOMERS[-1], now)))
+    assert left_out is not None and left_out.status == "skipped"  # not "sending" for good
+    assert left_out.skip_reason == "客户本期的群发次数已用完"
+    assert (await tasks.progress())[shared.id] == (len(CUSTOMERS) - 1, 0, 1)
 
     # a step retried after its batch was made (a crash before its job finished) finds itself
     # in the batch: nothing is sent again

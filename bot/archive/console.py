@@ -22,6 +22,7 @@ from console_web.part import ConsolePart
 from console_web.views import base_context
 
 _CONVERSATION = re.compile(r"(room:[A-Za-z0-9_-]{1,64}|[A-Za-z0-9_@.-]{1,64}\|[A-Za-z0-9_-]{1,64})")
+_AT = re.compile(r"[0-9]{1,12}")
 _MSGID = re.compile(r"[A-Za-z0-9_@.,~=-]{1,128}")
 MAX_QUERY = 50
 page = pages_in(Path(__file__).with_name("templates"))
@@ -69,7 +70,9 @@ async def archive_media(request: web.Request) -> web.StreamResponse:
     """One message's file: `conv`, `at` (its send time) and `msgid` name the message."""
     ctx: HandlerContext = request.config_dict[HANDLER_CONTEXT]
     conversation, at, msgid = (request.query.get(k, "") for k in ("conv", "at", "msgid"))
-    if not (_CONVERSATION.fullmatch(conversation) and at.isdigit() and _MSGID.fullmatch(msgid)):
+    if not (
+        _CONVERSATION.fullmatch(conversation) and _AT.fullmatch(at) and _MSGID.fullmatch(msgid)
+    ):
         return _refuse(400, "链接不完整")
     found = await ArchiveStore(ctx.redis, ctx.keys).message(conversation, int(at), msgid)
     if found is None or found.media is None:

@@ -159,6 +159,8 @@ async def test_lines_files_group_consent_cache_and_retention(
         assert got.status == 404
     async with admin.http.get(media_url, params={**link(1), "conv": "../x"}) as got:
         assert got.status == 400
+    async with admin.http.get(media_url, params={**link(1), "at": "9" * 5000}) as got:
+        assert got.status == 400
 
     member = await sign_in("member1")
     async with member.http.get(media_url, params=link(1), allow_redirects=False) as got:

@@ -119,7 +119,7 @@ async def poster(request: web.Request) -> web.Response:
 
 def _number(data: dict[str, object], name: str, label: str) -> int:
     text = text_field(data, name, label, 6)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit, not to int
         raise ConsoleError(400, f"「{label}」应是整数")
     return int(text)
 

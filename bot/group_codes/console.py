@@ -43,7 +43,7 @@ def _form(data: dict[str, Any], stored: GroupCode | None) -> GroupCode:
         data.get("chats", ""), "客户群", CHAT_ID, most=1000, what="客户群 ID（如 wrxxxx）"
     )
     base_id = text_field(data, "room_base_id", "新群起始编号", 6) or "1"
-    if not base_id.isdigit():
+    if not (base_id.isascii() and base_id.isdigit()):
         raise ConsoleError(400, "新群的起始编号应是正整数")
     return replace(
         stored or GroupCode("", "", []),

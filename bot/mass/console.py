@@ -76,7 +76,7 @@ def task_of(data: dict[str, Any]) -> MassTask:
                 "tags_any": _words(data, "tags_any", "具有任一的标签"),
                 "segments": _words(data, "segments", "RFM 分层"),
                 "channels": _words(data, "channels", "渠道"),
-                "added_within_days": int(days) if days.isdigit() else -1,
+                "added_within_days": int(days) if days.isascii() and days.isdigit() else -1,
                 "staff": id_list(data.get("staff", ""), "员工", USERID, most=4000),
                 "departments": [int(d) for d in departments],
                 "group_name": text_field(data, "group_name", "群名包含", 60),

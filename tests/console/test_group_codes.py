@@ -55,6 +55,8 @@ async def test_create_fill_rollover_stats_edit_undo_delete(
     assert "还没有群活码" in html and "<title>群活码 · 管理后台</title>" in html
     assert "引导入群漏斗" in html
     form = {"name": "门店群码", "chats": " ".join(chats), "room_base_name": "门店福利群"}
+    status, refused = await browser.post("api/group-codes/save", form | {"room_base_id": "²"})
+    assert status == 400 and "起始编号应是正整数" in str(refused)  # a digit to isdigit only
     status, saved = await browser.post("api/group-codes/save", form | {"room_base_id": "3"})
     assert status == 200 and not saved["refused"], saved
     [code] = await GroupCodeStore(redis, keys, sandbox_wecom.group_join).list()

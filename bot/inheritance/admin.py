@@ -8,7 +8,7 @@ from collections import Counter
 
 from bot.admin.call import AdminPart, Call, CommandError, Confirmation
 from bot.admin.grammar import Noun, Parsed, Spec
-from bot.inheritance.cli import view
+from bot.inheritance.report import view
 from bot.inheritance.runner import InheritError, start
 from bot.quoting import echo
 from bot.storage.locks import RedisLock

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import time
 from collections import Counter
-from typing import Any
 
 from bot.cli.output import AdminServices, admin_services, csv_list, print_json, reporting
 from bot.config import Settings
-from bot.context import HandlerContext
-from bot.inheritance.assign import RULE_NAMES, RULES
+from bot.inheritance.assign import RULES
+from bot.inheritance.report import line, view
 from bot.inheritance.runner import InheritError, poll, start
-from bot.inheritance.store import HandOver
 from bot.storage.locks import RedisLock
-
-STATUS_NAMES = {0: "未发送", 1: "已接替", 2: "等待接替", 3: "客户拒绝", 4: "接替成员客户已满"}
-STATUS_NAMES |= {-1: "企业微信拒绝", -2: "90 天内已转接 2 次"}
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,7 +44,7 @@ async def _run(services: AdminServices, settings: Settings, args: argparse.Names
         names = ctx.services.names
         print_json({await names.staff_for_admins(m): n for m, n in per.most_common()})
     elif args.action == "list":
-        print_json([_line(h) for h in await store.all()])
+        print_json([line(h) for h in await store.all()])
     elif args.action == "show":
         handover = await store.get(args.id)
         if handover is None:
@@ -73,37 +67,3 @@ async def _run(services: AdminServices, settings: Settings, args: argparse.Names
             )
         print_json(await view(ctx, made))
     return 0
-
-
-def _line(handover: HandOver) -> dict[str, Any]:
-    kind = "离职继承" if handover.resigned else "在职继承"
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(handover.created_at))
-    return {
-        "id": handover.id,
-        "kind": kind,
-        "from": handover.handover,
-        "at": when,
-        "status": handover.status,
-    }
-
-
-async def view(ctx: HandlerContext, handover: HandOver) -> dict[str, Any]:
-    """The hand-over with each takeover member's customers by outcome, by name."""
-    names = ctx.services.names
-    store = ctx.services.inheritance
-    customers: dict[str, Counter[str]] = {}
-    for row in (await store.customers(handover.id)).values():
-        who = await names.staff_for_admins(row["to"]) if row["to"] else "（未分配）"
-        customers.setdefault(who, Counter())[
-            STATUS_NAMES.get(row["status"], str(row["status"]))
-        ] += 1
-    groups: Counter[str] = Counter(g["state"] for g in (await store.groups(handover.id)).values())
-    return _line(handover) | {
-        "from_name": await names.staff_for_admins(handover.handover),
-        "rule": RULE_NAMES.get(handover.rule, handover.rule),
-        "customers": {who: dict(c) for who, c in customers.items()},
-        "groups": {
-            {"waiting": "待转移", "done": "已转移", "failed": "失败"}.get(k, k): n
-            for k, n in groups.items()
-        },
-    }

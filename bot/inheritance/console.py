@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.appkeys import HANDLER_CONTEXT
 from bot.context import HandlerContext
 from bot.inheritance.assign import RULE_NAMES
-from bot.inheritance.cli import view
+from bot.inheritance.report import view
 from bot.inheritance.runner import InheritError, start
 from bot.storage.locks import RedisLock
 from bot.wecom import WeComError

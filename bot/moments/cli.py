@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from bot.cli.output import AdminServices, admin_services, csv_list, print_json, reporting
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.media import MediaError
-from bot.moments.model import STATUS_NAMES, MomentError, MomentTask
+from bot.moments.model import MomentError, MomentTask
+from bot.moments.report import line, view
 from bot.moments.runner import cancel, launch, refresh, remind, save_new
 
 
@@ -45,7 +45,7 @@ async def _run(services: AdminServices, settings: Settings, args: argparse.Names
     ctx = await services.handler_context(settings)
     store = ctx.services.moments
     if args.action == "list":
-        print_json([_line(t) for t in await store.all()])
+        print_json([line(t) for t in await store.all()])
         return 0
     if args.action == "create":
         new = await save_new(
@@ -61,7 +61,7 @@ async def _run(services: AdminServices, settings: Settings, args: argparse.Names
     elif args.action == "remind":
         print_json({"reminded": await remind(ctx, task)})
     else:
-        print_json(_line(await cancel(ctx, task)))
+        print_json(line(await cancel(ctx, task)))
     return 0
 
 
@@ -90,25 +90,3 @@ async def _task(ctx: HandlerContext, args: argparse.Namespace) -> MomentTask:
         departments,
         tuple(args.tags),
     )
-
-
-def _line(task: MomentTask) -> dict[str, Any]:
-    return {"id": task.id, "name": task.name, "status": STATUS_NAMES.get(task.status, task.status)}
-
-
-async def view(ctx: HandlerContext, task: MomentTask) -> dict[str, Any]:
-    """The task with each member's post by name, and the totals."""
-    names = ctx.services.names.directory
-    members = {}
-    totals = {"published": 0, "pending": 0, "seen_by": 0, "comments": 0, "likes": 0}
-    for member, row in sorted((await ctx.services.moments.members(task.id)).items()):
-        members[await names.name(member) or member] = row
-        totals["published" if row.get("published") else "pending"] += 1
-        for key in ("seen_by", "comments", "likes"):
-            totals[key] += int(row.get(key, 0))
-    return _line(task) | {
-        "error": task.error,
-        "invalid": task.invalid,
-        "members": members,
-        **totals,
-    }

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from bot.appkeys import HANDLER_CONTEXT
 from bot.context import HandlerContext
-from bot.moments.cli import view
 from bot.moments.model import MomentError, MomentTask
+from bot.moments.report import view
 from bot.moments.runner import cancel, launch, remind, save_new
 from console_web.fields import TAGID, USERID, id_list, text_field
 from console_web.pages import pages_in

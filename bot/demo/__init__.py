@@ -35,6 +35,7 @@ from bot.tagging.rules import TagRule
 from bot.tagging.store import TagRuleStore
 from bot.text.guard import BlockedText
 from bot.text.library import WordLibrary
+from bot.wecom_stats.demo import scene_wecom_stats
 from bot.welcome.channels import Channel, ChannelStore
 from bot.welcome.contact_ways import ChannelManager
 from bot.welcome.store import WelcomeStore
@@ -221,6 +222,7 @@ SCENES: list[Callable[[Demo], Awaitable[None]]] = [
     scene_console,
     scene_fission,  # after the KF scene: its customer-service messages come later
     scene_mass,
+    scene_wecom_stats,  # before the clock moves: today is the same day for WeCom and the bot
     scene_sop_reminder,  # moves the sandbox's clock three days ahead: keep it near the end
     scene_churn,
     scene_inheritance,  # after the clock moved: takes it another day ahead

@@ -81,6 +81,14 @@ class Scenarios:
         if userid not in self.state.staff:
             raise ValueError(f"unknown staff member {userid!r}; add_staff() first")
 
+    def customer_added_unheard(self, userid: str, external_userid: str, name: str = "") -> None:
+        """A customer adds `userid` while the bot's callback URL is down: WeCom has the
+        relation (and counts it in its statistics), the bot never hears of it."""
+        self._staff(userid)
+        contact = self.add_customer(external_userid, name)
+        key = (userid, contact.external_userid)
+        self.state.follows[key] = FollowUser(userid, contact.external_userid, int(self.now()))
+
     async def customer_adds_staff(
         self,
         userid: str | None = None,

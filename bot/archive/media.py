@@ -97,9 +97,9 @@ def _as_file(media: Media, content: bytes) -> MediaFile:
 def _read(path: Path) -> bytes | None:
     try:
         content = path.read_bytes()
-    except OSError:
+        os.utime(path)  # recently opened: dropped last
+    except OSError:  # not cached, or dropped by another process's trim just now
         return None
-    os.utime(path)  # recently opened: dropped last
     return content
 
 

@@ -112,11 +112,16 @@ def _write(cache: Path, path: Path, content: bytes) -> None:
 
 
 def _trim(cache: Path, most: int) -> None:
-    files = sorted(
-        (entry.stat().st_mtime, entry.stat().st_size, entry)
-        for entry in cache.iterdir()
-        if entry.is_file() and not entry.name.startswith(".part-")
-    )
+    files = []
+    for entry in cache.iterdir():
+        if entry.name.startswith(".part-"):
+            continue
+        try:
+            stat = entry.stat()
+        except OSError:  # another process's trim got there first
+            continue
+        files.append((stat.st_mtime, stat.st_size, entry))
+    files.sort()
     total = sum(size for _, size, _ in files)
     for _, size, entry in files:
         if total <= most:

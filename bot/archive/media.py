@@ -108,10 +108,11 @@ def _write(cache: Path, path: Path, content: bytes) -> None:
     with tempfile.NamedTemporaryFile(dir=cache, delete=False, prefix=".part-") as out:
         out.write(content)
     os.replace(out.name, path)  # whole or not at all: a crash leaves no half file to serve
-    _trim(cache, CACHE_BYTES)
+    trim_cache(cache, CACHE_BYTES)
 
 
-def _trim(cache: Path, most: int) -> None:
+def trim_cache(cache: Path, most: int) -> None:
+    """Drop the least recently opened files until the cache holds at most `most` bytes."""
     files = []
     for entry in cache.iterdir():
         if entry.name.startswith(".part-"):

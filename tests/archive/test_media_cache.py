@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from bot.archive.media import trim_cache, expire_cache
+from bot.archive.media import expire_cache, trim_cache
 
 
 def _file(cache: Path, name: str, size: int, age: float) -> Path:

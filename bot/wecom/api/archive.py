@@ -7,8 +7,8 @@ from __future__ import annotations
 from bot.wecom.api.base import BaseAPI
 
 AGREED = ("Agree", "Default_Agree")
-# check_room_agree's vote_status: 1 agreed, 2 refused (doc 91782); 3 is read as a default
-# agreement like check_single_agree's Default_Agree
+# check_room_agree's vote_status: 1 agreed, 2 refused (doc 91782, as remembered: unconfirmed
+# against a real corp); 3 is read as a default agreement like check_single_agree's Default_Agree
 ROOM_AGREED = (1, 3)
 
 

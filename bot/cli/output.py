@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -96,3 +96,15 @@ async def admin_services(settings: Settings) -> AsyncIterator[AdminServices]:
         aiohttp.ClientSession() as session,
     ):
         yield AdminServices(redis, keys, WeComClient.from_settings(settings, session, redis))
+
+
+async def in_context(settings: Settings, work: Callable[[HandlerContext], Awaitable[int]]) -> int:
+    """Run a command that calls the same code as the app's periodic work (a mass-send task, a
+    hand-over, a statistics pull) with a handler context over the admin services; refusals
+    reported as `reporting` does."""
+    async with admin_services(settings) as services:
+
+        async def body() -> int:
+            return await work(await services.handler_context(settings))
+
+        return await reporting(body())

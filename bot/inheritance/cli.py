@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from bot.cli.output import AdminServices, admin_services, csv_list, print_json, reporting
+from bot.cli.output import csv_list, in_context, print_json
 from bot.config import Settings
+from bot.context import HandlerContext
 from bot.inheritance.assign import RULES
 from bot.inheritance.report import line, view
 from bot.inheritance.runner import InheritError, poll, start
@@ -31,12 +32,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    async with admin_services(settings) as services:
-        return await reporting(_run(services, settings, args))
+    return await in_context(settings, lambda ctx: _run(ctx, args))
 
 
-async def _run(services: AdminServices, settings: Settings, args: argparse.Namespace) -> int:
-    ctx = await services.handler_context(settings)
+async def _run(ctx: HandlerContext, args: argparse.Namespace) -> int:
     store = ctx.services.inheritance
     if args.action == "waiting":
         rows = await ctx.wecom.transfer.unassigned()

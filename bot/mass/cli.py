@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli.output import AdminServices, admin_services, print_json, reporting
+from bot.cli.output import in_context, print_json
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.mass import actions
@@ -46,12 +46,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    async with admin_services(settings) as services:
-        return await reporting(_run(services, settings, args))
+    return await in_context(settings, lambda ctx: _run(ctx, args))
 
 
-async def _run(services: AdminServices, settings: Settings, args: argparse.Namespace) -> int:
-    ctx = await services.handler_context(settings)
+async def _run(ctx: HandlerContext, args: argparse.Namespace) -> int:
     if args.action == "list":
         tasks = await ctx.services.mass.all()
         print_json([{"id": t.id, "line": task_line(t), "status": t.status} for t in tasks])

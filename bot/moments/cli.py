@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli.output import AdminServices, admin_services, csv_list, print_json, reporting
+from bot.cli.output import csv_list, in_context, print_json
 from bot.config import Settings
 from bot.context import HandlerContext
 from bot.media import MediaError
@@ -37,12 +37,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    async with admin_services(settings) as services:
-        return await reporting(_run(services, settings, args))
+    return await in_context(settings, lambda ctx: _run(ctx, args))
 
 
-async def _run(services: AdminServices, settings: Settings, args: argparse.Namespace) -> int:
-    ctx = await services.handler_context(settings)
+async def _run(ctx: HandlerContext, args: argparse.Namespace) -> int:
     store = ctx.services.moments
     if args.action == "list":
         print_json([line(t) for t in await store.all()])

@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, timedelta
 
-from bot.cli.output import AdminServices, admin_services, print_json, reporting
+from bot.cli.output import in_context, print_json
 from bot.clock import CORP_TIME
 from bot.config import Settings
+from bot.context import HandlerContext
 from bot.errors import UserError
 from bot.wecom_stats.pull import WECOM_KEEPS, pull
 from bot.wecom_stats.reconcile import DEFAULT_THRESHOLD, reconcile
@@ -25,14 +26,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    async with admin_services(settings) as services:
-        return await reporting(_run(services, settings, args))
+    return await in_context(settings, lambda ctx: _run(ctx, args))
 
 
-async def _run(services: AdminServices, settings: Settings, args: argparse.Namespace) -> int:
+async def _run(ctx: HandlerContext, args: argparse.Namespace) -> int:
     if not 1 <= args.days <= 400:
         raise UserError("天数应在 1 到 400 之间")
-    ctx = await services.handler_context(settings)
     yesterday = datetime.now(CORP_TIME).date() - timedelta(days=1)
     if args.action == "pull":
         first = yesterday - timedelta(days=min(args.days, WECOM_KEEPS) - 1)

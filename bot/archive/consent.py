@@ -21,10 +21,9 @@ from redis.asyncio import Redis
 from bot.archive.messages import Parties
 from bot.keys import RedisKeys
 from bot.wecom import WeComError
-from bot.wecom.api.archive import ArchiveAPI
+from bot.wecom.api.archive import MAX_PAIRS, ArchiveAPI
 
 CACHE_SECONDS = 86400
-ASK_AT_ONCE = 100  # check_single_agree's most pairs a call
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -54,8 +53,8 @@ class Consent:
         cached = await self._cached(key, [f"{u}|{c}" for u, c in pairs])
         known = {p: bool(s) for p, s in zip(pairs, cached, strict=True) if s is not None}
         ask = [p for p in pairs if p not in known]
-        for start in range(0, len(ask), ASK_AT_ONCE):
-            chunk = ask[start : start + ASK_AT_ONCE]
+        for start in range(0, len(ask), MAX_PAIRS):
+            chunk = ask[start : start + MAX_PAIRS]
             answers = await _or_nobody(self._api.agreed(chunk), dict, f"{len(chunk)} 对")
             fresh = {p: answers.get(p, False) for p in chunk}
             await self._keep(key, {f"{u}|{c}": a for (u, c), a in fresh.items()})
@@ -93,20 +92,6 @@ class Consent:
         mapping = {f: json.dumps({"v": v, "at": now}) for f, v in answers.items()}
         await self._redis.hset(key, mapping=mapping)
 
-    async def forget_stale(self, now: float | None = None) -> int:
-        """Drop cached answers older than a day; how many."""
-        now = time.time() if now is None else now
-        dropped = 0
-        for key in (self._keys.archive_consent, self._keys.archive_room_consent):
-            stale = [
-                field
-                async for field, raw in self._redis.hscan_iter(key)
-                if now - json.loads(raw)["at"] >= CACHE_SECONDS
-            ]
-            for start in range(0, len(stale), 500):
-                dropped += int(await self._redis.hdel(key, *stale[start : start + 500]))
-        return dropped
-
 
 async def _or_nobody(asked: Awaitable[T], nobody: Callable[[], T], what: str) -> T:
     try:
@@ -116,3 +101,18 @@ async def _or_nobody(asked: Awaitable[T], nobody: Callable[[], T], what: str) ->
             raise
         log.warning("archive consent of %s not given by WeCom, not kept: %s", what, exc)
         return nobody()
+
+
+async def forget_stale(redis: Redis, keys: RedisKeys, now: float | None = None) -> int:
+    """Drop cached consent answers older than a day (the hourly sweep); how many."""
+    now = time.time() if now is None else now
+    dropped = 0
+    for key in (keys.archive_consent, keys.archive_room_consent):
+        stale = [
+            field
+            async for field, raw in redis.hscan_iter(key)
+            if now - json.loads(raw)["at"] >= CACHE_SECONDS
+        ]
+        for start in range(0, len(stale), 500):
+            dropped += int(await redis.hdel(key, *stale[start : start + 500]))
+    return dropped

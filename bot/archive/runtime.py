@@ -9,7 +9,7 @@ import logging
 import time
 import weakref
 
-from bot.archive.consent import Consent
+from bot.archive.consent import forget_stale
 from bot.archive.keys import ArchiveKeys
 from bot.archive.media import cache_of, expire_cache
 from bot.archive.puller import ArchivePuller, PullReport
@@ -19,7 +19,6 @@ from bot.context import HandlerContext
 from bot.periodic import PeriodicWork
 from bot.services import Services
 from bot.storage.locks import LockTimeout, RedisLock
-from bot.wecom.api.archive import ArchiveAPI
 
 ROUND_SECONDS = 60.0
 SWEEP_SECONDS = 3600.0
@@ -66,8 +65,7 @@ async def sweep(ctx: HandlerContext, now: float | None = None) -> int:
     keep = ctx.settings.archive_retention_days * 86400
     before = int((time.time() if now is None else now) - keep)
     await asyncio.to_thread(expire_cache, cache_of(ctx.settings), before)
-    api = ArchiveAPI(ctx.wecom.transport, ctx.settings.archive_secret)
-    await Consent(ctx.redis, ctx.keys, api).forget_stale(now)
+    await forget_stale(ctx.redis, ctx.keys, now)
     return await ArchiveStore(ctx.redis, ctx.keys).expire(before)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.events import ChatText
+from bot.wecom.api.base import number
 
 CUSTOMER_PREFIXES = ("wm", "wo")  # external_userid shapes; members' userids are anything else
 MAX_SUMMARY = 200
@@ -173,8 +174,8 @@ def as_line(message: dict[str, Any]) -> Line | None:
 def _summary(kind: str, body: dict[str, Any]) -> str:
     label = LABELS.get(kind, f"其他消息：{kind}")
     detail = {
-        "voice": f"{_int(body.get('play_length'))} 秒",
-        "video": f"{_int(body.get('play_length'))} 秒",
+        "voice": f"{_count(body.get('play_length'))} 秒",
+        "video": f"{_count(body.get('play_length'))} 秒",
         "file": str(body.get("filename", "")),
         "link": str(body.get("title", "")),
         "location": str(body.get("address") or body.get("title") or ""),
@@ -190,13 +191,10 @@ def _media(kind: str, body: dict[str, Any]) -> Media | None:
     fileid = str(body.get("sdkfileid", ""))
     if kind not in MEDIA_KINDS or not fileid or len(fileid) > MAX_FILEID:
         return None
-    size = _int(body.get("filesize") or body.get("voice_size") or body.get("imagesize"))
+    size = _count(body.get("filesize") or body.get("voice_size") or body.get("imagesize"))
     name = str(body.get("filename", ""))[:MAX_NAME]
     return Media(kind, fileid, str(body.get("md5sum", ""))[:64], size, name)
 
 
-def _int(value: object) -> int:
-    try:
-        return max(0, int(str(value)))
-    except ValueError:
-        return 0
+def _count(value: object) -> int:
+    return max(0, number(value))

@@ -4,7 +4,7 @@ themselves come through Tencent's C SDK (`bot.archive.sdk`), not HTTP."""
 
 from __future__ import annotations
 
-from bot.wecom.api.base import BaseAPI
+from bot.wecom.api.base import BaseAPI, number
 
 AGREED = ("Agree", "Default_Agree")
 # check_room_agree's vote_status: 1 agreed, 2 refused (doc 91782, as remembered: unconfirmed
@@ -35,12 +35,5 @@ class ArchiveAPI(BaseAPI):
         return {
             str(vote.get("voter_ucid", ""))
             for vote in data.get("voteinfo", [])
-            if isinstance(vote, dict) and _int(vote.get("vote_status")) in ROOM_AGREED
+            if isinstance(vote, dict) and number(vote.get("vote_status")) in ROOM_AGREED
         }
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0

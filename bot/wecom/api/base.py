@@ -12,6 +12,15 @@ def compact(**fields: Any) -> JsonDict:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+def number(value: object) -> int:
+    """A number field of WeCom's JSON read leniently (a string of digits counts); 0 when it
+    isn't one."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
 class BaseAPI:
     """Calls made with the access token of `secret`."""
 
